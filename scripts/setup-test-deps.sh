@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs the machine-level things the test suite needs, idempotently: PostgreSQL's server
+# binaries (initdb/pg_ctl; the tests start their own throwaway cluster) and Chromium for the
+# browser tests. Each step is skipped when already present so reruns are fast.
+set -euo pipefail
+need=()
+[ -x /usr/lib/postgresql/15/bin/initdb ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then echo "setup-test-deps: need root to install: ${need[*]}" >&2; exit 1; fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
