@@ -1,0 +1,169 @@
+// A reservation's own jobs: admitted on its slots at their due time (the later of submission and the
+// reservation's start), all or nothing, in submission order. Borrowers on the slots an owner job
+// needs are reclaimed: a grace period ahead when the start is known in advance (lead-time reclaim),
+// at once when the owner job arrives during the window. Only borrowers are reclaimed; the owner's
+// own running jobs make a new one wait.
+import type { CycleState, NodeState, RunningJob } from "./cycle-state.ts";
+import { lowestBits, maskOf, popcount } from "./gpu-mask.ts";
+import { compareId } from "./natural-order.ts";
+import type { Decision, JobView } from "./snapshot.ts";
+import { type Millis, type Placement, priorityRank, type Reservation } from "./types.ts";
+
+/** Why an owner job can never run on its reservation, or null when its shape fits. */
+export function ownerShapeProblem(job: JobView, r: Reservation, poolGpusPerNode: number): string | null {
+  if (job.pool !== r.pool) return `job pool ${job.pool} differs from reservation ${r.id}'s pool ${r.pool}`;
+  if (!Number.isInteger(job.gpus) || job.gpus < 1) return "a job needs at least one whole GPU";
+  if (job.gpus <= r.gpusPerNode) return null;
+  const wholeNodes = job.gpus / poolGpusPerNode;
+  if (r.gpusPerNode === poolGpusPerNode && Number.isInteger(wholeNodes) && wholeNodes <= r.nodes) return null;
+  return `job needs ${job.gpus} GPUs, larger than reservation ${r.id} (${r.nodes} × ${r.gpusPerNode})`;
+}
+
+interface Option {
+  masks: Map<string, number>;
+  victims: RunningJob[];
+  ready: boolean;
+}
+
+function reclaimable(rj: RunningJob, node: string, rMask: number): boolean {
+  return !rj.owner && !rj.signalled && ((rj.masks.get(node) ?? 0) & rMask) !== 0;
+}
+
+const byReclaimPreference = (a: RunningJob, b: RunningJob) =>
+  priorityRank(a.view.priority) - priorityRank(b.view.priority) ||
+  (a.view.workSinceCheckpointMs ?? 0) - (b.view.workSinceCheckpointMs ?? 0) ||
+  compareId(a.view.id, b.view.id);
+
+/** Best ordinals of one reservation node for `need` GPUs, reclaiming as few borrowers as possible. */
+function onNode(
+  st: NodeState,
+  rMask: number,
+  need: number,
+): { mask: number; victims: RunningJob[]; ready: boolean } | null {
+  if (!st.entry.node.up) return null;
+  const node = st.entry.node.name;
+  const open = rMask & ~st.claimed & ~st.ownerClaimed;
+  const avail = open & ~st.occupied;
+  if (popcount(avail) >= need) return { mask: lowestBits(avail, need), victims: [], ready: true };
+  const pend = open & st.pending;
+  const cands = st.jobs.filter((rj) => reclaimable(rj, node, rMask)).sort(byReclaimPreference);
+  const gain = (vs: readonly RunningJob[]) => {
+    let m = avail | pend;
+    for (const v of vs) m |= (v.masks.get(node) ?? 0) & open;
+    return m;
+  };
+  const chosen: RunningJob[] = [];
+  for (const c of cands) {
+    if (popcount(gain(chosen)) >= need) break;
+    chosen.push(c);
+  }
+  if (popcount(gain(chosen)) < need) return null;
+  for (let i = chosen.length - 1; i >= 0; i--) {
+    if (popcount(gain(chosen.filter((_, k) => k !== i))) >= need) chosen.splice(i, 1);
+  }
+  let mask = lowestBits(avail, need);
+  if (popcount(mask) < need) mask |= lowestBits(gain(chosen) & ~avail, need - popcount(mask));
+  return { mask, victims: chosen, ready: false };
+}
+
+function chooseOption(
+  state: CycleState,
+  r: Reservation,
+  job: JobView,
+  poolGpusPerNode: number,
+): Option | null {
+  const slots = r.placement.map((p) => ({ st: state.nodes.get(p.node), rMask: maskOf(p.gpus) }));
+  if (job.gpus <= r.gpusPerNode) {
+    let best: Option | null = null;
+    for (const { st, rMask } of slots) {
+      if (!st) continue;
+      const o = onNode(st, rMask, job.gpus);
+      if (!o) continue;
+      const better =
+        !best ||
+        (o.ready && !best.ready) ||
+        (o.ready === best.ready && o.victims.length < best.victims.length);
+      if (better)
+        best = { masks: new Map([[st.entry.node.name, o.mask]]), victims: o.victims, ready: o.ready };
+      if (o.ready) break;
+    }
+    return best;
+  }
+  // Whole nodes of the reservation.
+  const k = job.gpus / poolGpusPerNode;
+  const per: { node: string; mask: number; victims: RunningJob[]; ready: boolean }[] = [];
+  for (const { st, rMask } of slots) {
+    if (!st) continue;
+    const o = onNode(st, rMask, popcount(rMask));
+    if (o) per.push({ node: st.entry.node.name, ...o });
+  }
+  if (per.length < k) return null;
+  per.sort((a, b) => Number(b.ready) - Number(a.ready) || a.victims.length - b.victims.length);
+  const picked = per.slice(0, k);
+  return {
+    masks: new Map(picked.map((p) => [p.node, p.mask])),
+    victims: [...new Map(picked.flatMap((p) => p.victims).map((v) => [v.view.id, v])).values()],
+    ready: picked.every((p) => p.ready),
+  };
+}
+
+export function placementOf(masks: ReadonlyMap<string, number>): Placement {
+  const out: { node: string; gpus: number[] }[] = [];
+  for (const [node, mask] of masks) {
+    const gpus: number[] = [];
+    for (let i = 0; i < 31; i++) if (mask & (1 << i)) gpus.push(i);
+    out.push({ node, gpus });
+  }
+  return out;
+}
+
+export interface CycleOutput {
+  readonly decisions: Decision[];
+  wake(t: Millis): void;
+}
+
+/**
+ * Admit or prepare the queued owner jobs of one holding reservation (`jobs` in submission order).
+ */
+export function planReservationJobs(
+  state: CycleState,
+  r: Reservation,
+  jobs: readonly JobView[],
+  poolGpusPerNode: number,
+  now: Millis,
+  out: CycleOutput,
+): void {
+  const needFrom = Math.max(r.start, now);
+  if (r.start > now) out.wake(r.start);
+  for (const job of jobs) {
+    const option = chooseOption(state, r, job, poolGpusPerNode);
+    if (!option) continue; // the reservation's own jobs fill it: wait for one to finish
+    if (option.ready && r.start <= now) {
+      out.decisions.push({
+        kind: "admit",
+        job: job.id,
+        placement: placementOf(option.masks),
+        reservation: r.id,
+        lentFrom: [],
+      });
+      state.markAdmitted(job, option.masks);
+      continue;
+    }
+    for (const [node, mask] of option.masks) {
+      const st = state.nodes.get(node)!;
+      st.ownerClaimed |= mask;
+      for (let o = 0; o < st.needFrom.length; o++) {
+        if (mask & (1 << o) && st.needFrom[o]! > needFrom) st.needFrom[o] = needFrom;
+      }
+    }
+    for (const v of option.victims) {
+      const signalAt = needFrom - v.view.graceMs;
+      if (now >= signalAt) {
+        const stopAt = now + v.view.graceMs;
+        out.decisions.push({ kind: "signal", job: v.view.id, reason: "reclaim", stopAt, by: r.id });
+        state.markSignalled(v);
+        out.wake(stopAt);
+      } else out.wake(signalAt);
+    }
+  }
+}
