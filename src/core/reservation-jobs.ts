@@ -34,6 +34,66 @@ const byReclaimPreference = (a: RunningJob, b: RunningJob) =>
   (a.view.workSinceCheckpointMs ?? 0) - (b.view.workSinceCheckpointMs ?? 0) ||
   compareId(a.view.id, b.view.id);
 
+// Exhaustive below this many borrowers on one node (a node runs a handful of jobs); greedy beyond.
+const EXHAUSTIVE_LIMIT = 10;
+
+/**
+ * The borrowers to reclaim so `need` ordinals are free: fewest jobs, then lowest priority, then least
+ * work lost, then fewest GPUs taken back (never more than needed), then id.
+ */
+function fewestBorrowers(
+  cands: readonly RunningJob[],
+  need: number,
+  gain: (vs: readonly RunningJob[]) => number,
+): RunningJob[] | null {
+  if (popcount(gain([])) >= need) return [];
+  if (popcount(gain(cands)) < need) return null;
+  const key = (vs: readonly RunningJob[]) => [
+    vs.length,
+    Math.max(...vs.map((v) => priorityRank(v.view.priority))),
+    vs.reduce((s, v) => s + (v.view.workSinceCheckpointMs ?? 0), 0),
+    vs.reduce((s, v) => s + v.view.gpus, 0),
+  ];
+  if (cands.length <= EXHAUSTIVE_LIMIT) {
+    let best: RunningJob[] | null = null;
+    let bestKey: number[] = [];
+    for (let bits = 1; bits < 1 << cands.length; bits++) {
+      const set = cands.filter((_, i) => bits & (1 << i));
+      if (best && set.length > best.length) continue;
+      if (popcount(gain(set)) < need) continue;
+      const k = key(set);
+      const c = best ? compareKeys(k, bestKey) : -1;
+      if (c < 0 || (c === 0 && compareIds(set, best!) < 0)) {
+        best = set;
+        bestKey = k;
+      }
+    }
+    return best;
+  }
+  const chosen: RunningJob[] = [];
+  for (const c of cands) {
+    if (popcount(gain(chosen)) >= need) break;
+    chosen.push(c);
+  }
+  for (let i = chosen.length - 1; i >= 0; i--) {
+    if (popcount(gain(chosen.filter((_, k) => k !== i))) >= need) chosen.splice(i, 1);
+  }
+  return chosen;
+}
+
+function compareKeys(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return 0;
+}
+
+function compareIds(a: readonly RunningJob[], b: readonly RunningJob[]): number {
+  for (let i = 0; i < a.length; i++) {
+    const c = compareId(a[i]!.view.id, b[i]!.view.id);
+    if (c !== 0) return c;
+  }
+  return 0;
+}
+
 /** Best ordinals of one reservation node for `need` GPUs, reclaiming as few borrowers as possible. */
 function onNode(
   st: NodeState,
@@ -52,15 +112,8 @@ function onNode(
     for (const v of vs) m |= (v.masks.get(node) ?? 0) & open;
     return m;
   };
-  const chosen: RunningJob[] = [];
-  for (const c of cands) {
-    if (popcount(gain(chosen)) >= need) break;
-    chosen.push(c);
-  }
-  if (popcount(gain(chosen)) < need) return null;
-  for (let i = chosen.length - 1; i >= 0; i--) {
-    if (popcount(gain(chosen.filter((_, k) => k !== i))) >= need) chosen.splice(i, 1);
-  }
+  const chosen = fewestBorrowers(cands, need, gain);
+  if (!chosen) return null;
   let mask = lowestBits(avail, need);
   if (popcount(mask) < need) mask |= lowestBits(gain(chosen) & ~avail, need - popcount(mask));
   return { mask, victims: chosen, ready: false };
