@@ -13,6 +13,8 @@ export interface RunningJob {
   /** Whether it runs on its reservation's slots (never preempted by opportunistic work). */
   readonly owner: boolean;
   signalled: boolean;
+  /** When its GPUs free, once signalled. */
+  stopAt: number;
 }
 
 export interface NodeState {
@@ -61,7 +63,13 @@ export class CycleState {
       if (j.state !== "running" || !j.placement) continue;
       const masks = new Map<string, number>();
       for (const ns of j.placement) masks.set(ns.node, maskOf(ns.gpus));
-      const rj: RunningJob = { view: j, masks, owner: Boolean(j.runsOn), signalled: Boolean(j.signal) };
+      const rj: RunningJob = {
+        view: j,
+        masks,
+        owner: Boolean(j.runsOn),
+        signalled: Boolean(j.signal),
+        stopAt: j.signal?.stopAt ?? Number.POSITIVE_INFINITY,
+      };
       this.running.set(j.id, rj);
       this.teamGpus.set(j.team, (this.teamGpus.get(j.team) ?? 0) + j.gpus);
       for (const [node, mask] of masks) {
@@ -75,8 +83,9 @@ export class CycleState {
   }
 
   /** Record a new signal: the job's GPUs free at its stop time. */
-  markSignalled(rj: RunningJob): void {
+  markSignalled(rj: RunningJob, stopAt: number): void {
     rj.signalled = true;
+    rj.stopAt = stopAt;
     for (const [node, mask] of rj.masks) {
       const st = this.nodes.get(node);
       if (st) st.pending |= mask;

@@ -68,7 +68,7 @@ export function plan(snapshot: Snapshot, now: Millis, config: PlanConfig = DEFAU
         ? { kind: "signal", job: rj.view.id, reason, stopAt, by }
         : { kind: "signal", job: rj.view.id, reason, stopAt },
     );
-    state.markSignalled(rj);
+    state.markSignalled(rj, stopAt);
     wake(stopAt);
   };
   const running = [...state.running.values()].sort((a, b) => compareId(a.view.id, b.view.id));
@@ -230,7 +230,7 @@ function planOpportunistic(
     for (const v of target.victims.sort((a, b) => compareId(a.view.id, b.view.id))) {
       const stopAt = now + v.view.graceMs;
       out.decisions.push({ kind: "signal", job: v.view.id, reason: "priority", stopAt, by: j.id });
-      state.markSignalled(v);
+      state.markSignalled(v, stopAt);
       out.wake(stopAt);
     }
   }

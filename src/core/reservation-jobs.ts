@@ -38,17 +38,20 @@ const byReclaimPreference = (a: RunningJob, b: RunningJob) =>
 const EXHAUSTIVE_LIMIT = 10;
 
 /**
- * The borrowers to reclaim so `need` ordinals are free: fewest jobs, then lowest priority, then least
- * work lost, then fewest GPUs taken back (never more than needed), then id.
+ * The borrowers to reclaim so `need` ordinals are free: the set free soonest (the owner must not wait
+ * for a long grace when a short one will do), then fewest jobs, then lowest priority, then least work
+ * lost, then fewest GPUs taken back (never more than needed), then id.
  */
 function fewestBorrowers(
   cands: readonly RunningJob[],
   need: number,
   gain: (vs: readonly RunningJob[]) => number,
+  freeAt: (v: RunningJob) => Millis,
 ): RunningJob[] | null {
   if (popcount(gain([])) >= need) return [];
   if (popcount(gain(cands)) < need) return null;
   const key = (vs: readonly RunningJob[]) => [
+    Math.max(...vs.map(freeAt)),
     vs.length,
     Math.max(...vs.map((v) => priorityRank(v.view.priority))),
     vs.reduce((s, v) => s + (v.view.workSinceCheckpointMs ?? 0), 0),
@@ -94,17 +97,29 @@ function compareIds(a: readonly RunningJob[], b: readonly RunningJob[]): number 
   return 0;
 }
 
+interface NodeOption {
+  mask: number;
+  victims: RunningJob[];
+  /** True when the ordinals are free now. */
+  ready: boolean;
+  /** When the ordinals will all be free (borrowers stopped, signalled ones gone). */
+  readyAt: Millis;
+}
+
 /** Best ordinals of one reservation node for `need` GPUs, reclaiming as few borrowers as possible. */
 function onNode(
   st: NodeState,
   rMask: number,
   need: number,
-): { mask: number; victims: RunningJob[]; ready: boolean } | null {
+  needFrom: Millis,
+  now: Millis,
+): NodeOption | null {
   if (!st.entry.node.up) return null;
   const node = st.entry.node.name;
   const open = rMask & ~st.claimed & ~st.ownerClaimed;
   const avail = open & ~st.occupied;
-  if (popcount(avail) >= need) return { mask: lowestBits(avail, need), victims: [], ready: true };
+  if (popcount(avail) >= need)
+    return { mask: lowestBits(avail, need), victims: [], ready: true, readyAt: needFrom };
   const pend = open & st.pending;
   const cands = st.jobs.filter((rj) => reclaimable(rj, node, rMask)).sort(byReclaimPreference);
   const gain = (vs: readonly RunningJob[]) => {
@@ -112,11 +127,23 @@ function onNode(
     for (const v of vs) m |= (v.masks.get(node) ?? 0) & open;
     return m;
   };
-  const chosen = fewestBorrowers(cands, need, gain);
+  // A borrower signalled in time is gone at the need; one signalled late, a grace from now.
+  const freeAt = (v: RunningJob) => Math.max(needFrom, now + v.view.graceMs);
+  const chosen = fewestBorrowers(cands, need, gain, freeAt);
   if (!chosen) return null;
   let mask = lowestBits(avail, need);
   if (popcount(mask) < need) mask |= lowestBits(gain(chosen) & ~avail, need - popcount(mask));
-  return { mask, victims: chosen, ready: false };
+  let readyAt = needFrom;
+  for (const v of chosen) readyAt = Math.max(readyAt, freeAt(v));
+  for (const rj of st.jobs) {
+    if (rj.signalled && ((rj.masks.get(node) ?? 0) & mask) !== 0) readyAt = Math.max(readyAt, rj.stopAt);
+  }
+  return { mask, victims: chosen, ready: false, readyAt };
+}
+
+/** Options compare by: free now, then free soonest, then fewest borrowers reclaimed. */
+function compareOptions(a: NodeOption, b: NodeOption): number {
+  return Number(b.ready) - Number(a.ready) || a.readyAt - b.readyAt || a.victims.length - b.victims.length;
 }
 
 function chooseOption(
@@ -124,34 +151,21 @@ function chooseOption(
   r: Reservation,
   job: JobView,
   poolGpusPerNode: number,
+  needFrom: Millis,
+  now: Millis,
 ): Option | null {
   const slots = r.placement.map((p) => ({ st: state.nodes.get(p.node), rMask: maskOf(p.gpus) }));
-  if (job.gpus <= r.gpusPerNode) {
-    let best: Option | null = null;
-    for (const { st, rMask } of slots) {
-      if (!st) continue;
-      const o = onNode(st, rMask, job.gpus);
-      if (!o) continue;
-      const better =
-        !best ||
-        (o.ready && !best.ready) ||
-        (o.ready === best.ready && o.victims.length < best.victims.length);
-      if (better)
-        best = { masks: new Map([[st.entry.node.name, o.mask]]), victims: o.victims, ready: o.ready };
-      if (o.ready) break;
-    }
-    return best;
-  }
-  // Whole nodes of the reservation.
-  const k = job.gpus / poolGpusPerNode;
-  const per: { node: string; mask: number; victims: RunningJob[]; ready: boolean }[] = [];
+  const per: (NodeOption & { node: string })[] = [];
+  const whole = job.gpus > r.gpusPerNode;
   for (const { st, rMask } of slots) {
     if (!st) continue;
-    const o = onNode(st, rMask, popcount(rMask));
+    const o = onNode(st, rMask, whole ? popcount(rMask) : job.gpus, needFrom, now);
     if (o) per.push({ node: st.entry.node.name, ...o });
   }
+  const k = whole ? job.gpus / poolGpusPerNode : 1;
   if (per.length < k) return null;
-  per.sort((a, b) => Number(b.ready) - Number(a.ready) || a.victims.length - b.victims.length);
+  // Stable: among equal options the reservation's own node order decides.
+  per.sort(compareOptions);
   const picked = per.slice(0, k);
   return {
     masks: new Map(picked.map((p) => [p.node, p.mask])),
@@ -189,7 +203,7 @@ export function planReservationJobs(
   const needFrom = Math.max(r.start, now);
   if (r.start > now) out.wake(r.start);
   for (const job of jobs) {
-    const option = chooseOption(state, r, job, poolGpusPerNode);
+    const option = chooseOption(state, r, job, poolGpusPerNode, needFrom, now);
     if (!option) continue; // the reservation's own jobs fill it: wait for one to finish
     if (option.ready && r.start <= now) {
       out.decisions.push({
@@ -214,7 +228,7 @@ export function planReservationJobs(
       if (now >= signalAt) {
         const stopAt = now + v.view.graceMs;
         out.decisions.push({ kind: "signal", job: v.view.id, reason: "reclaim", stopAt, by: r.id });
-        state.markSignalled(v);
+        state.markSignalled(v, stopAt);
         out.wake(stopAt);
       } else out.wake(signalAt);
     }

@@ -91,6 +91,8 @@ export function runSimulation(w: Workload): SimulationLog {
   const active = new Map<string, JobRun>(); // queued or running, in submission order
   let open = w.jobs.length; // not yet finished or refused
   let wakeAt: Millis | null = null;
+  const heldBack: JobRun[] = [];
+  const decided = (id: string) => reservations.has(id) || refusedReservations.has(id);
   let lastT = Number.NEGATIVE_INFINITY;
 
   const finishAt = (j: JobRun) => j.startedAt + j.spec.durationMs - j.resumeFrom;
@@ -276,11 +278,20 @@ export function runSimulation(w: Workload): SimulationLog {
       });
       events.push({ t, type: "book", reservation: b.id, placement: decision.placement });
     }
-    // e) submissions.
+    // e) submissions. A job naming a reservation whose booking is still to come waits for that
+    // decision (it is meant for those slots; if the booking is refused it runs opportunistically).
     while (ns < submissions.length && submissions[ns]!.submitAt <= t) {
       const j = jobs.get(submissions[ns++]!.id)!;
       j.state = "queued";
-      active.set(j.spec.id, j);
+      if (j.spec.reservation !== null && !decided(j.spec.reservation)) heldBack.push(j);
+      else active.set(j.spec.id, j);
+    }
+    for (let i = heldBack.length - 1; i >= 0; i--) {
+      const j = heldBack[i]!;
+      if (decided(j.spec.reservation!)) {
+        heldBack.splice(i, 1);
+        active.set(j.spec.id, j);
+      }
     }
     // f) the core decides; GPUs freed at this instant (immediate stops) get a second look.
     for (let i = 0; i < MAX_PLANS_PER_INSTANT; i++) {
