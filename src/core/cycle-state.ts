@@ -92,6 +92,20 @@ export class CycleState {
     }
   }
 
+  /** A job stopped at this very instant: its GPUs are free for this cycle's admissions. */
+  release(rj: RunningJob): void {
+    for (const [node, mask] of rj.masks) {
+      const st = this.nodes.get(node);
+      if (!st) continue;
+      st.occupied &= ~mask;
+      st.pending &= ~mask;
+      const i = st.jobs.indexOf(rj);
+      if (i >= 0) st.jobs.splice(i, 1);
+    }
+    this.running.delete(rj.view.id);
+    this.teamGpus.set(rj.view.team, (this.teamGpus.get(rj.view.team) ?? 0) - rj.view.gpus);
+  }
+
   /** Record an admission: the ordinals become occupied. */
   markAdmitted(job: JobView, masks: ReadonlyMap<string, number>): void {
     for (const [node, mask] of masks) {

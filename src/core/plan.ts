@@ -61,13 +61,22 @@ export function plan(snapshot: Snapshot, now: Millis, config: PlanConfig = DEFAU
     wake(r.end);
   }
 
-  // 3. Running jobs that must stop.
+  // 3. Running jobs that must stop. One stopped at this very instant (node lost, window already over)
+  // is requeued within this cycle, so its GPUs and its place in the queue are decided together
+  // (otherwise a weaker job could start on them only to be preempted at the same instant).
+  const requeued: JobView[] = [];
   const signal = (rj: RunningJob, reason: SignalReason, stopAt: Millis, by?: string) => {
     decisions.push(
       by
         ? { kind: "signal", job: rj.view.id, reason, stopAt, by }
         : { kind: "signal", job: rj.view.id, reason, stopAt },
     );
+    if (stopAt <= now) {
+      state.release(rj);
+      const { placement: _p, runsOn: _r, signal: _s, workSinceCheckpointMs: _w, ...rest } = rj.view;
+      requeued.push({ ...rest, state: "queued" });
+      return;
+    }
     state.markSignalled(rj, stopAt);
     wake(stopAt);
   };
@@ -95,7 +104,7 @@ export function plan(snapshot: Snapshot, now: Millis, config: PlanConfig = DEFAU
   // 4. Queued jobs: owner jobs of holding reservations, the rest opportunistic.
   const ownerQueues = new Map<string, JobView[]>();
   const opportunistic: JobView[] = [];
-  const queued = snapshot.jobs.filter((j) => j.state === "queued");
+  const queued = [...snapshot.jobs.filter((j) => j.state === "queued"), ...requeued];
   for (const j of queued) {
     const r = j.reservation ? state.reservations.get(j.reservation) : undefined;
     if (r && holdsSlots(r) && r.end > now) {
@@ -170,7 +179,8 @@ function planOpportunistic(
     for (const e of entries) {
       const st = state.nodes.get(e.node.name)!;
       if (!e.node.up) continue;
-      const free = popcount(e.full & ~st.occupied);
+      // GPUs of signalled jobs count as free: a job may wait for (and claim) them this cycle.
+      const free = popcount(e.full & ~(st.occupied & ~st.pending));
       if (free > most) most = free;
       if (free === e.node.gpus) whole++;
       for (const rj of st.jobs)

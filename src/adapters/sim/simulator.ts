@@ -84,7 +84,12 @@ export function runSimulation(w: Workload): SimulationLog {
       key(a) - key(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
   const bookings = [...w.reservations].sort(byTimeThenId((r) => r.bookedAt));
   const submissions = [...w.jobs].sort(byTimeThenId((j) => j.submitAt));
-  const nodeEvents = [...w.nodeEvents].sort((a, b) => a.t - b.t || (a.node < b.node ? -1 : 1));
+  // Same instant, same node: "up" before "down", so a node reported down at an instant is down.
+  const nodeEvents = [...w.nodeEvents].sort(
+    (a, b) =>
+      a.t - b.t ||
+      (a.node < b.node ? -1 : a.node > b.node ? 1 : a.type === b.type ? 0 : a.type === "up" ? -1 : 1),
+  );
   let nb = 0;
   let ns = 0;
   let ne = 0;

@@ -341,7 +341,7 @@ describe("preemption", () => {
 describe("node loss", () => {
   const inv = (down: number[]) => cluster([{ pool: pool("v100", 8, "7.0"), nodes: 3, down }]);
 
-  it("re-places a reservation off a lost node, displaces one with nowhere to go, and stops jobs on the node", () => {
+  it("re-places a reservation off a lost node, displaces one with nowhere to go, and restarts jobs elsewhere", () => {
     const a = reservation({ id: "a", priority: "high", placement: [{ node: "v100-0", gpus: ALL8 }] });
     const b = reservation({ id: "b", priority: "low", placement: [{ node: "v100-1", gpus: ALL8 }] });
     const c = reservation({
@@ -355,6 +355,14 @@ describe("node loss", () => {
       { kind: "replace", reservation: "a", placement: [{ node: "v100-2", gpus: ALL8 }], reason: "node-lost" },
       { kind: "displace", reservation: "c", reason: "node-lost" },
       { kind: "signal", job: "x", reason: "node-lost", stopAt: NOW },
+      // Requeued at once and restarted on a healthy node in the same cycle.
+      {
+        kind: "admit",
+        job: "x",
+        placement: [{ node: "v100-1", gpus: [0, 1] }],
+        reservation: null,
+        lentFrom: ["b"],
+      },
     ]);
   });
 
