@@ -6,6 +6,14 @@ import type { Interval } from "./intervals.ts";
 import { compareNatural } from "./natural-order.ts";
 import type { GpuNode, Inventory, Millis, Pool, Reservation } from "./types.ts";
 
+/** Nodes in natural name order; already-sorted input (the usual case) costs one pass. */
+function sortByName(nodes: readonly GpuNode[]): GpuNode[] {
+  let sorted = true;
+  for (let i = 1; i < nodes.length && sorted; i++)
+    if (compareNatural(nodes[i - 1]!.name, nodes[i]!.name) > 0) sorted = false;
+  return sorted ? [...nodes] : [...nodes].sort((a, b) => compareNatural(a.name, b.name));
+}
+
 /** Only these states hold slots (CONTRACTS §1). */
 export function holdsSlots(r: Reservation): boolean {
   return r.state === "confirmed" || r.state === "active";
@@ -37,7 +45,7 @@ export class CapacityIndex {
       this.pools.set(p.name, p);
       this.poolNodes.set(p.name, []);
     }
-    const sortedNodes = [...inventory.nodes].sort((a, b) => compareNatural(a.name, b.name));
+    const sortedNodes = sortByName(inventory.nodes);
     for (const n of sortedNodes) {
       if (n.gpus > MAX_GPUS_PER_NODE) throw new Error(`node ${n.name}: more than ${MAX_GPUS_PER_NODE} GPUs`);
       const entry: NodeEntry = { node: n, full: fullMask(n.gpus), holds: [] };

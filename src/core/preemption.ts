@@ -14,6 +14,7 @@ export function lendableMask(st: NodeState, job: Pick<JobView, "graceMs">, now: 
   if (!st.entry.node.up) return 0;
   let mask = st.entry.full & ~st.claimed;
   const horizon = now + job.graceMs;
+  if (st.needMin > horizon) return mask;
   for (let o = 0; o < st.needFrom.length; o++) if (st.needFrom[o]! <= horizon) mask &= ~(1 << o);
   return mask;
 }
@@ -80,6 +81,11 @@ function victimsOnNode(
         : free | lowestBits(ready & st.pending, need - popcount(free));
     return { mask: pick, victims: [], cost: { nonBorrowers: 0, maxRank: -1, workLost: 0, count: 0 } };
   }
+  // Fast skip: even every weaker job here would not free enough.
+  let potential = ready;
+  for (const rj of st.jobs)
+    if (isPreemptible(rj, job)) potential |= (rj.masks.get(st.entry.node.name) ?? 0) & lendable;
+  if (popcount(potential) < need) return null;
   const cands = st.jobs
     .filter((rj) => isPreemptible(rj, job) && ((rj.masks.get(st.entry.node.name) ?? 0) & lendable) !== 0)
     .sort(
@@ -113,29 +119,88 @@ function victimsOnNode(
   return { mask, victims: chosen, cost: costOf(chosen, st) };
 }
 
+/** Feasible nodes examined per search before choosing (see findPreemptionTarget). */
+const NODES_EXAMINED = 8;
+
+/**
+ * Victims of a pool in preference order, built once per cycle on the first search there:
+ * borrowers first, then lowest priority, then least work lost, then id.
+ */
+export class VictimOrder {
+  private readonly list: RunningJob[];
+  /** Entries before this one are all signalled already (the best victims go first). */
+  private start = 0;
+  constructor(state: CycleState, pool: string) {
+    const seen = new Set<RunningJob>();
+    for (const e of state.index.poolNodes.get(pool) ?? []) {
+      for (const rj of state.nodes.get(e.node.name)!.jobs) if (!rj.owner && !rj.signalled) seen.add(rj);
+    }
+    const borrower = new Map<RunningJob, boolean>();
+    for (const rj of seen) {
+      let b = false;
+      for (const [node, mask] of rj.masks) if ((state.nodes.get(node)?.heldLater ?? 0) & mask) b = true;
+      borrower.set(rj, b);
+    }
+    this.list = [...seen].sort(
+      (a, b) =>
+        Number(borrower.get(b)) - Number(borrower.get(a)) ||
+        priorityRank(a.view.priority) - priorityRank(b.view.priority) ||
+        lost(a) - lost(b) ||
+        compareId(a.view.id, b.view.id),
+    );
+  }
+
+  /** Nodes holding victims weaker than `rank`, in the order of their most preferable victim. */
+  *nodes(rank: number): Generator<string> {
+    const seen = new Set<string>();
+    while (this.start < this.list.length && this.list[this.start]!.signalled) this.start++;
+    for (let i = this.start; i < this.list.length; i++) {
+      const rj = this.list[i]!;
+      if (rj.signalled || priorityRank(rj.view.priority) >= rank) continue;
+      for (const node of rj.masks.keys()) {
+        if (seen.has(node)) continue;
+        seen.add(node);
+        yield node;
+      }
+    }
+  }
+}
+
 /**
  * Where `job` could run by preempting lower-priority opportunistic work (or by waiting for jobs
  * already signalled), or null. One-node jobs: the cheapest node. Whole-node jobs: the cheapest nodes,
- * each freed entirely.
+ * each freed entirely. Bounded search: nodes with signalled GPUs still unpromised come first, then
+ * the nodes of the most preferable victims, until NODES_EXAMINED feasible nodes beyond those needed
+ * are known; each node's victim set is exact. (Scanning every node of a 10k-GPU pool per search
+ * cost seconds per cycle at L.)
  */
 export function findPreemptionTarget(
   state: CycleState,
   job: JobView,
   poolGpusPerNode: number,
   now: Millis,
+  order: VictimOrder,
 ): PreemptionTarget | null {
-  const nodes = state.index.poolNodes.get(job.pool) ?? [];
   const wholeNodes = job.gpus > poolGpusPerNode ? job.gpus / poolGpusPerNode : 0;
-  const options: { node: string; mask: number; victims: RunningJob[]; cost: Cost }[] = [];
-  for (const e of nodes) {
-    const st = state.nodes.get(e.node.name)!;
-    if (!e.node.up) continue;
-    const need = wholeNodes > 0 ? e.node.gpus : job.gpus;
-    if (e.node.gpus < need || (wholeNodes > 0 && e.node.gpus !== poolGpusPerNode)) continue;
-    const v = victimsOnNode(st, job, need, now);
-    if (v) options.push({ node: e.node.name, ...v });
-  }
   const want = wholeNodes > 0 ? wholeNodes : 1;
+  const options: { node: string; mask: number; victims: RunningJob[]; cost: Cost }[] = [];
+  const examined = new Set<string>();
+  const examine = (name: string) => {
+    if (examined.has(name)) return;
+    examined.add(name);
+    const st = state.nodes.get(name)!;
+    const n = st.entry.node;
+    if (!n.up || n.pool !== job.pool) return;
+    const need = wholeNodes > 0 ? n.gpus : job.gpus;
+    if (n.gpus < need || (wholeNodes > 0 && n.gpus !== poolGpusPerNode)) return;
+    const v = victimsOnNode(st, job, need, now);
+    if (v) options.push({ node: name, ...v });
+  };
+  for (const name of state.pendingNodes(job.pool)) examine(name);
+  for (const name of order.nodes(priorityRank(job.priority))) {
+    if (options.length >= want + NODES_EXAMINED) break;
+    examine(name);
+  }
   if (options.length < want) return null;
   options.sort((a, b) => compareCost(a.cost, b.cost) || compareNatural(a.node, b.node));
   const picked = options.slice(0, want);

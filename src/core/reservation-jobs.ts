@@ -222,6 +222,7 @@ export function planReservationJobs(
       for (let o = 0; o < st.needFrom.length; o++) {
         if (mask & (1 << o) && st.needFrom[o]! > needFrom) st.needFrom[o] = needFrom;
       }
+      if (needFrom < st.needMin) st.needMin = needFrom;
     }
     for (const v of option.victims) {
       const signalAt = needFrom - v.view.graceMs;

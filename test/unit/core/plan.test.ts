@@ -242,7 +242,7 @@ describe("the opportunistic queue", () => {
       ),
       NOW,
     );
-    expect(out.decisions.map((d) => d.kind === "refuse-job" && d.job)).toEqual(["odd", "huge", "nowhere"]);
+    expect(out.decisions.map((d) => d.kind === "refuse-job" && d.job)).toEqual(["huge", "nowhere", "odd"]);
   });
 });
 
