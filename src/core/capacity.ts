@@ -3,15 +3,17 @@
 // per node so placement scans nodes, not reservations.
 import { fullMask, MAX_GPUS_PER_NODE, maskOf } from "./gpu-mask.ts";
 import type { Interval } from "./intervals.ts";
-import { compareNatural } from "./natural-order.ts";
+import { compareNaturalKeys, naturalKey } from "./natural-order.ts";
 import type { GpuNode, Inventory, Millis, Pool, Reservation } from "./types.ts";
 
-/** Nodes in natural name order; already-sorted input (the usual case) costs one pass. */
+/** Nodes in natural name order (each name is split into its chunks once, not per comparison). */
 function sortByName(nodes: readonly GpuNode[]): GpuNode[] {
-  let sorted = true;
-  for (let i = 1; i < nodes.length && sorted; i++)
-    if (compareNatural(nodes[i - 1]!.name, nodes[i]!.name) > 0) sorted = false;
-  return sorted ? [...nodes] : [...nodes].sort((a, b) => compareNatural(a.name, b.name));
+  return nodes
+    .map((n) => ({ n, key: naturalKey(n.name) }))
+    .sort(
+      (a, b) => compareNaturalKeys(a.key, b.key) || (a.n.name < b.n.name ? -1 : a.n.name > b.n.name ? 1 : 0),
+    )
+    .map((x) => x.n);
 }
 
 /** Only these states hold slots (CONTRACTS §1). */

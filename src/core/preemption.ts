@@ -81,41 +81,42 @@ function victimsOnNode(
         : free | lowestBits(ready & st.pending, need - popcount(free));
     return { mask: pick, victims: [], cost: { nonBorrowers: 0, maxRank: -1, workLost: 0, count: 0 } };
   }
-  // Fast skip: even every weaker job here would not free enough.
-  let potential = ready;
-  for (const rj of st.jobs)
-    if (isPreemptible(rj, job)) potential |= (rj.masks.get(st.entry.node.name) ?? 0) & lendable;
-  if (popcount(potential) < need) return null;
-  const cands = st.jobs
-    .filter((rj) => isPreemptible(rj, job) && ((rj.masks.get(st.entry.node.name) ?? 0) & lendable) !== 0)
-    .sort(
-      (a, b) =>
-        Number(isBorrower(b, st)) - Number(isBorrower(a, st)) ||
-        priorityRank(a.view.priority) - priorityRank(b.view.priority) ||
-        lost(a) - lost(b) ||
-        b.view.gpus - a.view.gpus ||
-        compareId(a.view.id, b.view.id),
-    );
+  // Candidates with the ordinals each would free here; plain loops, this runs per examined node.
   const node = st.entry.node.name;
-  const gain = (vs: readonly RunningJob[]) => {
-    let m = ready;
-    for (const v of vs) m |= (v.masks.get(node) ?? 0) & lendable;
-    return m;
-  };
-  const chosen: RunningJob[] = [];
-  for (const c of cands) {
-    chosen.push(c);
-    if (popcount(gain(chosen)) >= need) break;
+  const cands: { rj: RunningJob; mask: number; borrower: boolean }[] = [];
+  let potential = ready;
+  for (const rj of st.jobs) {
+    if (!isPreemptible(rj, job)) continue;
+    const m = (rj.masks.get(node) ?? 0) & lendable;
+    if (m === 0) continue;
+    potential |= m;
+    cands.push({ rj, mask: m, borrower: isBorrower(rj, st) });
   }
-  if (popcount(gain(chosen)) < need) return null;
+  if (popcount(potential) < need) return null; // even every weaker job here would not free enough
+  cands.sort(
+    (a, b) =>
+      Number(b.borrower) - Number(a.borrower) ||
+      priorityRank(a.rj.view.priority) - priorityRank(b.rj.view.priority) ||
+      lost(a.rj) - lost(b.rj) ||
+      b.rj.view.gpus - a.rj.view.gpus ||
+      compareId(a.rj.view.id, b.rj.view.id),
+  );
+  let got = ready;
+  let taken = 0;
+  while (popcount(got) < need) got |= cands[taken++]!.mask;
+  const kept = cands.slice(0, taken);
   // Never more than needed: drop, last preferred first, any victim not required.
-  for (let i = chosen.length - 1; i >= 0; i--) {
-    const without = chosen.filter((_, k) => k !== i);
-    if (popcount(gain(without)) >= need) chosen.splice(i, 1);
+  for (let i = kept.length - 1; i >= 0; i--) {
+    let without = ready;
+    for (let k = 0; k < kept.length; k++) if (k !== i) without |= kept[k]!.mask;
+    if (popcount(without) >= need) kept.splice(i, 1);
   }
+  const chosen = kept.map((c) => c.rj);
+  let gained = ready;
+  for (const c of kept) gained |= c.mask;
   const freeFirst = ready & ~st.pending;
   let mask = lowestBits(freeFirst, need);
-  if (popcount(mask) < need) mask |= lowestBits(gain(chosen) & ~freeFirst, need - popcount(mask));
+  if (popcount(mask) < need) mask |= lowestBits(gained & ~freeFirst, need - popcount(mask));
   return { mask, victims: chosen, cost: costOf(chosen, st) };
 }
 
