@@ -170,7 +170,8 @@ export class VictimOrder {
 /**
  * Where `job` could run by preempting lower-priority opportunistic work (or by waiting for jobs
  * already signalled), or null. One-node jobs: the cheapest node. Whole-node jobs: the cheapest nodes,
- * each freed entirely. Bounded search: nodes with signalled GPUs still unpromised come first, then
+ * each freed entirely. Bounded search: nodes with signalled GPUs still unpromised come first (and,
+ * for whole-node jobs, idle nodes), then
  * the nodes of the most preferable victims, until NODES_EXAMINED feasible nodes beyond those needed
  * are known; each node's victim set is exact. (Scanning every node of a 10k-GPU pool per search
  * cost seconds per cycle at L.)
@@ -198,6 +199,14 @@ export function findPreemptionTarget(
     if (v) options.push({ node: name, ...v });
   };
   for (const name of state.pendingNodes(job.pool)) examine(name);
+  if (wholeNodes > 0) {
+    // Whole nodes may combine idle nodes with nodes freed by preemption: idle ones hold no victim,
+    // so the victim walk below would never reach them.
+    for (const e of state.index.poolNodes.get(job.pool) ?? []) {
+      const st = state.nodes.get(e.node.name)!;
+      if ((st.occupied & ~st.pending) === 0) examine(e.node.name);
+    }
+  }
   for (const name of order.nodes(priorityRank(job.priority))) {
     if (options.length >= want + NODES_EXAMINED) break;
     examine(name);

@@ -306,6 +306,14 @@ describe("preemption", () => {
       victims: ["v2"],
     },
     {
+      name: "combines an idle node with a node freed by preemption for a whole-node job",
+      jobs: [
+        running("v2", "v100-1", ALL8, { priority: "low" }),
+        job({ id: "p", gpus: 16, priority: "high" }),
+      ],
+      victims: ["v2"],
+    },
+    {
       name: "never preempts a job running on its own reservation",
       reservations: [reservation({ id: "r", start: NOW - HOUR, end: NOW + HOUR, state: "active" })],
       jobs: [
