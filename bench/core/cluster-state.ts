@@ -30,7 +30,12 @@ const HOUR = 3_600_000;
 export function inventoryOf(scale: Scale): Inventory {
   const pools = [
     { name: "a100", product: "A100-SXM4-80GB", computeCapability: "8.0", gpusPerNode: scale.gpusPerNode },
-    { name: "v100", product: "Tesla-V100-SXM2-32GB", computeCapability: "7.0", gpusPerNode: scale.gpusPerNode },
+    {
+      name: "v100",
+      product: "Tesla-V100-SXM2-32GB",
+      computeCapability: "7.0",
+      gpusPerNode: scale.gpusPerNode,
+    },
   ];
   const nodes: GpuNode[] = [];
   for (let i = 0; i < scale.nodes; i++) {
@@ -47,7 +52,8 @@ export function reservationsOf(scale: Scale, inventory: Inventory, rand: () => n
   const half = g / 2;
   // Busy windows per node half: [start, end) lists, to keep slots free of overlaps.
   const busy = new Map<string, [number, number][]>();
-  const free = (key: string, s: number, e: number) => (busy.get(key) ?? []).every(([a, b]) => e <= a || b <= s);
+  const free = (key: string, s: number, e: number) =>
+    (busy.get(key) ?? []).every(([a, b]) => e <= a || b <= s);
   const take = (key: string, s: number, e: number) => busy.set(key, [...(busy.get(key) ?? []), [s, e]]);
   const out: Reservation[] = [];
   const byPool = new Map<string, GpuNode[]>();
@@ -71,14 +77,28 @@ export function reservationsOf(scale: Scale, inventory: Inventory, rand: () => n
     ]);
     const team = `team-${Math.floor(rand() * 20)}`;
     const id = `r-${String(out.length).padStart(5, "0")}`;
-    const base = { id, team, pool, start, end, priority, bookedAt: NOW - 24 * HOUR, state: start <= NOW ? "active" : "confirmed" } as const;
+    const base = {
+      id,
+      team,
+      pool,
+      start,
+      end,
+      priority,
+      bookedAt: NOW - 24 * HOUR,
+      state: start <= NOW ? "active" : "confirmed",
+    } as const;
     if (shape === "half") {
       const n = nodes[Math.floor(rand() * nodes.length)]!;
       const h = rand() < 0.5 ? 0 : 1;
       const key = `${n.name}/${h}`;
       if (!free(key, start, end)) continue;
       take(key, start, end);
-      out.push({ ...base, nodes: 1, gpusPerNode: half, placement: [{ node: n.name, gpus: range(half).map((i) => i + h * half) }] });
+      out.push({
+        ...base,
+        nodes: 1,
+        gpusPerNode: half,
+        placement: [{ node: n.name, gpus: range(half).map((i) => i + h * half) }],
+      });
     } else {
       const k = shape === "whole" ? 1 : 2 + Math.floor(rand() * 3);
       const first = Math.floor(rand() * (nodes.length - k));
@@ -88,7 +108,12 @@ export function reservationsOf(scale: Scale, inventory: Inventory, rand: () => n
         take(`${n.name}/0`, start, end);
         take(`${n.name}/1`, start, end);
       }
-      out.push({ ...base, nodes: k, gpusPerNode: g, placement: chosen.map((n) => ({ node: n.name, gpus: range(g) })) });
+      out.push({
+        ...base,
+        nodes: k,
+        gpusPerNode: g,
+        placement: chosen.map((n) => ({ node: n.name, gpus: range(g) })),
+      });
     }
   }
   return out;
@@ -137,7 +162,11 @@ export function snapshotOf(scale: Scale, seed = 42): Snapshot {
         [2, 2],
         [4, 1],
       ] as const);
-      while (size > 1 && (o % size !== 0 || o + size > n.gpus || range(size).some((i) => mask & (1 << (o + i))))) size /= 2;
+      while (
+        size > 1 &&
+        (o % size !== 0 || o + size > n.gpus || range(size).some((i) => mask & (1 << (o + i))))
+      )
+        size /= 2;
       const gpus = range(size).map((i) => o + i);
       mask |= gpus.reduce((m, x) => m | (1 << x), 0);
       jobs.push({

@@ -186,9 +186,13 @@ function simBench(): Record<string, unknown> {
   const file = join(mkdtempSync(join(tmpdir(), "berth-bench-")), "trace-workload.json");
   writeFileSync(file, JSON.stringify(workload));
   const c = performance.now();
-  const cli = spawnSync(process.execPath, ["--import", "tsx", join(root, "src/cli/main.ts"), "simulate", "--workload", file, "--json"], {
-    maxBuffer: 1 << 30,
-  });
+  const cli = spawnSync(
+    process.execPath,
+    ["--import", "tsx", join(root, "src/cli/main.ts"), "simulate", "--workload", file, "--json"],
+    {
+      maxBuffer: 1 << 30,
+    },
+  );
   const cliMs = performance.now() - c;
   if (cli.status !== 0) throw new Error(`berth simulate failed: ${cli.stderr}`);
   return {
@@ -212,10 +216,14 @@ if (arg >= 0) {
   const results: Record<string, Record<string, unknown>> = {};
   for (const what of ["S", "M", "L", "sim"]) {
     if (only && only !== what) continue;
-    const child = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--child", what], {
-      encoding: "utf8",
-      maxBuffer: 1 << 28,
-    });
+    const child = spawnSync(
+      process.execPath,
+      ["--import", "tsx", fileURLToPath(import.meta.url), "--child", what],
+      {
+        encoding: "utf8",
+        maxBuffer: 1 << 28,
+      },
+    );
     if (child.status !== 0) throw new Error(`${what}: ${child.stderr}`);
     results[what] = JSON.parse(child.stdout);
     process.stderr.write(`${what}: ${child.stdout}\n`);
@@ -250,7 +258,9 @@ if (arg >= 0) {
       "",
       `berth simulate, 7-day trace workload (${sim.jobs} jobs, ${sim.reservations} reservations, ${sim.gpus} GPUs, ${sim.events} events): ${(
         (sim.cliMs as number) / 1000
-      ).toFixed(1)} s wall for the command (${((sim.inProcessMs as number) / 1000).toFixed(1)} s of it simulating).`,
+      ).toFixed(
+        1,
+      )} s wall for the command (${((sim.inProcessMs as number) / 1000).toFixed(1)} s of it simulating).`,
     );
   }
   process.stdout.write(`${lines.join("\n")}\n`);

@@ -53,7 +53,13 @@ export function traceWorkload(traces: string, jobCount = 6_000, days = 7) {
   }
   const pools = [...poolSizes.entries()]
     .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([name, s]) => ({ name, product: name, computeCapability: name.startsWith("p100") ? "6.0" : "7.0", nodes: s.nodes, gpusPerNode: s.gpusPerNode }));
+    .map(([name, s]) => ({
+      name,
+      product: name,
+      computeCapability: name.startsWith("p100") ? "6.0" : "7.0",
+      nodes: s.nodes,
+      gpusPerNode: s.gpusPerNode,
+    }));
   const poolWeights = pools.map((p) => [p, p.nodes * p.gpusPerNode] as const);
   const jobs = pods.map((p, i) => {
     const fits = poolWeights.filter(([pool]) => pool.gpusPerNode >= p.gpus);
@@ -80,7 +86,8 @@ export function traceWorkload(traces: string, jobCount = 6_000, days = 7) {
     const ahead = (1 + Math.floor(rand() * 48)) * 3600;
     const id = `res-${String(i).padStart(3, "0")}`;
     const team = `team-${i % 12}`;
-    const gpusPerNode = whole || pool.gpusPerNode === 1 ? pool.gpusPerNode : Math.max(1, pool.gpusPerNode / 2);
+    const gpusPerNode =
+      whole || pool.gpusPerNode === 1 ? pool.gpusPerNode : Math.max(1, pool.gpusPerNode / 2);
     reservations.push({
       id,
       team,
