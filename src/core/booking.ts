@@ -107,7 +107,15 @@ export function decideBooking(input: BookingInput): BookingDecision {
     ? computeQuotaLeft(input.quota, reservations, { ...quotaRequest }, self)
     : verdict.quotaLeft;
 
-  const index = input.index ?? new CapacityIndex(inventory, reservations);
+  // Placement and displacement only look at the request's pool and window: index just those
+  // reservations (a 10k-reservation cluster has a few dozen there). Suggestions, on refusal only,
+  // search other windows and pools and get the full index.
+  const index =
+    input.index ??
+    new CapacityIndex(
+      inventory,
+      reservations.filter((r) => r.pool === request.pool && r.start < window.end && window.start < r.end),
+    );
   const placement = placeShape(index, request.pool, shape, window, self);
   if (placement) return { ok: true, placement, displaced: [], quotaLeft };
 
@@ -150,7 +158,14 @@ export function decideBooking(input: BookingInput): BookingDecision {
     ok: false,
     code: "slot-taken",
     detail: `no ${shape.nodes} × ${shape.gpusPerNode} GPUs free in pool ${request.pool} for the whole window`,
-    suggestions: suggestAlternatives(inventory, reservations, index, request, now, rules),
+    suggestions: suggestAlternatives(
+      inventory,
+      reservations,
+      input.index ?? new CapacityIndex(inventory, reservations),
+      request,
+      now,
+      rules,
+    ),
     holders: [...holders.values()]
       .sort((a, b) => compareId(a.id, b.id))
       .slice(0, MAX_HOLDERS)

@@ -6,14 +6,22 @@ import type { Interval } from "./intervals.ts";
 import { compareNaturalKeys, naturalKey } from "./natural-order.ts";
 import type { GpuNode, Inventory, Millis, Pool, Reservation } from "./types.ts";
 
+// Sorted node lists by inventory node array: an inventory is immutable data, so its order can be
+// remembered (a WeakMap keeps this pure and lets unused inventories go).
+const sortedCache = new WeakMap<readonly GpuNode[], GpuNode[]>();
+
 /** Nodes in natural name order (each name is split into its chunks once, not per comparison). */
 function sortByName(nodes: readonly GpuNode[]): GpuNode[] {
-  return nodes
+  const cached = sortedCache.get(nodes);
+  if (cached) return cached;
+  const sorted = nodes
     .map((n) => ({ n, key: naturalKey(n.name) }))
     .sort(
       (a, b) => compareNaturalKeys(a.key, b.key) || (a.n.name < b.n.name ? -1 : a.n.name > b.n.name ? 1 : 0),
     )
     .map((x) => x.n);
+  sortedCache.set(nodes, sorted);
+  return sorted;
 }
 
 /** Only these states hold slots (CONTRACTS §1). */

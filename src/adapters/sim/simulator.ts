@@ -57,7 +57,7 @@ export function runSimulation(w: Workload): SimulationLog {
     computeCapability: p.computeCapability,
     gpusPerNode: p.gpusPerNode,
   }));
-  let inventory: Inventory = { pools, nodes };
+  let inventory: Inventory = { pools, nodes: [...nodes] };
   const reservations = new Map<string, Reservation>();
   const refusedReservations = new Set<string>();
   const events: SimEventRecord[] = [];
