@@ -136,19 +136,23 @@ export class VictimOrder {
     for (const e of state.index.poolNodes.get(pool) ?? []) {
       for (const rj of state.nodes.get(e.node.name)!.jobs) if (!rj.owner && !rj.signalled) seen.add(rj);
     }
-    const borrower = new Map<RunningJob, boolean>();
-    for (const rj of seen) {
-      let b = false;
-      for (const [node, mask] of rj.masks) if ((state.nodes.get(node)?.heldLater ?? 0) & mask) b = true;
-      borrower.set(rj, b);
-    }
-    this.list = [...seen].sort(
+    // Keys computed once, then one sort of plain records (this runs per pool per cycle).
+    const keyed = [...seen].map((rj) => {
+      let borrower = 0;
+      for (const [node, mask] of rj.masks) if ((state.nodes.get(node)?.heldLater ?? 0) & mask) borrower = 1;
+      return {
+        rj,
+        first: 1 - borrower,
+        rank: priorityRank(rj.view.priority),
+        lost: lost(rj),
+        id: rj.view.id,
+      };
+    });
+    keyed.sort(
       (a, b) =>
-        Number(borrower.get(b)) - Number(borrower.get(a)) ||
-        priorityRank(a.view.priority) - priorityRank(b.view.priority) ||
-        lost(a) - lost(b) ||
-        compareId(a.view.id, b.view.id),
+        a.first - b.first || a.rank - b.rank || a.lost - b.lost || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
     );
+    this.list = keyed.map((k) => k.rj);
   }
 
   /** Nodes holding victims weaker than `rank`, in the order of their most preferable victim. */
