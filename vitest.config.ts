@@ -16,6 +16,8 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["test/integration/**/*.test.ts", "test/e2e/**/*.test.ts"],
+          // api: one throwaway PostgreSQL for the run (test/support/postgres-server.ts).
+          globalSetup: ["test/integration/global-setup-postgres.ts"],
           testTimeout: 120_000,
           hookTimeout: 300_000,
           fileParallelism: false,
