@@ -4,6 +4,7 @@ import type { ColumnType, Generated, Insertable, Selectable } from "kysely";
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T> = ColumnType<T, string, string>;
+type NullableJson<T> = ColumnType<T | null, string | null, string | null>;
 type BigId = ColumnType<string, never, never>;
 
 export interface PlacementJson {
@@ -106,7 +107,7 @@ export interface JobsTable {
   spec: Json<Record<string, unknown>>;
   state: "queued" | "admitted" | "running" | "succeeded" | "failed" | "cancelled";
   attempts: Generated<number>;
-  placement: Json<PlacementJson[] | null>;
+  placement: NullableJson<PlacementJson[]>;
   submitted_at: Timestamp;
   submitted_by: string | null;
   updated_at: Timestamp;
@@ -130,7 +131,7 @@ export interface ModelsTable {
   version: string;
   team: string;
   state: Generated<"candidate" | "promoted" | "rejected">;
-  inference: Json<Record<string, unknown> | null>;
+  inference: NullableJson<Record<string, unknown>>;
   created_at: Generated<Date>;
 }
 
@@ -139,7 +140,7 @@ export interface AbChecksTable {
   model_id: string;
   job_id: string | null;
   passed: boolean | null;
-  report: Json<Record<string, unknown> | null>;
+  report: NullableJson<Record<string, unknown>>;
   created_at: Generated<Date>;
 }
 
