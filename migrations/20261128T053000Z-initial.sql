@@ -81,6 +81,8 @@ CREATE TABLE reservations (
   displaced_by text,
   reason text,
   ended_at timestamptz,
+  -- When the loop announced the start (reservation.started); NULL until then.
+  started_at timestamptz,
   -- A monotonically increasing key for stable cursors (ids are random).
   seq bigserial NOT NULL UNIQUE,
   CHECK (end_at > start_at)

@@ -85,6 +85,7 @@ export interface ReservationsTable {
   displaced_by: string | null;
   reason: string | null;
   ended_at: Timestamp | null;
+  started_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   seq: BigId;
 }
 
