@@ -7,9 +7,11 @@ import { register as registerJobs } from "./commands/jobs.ts";
 import { register as registerLs } from "./commands/ls.ts";
 import { register as registerMigrate } from "./commands/migrate.ts";
 import { register as registerServe } from "./commands/serve.ts";
+import { register as registerSimulate } from "./commands/simulate.ts";
 import { register as registerSubmit } from "./commands/submit.ts";
 
 const program = new Command("berth").description("Berth: GPU reservation scheduler").showHelpAfterError();
+registerSimulate(program);
 registerServe(program);
 registerMigrate(program);
 registerBook(program);

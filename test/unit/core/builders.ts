@@ -1,6 +1,7 @@
 // Small fixture builders for core tests: a cluster, reservations and requests with defaults, so each
 // table row states only what it is about.
 import type { BookingRequest } from "../../../src/core/booking.ts";
+import type { JobView, Snapshot } from "../../../src/core/snapshot.ts";
 import type { GpuNode, Inventory, Pool, Reservation } from "../../../src/core/types.ts";
 
 export const MIN = 60_000;
@@ -64,4 +65,32 @@ export function request(over: Partial<BookingRequest> = {}): BookingRequest {
     priority: "normal",
     ...over,
   };
+}
+
+export function job(over: Partial<JobView> & { id: string }): JobView {
+  return {
+    team: "vision",
+    pool: "v100",
+    gpus: 1,
+    priority: "normal",
+    reservation: null,
+    submittedAt: NOW - HOUR,
+    graceMs: 60_000,
+    attempts: 0,
+    state: "queued",
+    ...over,
+  };
+}
+
+/** A job running on `node` ordinals `gpus` (opportunistic unless `runsOn`). */
+export function running(id: string, node: string, gpus: number[], over: Partial<JobView> = {}): JobView {
+  return job({ id, gpus: gpus.length, state: "running", placement: [{ node, gpus }], runsOn: null, ...over });
+}
+
+export function snapshot(
+  reservations: Reservation[],
+  jobs: JobView[],
+  inventory: Inventory = CLUSTER,
+): Snapshot {
+  return { inventory, reservations, jobs };
 }
