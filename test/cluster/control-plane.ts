@@ -253,17 +253,20 @@ export async function up(options: UpOptions = {}): Promise<ClusterState> {
     await ready(apiserver, async () => (await httpsStatus(`${server}/readyz`, admin)) === 200);
 
     log("kube-controller-manager and kube-scheduler");
-    const delegated = (config: string) => [
-      `--authentication-kubeconfig=${config}`,
-      `--authorization-kubeconfig=${config}`,
-      "--authorization-always-allow-paths=/healthz,/readyz,/livez",
-      "--bind-address=127.0.0.1",
-    ];
-    const kcm = start("kube-controller-manager", [
+    // Both serve /healthz over HTTPS (self-signed) and delegate other requests to the API server.
+    const component = (name: string, config: string, port: number, args: string[]) =>
+      start(name, [
+        ...args,
+        `--authentication-kubeconfig=${config}`,
+        `--authorization-kubeconfig=${config}`,
+        "--authorization-always-allow-paths=/healthz,/readyz,/livez",
+        "--bind-address=127.0.0.1",
+        `--secure-port=${port}`,
+        `--cert-dir=${join(dir, `${name}-certs`)}`,
+        "--profiling=false",
+      ]);
+    const kcm = component("kube-controller-manager", kcmConfig, kcmPort, [
       `--kubeconfig=${kcmConfig}`,
-      ...delegated(kcmConfig),
-      `--secure-port=${kcmPort}`,
-      `--cert-dir=${join(dir, "kcm-certs")}`,
       "--leader-elect=false",
       // Every controller that is on by default: job, garbage collector, namespace, service
       // account and tokens, PV binder, pod GC, node lifecycle, TTL-after-finished, …
@@ -276,16 +279,11 @@ export async function up(options: UpOptions = {}): Promise<ClusterState> {
       `--kube-api-qps=${componentQps}`,
       `--kube-api-burst=${componentQps * 2}`,
       "--node-monitor-grace-period=40s",
-      "--profiling=false",
     ]);
     const schedulerYaml = join(dir, "scheduler.yaml");
     await writeSchedulerConfig(schedulerYaml, schedulerConfig, componentQps);
-    const scheduler = start("kube-scheduler", [
+    const scheduler = component("kube-scheduler", schedulerConfig, schedulerPort, [
       `--config=${schedulerYaml}`,
-      ...delegated(schedulerConfig),
-      `--secure-port=${schedulerPort}`,
-      `--cert-dir=${join(dir, "scheduler-certs")}`,
-      "--profiling=false",
     ]);
     await Promise.all([
       ready(kcm, async () => (await httpsStatus(`https://127.0.0.1:${kcmPort}/healthz`, {})) === 200),
