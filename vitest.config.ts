@@ -23,6 +23,19 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      // Kubernetes: one real control plane (etcd, apiserver, controller-manager, scheduler, kwok
+      // GPU nodes) per run, started by the global setup or reused from `npm run cluster:up`; each
+      // test file works in its own namespace. The first run on a machine builds the binaries.
+      {
+        test: {
+          name: "kube",
+          include: ["test/kube/**/*.test.ts"],
+          globalSetup: ["test/kube/global-setup.ts"],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+        },
+      },
     ],
   },
 });
