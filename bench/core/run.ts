@@ -30,7 +30,7 @@ function percentile(sorted: number[], p: number): number {
  * time to other processes on a shared machine. */
 let lastCpu: number[] = [];
 
-function time(fn: () => unknown, runs: number, warmup = 2): number[] {
+function time(fn: () => unknown, runs: number, warmup = 5): number[] {
   for (let i = 0; i < warmup; i++) fn();
   const out: number[] = [];
   const cpu: number[] = [];
