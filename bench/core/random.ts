@@ -1,14 +1,5 @@
-// A small seeded PRNG (mulberry32) so every benchmark run builds the same state.
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Seeded randomness so every benchmark run builds the same state (the PRNG is the A/B check's own).
+export { seededRandom as seeded } from "../../src/abcheck/seeded-random.ts";
 
 export function pick<T>(rand: () => number, weighted: readonly (readonly [T, number])[]): T {
   const total = weighted.reduce((s, [, w]) => s + w, 0);

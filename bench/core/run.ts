@@ -1,4 +1,5 @@
 // Core benchmark (issue 2 §5). Run: npx tsx bench/core/run.ts [--only S|M|L|sim]
+// Every measurement follows ten warm-up runs: the loop of a running service is JIT-warm.
 // Each scale runs in its own child process so its RSS is its own. Results print as Markdown for
 // BENCHMARKS.md. Baseline in the same run: sorting the queue once by the admission key (the least
 // any scheduler does per cycle), so numbers from different machines compare as ratios.
@@ -30,7 +31,7 @@ function percentile(sorted: number[], p: number): number {
  * time to other processes on a shared machine. */
 let lastCpu: number[] = [];
 
-function time(fn: () => unknown, runs: number, warmup = 5): number[] {
+function time(fn: () => unknown, runs: number, warmup = 10): number[] {
   for (let i = 0; i < warmup; i++) fn();
   const out: number[] = [];
   const cpu: number[] = [];

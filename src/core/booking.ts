@@ -161,7 +161,8 @@ export function decideBooking(input: BookingInput): BookingDecision {
     suggestions: suggestAlternatives(
       inventory,
       reservations,
-      input.index ?? new CapacityIndex(inventory, reservations),
+      index,
+      input.index ?? null,
       request,
       now,
       rules,
@@ -198,7 +199,8 @@ function shapeInPool(pool: Pool, shape: Shape): Shape | null {
 function suggestAlternatives(
   inventory: Inventory,
   reservations: readonly Reservation[],
-  index: CapacityIndex,
+  windowIndex: CapacityIndex,
+  fullIndex: CapacityIndex | null,
   request: BookingRequest,
   now: Millis,
   rules: BookingRules,
@@ -206,10 +208,25 @@ function suggestAlternatives(
   const out: Suggestion[] = [];
   const window: Interval = { start: request.start, end: request.end };
   const duration = request.end - request.start;
+  // Each search indexes only what it can touch: later windows of this pool, then this window in
+  // every pool (unless the caller passed a full index).
+  const laterIndex =
+    fullIndex ??
+    new CapacityIndex(
+      inventory,
+      reservations.filter((r) => r.pool === request.pool && r.end > request.start),
+    );
+  const acrossPools =
+    fullIndex ??
+    new CapacityIndex(
+      inventory,
+      reservations.filter((r) => r.start < window.end && window.start < r.end),
+    );
+  const index = windowIndex;
   const later = findFreeWindows({
     inventory,
     reservations,
-    index,
+    index: laterIndex,
     pool: request.pool,
     nodes: request.nodes,
     gpusPerNode: request.gpusPerNode,
@@ -247,7 +264,7 @@ function suggestAlternatives(
       );
     for (const p of others) {
       const s = shapeInPool(p, request);
-      if (s && placeShape(index, p.name, s, window))
+      if (s && placeShape(acrossPools, p.name, s, window))
         out.push({ pool: p.name, ...s, ...window, kind: "other-pool" });
     }
   }
