@@ -388,27 +388,8 @@ export async function cancelReservation(ctx: ServiceContext, by: Principal, id: 
     await endReservation(trx, id, "cancelled", now, { reason: `cancelled by ${by.name}` });
     const gpus = row.nodes * row.gpus_per_node;
     const unused = (gpus * (row.end_at.getTime() - Math.max(now, row.start_at.getTime()))) / HOUR_MS;
-    // Running jobs of an active reservation become opportunistic work (CONTRACTS §4).
-    const requeued = await trx
-      .updateTable("jobs")
-      .set((eb) => ({
-        state: "queued",
-        reservation_id: null,
-        placement: null,
-        attempts: eb("attempts", "+", 1),
-        updated_at: new Date(now),
-      }))
-      .where("reservation_id", "=", id)
-      .where("state", "in", ["admitted", "running"])
-      .returning(["id", "team"])
-      .execute();
-    for (const j of requeued) {
-      await appendEvent(trx, now, "job.preempted", j.team, {
-        job: j.id,
-        reservation: id,
-        reason: "reservation-cancelled",
-      });
-    }
+    // Its running jobs are signalled by the next cycle and requeued as opportunistic work once their
+    // GPUs are free (CONTRACTS §4); the cycle runs right after this commit.
     await appendAudit(trx, {
       at: now,
       actor: by.name,
@@ -416,7 +397,7 @@ export async function cancelReservation(ctx: ServiceContext, by: Principal, id: 
       team: row.team,
       reservationId: id,
       reason: `cancelled by ${by.name}`,
-      detail: { unusedGpuHours: unused, requeuedJobs: requeued.map((j) => j.id) },
+      detail: { unusedGpuHours: unused },
     });
     await appendEvent(trx, now, "reservation.cancelled", row.team, {
       reservation: id,
