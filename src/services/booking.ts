@@ -13,6 +13,7 @@ import {
   insertReservation,
   listReservationRows,
   loadHoldingRows,
+  loadRowsForBooking,
   lockReservationRow,
   setReservationEnd,
 } from "../adapters/db/repos/reservations.ts";
@@ -119,11 +120,13 @@ interface Snapshot {
 async function snapshot(
   db: Transaction<Database> | ServiceContext["db"],
   team: string,
+  input: BookingInput,
   now: Millis,
 ): Promise<Snapshot> {
+  const lastEnd = input.repeat ? Math.max(input.end, input.repeat.until + (input.end - input.start)) : input.end;
   const [inventory, rows, teamRow] = await Promise.all([
     loadInventory(db),
-    loadHoldingRows(db, now),
+    loadRowsForBooking(db, now, { pool: input.pool, team, start: input.start, end: lastEnd }),
     db.selectFrom("teams").selectAll().where("name", "=", team).executeTakeFirst(),
   ]);
   if (!teamRow) throw invalid([{ field: "team", message: `unknown team "${team}"` }]);
@@ -199,7 +202,7 @@ export async function dryRun(
 ): Promise<DryRunOutcome> {
   const team = resolveTeam(by, input.team);
   const now = ctx.clock.now();
-  const snap = await snapshot(ctx.db, team, now);
+  const snap = await snapshot(ctx.db, team, input, now);
   const decided = decideAll(ctx, by, team, input, snap, now);
   const first = decided[0]!;
   return {
@@ -214,7 +217,7 @@ export async function book(ctx: ServiceContext, by: Principal, input: BookingInp
   const team = resolveTeam(by, input.team);
   const result = await inLockedTransaction(ctx, [teamLockKey(team), poolLockKey(input.pool)], async (trx) => {
     const now = ctx.clock.now();
-    const snap = await snapshot(trx, team, now);
+    const snap = await snapshot(trx, team, input, now);
     const decided = decideAll(ctx, by, team, input, snap, now);
     let recurrenceId: string | null = null;
     if (input.repeat) {
