@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { CoreV1Api, KubeConfig, KubernetesObjectApi, loadAllYaml } from "@kubernetes/client-node";
-import { poolNodes } from "./gpu-node.ts";
+import { isUsable, poolNodes } from "./gpu-node.ts";
 import { writeKubeconfig } from "./kubeconfig.ts";
 import { createPki, type Pki } from "./pki.ts";
 import { defaultPoolFile, loadPools } from "./pool-config.ts";
@@ -325,9 +325,7 @@ export async function up(options: UpOptions = {}): Promise<ClusterState> {
       kwok,
       async () => {
         const list = await core.listNode();
-        const readyNodes = list.items.filter((n) =>
-          n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
-        );
+        const readyNodes = list.items.filter(isUsable);
         return readyNodes.length >= nodes.length;
       },
       60_000,
