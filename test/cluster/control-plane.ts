@@ -122,16 +122,16 @@ async function httpOk(url: string): Promise<boolean> {
 
 /** Waits on a readiness check, failing fast (with its log) if the process has died meanwhile. */
 async function ready(p: ManagedProcess, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
-  await waitFor(
+  const failed = (why: string) =>
+    new Error(`${p.name} ${why}\n--- last lines of ${p.log} ---\n${logTail(p)}`);
+  const outcome = await waitFor(
     `${p.name} to become ready`,
-    async () => {
-      if (!isRunning(p)) throw new Error(`${p.name} exited:\n${logTail(p)}`);
-      return check();
-    },
+    async () => (!isRunning(p) ? "exited" : (await check()) ? "ready" : undefined),
     { timeoutMs, intervalMs: 250 },
   ).catch((error: Error) => {
-    throw new Error(`${error.message}\n--- last lines of ${p.log} ---\n${logTail(p)}`);
+    throw failed(error.message);
   });
+  if (outcome === "exited") throw failed("exited during start-up");
 }
 
 const identities = [
