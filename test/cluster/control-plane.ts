@@ -2,6 +2,7 @@
 // kube-scheduler and kwok, on loopback with free ports, from the binaries cluster:build made.
 // State lives in <repo>/.berth/cluster.json so `cluster:down` (or a later test run) finds it.
 import { execFile } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
@@ -180,9 +181,13 @@ export async function up(options: UpOptions = {}): Promise<ClusterState> {
     startedAt: new Date(started).toISOString(),
     startupMs: 0,
   };
+  // The state file is rewritten after every start, so `cluster:down` can clean up even after a
+  // start-up that was killed halfway.
+  await mkdir(join(paths.home, "bin"), { recursive: true });
   const start = (name: string, args: string[]) => {
     const p = startDetached(name, bin(name), args, join(dir, `${name}.log`));
     processes.push(p);
+    writeFileSync(paths.state, JSON.stringify(state, null, 2));
     return p;
   };
 
@@ -336,7 +341,6 @@ export async function up(options: UpOptions = {}): Promise<ClusterState> {
       return true;
     });
 
-    await mkdir(join(paths.home, "bin"), { recursive: true });
     await copyFile(adminConfig, paths.kubeconfig);
     await rm(paths.kubectl, { force: true });
     await symlink(bin("kubectl"), paths.kubectl);
@@ -346,6 +350,7 @@ export async function up(options: UpOptions = {}): Promise<ClusterState> {
   } catch (error) {
     await stopAll(processes);
     await rm(dir, { recursive: true, force: true });
+    await rm(paths.state, { force: true });
     throw error;
   }
 }
