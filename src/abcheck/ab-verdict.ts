@@ -5,9 +5,11 @@
 // mAP50, AP-small (FP16 tends to hurt tiny and low-contrast objects), worst per-class and recall
 // drops. A result computed on the CPU provider measures only the rounding of weights and I/O
 // (onnxruntime computes an FP16 model in FP32 there): it is labelled so and never unlocks fp16.
+import { bootstrapTable, resampledMap } from "./bootstrap-map.ts";
 import { accumulateCoco } from "./coco-accumulate.ts";
-import type { CocoEvaluation } from "./coco-evaluate.ts";
-import { categoryAp, summarizeCoco, summaryStat } from "./coco-summarize.ts";
+import { type CocoEvaluation, evaluateCoco } from "./coco-evaluate.ts";
+import type { CocoDetection, CocoGroundTruth } from "./coco-input.ts";
+import { categoryAp, summarizeCoco } from "./coco-summarize.ts";
 import { seededRandom } from "./seeded-random.ts";
 
 export interface GateConfig {
@@ -96,15 +98,15 @@ export function bootstrapDeltaCi(
 ): [number, number] {
   const n = fp32.imageIds.length;
   if (n === 0 || samples <= 0) return [0, 0];
+  const t32 = bootstrapTable(fp32);
+  const t16 = bootstrapTable(fp16);
   const rnd = seededRandom(seed);
   const draws = new Float64Array(samples);
-  const images = new Int32Array(n);
-  const only = { areas: [0], maxDets: [2] };
+  const counts = new Int32Array(n);
   for (let s = 0; s < samples; s++) {
-    for (let i = 0; i < n; i++) images[i] = Math.floor(rnd() * n);
-    const a = summaryStat(accumulateCoco(fp16, { images, ...only }), true, undefined, "all", 100);
-    const b = summaryStat(accumulateCoco(fp32, { images, ...only }), true, undefined, "all", 100);
-    draws[s] = points(a, b);
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[Math.floor(rnd() * n)]!++;
+    draws[s] = points(resampledMap(t16, counts), resampledMap(t32, counts));
   }
   draws.sort();
   return [percentile(draws, 0.025), percentile(draws, 0.975)];
@@ -183,4 +185,28 @@ export function abVerdict(input: AbInput): AbVerdict {
     fp16Arithmetic: input.fp16Arithmetic,
     unlocksFp16: passed && input.fp16Arithmetic === "gpu",
   };
+}
+
+/** Scores both precisions' detections against the ground truth and judges them: the whole A/B check. */
+export function runAbCheck(
+  gt: CocoGroundTruth,
+  fp32: readonly CocoDetection[],
+  fp16: readonly CocoDetection[],
+  fp16Arithmetic: Fp16Arithmetic,
+  gate: GateConfig,
+): { fp32Metrics: PrecisionMetrics; fp16Metrics: PrecisionMetrics; verdict: AbVerdict } {
+  const e32 = evaluateCoco(gt, fp32);
+  const e16 = evaluateCoco(gt, fp16);
+  const fp32Metrics = precisionMetrics(e32);
+  const fp16Metrics = precisionMetrics(e16);
+  const verdict = abVerdict({
+    fp32: e32,
+    fp16: e16,
+    fp32Metrics,
+    fp16Metrics,
+    images: gt.imageIds.length,
+    fp16Arithmetic,
+    gate,
+  });
+  return { fp32Metrics, fp16Metrics, verdict };
 }

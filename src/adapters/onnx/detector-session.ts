@@ -1,6 +1,9 @@
 // An onnxruntime-node session for a single-input, single-output YOLO detector. Element types and
 // shapes are read from the session, never assumed: an FP16 export may take and give float16
 // (fed as Node 24's Float16Array) or keep float32 I/O around float16 weights.
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import * as ort from "onnxruntime-node";
 
 export type Provider = "cpu" | "cuda";
@@ -26,14 +29,41 @@ function floatType(t: string, where: string): "float32" | "float16" {
   throw new OnnxModelError(`${where} has element type ${t}; a YOLO detector takes float32 or float16`);
 }
 
+/**
+ * Whether onnxruntime-node's CUDA provider library is installed beside the binding. Installs made
+ * with ONNXRUNTIME_NODE_INSTALL=skip have only the CPU provider; asking them for CUDA fails (and
+ * the native library logs the failure), so the automatic choice looks first.
+ */
+export function cudaProviderInstalled(): boolean {
+  const main = createRequire(import.meta.url).resolve("onnxruntime-node");
+  const bin = join(dirname(main), "..", "bin", "napi-v6", process.platform, process.arch);
+  return existsSync(join(bin, "libonnxruntime_providers_cuda.so"));
+}
+
+/**
+ * Node 24's Float16Array does the FP32 → FP16 rounding. onnxruntime-common 1.30 then wraps
+ * Uint16Array data of a float16 tensor as a Float16Array when the runtime has one, but the Node
+ * binding of the same version only reads float16 data from a Uint16Array (it fails with "not
+ * enough space: expected …, got 0"); so the tensor gets the bit pattern back as its data.
+ */
+function inputTensor(type: "float32" | "float16", chw: Float32Array, dims: readonly number[]): ort.Tensor {
+  if (type === "float32") return new ort.Tensor("float32", chw, dims);
+  const bits = new Uint16Array(Float16Array.from(chw).buffer);
+  const tensor = new ort.Tensor("float16", bits, dims);
+  (tensor as unknown as { cpuData: Uint16Array }).cpuData = bits;
+  return tensor;
+}
+
 export async function openDetector(
   path: string,
-  options: { provider: Provider; threads?: number },
+  options: { provider: Provider; threads?: number; quiet?: boolean },
 ): Promise<DetectorSession> {
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(path, {
       executionProviders: [options.provider],
+      // A probe for CUDA that may fail logs nothing (fatal only); the caller reports the fallback.
+      ...(options.quiet ? { logSeverityLevel: 4 as const } : {}),
       ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
     });
   } catch (err) {
@@ -66,10 +96,7 @@ export async function openDetector(
     outputType,
     inputDims,
     async run(chw) {
-      // ORT's typings take float16 data as Uint16Array bit patterns; Node 24's Float16Array does the
-      // rounding, and onnxruntime-common views the same bytes as Float16Array again.
-      const data = inputType === "float16" ? new Uint16Array(Float16Array.from(chw).buffer) : chw;
-      const feeds = { [input.name]: new ort.Tensor(inputType, data, inputDims) };
+      const feeds = { [input.name]: inputTensor(inputType, chw, inputDims) };
       const result = await session.run(feeds);
       const out = result[output.name]!;
       const values = out.data as Float32Array | Float16Array;

@@ -6,12 +6,16 @@
 import { access, constants, readdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
-import { abVerdict, DEFAULT_GATE, type GateConfig, precisionMetrics } from "../../abcheck/ab-verdict.ts";
-import { evaluateCoco } from "../../abcheck/coco-evaluate.ts";
+import { DEFAULT_GATE, type GateConfig, runAbCheck } from "../../abcheck/ab-verdict.ts";
 import { parseGroundTruth } from "../../abcheck/coco-input.ts";
 import { DEFAULT_POSTPROCESS, type PostprocessOptions } from "../../abcheck/detections-to-coco.ts";
 import { readPng } from "../../adapters/images/read-png.ts";
-import { type DetectorSession, openDetector, type Provider } from "../../adapters/onnx/detector-session.ts";
+import {
+  cudaProviderInstalled,
+  type DetectorSession,
+  openDetector,
+  type Provider,
+} from "../../adapters/onnx/detector-session.ts";
 import { type DetectorRun, runDetector, type ValidationImage } from "../../adapters/onnx/run-detector.ts";
 import { readJsonFile } from "../read-json-file.ts";
 
@@ -67,8 +71,10 @@ async function loadDataDir(dir: string) {
 
 async function open(path: string, provider: Provider | "auto", threads?: number): Promise<DetectorSession> {
   if (provider !== "auto") return openDetector(path, { provider, ...(threads ? { threads } : {}) });
+  if (!cudaProviderInstalled())
+    return openDetector(path, { provider: "cpu", ...(threads ? { threads } : {}) });
   try {
-    return await openDetector(path, { provider: "cuda", ...(threads ? { threads } : {}) });
+    return await openDetector(path, { provider: "cuda", quiet: true, ...(threads ? { threads } : {}) });
   } catch {
     return openDetector(path, { provider: "cpu", ...(threads ? { threads } : {}) });
   }
@@ -178,19 +184,17 @@ export function register(program: Command): void {
         runs[key] = { run, session };
       }
       const provider = runs.fp16.session.provider;
-      const ev32 = evaluateCoco(gt, runs.fp32.run.detections);
-      const ev16 = evaluateCoco(gt, runs.fp16.run.detections);
-      const m32 = precisionMetrics(ev32);
-      const m16 = precisionMetrics(ev16);
-      const verdict = abVerdict({
-        fp32: ev32,
-        fp16: ev16,
+      const {
         fp32Metrics: m32,
         fp16Metrics: m16,
-        images: images.length,
-        fp16Arithmetic: provider === "cuda" ? "gpu" : "emulated-on-cpu",
+        verdict,
+      } = runAbCheck(
+        gt,
+        runs.fp32.run.detections,
+        runs.fp16.run.detections,
+        provider === "cuda" ? "gpu" : "emulated-on-cpu",
         gate,
-      });
+      );
       const side = (key: "fp32" | "fp16", m: typeof m32) => ({
         model: runs[key].session.path,
         inputType: runs[key].session.inputType,

@@ -5,6 +5,7 @@ import {
   type GateConfig,
   precisionMetrics,
 } from "../../../src/abcheck/ab-verdict.ts";
+import { bootstrapTable, resampledMap } from "../../../src/abcheck/bootstrap-map.ts";
 import { evaluateCoco } from "../../../src/abcheck/coco-evaluate.ts";
 import { type CocoDetection, parseDetections, parseGroundTruth } from "../../../src/abcheck/coco-input.ts";
 import { makeCocoCase } from "../../fixtures/coco-cases.ts";
@@ -95,5 +96,40 @@ describe("the FP16-vs-FP32 A/B gate", () => {
   it("gives the same interval for the same seed and a different one for another seed", () => {
     expect(verdict(degraded).delta.ci95).toEqual(verdict(degraded).delta.ci95);
     expect(verdict(degraded, { seed: 7 }).delta.ci95).not.toEqual(verdict(degraded).delta.ci95);
+  });
+});
+
+describe("the bootstrap's resampled mAP", () => {
+  it("equals pycocotools' mAP50-95 when every image is drawn exactly once", () => {
+    const ev = evaluateCoco(gt, fp32);
+    const once = new Int32Array(gt.imageIds.length).fill(1);
+    expect(resampledMap(bootstrapTable(ev), once)).toBeCloseTo(precisionMetrics(ev).map5095, 12);
+  });
+
+  it("weights an image drawn twice like two copies of it", () => {
+    const small = makeCocoCase({ seed: 5, images: 6, categories: 2, gtPerImage: 3, dtPerImage: 5 });
+    const g = parseGroundTruth(small.gt);
+    const d = parseDetections(small.dt, g);
+    const counts = Int32Array.from([2, 0, 1, 1, 0, 2]);
+    // The same multiset written out as its own ground truth: image copies get fresh ids.
+    const copies: number[] = [];
+    counts.forEach((c, i) => {
+      for (let n = 0; n < c; n++) copies.push(i);
+    });
+    const dup = {
+      images: copies.map((_, n) => ({ id: n + 1 })),
+      categories: small.gt.categories,
+      annotations: copies.flatMap((i, n) =>
+        small.gt.annotations
+          .filter((a) => a.image_id === g.imageIds[i])
+          .map((a) => ({ ...a, id: a.id * 100 + n, image_id: n + 1 })),
+      ),
+    };
+    const dupDt = copies.flatMap((i, n) =>
+      small.dt.filter((x) => x.image_id === g.imageIds[i]).map((x) => ({ ...x, image_id: n + 1 })),
+    );
+    const gd = parseGroundTruth(dup);
+    const expected = precisionMetrics(evaluateCoco(gd, parseDetections(dupDt, gd))).map5095;
+    expect(resampledMap(bootstrapTable(evaluateCoco(g, d)), counts)).toBeCloseTo(expected, 9);
   });
 });
