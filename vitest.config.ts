@@ -1,7 +1,8 @@
 import { defineConfig } from "vitest/config";
 
-// Two projects: `unit` is the fast pure suite (core, builders, evaluator); `integration` needs
-// real services (PostgreSQL, the Kubernetes control plane, Chromium) that its global setup starts.
+// Three projects: `unit` is the fast pure suite (core, builders, evaluator); `integration` needs
+// real services (PostgreSQL, Chromium) that its global setup starts; `kube` (below) runs against a
+// real Kubernetes control plane.
 export default defineConfig({
   test: {
     projects: [
