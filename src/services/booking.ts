@@ -31,6 +31,7 @@ import { newId } from "./auth.ts";
 import { isAdmin, type Principal, type ServiceContext } from "./context.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
 import { DomainError, invalid, notFound } from "./errors.ts";
+import { cachedInventory } from "./inventory-cache.ts";
 import { teamQuota } from "./teams.ts";
 import { inLockedTransaction, poolLockKey, teamLockKey } from "./transactions.ts";
 import { iso, reservationView } from "./views.ts";
@@ -122,10 +123,12 @@ async function snapshot(
   team: string,
   input: BookingInput,
   now: Millis,
+  inventory: Inventory,
 ): Promise<Snapshot> {
-  const lastEnd = input.repeat ? Math.max(input.end, input.repeat.until + (input.end - input.start)) : input.end;
-  const [inventory, rows, teamRow] = await Promise.all([
-    loadInventory(db),
+  const lastEnd = input.repeat
+    ? Math.max(input.end, input.repeat.until + (input.end - input.start))
+    : input.end;
+  const [rows, teamRow] = await Promise.all([
     loadRowsForBooking(db, now, { pool: input.pool, team, start: input.start, end: lastEnd }),
     db.selectFrom("teams").selectAll().where("name", "=", team).executeTakeFirst(),
   ]);
@@ -202,7 +205,7 @@ export async function dryRun(
 ): Promise<DryRunOutcome> {
   const team = resolveTeam(by, input.team);
   const now = ctx.clock.now();
-  const snap = await snapshot(ctx.db, team, input, now);
+  const snap = await snapshot(ctx.db, team, input, now, await cachedInventory(ctx));
   const decided = decideAll(ctx, by, team, input, snap, now);
   const first = decided[0]!;
   return {
@@ -215,9 +218,12 @@ export async function dryRun(
 
 export async function book(ctx: ServiceContext, by: Principal, input: BookingInput): Promise<BookingOutcome> {
   const team = resolveTeam(by, input.team);
+  // Read before the transaction: a query on the pool from inside one would need a second
+  // connection while holding the first (with PGlite's single connection, a deadlock).
+  const inventory = await cachedInventory(ctx);
   const result = await inLockedTransaction(ctx, [teamLockKey(team), poolLockKey(input.pool)], async (trx) => {
     const now = ctx.clock.now();
-    const snap = await snapshot(trx, team, input, now);
+    const snap = await snapshot(trx, team, input, now, inventory);
     const decided = decideAll(ctx, by, team, input, snap, now);
     let recurrenceId: string | null = null;
     if (input.repeat) {
@@ -234,6 +240,7 @@ export async function book(ctx: ServiceContext, by: Principal, input: BookingInp
     }
     const byId = new Map(snap.reservations.map((r) => [r.id, r]));
     const displacedAll: string[] = [];
+    let firstRow: ReservationRow | undefined;
     for (const { request, decision } of decided) {
       for (const victim of decision.displaced) {
         const v = byId.get(victim.id);
@@ -241,13 +248,14 @@ export async function book(ctx: ServiceContext, by: Principal, input: BookingInp
         await displace(ctx, trx, v, request, victim.reason, snap, now, by);
         displacedAll.push(victim.id);
       }
-      await insertReservation(trx, {
+      const inserted = await insertReservation(trx, {
         reservation: request,
         title: input.title ?? "",
         kind: "booking",
         bookedBy: by.name,
         recurrenceId,
       });
+      firstRow ??= inserted;
       await appendAudit(trx, {
         at: now,
         actor: by.name,
@@ -275,7 +283,7 @@ export async function book(ctx: ServiceContext, by: Principal, input: BookingInp
       });
     }
     const ids = decided.map((d) => d.request.id);
-    const row = (await getReservationRow(trx, ids[0]!))!;
+    const row = firstRow!;
     const firstDisplaced = decided[0]!.decision.displaced.map((d) => d.id);
     return { reservation: { ...reservationView(row, now), displaced: firstDisplaced }, occurrences: ids };
   });

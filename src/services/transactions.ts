@@ -26,7 +26,12 @@ export async function inLockedTransaction<T>(
   for (let attempt = 1; ; attempt++) {
     try {
       return await ctx.db.transaction().execute(async (trx) => {
-        for (const key of lockKeys) await sql`SELECT pg_advisory_xact_lock(hashtext(${key}))`.execute(trx);
+        // One round trip for all locks; PostgreSQL evaluates the select list left to right, so
+        // they are taken in the order given.
+        if (lockKeys.length > 0) {
+          const calls = sql.join(lockKeys.map((k) => sql`pg_advisory_xact_lock(hashtext(${k}))`));
+          await sql`SELECT ${calls}`.execute(trx);
+        }
         return work(trx);
       });
     } catch (err) {
