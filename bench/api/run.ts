@@ -47,6 +47,19 @@ async function api(url: string, method: string, path: string, body?: unknown) {
   return res.json();
 }
 
+/**
+ * autocannon stops sending at the end of a run, but an overloaded server still holds the requests
+ * it had accepted: wait until it answers promptly again, so the next run starts from an idle server.
+ */
+async function drain(url: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const t = performance.now();
+    await fetch(`${url}/api/v1/whoami`, { headers: { authorization: `Bearer ${TOKEN}` } }).then((r) => r.text());
+    if (performance.now() - t < 200) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 interface Row {
   backend: string;
   scenario: string;
@@ -155,9 +168,11 @@ async function benchBackend(backend: string): Promise<{ rows: Row[]; held: numbe
     for (const [i, c] of [1, 16, 128].entries()) {
       rows.push(await bookingRun(berth.url, backend, "spread: 250 nodes, 90 days", c, "BENCH", 88, 100 + i));
       console.error(JSON.stringify(rows.at(-1)));
+      await drain(berth.url);
     }
     rows.push(await bookingRun(berth.url, backend, "race: 1 node, 2 days", 128, "RACE", 2, 7));
     console.error(JSON.stringify(rows.at(-1)));
+    await drain(berth.url);
     const held = rows.filter((r) => r.scenario.startsWith("spread")).reduce((n, r) => n + r["201"], 0);
     rows.push(await availabilityRun(berth.url, backend, 16, held));
     console.error(JSON.stringify(rows.at(-1)));
