@@ -33,7 +33,7 @@ import { decodeCursor, encodeCursor } from "./cursor.ts";
 import { DomainError, invalid, notFound } from "./errors.ts";
 import { cachedInventory } from "./inventory-cache.ts";
 import { teamQuota } from "./teams.ts";
-import { inLockedTransaction, poolLockKey, teamLockKey } from "./transactions.ts";
+import { inLockedTransaction, poolLockKey, StaleSnapshot, teamLockKey } from "./transactions.ts";
 import { iso, reservationView } from "./views.ts";
 
 const HOUR_MS = 3_600_000;
@@ -217,11 +217,25 @@ export async function dryRun(
 }
 
 export async function book(ctx: ServiceContext, by: Principal, input: BookingInput): Promise<BookingOutcome> {
+  try {
+    return await bookOnce(ctx, by, input);
+  } catch (err) {
+    // Retries exhausted on slot clashes: the constraint said no without saying what is free.
+    // Answer as the core would now, with suggestions and holders.
+    if (err instanceof DomainError && err.code === "slot-taken" && !("suggestions" in err.extra)) {
+      await dryRun(ctx, by, input);
+    }
+    throw err;
+  }
+}
+
+async function bookOnce(ctx: ServiceContext, by: Principal, input: BookingInput): Promise<BookingOutcome> {
   const team = resolveTeam(by, input.team);
   // Read before the transaction: a query on the pool from inside one would need a second
   // connection while holding the first (with PGlite's single connection, a deadlock).
   const inventory = await cachedInventory(ctx);
-  const result = await inLockedTransaction(ctx, [teamLockKey(team), poolLockKey(input.pool)], async (trx) => {
+  const locks = { always: [teamLockKey(team)], onRetry: [poolLockKey(input.pool)] };
+  const result = await inLockedTransaction(ctx, locks, async (trx) => {
     const now = ctx.clock.now();
     const snap = await snapshot(trx, team, input, now, inventory);
     const decided = decideAll(ctx, by, team, input, snap, now);
@@ -301,6 +315,15 @@ async function displace(
   now: Millis,
   actor: Principal,
 ) {
+  // Optimistic: another booking may have taken this victim since the snapshot was read.
+  const still = await trx
+    .updateTable("reservations")
+    .set({ state: "displaced" })
+    .where("id", "=", victim.id)
+    .where("state", "=", "confirmed")
+    .executeTakeFirst();
+  if (still.numUpdatedRows === 0n)
+    throw new StaleSnapshot(`reservation ${victim.id} changed under the booking`);
   await endReservation(trx, victim.id, "displaced", now, { displacedBy: by.id, reason });
   const lost = (victim.nodes * victim.gpusPerNode * (victim.end - victim.start)) / HOUR_MS;
   // The loser is offered the nearest alternative of the same shape and length (free now).
