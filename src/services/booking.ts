@@ -31,8 +31,9 @@ import { newId } from "./auth.ts";
 import { isAdmin, type Principal, type ServiceContext } from "./context.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
 import { DomainError, invalid, notFound } from "./errors.ts";
+import { cachedInventory } from "./inventory-cache.ts";
 import { teamQuota } from "./teams.ts";
-import { inLockedTransaction, poolLockKey, teamLockKey } from "./transactions.ts";
+import { inLockedTransaction, poolLockKey, StaleSnapshot, teamLockKey } from "./transactions.ts";
 import { iso, reservationView } from "./views.ts";
 
 const HOUR_MS = 3_600_000;
@@ -122,10 +123,12 @@ async function snapshot(
   team: string,
   input: BookingInput,
   now: Millis,
+  inventory: Inventory,
 ): Promise<Snapshot> {
-  const lastEnd = input.repeat ? Math.max(input.end, input.repeat.until + (input.end - input.start)) : input.end;
-  const [inventory, rows, teamRow] = await Promise.all([
-    loadInventory(db),
+  const lastEnd = input.repeat
+    ? Math.max(input.end, input.repeat.until + (input.end - input.start))
+    : input.end;
+  const [rows, teamRow] = await Promise.all([
     loadRowsForBooking(db, now, { pool: input.pool, team, start: input.start, end: lastEnd }),
     db.selectFrom("teams").selectAll().where("name", "=", team).executeTakeFirst(),
   ]);
@@ -202,7 +205,7 @@ export async function dryRun(
 ): Promise<DryRunOutcome> {
   const team = resolveTeam(by, input.team);
   const now = ctx.clock.now();
-  const snap = await snapshot(ctx.db, team, input, now);
+  const snap = await snapshot(ctx.db, team, input, now, await cachedInventory(ctx));
   const decided = decideAll(ctx, by, team, input, snap, now);
   const first = decided[0]!;
   return {
@@ -214,10 +217,27 @@ export async function dryRun(
 }
 
 export async function book(ctx: ServiceContext, by: Principal, input: BookingInput): Promise<BookingOutcome> {
+  try {
+    return await bookOnce(ctx, by, input);
+  } catch (err) {
+    // Retries exhausted on slot clashes: the constraint said no without saying what is free.
+    // Answer as the core would now, with suggestions and holders.
+    if (err instanceof DomainError && err.code === "slot-taken" && !("suggestions" in err.extra)) {
+      await dryRun(ctx, by, input);
+    }
+    throw err;
+  }
+}
+
+async function bookOnce(ctx: ServiceContext, by: Principal, input: BookingInput): Promise<BookingOutcome> {
   const team = resolveTeam(by, input.team);
-  const result = await inLockedTransaction(ctx, [teamLockKey(team), poolLockKey(input.pool)], async (trx) => {
+  // Read before the transaction: a query on the pool from inside one would need a second
+  // connection while holding the first (with PGlite's single connection, a deadlock).
+  const inventory = await cachedInventory(ctx);
+  const locks = { always: [teamLockKey(team)], onRetry: [poolLockKey(input.pool)] };
+  const result = await inLockedTransaction(ctx, locks, async (trx) => {
     const now = ctx.clock.now();
-    const snap = await snapshot(trx, team, input, now);
+    const snap = await snapshot(trx, team, input, now, inventory);
     const decided = decideAll(ctx, by, team, input, snap, now);
     let recurrenceId: string | null = null;
     if (input.repeat) {
@@ -234,6 +254,7 @@ export async function book(ctx: ServiceContext, by: Principal, input: BookingInp
     }
     const byId = new Map(snap.reservations.map((r) => [r.id, r]));
     const displacedAll: string[] = [];
+    let firstRow: ReservationRow | undefined;
     for (const { request, decision } of decided) {
       for (const victim of decision.displaced) {
         const v = byId.get(victim.id);
@@ -241,13 +262,14 @@ export async function book(ctx: ServiceContext, by: Principal, input: BookingInp
         await displace(ctx, trx, v, request, victim.reason, snap, now, by);
         displacedAll.push(victim.id);
       }
-      await insertReservation(trx, {
+      const inserted = await insertReservation(trx, {
         reservation: request,
         title: input.title ?? "",
         kind: "booking",
         bookedBy: by.name,
         recurrenceId,
       });
+      firstRow ??= inserted;
       await appendAudit(trx, {
         at: now,
         actor: by.name,
@@ -275,7 +297,7 @@ export async function book(ctx: ServiceContext, by: Principal, input: BookingInp
       });
     }
     const ids = decided.map((d) => d.request.id);
-    const row = (await getReservationRow(trx, ids[0]!))!;
+    const row = firstRow!;
     const firstDisplaced = decided[0]!.decision.displaced.map((d) => d.id);
     return { reservation: { ...reservationView(row, now), displaced: firstDisplaced }, occurrences: ids };
   });
@@ -293,6 +315,15 @@ async function displace(
   now: Millis,
   actor: Principal,
 ) {
+  // Optimistic: another booking may have taken this victim since the snapshot was read.
+  const still = await trx
+    .updateTable("reservations")
+    .set({ state: "displaced" })
+    .where("id", "=", victim.id)
+    .where("state", "=", "confirmed")
+    .executeTakeFirst();
+  if (still.numUpdatedRows === 0n)
+    throw new StaleSnapshot(`reservation ${victim.id} changed under the booking`);
   await endReservation(trx, victim.id, "displaced", now, { displacedBy: by.id, reason });
   const lost = (victim.nodes * victim.gpusPerNode * (victim.end - victim.start)) / HOUR_MS;
   // The loser is offered the nearest alternative of the same shape and length (free now).

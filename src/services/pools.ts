@@ -6,6 +6,7 @@ import { findFreeWindows } from "../core/index.ts";
 import type { Millis, Pool } from "../core/types.ts";
 import { isAdmin, type Principal, type ServiceContext } from "./context.ts";
 import { DomainError, invalid, notFound } from "./errors.ts";
+import { invalidateInventory } from "./inventory-cache.ts";
 import { iso } from "./views.ts";
 
 export async function listPools(ctx: ServiceContext) {
@@ -38,6 +39,7 @@ export async function putPool(ctx: ServiceContext, by: Principal, pool: Pool & {
     for (let i = 0; i < pool.nodes; i++)
       await upsertNode(trx, { name: `${pool.name}-${i}`, pool: pool.name, gpus: pool.gpusPerNode });
   });
+  invalidateInventory(ctx);
   ctx.changed();
   return (await listPools(ctx)).find((p) => p.name === pool.name)!;
 }

@@ -1,6 +1,6 @@
 // The event outbox (CONTRACTS §4 event names). Events are written in the transaction that made the
 // change, so a stream never shows a change that was rolled back, and ids give the commit order.
-import type { Kysely, Transaction } from "kysely";
+import { type Kysely, sql, type Transaction } from "kysely";
 import type { Millis } from "../../../core/types.ts";
 import type { Database } from "../tables.ts";
 
@@ -19,24 +19,16 @@ export async function appendEvent(
   team: string | null,
   data: Record<string, unknown>,
 ): Promise<void> {
-  const { id } = await trx
-    .insertInto("events")
-    .values({ at: new Date(at), type, team, data: JSON.stringify(data) })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  // Fan out to the team's webhooks that subscribe to this type, in the same transaction.
-  const hooks = await trx
-    .selectFrom("webhooks")
-    .select("id")
-    .where("team", "=", team ?? "")
-    .where((eb) => eb(eb.val(type), "=", eb.fn.any("events")))
-    .execute();
-  if (hooks.length > 0) {
-    await trx
-      .insertInto("webhook_deliveries")
-      .values(hooks.map((h) => ({ webhook_id: h.id, event_id: id, next_attempt_at: new Date(at) })))
-      .execute();
-  }
+  // One statement: the event, and a delivery for each of the team's webhooks subscribed to its type.
+  await sql`
+    WITH e AS (
+      INSERT INTO events (at, type, team, data)
+      VALUES (${new Date(at)}, ${type}, ${team}, ${JSON.stringify(data)}::jsonb)
+      RETURNING id
+    )
+    INSERT INTO webhook_deliveries (webhook_id, event_id, next_attempt_at)
+    SELECT w.id, e.id, ${new Date(at)} FROM webhooks w, e
+    WHERE w.team = ${team} AND ${type} = ANY (w.events)`.execute(trx);
 }
 
 export async function eventsAfter(

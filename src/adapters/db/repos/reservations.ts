@@ -65,9 +65,9 @@ export interface NewReservationRecord {
 export async function insertReservation(
   trx: Transaction<Database>,
   rec: NewReservationRecord,
-): Promise<void> {
+): Promise<ReservationRow> {
   const r = rec.reservation;
-  await trx
+  const row = await trx
     .insertInto("reservations")
     .values({
       id: r.id,
@@ -89,7 +89,8 @@ export async function insertReservation(
       reason: null,
       ended_at: null,
     })
-    .execute();
+    .returningAll()
+    .executeTakeFirstOrThrow();
   await insertSlots(trx, r.id, r.placement, r.start, r.end);
   await trx
     .insertInto("usage")
@@ -100,6 +101,7 @@ export async function insertReservation(
       updated_at: new Date(r.bookedAt),
     })
     .execute();
+  return row;
 }
 
 async function insertSlots(
