@@ -1,10 +1,29 @@
-// The `berth` command: builds the commander program and registers one file per command.
-// Each command file exports `register(program)`; failures become one line on stderr and exit 1.
+// The `berth` command: builds the commander program and registers one file per command
+// (commands/<name>.ts, each exporting `register(program)`). Failures become one line on stderr
+// and a non-zero exit.
 import { Command } from "commander";
+import { register as registerAvailability } from "./commands/availability.ts";
+import { register as registerBook } from "./commands/book.ts";
+import { register as registerCancel } from "./commands/cancel.ts";
+import { register as registerJobs } from "./commands/jobs.ts";
+import { register as registerLs } from "./commands/ls.ts";
 import { register as registerMap } from "./commands/map.ts";
+import { register as registerMigrate } from "./commands/migrate.ts";
+import { register as registerServe } from "./commands/serve.ts";
+import { register as registerSimulate } from "./commands/simulate.ts";
+import { register as registerSubmit } from "./commands/submit.ts";
 import { register as registerValidate } from "./commands/validate.ts";
 
-const program = new Command("berth").description("GPU reservation scheduler").showHelpAfterError();
+const program = new Command("berth").description("Berth: GPU reservation scheduler").showHelpAfterError();
+registerSimulate(program);
+registerServe(program);
+registerMigrate(program);
+registerBook(program);
+registerLs(program);
+registerCancel(program);
+registerAvailability(program);
+registerSubmit(program);
+registerJobs(program);
 registerMap(program);
 registerValidate(program);
 

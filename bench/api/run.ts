@@ -1,0 +1,203 @@
+// API benchmark (issue 4 §7): accepted bookings/s and p50/p99 latency at 1, 16 and 128 concurrent
+// closed-loop clients against a real `berth serve` on loopback, on PostgreSQL and on PGlite; then
+// everyone racing for one small pool (201s and 409s apart); then GET /availability over 10k+
+// reservations. The load generator (autocannon) runs in this process and shares the machine's
+// cores with the server and the database: say so next to the numbers.
+//
+//   npx tsx bench/api/run.ts [--backend postgres|pglite|both] [--seconds 10]
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import autocannon from "autocannon";
+import pg from "pg";
+import { openDatabase } from "../../src/adapters/db/connect.ts";
+import { startBerthProcess } from "../../test/support/berth-process.ts";
+import { checkConsistency } from "../../test/support/consistency.ts";
+import { startPostgres } from "../../test/support/postgres-server.ts";
+
+const TOKEN = "bench-admin-token-0123456789abcdef";
+const HOUR = 3_600_000;
+const GRID = 15 * 60_000;
+const TEAMS = ["t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7"];
+
+const args = new Map<string, string>();
+for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ""), process.argv[i + 1] ?? "");
+const seconds = Number(args.get("seconds") ?? 10);
+const backends = (args.get("backend") ?? "both") === "both" ? ["postgres", "pglite"] : [args.get("backend")!];
+
+/** Deterministic pseudo-random numbers (mulberry32), one stream per scenario. */
+function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function api(url: string, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${url}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+/**
+ * autocannon stops sending at the end of a run, but an overloaded server still holds the requests
+ * it had accepted: wait until it answers promptly again, so the next run starts from an idle server.
+ */
+async function drain(url: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const t = performance.now();
+    await fetch(`${url}/api/v1/whoami`, { headers: { authorization: `Bearer ${TOKEN}` } }).then((r) => r.text());
+    if (performance.now() - t < 200) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+interface Row {
+  backend: string;
+  scenario: string;
+  clients: number;
+  "201/s": number;
+  "201": number;
+  "409": number;
+  other: number;
+  p50: number;
+  p99: number;
+}
+
+async function bookingRun(url: string, backend: string, scenario: string, clients: number, pool: string, days: number, seed: number): Promise<Row> {
+  const random = rng(seed);
+  const base = Math.ceil(Date.now() / (24 * HOUR)) * 24 * HOUR + 24 * HOUR;
+  const result = await autocannon({
+    url,
+    connections: clients,
+    duration: seconds,
+    requests: [
+      {
+        method: "POST",
+        path: "/api/v1/reservations",
+        headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+        setupRequest: (req) => {
+          const start = base + Math.floor(random() * ((days * 24 * HOUR) / GRID)) * GRID;
+          const hours = 1 + Math.floor(random() * 8);
+          return {
+            ...req,
+            body: JSON.stringify({
+              pool,
+              nodes: 1,
+              gpusPerNode: 1 + Math.floor(random() * 8),
+              start: new Date(start).toISOString(),
+              end: new Date(start + hours * HOUR).toISOString(),
+              priority: "normal",
+              team: TEAMS[Math.floor(random() * TEAMS.length)],
+            }),
+          };
+        },
+      },
+    ],
+  });
+  const codes = result.statusCodeStats as unknown as Record<string, { count: number }>;
+  const created = codes["201"]?.count ?? 0;
+  const conflicts = codes["409"]?.count ?? 0;
+  const all = Object.values(codes).reduce((s, c) => s + c.count, 0);
+  return {
+    backend,
+    scenario,
+    clients,
+    "201/s": Math.round(created / (result.duration || seconds)),
+    "201": created,
+    "409": conflicts,
+    other: all - created - conflicts + result.errors + result.timeouts,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+  };
+}
+
+async function availabilityRun(url: string, backend: string, clients: number, held: number): Promise<Row> {
+  const result = await autocannon({
+    url: `${url}/api/v1/availability?pool=BENCH&nodes=1&gpusPerNode=8&duration=7200&limit=5`,
+    connections: clients,
+    duration: seconds,
+    headers: { authorization: `Bearer ${TOKEN}` },
+  });
+  const codes = result.statusCodeStats as unknown as Record<string, { count: number }>;
+  return {
+    backend,
+    scenario: `GET /availability over ${held} reservations`,
+    clients,
+    "201/s": Math.round((codes["200"]?.count ?? 0) / (result.duration || seconds)),
+    "201": codes["200"]?.count ?? 0,
+    "409": 0,
+    other: result.non2xx + result.errors,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+  };
+}
+
+async function benchBackend(backend: string): Promise<{ rows: Row[]; held: number; doubleBookings: number }> {
+  const dir = await mkdtemp(join(tmpdir(), "berth-bench-"));
+  const env: Record<string, string> = {
+    BERTH_ADMIN_TOKEN: TOKEN,
+    BERTH_DATA_DIR: dir,
+    BERTH_NO_SHOW_SECONDS: "0",
+    BERTH_LOG_LEVEL: "error",
+  };
+  let stopPg: (() => Promise<void>) | undefined;
+  if (backend === "postgres") {
+    const server = await startPostgres();
+    stopPg = server.stop;
+    const admin = new pg.Client({ connectionString: server.url });
+    await admin.connect();
+    await admin.query("CREATE DATABASE berth_bench");
+    await admin.end();
+    env.DATABASE_URL = server.url.replace(/\/postgres$/, "/berth_bench");
+  }
+  const berth = await startBerthProcess(env);
+  const rows: Row[] = [];
+  try {
+    await api(berth.url, "PUT", "/pools/BENCH", { product: "bench", computeCapability: "8.0", gpusPerNode: 8, nodes: 250 });
+    await api(berth.url, "PUT", "/pools/RACE", { product: "bench", computeCapability: "8.0", gpusPerNode: 8, nodes: 1 });
+    for (const t of TEAMS) await api(berth.url, "POST", "/teams", { name: t });
+    for (const [i, c] of [1, 16, 128].entries()) {
+      rows.push(await bookingRun(berth.url, backend, "spread: 250 nodes, 90 days", c, "BENCH", 88, 100 + i));
+      console.error(JSON.stringify(rows.at(-1)));
+      await drain(berth.url);
+    }
+    rows.push(await bookingRun(berth.url, backend, "race: 1 node, 2 days", 128, "RACE", 2, 7));
+    console.error(JSON.stringify(rows.at(-1)));
+    await drain(berth.url);
+    const held = rows.filter((r) => r.scenario.startsWith("spread")).reduce((n, r) => n + r["201"], 0);
+    rows.push(await availabilityRun(berth.url, backend, 16, held));
+    console.error(JSON.stringify(rows.at(-1)));
+  } finally {
+    await berth.kill("SIGTERM");
+  }
+  const handle = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: dir });
+  const { held, problems } = await checkConsistency(handle.db);
+  await handle.close();
+  await stopPg?.();
+  await rm(dir, { recursive: true, force: true });
+  return { rows, held: held.length, doubleBookings: problems.length };
+}
+
+const all: Row[] = [];
+const summary: string[] = [];
+for (const b of backends) {
+  const r = await benchBackend(b);
+  all.push(...r.rows);
+  summary.push(`${b}: ${r.held} reservations held at the end, ${r.doubleBookings} consistency problems (double bookings or stray slots)`);
+}
+const cols = ["backend", "scenario", "clients", "201/s", "201", "409", "other", "p50", "p99"] as const;
+console.log(`| ${cols.join(" | ")} |`);
+console.log(`| ${cols.map(() => "---").join(" | ")} |`);
+for (const r of all) console.log(`| ${cols.map((c) => String(r[c])).join(" | ")} |`);
+console.log("");
+console.log("(GET /availability rows: the 201 columns count 200 answers; p50/p99 in ms)");
+for (const s of summary) console.log(s);

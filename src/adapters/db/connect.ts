@@ -1,0 +1,62 @@
+// Opens the database: Kysely over node-postgres for a real PostgreSQL when a URL is given, else the
+// embedded PGlite under the data directory. PGlite is reached through its own node-postgres
+// adapter with Kysely's standard PostgresDialect (STACK.md: kysely-pglite ignores isolation levels
+// and lets concurrent transactions share one session, which lost committed rows).
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { btree_gist } from "@electric-sql/pglite/contrib/btree_gist";
+import { createPgConfig } from "@electric-sql/pglite/node-postgres";
+import { Kysely, PostgresDialect } from "kysely";
+import pg from "pg";
+import type { Database } from "./tables.ts";
+
+export interface DatabaseHandle {
+  readonly db: Kysely<Database>;
+  /** `pglite` is one session: a single replica only, and lock waits never happen. */
+  readonly kind: "postgres" | "pglite";
+  /** Where it lives, without credentials (for the log). */
+  readonly where: string;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  readonly databaseUrl?: string | undefined;
+  /** PGlite data directory; `memory://` keeps it in memory (tests). */
+  readonly dataDir: string;
+  readonly poolSize?: number;
+  readonly onIdleError?: (err: Error) => void;
+}
+
+export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle> {
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 20 });
+    // An idle connection the server closes (restart, admin command) is dropped from the pool and
+    // replaced on next use; without a listener the emitted error would crash the process.
+    pool.on("error", (err) => options.onIdleError?.(err));
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const url = new URL(options.databaseUrl);
+    return {
+      db,
+      kind: "postgres",
+      where: `${url.hostname}:${url.port || 5432}${url.pathname}`,
+      close: () => db.destroy(),
+    };
+  }
+  const dir = options.dataDir === "memory://" ? "memory://" : join(options.dataDir, "pglite");
+  if (dir !== "memory://") await mkdir(dir, { recursive: true });
+  const pglite = await PGlite.create(dir, { extensions: { btree_gist } });
+  // One connection: PGlite is a single session. Idle clients are never closed, so the session
+  // (and a transaction's view of it) is not torn down under a waiting caller.
+  const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1, idleTimeoutMillis: 0 });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    kind: "pglite",
+    where: dir,
+    close: async () => {
+      await db.destroy();
+      await pglite.close();
+    },
+  };
+}

@@ -1,0 +1,56 @@
+// Row -> domain mappers, one place. `active` and `completed` of a stored `confirmed` row are derived
+// from the clock (CONTRACTS §4: active exactly when start <= now < end), so they never go stale.
+import type {
+  GpuNode,
+  Millis,
+  Placement,
+  Pool,
+  Priority,
+  Reservation,
+  ReservationState,
+} from "../../core/types.ts";
+import type { NodeRow, PoolRow, ReservationRow } from "./tables.ts";
+
+export function reservationState(row: Pick<ReservationRow, "state" | "start_at" | "end_at">, now: Millis) {
+  if (row.state !== "confirmed") return row.state;
+  if (now >= row.end_at.getTime()) return "completed";
+  if (now >= row.start_at.getTime()) return "active";
+  return "confirmed";
+}
+
+export function toReservation(row: ReservationRow, now: Millis): Reservation {
+  return {
+    id: row.id,
+    team: row.team,
+    pool: row.pool,
+    nodes: row.nodes,
+    gpusPerNode: row.gpus_per_node,
+    start: row.start_at.getTime(),
+    end: row.end_at.getTime(),
+    priority: row.priority as Priority,
+    bookedAt: row.booked_at.getTime(),
+    state: reservationState(row, now) as ReservationState,
+    placement: row.placement as Placement,
+  };
+}
+
+export function toPool(row: PoolRow): Pool {
+  return {
+    name: row.name,
+    product: row.product,
+    computeCapability: row.compute_capability,
+    gpusPerNode: row.gpus_per_node,
+    ...(row.gpu_memory_mib !== null ? { gpuMemoryMiB: row.gpu_memory_mib } : {}),
+    ...(row.cpu_milli_per_gpu !== null ? { cpuMilliPerGpu: row.cpu_milli_per_gpu } : {}),
+    ...(row.memory_mib_per_gpu !== null ? { memoryMiBPerGpu: row.memory_mib_per_gpu } : {}),
+  };
+}
+
+export function toNode(row: NodeRow): GpuNode {
+  return { name: row.name, pool: row.pool, gpus: row.gpus, up: row.up };
+}
+
+/** A half-open tstzrange literal for a window. */
+export function tstzrange(start: Millis, end: Millis): string {
+  return `[${new Date(start).toISOString()},${new Date(end).toISOString()})`;
+}

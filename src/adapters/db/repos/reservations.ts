@@ -1,0 +1,205 @@
+// Reservations and the slot rows that hold them. Anything that writes takes a Transaction: the
+// caller (the booking service) owns it and the per-pool lock that serialises it.
+import { type Kysely, sql, type Transaction } from "kysely";
+import type { Millis, Placement, Reservation } from "../../../core/types.ts";
+import { tstzrange } from "../mappers.ts";
+import type { Database, ReservationRow, StoredReservationState } from "../tables.ts";
+
+type Handle = Kysely<Database> | Transaction<Database>;
+
+/** Rows that may hold slots at or after `now` (stored `confirmed`, not yet ended). */
+export async function loadHoldingRows(db: Handle, now: Millis): Promise<ReservationRow[]> {
+  return db
+    .selectFrom("reservations")
+    .selectAll()
+    .where("state", "=", "confirmed")
+    .where("end_at", ">", new Date(now))
+    .orderBy("id")
+    .execute();
+}
+
+/**
+ * The holding rows a booking decision can depend on, rather than all of them: the pool's holds
+ * from the request's start on (placement, displacement, the "later" suggestion), anything
+ * overlapping the window (the "other pool" suggestions), and the team's own (its quota).
+ */
+export async function loadRowsForBooking(
+  db: Handle,
+  now: Millis,
+  q: { pool: string; team: string; start: Millis; end: Millis },
+): Promise<ReservationRow[]> {
+  const start = new Date(Math.max(now, q.start));
+  return db
+    .selectFrom("reservations")
+    .selectAll()
+    .where("state", "=", "confirmed")
+    .where("end_at", ">", new Date(now))
+    .where((eb) =>
+      eb.or([
+        eb.and([eb("pool", "=", q.pool), eb("end_at", ">", start)]),
+        eb("team", "=", q.team),
+        eb.and([eb("start_at", "<", new Date(q.end)), eb("end_at", ">", new Date(q.start))]),
+      ]),
+    )
+    .orderBy("id")
+    .execute();
+}
+
+export async function getReservationRow(db: Handle, id: string): Promise<ReservationRow | undefined> {
+  return db.selectFrom("reservations").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+export async function lockReservationRow(trx: Transaction<Database>, id: string) {
+  return trx.selectFrom("reservations").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
+}
+
+export interface NewReservationRecord {
+  readonly reservation: Reservation;
+  readonly title: string;
+  readonly kind: "booking" | "maintenance";
+  readonly bookedBy: string;
+  readonly recurrenceId: string | null;
+}
+
+/** Inserts the reservation and one slot row per (node, ordinal); the exclusion constraint has the last word. */
+export async function insertReservation(
+  trx: Transaction<Database>,
+  rec: NewReservationRecord,
+): Promise<ReservationRow> {
+  const r = rec.reservation;
+  const row = await trx
+    .insertInto("reservations")
+    .values({
+      id: r.id,
+      team: r.team,
+      pool: r.pool,
+      nodes: r.nodes,
+      gpus_per_node: r.gpusPerNode,
+      start_at: new Date(r.start),
+      end_at: new Date(r.end),
+      priority: r.priority,
+      state: "confirmed",
+      kind: rec.kind,
+      title: rec.title,
+      placement: JSON.stringify(r.placement),
+      booked_at: new Date(r.bookedAt),
+      booked_by: rec.bookedBy,
+      recurrence_id: rec.recurrenceId,
+      displaced_by: null,
+      reason: null,
+      ended_at: null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await insertSlots(trx, r.id, r.placement, r.start, r.end);
+  await trx
+    .insertInto("usage")
+    .values({
+      reservation_id: r.id,
+      gpu_seconds_booked: (r.nodes * r.gpusPerNode * (r.end - r.start)) / 1000,
+      gpu_seconds_used: 0,
+      updated_at: new Date(r.bookedAt),
+    })
+    .execute();
+  return row;
+}
+
+async function insertSlots(
+  trx: Transaction<Database>,
+  id: string,
+  placement: Placement,
+  start: Millis,
+  end: Millis,
+) {
+  const during = tstzrange(start, end);
+  const rows = placement.flatMap((ns) =>
+    ns.gpus.map((ordinal) => ({ reservation_id: id, node: ns.node, ordinal, during })),
+  );
+  if (rows.length > 0) await trx.insertInto("reservation_slots").values(rows).execute();
+}
+
+/** Ends a reservation's hold: frees its slots and records the terminal state and why. */
+export async function endReservation(
+  trx: Transaction<Database>,
+  id: string,
+  state: Exclude<StoredReservationState, "confirmed">,
+  at: Millis,
+  extra: { displacedBy?: string; reason?: string } = {},
+): Promise<void> {
+  await trx.deleteFrom("reservation_slots").where("reservation_id", "=", id).execute();
+  await trx
+    .updateTable("reservations")
+    .set({
+      state,
+      ended_at: new Date(at),
+      displaced_by: extra.displacedBy ?? null,
+      reason: extra.reason ?? null,
+    })
+    .where("id", "=", id)
+    .execute();
+}
+
+/** Moves a reservation's end, keeping its placement; a clash with another hold raises 23P01. */
+export async function setReservationEnd(trx: Transaction<Database>, row: ReservationRow, end: Millis) {
+  await trx
+    .updateTable("reservation_slots")
+    .set({ during: sql<string>`tstzrange(lower(during), ${new Date(end).toISOString()}::timestamptz, '[)')` })
+    .where("reservation_id", "=", row.id)
+    .execute();
+  const gpus = row.nodes * row.gpus_per_node;
+  await trx
+    .updateTable("reservations")
+    .set({ end_at: new Date(end) })
+    .where("id", "=", row.id)
+    .execute();
+  await trx
+    .updateTable("usage")
+    .set({ gpu_seconds_booked: (gpus * (end - row.start_at.getTime())) / 1000, updated_at: new Date() })
+    .where("reservation_id", "=", row.id)
+    .execute();
+}
+
+export interface ReservationFilter {
+  readonly team?: string | undefined;
+  readonly pool?: string | undefined;
+  readonly state?: string | undefined;
+  readonly from?: Millis | undefined;
+  readonly to?: Millis | undefined;
+  /** Exclusive lower bound on `seq` (the cursor). */
+  readonly afterSeq?: string | undefined;
+  readonly limit: number;
+}
+
+export async function listReservationRows(db: Handle, f: ReservationFilter, now: Millis) {
+  let q = db.selectFrom("reservations").selectAll();
+  if (f.team) q = q.where("team", "=", f.team);
+  if (f.pool) q = q.where("pool", "=", f.pool);
+  if (f.from !== undefined) q = q.where("end_at", ">", new Date(f.from));
+  if (f.to !== undefined) q = q.where("start_at", "<", new Date(f.to));
+  const n = new Date(now);
+  switch (f.state) {
+    case undefined:
+      break;
+    case "confirmed":
+      q = q.where("state", "=", "confirmed").where("start_at", ">", n);
+      break;
+    case "active":
+      q = q.where("state", "=", "confirmed").where("start_at", "<=", n).where("end_at", ">", n);
+      break;
+    case "completed":
+      q = q.where((eb) =>
+        eb.or([
+          eb("state", "=", "completed"),
+          eb.and([eb("state", "=", "confirmed"), eb("end_at", "<=", n)]),
+        ]),
+      );
+      break;
+    default:
+      q = q.where("state", "=", f.state as StoredReservationState);
+  }
+  if (f.afterSeq) q = q.where("seq", ">", f.afterSeq as never);
+  return q
+    .orderBy("seq")
+    .limit(f.limit + 1)
+    .execute();
+}

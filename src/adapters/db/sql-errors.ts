@@ -1,0 +1,28 @@
+// Translates PostgreSQL SQLSTATEs into domain errors, once, at the adapter boundary.
+import { DomainError } from "../../services/errors.ts";
+
+export const EXCLUSION_VIOLATION = "23P01";
+export const SERIALIZATION_FAILURE = "40001";
+export const DEADLOCK_DETECTED = "40P01";
+export const UNIQUE_VIOLATION = "23505";
+export const FOREIGN_KEY_VIOLATION = "23503";
+
+export function sqlState(err: unknown): string | undefined {
+  if (typeof err === "object" && err !== null && "code" in err) {
+    const code = (err as { code: unknown }).code;
+    return typeof code === "string" ? code : undefined;
+  }
+  return undefined;
+}
+
+/** A slot overlap caught by the exclusion constraint becomes the same conflict the core reports. */
+export function translateSqlError(err: unknown): unknown {
+  switch (sqlState(err)) {
+    case EXCLUSION_VIOLATION:
+      return new DomainError("slot-taken", "the requested GPU slots are already held", {}, { cause: err });
+    case UNIQUE_VIOLATION:
+      return new DomainError("conflict", "a record with this name already exists", {}, { cause: err });
+    default:
+      return err;
+  }
+}

@@ -1,0 +1,261 @@
+// Table types for Kysely, one interface per table of migrations/. Generated<> marks columns the
+// database fills; mappers to domain objects live in the repositories.
+import type { ColumnType, Generated, Insertable, Selectable } from "kysely";
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type Json<T> = ColumnType<T, string, string>;
+type NullableJson<T> = ColumnType<T | null, string | null, string | null>;
+type BigId = ColumnType<string, never, never>;
+
+export interface PlacementJson {
+  node: string;
+  gpus: number[];
+}
+
+export interface JobSignalJson {
+  reason: "priority" | "reclaim" | "window-end" | "node-lost" | "reservation-lost";
+  at: number;
+  stopAt: number;
+  by?: string;
+}
+
+export interface TeamsTable {
+  name: string;
+  namespaces: Generated<string[]>;
+  quota: ColumnType<Record<string, number>, string | undefined, string>;
+  max_gpus: number | null;
+  created_at: Generated<Date>;
+}
+
+export interface UsersTable {
+  id: string;
+  name: string;
+  team: string | null;
+  role: "admin" | "member";
+  created_at: Generated<Date>;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  token_hash: string;
+  name: string;
+  team: string | null;
+  role: "admin" | "member";
+  user_id: string | null;
+  created_at: Generated<Date>;
+  revoked_at: Timestamp | null;
+}
+
+export interface PoolsTable {
+  name: string;
+  product: string;
+  compute_capability: string;
+  gpus_per_node: number;
+  gpu_memory_mib: number | null;
+  cpu_milli_per_gpu: number | null;
+  memory_mib_per_gpu: number | null;
+}
+
+export interface NodesTable {
+  name: string;
+  pool: string;
+  gpus: number;
+  up: Generated<boolean>;
+}
+
+export interface RecurrencesTable {
+  id: string;
+  team: string;
+  frequency: "daily" | "weekly";
+  until_at: Timestamp;
+  created_at: Generated<Date>;
+}
+
+export type StoredReservationState = "confirmed" | "completed" | "cancelled" | "displaced" | "released";
+
+export interface ReservationsTable {
+  id: string;
+  team: string;
+  pool: string;
+  nodes: number;
+  gpus_per_node: number;
+  start_at: Timestamp;
+  end_at: Timestamp;
+  priority: string;
+  state: StoredReservationState;
+  kind: Generated<"booking" | "maintenance">;
+  title: Generated<string>;
+  placement: Json<PlacementJson[]>;
+  booked_at: Timestamp;
+  booked_by: string | null;
+  recurrence_id: string | null;
+  displaced_by: string | null;
+  reason: string | null;
+  ended_at: Timestamp | null;
+  started_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  seq: BigId;
+}
+
+export interface ReservationSlotsTable {
+  reservation_id: string;
+  node: string;
+  ordinal: number;
+  /** A tstzrange literal such as `[2026-12-01T20:00:00.000Z,2026-12-02T06:00:00.000Z)`. */
+  during: string;
+}
+
+export interface JobsTable {
+  id: string;
+  kind: "train" | "validate" | "external";
+  team: string;
+  pool: string;
+  gpus: number;
+  priority: string;
+  reservation_id: string | null;
+  spec: Json<Record<string, unknown>>;
+  state: "queued" | "admitted" | "running" | "succeeded" | "failed" | "cancelled";
+  attempts: Generated<number>;
+  placement: NullableJson<PlacementJson[]>;
+  runs_on: ColumnType<string | null, string | null | undefined, string | null>;
+  lent_from: ColumnType<string[], string[] | undefined, string[]>;
+  signal: ColumnType<JobSignalJson | null, string | null | undefined, string | null>;
+  grace_seconds: Generated<number>;
+  submitted_at: Timestamp;
+  submitted_by: string | null;
+  updated_at: Timestamp;
+  finished_at: Timestamp | null;
+  seq: BigId;
+}
+
+export interface JobAttemptsTable {
+  job_id: string;
+  attempt: number;
+  placement: Json<PlacementJson[]>;
+  lent_from: Generated<string[]>;
+  started_at: Timestamp;
+  ended_at: Timestamp | null;
+  outcome: "succeeded" | "failed" | "preempted" | "stopped" | "cancelled" | null;
+}
+
+export interface ModelsTable {
+  id: string;
+  name: string;
+  version: string;
+  team: string;
+  state: Generated<"candidate" | "promoted" | "rejected">;
+  inference: NullableJson<Record<string, unknown>>;
+  created_at: Generated<Date>;
+}
+
+export interface AbChecksTable {
+  id: string;
+  model_id: string;
+  job_id: string | null;
+  passed: boolean | null;
+  report: NullableJson<Record<string, unknown>>;
+  created_at: Generated<Date>;
+}
+
+export interface UsageTable {
+  reservation_id: string;
+  gpu_seconds_booked: number;
+  gpu_seconds_used: number;
+  updated_at: Timestamp;
+}
+
+export interface AuditLogTable {
+  id: Generated<string>;
+  at: Timestamp;
+  actor: string;
+  action: string;
+  team: string | null;
+  reservation_id: string | null;
+  job_id: string | null;
+  reason: string | null;
+  lost_gpu_hours: Generated<number>;
+  detail: ColumnType<Record<string, unknown>, string | undefined, never>;
+}
+
+export interface EventsTable {
+  id: Generated<string>;
+  at: Timestamp;
+  type: string;
+  team: string | null;
+  data: Json<Record<string, unknown>>;
+}
+
+export interface WebhooksTable {
+  id: string;
+  team: string;
+  url: string;
+  secret: string;
+  events: string[];
+  created_at: Generated<Date>;
+}
+
+export interface WebhookDeliveriesTable {
+  webhook_id: string;
+  event_id: string;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp;
+  delivered_at: Timestamp | null;
+  failed_at: Timestamp | null;
+  last_error: string | null;
+}
+
+export interface IdempotencyKeysTable {
+  token_id: string;
+  key: string;
+  request_hash: string;
+  status: number;
+  body: Json<unknown>;
+  created_at: Generated<Date>;
+}
+
+export interface DecisionsTable {
+  id: Generated<string>;
+  at: Timestamp;
+  kind: string;
+  job_id: string | null;
+  reservation_id: string | null;
+  payload: Json<Record<string, unknown>>;
+  state: "intent" | "applied" | "failed";
+  applied_at: Timestamp | null;
+}
+
+export interface StreamTicketsTable {
+  ticket_hash: string;
+  token_id: string;
+  expires_at: Timestamp;
+}
+
+export interface Database {
+  teams: TeamsTable;
+  users: UsersTable;
+  api_tokens: ApiTokensTable;
+  pools: PoolsTable;
+  nodes: NodesTable;
+  recurrences: RecurrencesTable;
+  reservations: ReservationsTable;
+  reservation_slots: ReservationSlotsTable;
+  jobs: JobsTable;
+  job_attempts: JobAttemptsTable;
+  models: ModelsTable;
+  ab_checks: AbChecksTable;
+  usage: UsageTable;
+  audit_log: AuditLogTable;
+  events: EventsTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  idempotency_keys: IdempotencyKeysTable;
+  decisions: DecisionsTable;
+  stream_tickets: StreamTicketsTable;
+}
+
+export type ReservationRow = Selectable<ReservationsTable>;
+export type JobRow = Selectable<JobsTable>;
+export type PoolRow = Selectable<PoolsTable>;
+export type NodeRow = Selectable<NodesTable>;
+export type TeamRow = Selectable<TeamsTable>;
+export type TokenRow = Selectable<ApiTokensTable>;
+export type NewReservation = Insertable<ReservationsTable>;

@@ -1,0 +1,27 @@
+// `berth simulate` as a function: workload JSON in, the contract's output out (CONTRACTS §3).
+// Identical input gives identical output: the core is deterministic and nothing here reads a clock.
+import { computeMetrics, type Metrics } from "./metrics.ts";
+import { type SimEvent, sortEvents, toOutputEvent } from "./sim-events.ts";
+import { runSimulation } from "./simulator.ts";
+import { parseWorkload, WorkloadError } from "./workload.ts";
+
+export const POLICIES = ["berth"] as const;
+
+export interface SimulateOutput {
+  policy: string;
+  metrics: Metrics;
+  events: SimEvent[];
+}
+
+export function simulateWorkload(input: unknown, policy = "berth"): SimulateOutput {
+  if (!(POLICIES as readonly string[]).includes(policy)) {
+    throw new WorkloadError(`unknown policy "${policy}" (known: ${POLICIES.join(", ")})`);
+  }
+  const workload = parseWorkload(input);
+  const log = runSimulation(workload);
+  return {
+    policy,
+    metrics: computeMetrics(workload, log),
+    events: sortEvents(log.events).map(toOutputEvent),
+  };
+}

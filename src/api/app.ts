@@ -1,0 +1,117 @@
+// The HTTP application: createApp(deps) builds it without listening (tests and `berth serve` alike).
+import { randomUUID } from "node:crypto";
+import { OpenAPIRegistry, OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
+import express, { type Express } from "express";
+import { sql } from "kysely";
+import type { Logger } from "pino";
+import type { ServiceContext } from "../services/context.ts";
+import { DomainError } from "../services/errors.ts";
+import type { EventHub } from "../services/event-hub.ts";
+import { consumeTicket } from "../services/stream-tickets.ts";
+import { bearerAuth } from "./auth.ts";
+import { idempotency } from "./idempotency.ts";
+import type { Metrics } from "./metrics.ts";
+import { errorHandler, problemOf, sendProblem } from "./problem.ts";
+import { rateLimit } from "./rate-limit.ts";
+import { eventRoutes } from "./routes/events.ts";
+import { jobRoutes } from "./routes/jobs.ts";
+import { poolRoutes } from "./routes/pools.ts";
+import { reservationRoutes } from "./routes/reservations.ts";
+import { teamRoutes } from "./routes/teams.ts";
+import { webhookRoutes } from "./routes/webhooks.ts";
+
+export interface AppDeps {
+  readonly ctx: ServiceContext;
+  readonly hub: EventHub;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly rateLimit: number;
+  readonly bodyLimit: string;
+  /** Extra facts for /readyz and the UI (executor in use, database kind). */
+  readonly info?: Record<string, unknown>;
+}
+
+export interface BerthApp {
+  readonly app: Express;
+  readonly openapi: Record<string, unknown>;
+}
+
+export function createApp(deps: AppDeps): BerthApp {
+  const { ctx, logger, metrics } = deps;
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("query parser", "simple");
+
+  // Request id and structured log line per request; the Authorization header is never logged.
+  app.use((req, res, next) => {
+    const id = (req.get("x-request-id") ?? "").slice(0, 100) || randomUUID();
+    res.set("X-Request-Id", id);
+    const log = logger.child({ reqId: id });
+    (req as unknown as { log: Logger }).log = log;
+    const stop = metrics.httpSeconds.startTimer();
+    const started = process.hrtime.bigint();
+    res.on("finish", () => {
+      const route = (req.route?.path as string | undefined) ?? "unmatched";
+      stop({ method: req.method, route: `${req.baseUrl}${route}`, status: String(res.statusCode) });
+      log.info(
+        {
+          method: req.method,
+          url: req.originalUrl.split("?")[0],
+          status: res.statusCode,
+          ms: Number(process.hrtime.bigint() - started) / 1e6,
+        },
+        "request",
+      );
+    });
+    next();
+  });
+
+  app.get("/healthz", (_req, res) => {
+    res.json({ status: "ok" });
+  });
+  app.get("/readyz", async (_req, res) => {
+    try {
+      await sql`SELECT 1`.execute(ctx.db);
+      res.json({ status: "ready", ...deps.info });
+    } catch {
+      res.status(503).json({ status: "database unreachable" });
+    }
+  });
+  app.get("/metrics", async (_req, res) => {
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+
+  const registry = new OpenAPIRegistry();
+  registry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
+  const api = express.Router();
+  api.use(
+    express.json({ limit: deps.bodyLimit, strict: true, type: ["application/json", "application/*+json"] }),
+  );
+  api.use(bearerAuth(ctx, (t) => consumeTicket(ctx, t)));
+  api.use(rateLimit(deps.rateLimit));
+  api.use(idempotency(ctx));
+  reservationRoutes(api, registry, ctx, metrics);
+  poolRoutes(api, registry, ctx);
+  teamRoutes(api, registry, ctx);
+  jobRoutes(api, registry, ctx);
+  webhookRoutes(api, registry, ctx);
+  eventRoutes(api, registry, ctx, deps.hub);
+  api.use((req, res) =>
+    sendProblem(res, problemOf(new DomainError("not-found", `no endpoint ${req.method} ${req.path}`))),
+  );
+
+  const openapi = new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: "3.1.0",
+    info: { title: "Berth", version: "1", description: "GPU reservation scheduler: CONTRACTS.md §4" },
+    servers: [{ url: "/" }],
+  }) as unknown as Record<string, unknown>;
+  app.get("/openapi.json", (_req, res) => {
+    res.json(openapi);
+  });
+  app.use("/api/v1", api);
+  app.use((req, res) =>
+    sendProblem(res, problemOf(new DomainError("not-found", `no endpoint ${req.method} ${req.path}`))),
+  );
+  app.use(errorHandler(logger));
+  return { app, openapi };
+}

@@ -1,0 +1,58 @@
+// Bearer-token authentication. A short cache of token hash -> principal keeps the database out of
+// every request's path; a revoked token stops working within CACHE_MS.
+import { createHash } from "node:crypto";
+import type { RequestHandler } from "express";
+import { authenticate } from "../services/auth.ts";
+import type { Principal, ServiceContext } from "../services/context.ts";
+import { DomainError } from "../services/errors.ts";
+import { problemOf, sendProblem } from "./problem.ts";
+
+const CACHE_MS = 5_000;
+
+export function bearerAuth(
+  ctx: ServiceContext,
+  consumeTicket: (ticket: string) => Promise<Principal | null>,
+): RequestHandler {
+  const cache = new Map<string, { principal: Principal | null; until: number }>();
+  return async (req, res, next) => {
+    try {
+      const header = req.get("authorization");
+      const ticket =
+        typeof req.query.ticket === "string" && req.path === "/events" ? req.query.ticket : undefined;
+      if (!header && ticket) {
+        const p = await consumeTicket(ticket);
+        if (!p)
+          return sendProblem(
+            res,
+            problemOf(new DomainError("unauthenticated", "the stream ticket is invalid or expired")),
+          );
+        res.locals.principal = p;
+        return next();
+      }
+      if (!header) return next();
+      const m = /^Bearer\s+(\S+)$/i.exec(header);
+      if (!m)
+        return sendProblem(
+          res,
+          problemOf(new DomainError("unauthenticated", "use `Authorization: Bearer <token>`")),
+        );
+      const key = createHash("sha256").update(m[1]!).digest("hex");
+      const now = Date.now();
+      let hit = cache.get(key);
+      if (!hit || hit.until < now) {
+        hit = { principal: await authenticate(ctx, m[1]!), until: now + CACHE_MS };
+        if (cache.size > 10_000) cache.clear();
+        cache.set(key, hit);
+      }
+      if (!hit.principal)
+        return sendProblem(
+          res,
+          problemOf(new DomainError("unauthenticated", "the token is invalid or revoked")),
+        );
+      res.locals.principal = hit.principal;
+      next();
+    } catch (err) {
+      next(err);
+    }
+  };
+}

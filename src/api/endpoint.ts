@@ -1,0 +1,123 @@
+// One declaration per endpoint: the same zod schemas validate the request and describe it in the
+// OpenAPI document. Schema mismatches are 400 with the offending top-level field (CONTRACTS §4).
+import type { OpenAPIRegistry, RouteConfig } from "@asteasolutions/zod-to-openapi";
+import type { Request, RequestHandler, Response, Router } from "express";
+import type { Logger } from "pino";
+import type { ZodType, z } from "zod";
+import type { Principal } from "../services/context.ts";
+import { DomainError, type FieldError } from "../services/errors.ts";
+import { badRequest, sendProblem } from "./problem.ts";
+import { Problem } from "./schemas.ts";
+
+export interface Call<B, Q, P> {
+  readonly req: Request;
+  readonly res: Response;
+  readonly principal: Principal;
+  readonly body: B;
+  readonly query: Q;
+  readonly params: P;
+  readonly log: Logger;
+}
+
+export interface Reply {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+export interface EndpointSpec<B extends ZodType, Q extends ZodType, P extends ZodType> {
+  readonly method: "get" | "post" | "put" | "patch" | "delete";
+  /** Express path, e.g. `/reservations/:id`. */
+  readonly path: string;
+  readonly summary: string;
+  readonly tag: string;
+  readonly body?: B;
+  readonly query?: Q;
+  readonly params?: P;
+  readonly responses: Record<number, { description: string; schema?: ZodType }>;
+  /** Unauthenticated endpoints (none of /api/v1 today) set this to false. */
+  readonly auth?: boolean;
+  readonly handler: (call: Call<z.infer<B>, z.infer<Q>, z.infer<P>>) => Promise<Reply>;
+}
+
+function fieldErrors(issues: readonly z.core.$ZodIssue[], fallback: string): FieldError[] {
+  return issues.flatMap((i) => {
+    if (i.code === "unrecognized_keys") return i.keys.map((k) => ({ field: k, message: "unknown field" }));
+    const top = i.path[0];
+    return [{ field: top === undefined ? fallback : String(top), message: i.message }];
+  });
+}
+
+function validate<T extends ZodType>(schema: T | undefined, value: unknown, where: string): z.infer<T> {
+  if (!schema) return undefined as z.infer<T>;
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const errors = fieldErrors(parsed.error.issues, where);
+  throw Object.assign(new Error(`invalid ${where}`), {
+    problem: badRequest(`the ${where} does not match the schema`, errors),
+  });
+}
+
+const errorResponses = {
+  400: "Malformed request: bad JSON, wrong types, unknown fields",
+  401: "Missing or invalid bearer token",
+  403: "Not allowed for this token",
+  422: "Well-formed but invalid",
+  429: "Rate-limited",
+};
+
+export function endpoint<B extends ZodType, Q extends ZodType, P extends ZodType>(
+  router: Router,
+  registry: OpenAPIRegistry,
+  spec: EndpointSpec<B, Q, P>,
+) {
+  const openapiPath = `/api/v1${spec.path.replace(/:(\w+)/g, "{$1}")}`;
+  const responses: RouteConfig["responses"] = {};
+  for (const [status, r] of Object.entries(spec.responses)) {
+    responses[status] = r.schema
+      ? { description: r.description, content: { "application/json": { schema: r.schema } } }
+      : { description: r.description };
+  }
+  for (const [status, description] of Object.entries(errorResponses)) {
+    responses[status] ??= { description, content: { "application/problem+json": { schema: Problem } } };
+  }
+  registry.registerPath({
+    method: spec.method,
+    path: openapiPath,
+    summary: spec.summary,
+    tags: [spec.tag],
+    ...(spec.auth === false ? {} : { security: [{ bearer: [] }] }),
+    request: {
+      ...(spec.body
+        ? { body: { content: { "application/json": { schema: spec.body } }, required: true } }
+        : {}),
+      ...(spec.query ? { query: spec.query as never } : {}),
+      ...(spec.params ? { params: spec.params as never } : {}),
+    },
+    responses,
+  });
+  const handler: RequestHandler = async (req, res, next) => {
+    try {
+      const principal = res.locals.principal as Principal | undefined;
+      if (spec.auth !== false && !principal)
+        throw new DomainError("unauthenticated", "a bearer token is required");
+      const body = validate(spec.body, req.body ?? {}, "body");
+      const query = validate(spec.query, req.query, "query");
+      const params = validate(spec.params, req.params, "path");
+      const reply = await spec.handler({
+        req,
+        res,
+        principal: principal!,
+        body,
+        query,
+        params,
+        log: (req as unknown as { log: Logger }).log,
+      });
+      res.status(reply.status).json(reply.body);
+    } catch (err) {
+      const problem = (err as { problem?: ReturnType<typeof badRequest> }).problem;
+      if (problem) return sendProblem(res, problem);
+      next(err);
+    }
+  };
+  router[spec.method](spec.path, handler);
+}

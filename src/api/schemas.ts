@@ -1,0 +1,231 @@
+// Request and response schemas of /api/v1. The same zod objects validate requests and generate
+// /openapi.json, so the document cannot drift from what the server accepts. Objects are strict:
+// unknown fields are a 400, as CONTRACTS §4 asks.
+import { extendZodWithOpenApi } from "@asteasolutions/zod-to-openapi";
+import { z } from "zod";
+import { PRIORITIES } from "../core/types.ts";
+
+extendZodWithOpenApi(z);
+
+const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+export const Time = z.iso
+  .datetime({ offset: true })
+  .openapi({ description: "UTC ISO 8601 time", example: "2026-12-01T20:00:00.000Z" });
+export const Priority = z.enum(PRIORITIES).openapi("Priority");
+export const TeamName = z
+  .string()
+  .regex(NAME, "lower-case letters, digits and dashes")
+  .openapi({ example: "vision" });
+const Count = z.int().min(1).max(100_000);
+
+export const NodeSlots = z.object({ node: z.string(), gpus: z.array(z.int()) }).openapi("NodeSlots");
+export const Placement = z.array(NodeSlots).openapi("Placement");
+
+export const ReservationCreate = z
+  .strictObject({
+    pool: z.string().min(1).max(200),
+    nodes: Count,
+    gpusPerNode: Count,
+    start: Time,
+    end: Time,
+    priority: Priority,
+    title: z.string().max(200).optional(),
+    team: TeamName.optional(),
+    repeat: z
+      .strictObject({ every: z.enum(["day", "week"]), until: Time })
+      .optional()
+      .openapi({ description: "Recurring booking: one reservation per day or week, starts before `until`" }),
+  })
+  .openapi("ReservationCreate");
+
+export const DryRunQuery = z.strictObject({ dryRun: z.enum(["true", "false"]).optional() });
+
+export const Reservation = z
+  .object({
+    id: z.string(),
+    team: z.string(),
+    pool: z.string(),
+    nodes: z.int(),
+    gpusPerNode: z.int(),
+    start: Time,
+    end: Time,
+    priority: Priority,
+    state: z.enum(["confirmed", "active", "completed", "cancelled", "displaced", "released"]),
+    kind: z.enum(["booking", "maintenance"]),
+    title: z.string(),
+    placement: Placement,
+    bookedAt: Time,
+    bookedBy: z.string().nullable(),
+    displaced: z.array(z.string()).optional(),
+    occurrences: z.array(z.string()).optional(),
+    displacedBy: z.string().optional(),
+    reason: z.string().optional(),
+  })
+  .openapi("Reservation");
+
+export const DryRunResult = z
+  .object({
+    placement: Placement,
+    displaces: z.array(z.string()),
+    quotaLeft: z.record(z.string(), z.number().nullable()),
+  })
+  .openapi("DryRunResult");
+
+export const ReservationList = z
+  .object({ items: z.array(Reservation), nextCursor: z.string().optional() })
+  .openapi("ReservationList");
+
+export const ReservationListQuery = z.strictObject({
+  team: z.string().max(63).optional(),
+  pool: z.string().max(200).optional(),
+  state: z.enum(["confirmed", "active", "completed", "cancelled", "displaced", "released"]).optional(),
+  from: Time.optional(),
+  to: Time.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.string().max(100).optional(),
+});
+
+export const ReservationPatch = z.strictObject({ end: Time }).openapi("ReservationPatch");
+
+export const IdParam = z.object({ id: z.string().min(1).max(100) });
+export const NameParam = z.object({ name: z.string().min(1).max(200) });
+
+export const AvailabilityQuery = z.strictObject({
+  pool: z.string().min(1).max(200),
+  nodes: z.coerce.number().int().min(1).max(100_000).default(1),
+  gpusPerNode: z.coerce.number().int().min(1).max(100_000),
+  duration: z.coerce.number().int().min(1).max(10_000_000).openapi({ description: "seconds" }),
+  after: Time.optional(),
+  limit: z.coerce.number().int().min(1).max(50).default(5),
+});
+export const Availability = z
+  .object({ items: z.array(z.object({ start: Time, end: Time, placement: Placement })) })
+  .openapi("Availability");
+
+export const OccupancyQuery = z.strictObject({ from: Time, to: Time });
+
+export const Pool = z
+  .object({
+    name: z.string(),
+    product: z.string(),
+    computeCapability: z.string(),
+    nodes: z.int(),
+    gpusPerNode: z.int(),
+  })
+  .passthrough()
+  .openapi("Pool");
+export const PoolPut = z
+  .strictObject({
+    product: z.string().min(1).max(200),
+    computeCapability: z.string().regex(/^\d+\.\d+$/, "major.minor"),
+    gpusPerNode: z.int().min(1).max(64),
+    nodes: z.int().min(0).max(10_000),
+    gpuMemoryMiB: z.int().min(1).optional(),
+  })
+  .openapi("PoolPut");
+
+export const TeamCreate = z
+  .strictObject({ name: TeamName, namespaces: z.array(z.string().max(63)).max(100).optional() })
+  .openapi("TeamCreate");
+export const Team = z
+  .object({
+    name: z.string(),
+    namespaces: z.array(z.string()),
+    quotas: z.record(z.string(), z.number().nullable()),
+  })
+  .openapi("Team");
+
+export const QuotaPut = z
+  .strictObject({
+    critical: z.number().min(0).optional(),
+    high: z.number().min(0).optional(),
+    normal: z.number().min(0).optional(),
+    low: z.number().min(0).optional(),
+    "best-effort": z.number().min(0).optional(),
+    maxGpus: z.int().min(0).nullable().optional(),
+  })
+  .openapi("QuotaPut", {
+    description: "GPU-hours per UTC ISO week per priority; classes not named return to the default",
+  });
+
+export const TokenCreate = z
+  .strictObject({
+    team: TeamName.optional(),
+    role: z.enum(["member", "admin"]),
+    name: z.string().min(1).max(100),
+  })
+  .openapi("TokenCreate");
+export const TokenCreated = z
+  .object({
+    id: z.string(),
+    token: z.string(),
+    name: z.string(),
+    team: z.string().nullable(),
+    role: z.string(),
+  })
+  .openapi("TokenCreated");
+
+export const JobCreate = z
+  .strictObject({
+    kind: z.enum(["train", "validate", "external"]),
+    pool: z.string().min(1).max(200),
+    gpus: z.int().min(1).max(100_000),
+    priority: Priority.optional(),
+    reservation: z.string().min(1).max(100).optional(),
+    team: TeamName.optional(),
+    spec: z.record(z.string(), z.unknown()),
+  })
+  .openapi("JobCreate");
+export const Job = z
+  .object({
+    id: z.string(),
+    kind: z.enum(["train", "validate", "external"]),
+    state: z.enum(["queued", "admitted", "running", "succeeded", "failed", "cancelled"]),
+    team: z.string(),
+    pool: z.string(),
+    gpus: z.int(),
+    priority: Priority,
+    attempts: z.int(),
+    reservation: z.string().nullable(),
+  })
+  .passthrough()
+  .openapi("Job");
+export const JobListQuery = z.strictObject({
+  team: z.string().max(63).optional(),
+  state: z.enum(["queued", "admitted", "running", "succeeded", "failed", "cancelled"]).optional(),
+  reservation: z.string().max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.string().max(100).optional(),
+});
+
+export const WebhookCreate = z
+  .strictObject({
+    team: TeamName.optional(),
+    url: z.url({ protocol: /^https?$/ }).max(2000),
+    events: z
+      .array(z.string().regex(/^[a-z]+\.[a-z]+$/))
+      .min(1)
+      .max(20),
+  })
+  .openapi("WebhookCreate");
+
+export const EventsQuery = z.strictObject({
+  after: z
+    .string()
+    .regex(/^\d{1,18}$/)
+    .optional(),
+  ticket: z.string().max(200).optional(),
+  team: z.string().max(63).optional(),
+});
+
+export const Problem = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.int(),
+    detail: z.string(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  })
+  .passthrough()
+  .openapi("Problem");

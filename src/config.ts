@@ -1,0 +1,70 @@
+// The service's configuration: the environment (CONTRACTS.md §4) parsed once into a frozen, typed
+// object. Everything else receives this object; nothing below src/main.ts reads process.env.
+import { resolve } from "node:path";
+import { z } from "zod";
+
+const EXECUTORS = ["auto", "kubernetes", "simulated"] as const;
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  DATABASE_URL: z.string().min(1).optional(),
+  BERTH_DATA_DIR: z.string().min(1).default("./.berth"),
+  BERTH_ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  BERTH_EXECUTOR: z.enum(EXECUTORS).default("auto"),
+  BERTH_RATE_LIMIT: z.coerce.number().min(0).default(0),
+  BERTH_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Safety-net tick of the scheduling loop, seconds. */
+  BERTH_TICK_SECONDS: z.coerce.number().positive().default(5),
+  /** A reservation whose owner starts nothing this long after its start is released (seconds; 0 = never). */
+  BERTH_NO_SHOW_SECONDS: z.coerce.number().min(0).default(1800),
+  /** Largest accepted request body. */
+  BERTH_BODY_LIMIT: z.string().default("64kb"),
+});
+
+export type Executor = (typeof EXECUTORS)[number];
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** Unset: the embedded PGlite under `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly adminToken: string | undefined;
+  readonly executor: Executor;
+  /** Requests per second per token; 0 disables the limit. */
+  readonly rateLimit: number;
+  readonly logLevel: string;
+  readonly tickSeconds: number;
+  readonly noShowSeconds: number;
+  readonly bodyLimit: string;
+}
+
+export class ConfigError extends Error {
+  readonly code = "config";
+}
+
+/** Parses the environment; throws a ConfigError naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Empty strings count as unset: `DATABASE_URL= npm start` means "no database URL".
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new ConfigError(`invalid configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: resolve(e.BERTH_DATA_DIR),
+    adminToken: e.BERTH_ADMIN_TOKEN,
+    executor: e.BERTH_EXECUTOR,
+    rateLimit: e.BERTH_RATE_LIMIT,
+    logLevel: e.BERTH_LOG_LEVEL,
+    tickSeconds: e.BERTH_TICK_SECONDS,
+    noShowSeconds: e.BERTH_NO_SHOW_SECONDS,
+    bodyLimit: e.BERTH_BODY_LIMIT,
+  });
+}

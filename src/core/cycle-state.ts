@@ -1,0 +1,213 @@
+// The working state of one cycle: per node, which ordinals running jobs occupy, which of those are
+// already signalled (free at their stop time), and which were promised earlier in this cycle. Built
+// from the snapshot, mutated only inside `plan`, thrown away after it.
+import { CapacityIndex, type NodeEntry } from "./capacity.ts";
+import { maskOf, popcount } from "./gpu-mask.ts";
+import { compareNatural } from "./natural-order.ts";
+import type { JobView, Snapshot } from "./snapshot.ts";
+import { type Millis, priorityRank, type Reservation } from "./types.ts";
+
+export interface RunningJob {
+  readonly view: JobView;
+  /** Ordinal mask per node. */
+  readonly masks: ReadonlyMap<string, number>;
+  /** Whether it runs on its reservation's slots (never preempted by opportunistic work). */
+  readonly owner: boolean;
+  signalled: boolean;
+  /** When its GPUs free, once signalled. */
+  stopAt: number;
+}
+
+export interface NodeState {
+  readonly entry: NodeEntry;
+  /** Ordinals used by running jobs, signalled ones included until they stop (invariant 2). */
+  occupied: number;
+  /** Ordinals of signalled jobs: taken until their stop time, then free. */
+  pending: number;
+  /** Ordinals promised in this cycle to a waiting owner or preemptor: nobody else takes them. */
+  claimed: number;
+  /** Ordinals promised in this cycle to a waiting owner job (lendable only until their need, less grace). */
+  ownerClaimed: number;
+  /** Per ordinal: from when an owner needs it (lending must end a grace before); +∞ when not needed. */
+  readonly needFrom: number[];
+  /** The smallest of `needFrom` (+∞ when no owner waits here): the fast path of lendability. */
+  needMin: number;
+  /** Ordinals held now or later by a reservation (lending them names that reservation). */
+  readonly heldLater: number;
+  readonly jobs: RunningJob[];
+}
+
+export class CycleState {
+  readonly index: CapacityIndex;
+  readonly nodes = new Map<string, NodeState>();
+  readonly running = new Map<string, RunningJob>();
+  readonly reservations = new Map<string, Reservation>();
+  /** GPUs running per team (the admission order's second key). */
+  readonly teamGpus = new Map<string, number>();
+  /**
+   * Per pool, GPUs of unsignalled opportunistic jobs by priority rank: a preemption search is only
+   * worth running when weaker work exists (kept up to date as victims are signalled).
+   */
+  readonly preemptible = new Map<string, number[]>();
+  /** Per pool, GPUs on up nodes neither occupied nor promised: when 0, nothing more starts there. */
+  readonly freeGpus = new Map<string, number>();
+  /** Per pool, GPUs of signalled jobs not yet promised to anyone (a waiting job may claim them). */
+  readonly pendingFree = new Map<string, number>();
+
+  constructor(snapshot: Snapshot, reservations: readonly Reservation[], now: Millis) {
+    this.index = new CapacityIndex(snapshot.inventory, reservations);
+    for (const r of reservations) this.reservations.set(r.id, r);
+    for (const entry of this.index.nodes.values()) {
+      let heldLater = 0;
+      for (const h of entry.holds) if (h.end > now) heldLater |= h.mask;
+      this.nodes.set(entry.node.name, {
+        entry,
+        occupied: 0,
+        pending: 0,
+        claimed: 0,
+        ownerClaimed: 0,
+        needFrom: new Array<number>(entry.node.gpus).fill(Number.POSITIVE_INFINITY),
+        needMin: Number.POSITIVE_INFINITY,
+        heldLater,
+        jobs: [],
+      });
+    }
+    for (const j of snapshot.jobs) {
+      if (j.state !== "running" || !j.placement) continue;
+      const masks = new Map<string, number>();
+      for (const ns of j.placement) masks.set(ns.node, maskOf(ns.gpus));
+      const rj: RunningJob = {
+        view: j,
+        masks,
+        owner: Boolean(j.runsOn),
+        signalled: Boolean(j.signal),
+        stopAt: j.signal?.stopAt ?? Number.POSITIVE_INFINITY,
+      };
+      this.running.set(j.id, rj);
+      this.teamGpus.set(j.team, (this.teamGpus.get(j.team) ?? 0) + j.gpus);
+      for (const [node, mask] of masks) {
+        const st = this.nodes.get(node);
+        if (!st) continue;
+        st.occupied |= mask;
+        if (rj.signalled) st.pending |= mask;
+        st.jobs.push(rj);
+      }
+      if (!rj.owner && !rj.signalled) this.countPreemptible(rj, 1);
+    }
+    for (const st of this.nodes.values()) {
+      if (st.pending !== 0) this.addPending(st, st.pending);
+      if (st.entry.node.up) this.addFree(st, st.entry.full & ~st.occupied);
+    }
+  }
+
+  private countPreemptible(rj: RunningJob, sign: 1 | -1): void {
+    let byRank = this.preemptible.get(rj.view.pool);
+    if (!byRank) {
+      byRank = [0, 0, 0, 0, 0];
+      this.preemptible.set(rj.view.pool, byRank);
+    }
+    byRank[priorityRank(rj.view.priority)]! += sign * rj.view.gpus;
+  }
+
+  /** GPUs of unsignalled opportunistic work in `pool` weaker than `rank`. */
+  preemptibleBelow(pool: string, rank: number): number {
+    const byRank = this.preemptible.get(pool);
+    let n = 0;
+    if (byRank) for (let r = 0; r < rank; r++) n += byRank[r]!;
+    return n;
+  }
+
+  /** Record a new signal: the job's GPUs free at its stop time. */
+  markSignalled(rj: RunningJob, stopAt: number): void {
+    if (!rj.owner && !rj.signalled) this.countPreemptible(rj, -1);
+    rj.signalled = true;
+    rj.stopAt = stopAt;
+    for (const [node, mask] of rj.masks) {
+      const st = this.nodes.get(node);
+      if (!st) continue;
+      this.addPending(st, mask & ~st.pending & ~st.claimed);
+      st.pending |= mask;
+    }
+  }
+
+  private addFree(st: NodeState, mask: number): void {
+    if (!st.entry.node.up) return;
+    const pool = st.entry.node.pool;
+    this.freeGpus.set(pool, (this.freeGpus.get(pool) ?? 0) + popcount(mask));
+  }
+
+  private readonly pendingByPool = new Map<string, Set<string>>();
+
+  private addPending(st: NodeState, mask: number): void {
+    const pool = st.entry.node.pool;
+    this.pendingFree.set(pool, (this.pendingFree.get(pool) ?? 0) + popcount(mask));
+    if (mask === 0) return;
+    let set = this.pendingByPool.get(pool);
+    if (!set) {
+      set = new Set();
+      this.pendingByPool.set(pool, set);
+    }
+    set.add(st.entry.node.name);
+  }
+
+  /** Nodes of `pool` with GPUs of signalled jobs not yet promised to anyone, in a stable order. */
+  pendingNodes(pool: string): string[] {
+    const set = this.pendingByPool.get(pool);
+    if (!set) return [];
+    const out: string[] = [];
+    for (const name of set) {
+      const st = this.nodes.get(name)!;
+      if ((st.pending & ~st.claimed) !== 0) out.push(name);
+      else set.delete(name);
+    }
+    return out.sort(compareNatural);
+  }
+
+  /** Promise ordinals to a job that waits for them (a preemptor): nobody else takes them this cycle. */
+  claim(node: string, mask: number): void {
+    const st = this.nodes.get(node);
+    if (!st) return;
+    const pool = st.entry.node.pool;
+    const taken = popcount(mask & st.pending & ~st.claimed);
+    this.pendingFree.set(pool, (this.pendingFree.get(pool) ?? 0) - taken);
+    this.freeGpus.set(pool, (this.freeGpus.get(pool) ?? 0) - popcount(mask & ~st.occupied & ~st.claimed));
+    st.claimed |= mask;
+  }
+
+  /** A job stopped at this very instant: its GPUs are free for this cycle's admissions. */
+  release(rj: RunningJob): void {
+    if (!rj.owner && !rj.signalled) this.countPreemptible(rj, -1);
+    for (const [node, mask] of rj.masks) {
+      const st = this.nodes.get(node);
+      if (!st) continue;
+      this.addFree(st, mask & ~st.claimed);
+      st.occupied &= ~mask;
+      st.pending &= ~mask;
+      const i = st.jobs.indexOf(rj);
+      if (i >= 0) st.jobs.splice(i, 1);
+    }
+    this.running.delete(rj.view.id);
+    this.teamGpus.set(rj.view.team, (this.teamGpus.get(rj.view.team) ?? 0) - rj.view.gpus);
+  }
+
+  /** Record an admission: the ordinals become occupied. */
+  markAdmitted(job: JobView, masks: ReadonlyMap<string, number>): void {
+    for (const [node, mask] of masks) {
+      const st = this.nodes.get(node);
+      if (!st) continue;
+      const pool = st.entry.node.pool;
+      this.freeGpus.set(pool, (this.freeGpus.get(pool) ?? 0) - popcount(mask & ~st.occupied & ~st.claimed));
+      st.occupied |= mask;
+    }
+    this.teamGpus.set(job.team, (this.teamGpus.get(job.team) ?? 0) + job.gpus);
+  }
+
+  /** Reservations (holding, not yet ended) whose slots `mask` of `node` touches from now on. */
+  lenders(node: string, mask: number, now: Millis): string[] {
+    const st = this.nodes.get(node);
+    if (!st || (st.heldLater & mask) === 0) return [];
+    const out: string[] = [];
+    for (const h of st.entry.holds) if (h.end > now && (h.mask & mask) !== 0) out.push(h.reservation.id);
+    return out;
+  }
+}

@@ -1,0 +1,192 @@
+// Composition root: config -> database (migrated) -> services -> HTTP + loop; graceful shutdown.
+// `npm start` runs `tsx src/main.ts serve`: run directly, this file hands argv to the CLI.
+import { existsSync } from "node:fs";
+import type { Server } from "node:http";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { type Logger, pino } from "pino";
+import { openDatabase } from "./adapters/db/connect.ts";
+import { migrate } from "./adapters/db/migrate.ts";
+import { fetchWebhookSender } from "./adapters/http/webhook-sender.ts";
+import { createDemoExecutor } from "./adapters/sim/demo-executor.ts";
+import { createApp } from "./api/app.ts";
+import { createMetrics } from "./api/metrics.ts";
+import type { Config } from "./config.ts";
+import { DEFAULT_BOOKING_RULES } from "./core/index.ts";
+import { bootstrapAdmin } from "./services/auth.ts";
+import type { ServiceContext } from "./services/context.ts";
+import { seedDemoCluster } from "./services/demo-cluster.ts";
+import { EventHub } from "./services/event-hub.ts";
+import { recordExecutorEvent } from "./services/executor-events.ts";
+import { startLoop } from "./services/loop.ts";
+import { relaunchRuns } from "./services/scheduling-cycle.ts";
+import { runTick } from "./services/tick.ts";
+
+export interface RunningBerth {
+  readonly url: string;
+  readonly logger: Logger;
+  close(): Promise<void>;
+  /** SIGTERM / SIGINT close the server, finish the running tick, close the database, exit. */
+  closeOnSignals(): void;
+}
+
+/** Which executor runs jobs. The Kubernetes executor is not in this build yet: say so, plainly. */
+function chooseExecutor(config: Config, env: NodeJS.ProcessEnv): { executor: "simulated"; why: string } {
+  const kubeconfig = env.KUBECONFIG ?? join(homedir(), ".kube", "config");
+  const inCluster = Boolean(env.KUBERNETES_SERVICE_HOST);
+  if (
+    config.executor === "kubernetes" ||
+    (config.executor === "auto" && (inCluster || existsSync(kubeconfig)))
+  ) {
+    return {
+      executor: "simulated",
+      why: "the Kubernetes executor is not part of this build yet: using the simulated demo cluster",
+    };
+  }
+  return {
+    executor: "simulated",
+    why:
+      config.executor === "simulated"
+        ? "BERTH_EXECUTOR=simulated"
+        : "no kubeconfig or in-cluster config found",
+  };
+}
+
+export async function startBerth(
+  config: Config,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RunningBerth> {
+  const logger = pino({
+    level: config.logLevel,
+    redact: ["req.headers.authorization", "*.token", "*.secret"],
+  });
+  const handle = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    onIdleError: (err) => logger.warn({ err }, "database connection dropped"),
+  });
+  if (handle.kind === "pglite") {
+    logger.warn(
+      { dataDir: handle.where },
+      "embedded PGlite: one session, so a single replica only; set DATABASE_URL to a PostgreSQL for HA",
+    );
+  } else {
+    logger.info({ database: handle.where }, "PostgreSQL");
+  }
+  const migrated = await migrate(handle.db);
+  logger.info({ applied: migrated.applied, alreadyApplied: migrated.alreadyApplied.length }, "migrations");
+
+  const hub = new EventHub();
+  const metrics = createMetrics();
+  let wakeLoop = () => {};
+  const ctx: ServiceContext = {
+    db: handle.db,
+    dbKind: handle.kind,
+    clock: { now: () => Date.now() },
+    rules: DEFAULT_BOOKING_RULES,
+    logger,
+    changed: () => {
+      hub.poke();
+      wakeLoop();
+    },
+  };
+  const admin = await bootstrapAdmin(ctx, { adminToken: config.adminToken, dataDir: config.dataDir });
+  if (admin.source === "file")
+    logger.info({ path: admin.path }, "admin token: read it from this file (mode 0600)");
+  else logger.info("admin token: from BERTH_ADMIN_TOKEN");
+
+  const executor = chooseExecutor(config, env);
+  logger.warn(
+    { executor: executor.executor, why: executor.why },
+    "SIMULATED demo cluster: no real GPUs run jobs",
+  );
+  const seeded = await seedDemoCluster(ctx);
+  if (seeded.length > 0) logger.info({ pools: seeded }, "demo pools created");
+
+  const runner = createDemoExecutor({ now: () => Date.now(), defaultDurationSeconds: 600 });
+  runner.onEvent((e) => {
+    recordExecutorEvent({ ctx, onEvictionToFree: (s) => metrics.evictionToFreeSeconds.observe(s) }, e).catch(
+      (err) => logger.error({ err, job: e.job }, "recording an executor report failed"),
+    );
+  });
+  const relaunched = await relaunchRuns(ctx, runner);
+  if (relaunched > 0) logger.info({ relaunched }, "runs the executor did not know were launched again");
+
+  const loop = startLoop({
+    tick: (now) =>
+      runTick(
+        {
+          ctx,
+          sendWebhook: fetchWebhookSender,
+          noShowSeconds: config.noShowSeconds,
+          executor: runner,
+          onDecision: (kind) => metrics.decisions.inc({ kind }),
+        },
+        now,
+      ),
+    now: () => Date.now(),
+    tickSeconds: config.tickSeconds,
+    logger: logger.child({ component: "loop" }),
+    onTickSeconds: (s) => metrics.tickSeconds.observe(s),
+  });
+  wakeLoop = () => loop.wake();
+
+  const { app } = createApp({
+    ctx,
+    hub,
+    metrics,
+    logger,
+    rateLimit: config.rateLimit,
+    bodyLimit: config.bodyLimit,
+    info: { database: handle.kind, executor: executor.executor, simulated: true },
+  });
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.port, config.host, () => resolve(s));
+    s.once("error", reject);
+  });
+  const addr = server.address();
+  const port = typeof addr === "object" && addr ? addr.port : config.port;
+  const url = `http://${config.host === "0.0.0.0" ? "127.0.0.1" : config.host}:${port}`;
+  logger.info({ url, api: `${url}/api/v1`, openapi: `${url}/openapi.json` }, "Berth is listening");
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      logger.info("shutting down");
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      server.closeIdleConnections();
+      // Event streams never end on their own.
+      setTimeout(() => server.closeAllConnections(), 2_000).unref();
+      await loop.stop();
+      await runner.close();
+      await closed;
+      await handle.close();
+      logger.info("stopped");
+    })();
+    return closing;
+  };
+  return {
+    url,
+    logger,
+    close,
+    closeOnSignals() {
+      for (const sig of ["SIGTERM", "SIGINT"] as const) {
+        process.once(sig, () => {
+          close().then(
+            () => process.exit(0),
+            (err) => {
+              logger.error({ err }, "shutdown failed");
+              process.exit(1);
+            },
+          );
+        });
+      }
+    },
+  };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  // Not awaited: `serve` imports this module back, which must finish evaluating first.
+  void import("./cli/main.ts");
+}

@@ -1,0 +1,509 @@
+// Booking use-cases. A booking is one transaction: lock (team, pool), read the snapshot, ask the
+// core, write the result: the new reservation and its slot rows, each displacement with its audit
+// entry and event. The exclusion constraint on slot rows has the last word (a bug in the core or
+// here surfaces as a conflict, never as a double booking).
+import type { Transaction } from "kysely";
+import { toReservation } from "../adapters/db/mappers.ts";
+import { appendAudit } from "../adapters/db/repos/audit.ts";
+import { appendEvent } from "../adapters/db/repos/events.ts";
+import { loadInventory } from "../adapters/db/repos/inventory.ts";
+import {
+  endReservation,
+  getReservationRow,
+  insertReservation,
+  listReservationRows,
+  loadHoldingRows,
+  loadRowsForBooking,
+  lockReservationRow,
+  setReservationEnd,
+} from "../adapters/db/repos/reservations.ts";
+import type { Database, ReservationRow } from "../adapters/db/tables.ts";
+import {
+  type BookingDecision,
+  checkQuota,
+  decideBooking,
+  findFreeWindows,
+  type Suggestion,
+  validateBookingRequest,
+} from "../core/index.ts";
+import type { Inventory, Millis, Placement, Priority, Reservation } from "../core/types.ts";
+import { newId } from "./auth.ts";
+import { isAdmin, type Principal, type ServiceContext } from "./context.ts";
+import { decodeCursor, encodeCursor } from "./cursor.ts";
+import { DomainError, invalid, notFound } from "./errors.ts";
+import { cachedInventory } from "./inventory-cache.ts";
+import { teamQuota } from "./teams.ts";
+import { inLockedTransaction, poolLockKey, StaleSnapshot, teamLockKey } from "./transactions.ts";
+import { iso, reservationView } from "./views.ts";
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+export interface BookingInput {
+  readonly pool: string;
+  readonly nodes: number;
+  readonly gpusPerNode: number;
+  readonly start: Millis;
+  readonly end: Millis;
+  readonly priority: Priority;
+  readonly title?: string | undefined;
+  readonly team?: string | undefined;
+  /** Daily or weekly occurrences until (exclusive of starts at or after) `until`. */
+  readonly repeat?: { readonly every: "day" | "week"; readonly until: Millis } | undefined;
+}
+
+/** Most occurrences one recurring request may create. */
+export const MAX_OCCURRENCES = 100;
+
+function resolveTeam(by: Principal, team: string | undefined): string {
+  if (isAdmin(by)) {
+    const t = team ?? by.team;
+    if (!t) throw invalid([{ field: "team", message: "an admin books for a team: name it" }]);
+    return t;
+  }
+  if (team !== undefined && team !== by.team) {
+    throw new DomainError("forbidden", `members book for their own team (${by.team}) only`);
+  }
+  return by.team!;
+}
+
+function suggestionView(s: Suggestion) {
+  return {
+    pool: s.pool,
+    nodes: s.nodes,
+    gpusPerNode: s.gpusPerNode,
+    start: iso(s.start),
+    end: iso(s.end),
+    kind: s.kind,
+  };
+}
+
+/** A refusal of the core as the domain error the API turns into problem+json. */
+function refusal(decision: Exclude<BookingDecision, { ok: true }>, occurrence?: number): DomainError {
+  const where = occurrence !== undefined && occurrence > 0 ? ` (occurrence ${occurrence + 1})` : "";
+  switch (decision.code) {
+    case "invalid":
+      return invalid(decision.errors, `the booking is invalid${where}`);
+    case "slot-taken":
+      return new DomainError("slot-taken", decision.detail + where, {
+        suggestions: decision.suggestions.map(suggestionView),
+        holders: decision.holders,
+      });
+    case "quota-exceeded": {
+      const { ok: _ok, code: _code, detail, ...figures } = decision;
+      return new DomainError("quota-exceeded", detail + where, figures);
+    }
+    case "displacement-frozen":
+      return new DomainError("displacement-frozen", decision.detail + where, { holders: decision.holders });
+  }
+}
+
+function occurrenceStarts(input: BookingInput): Millis[] {
+  if (!input.repeat) return [input.start];
+  const step = input.repeat.every === "day" ? DAY_MS : 7 * DAY_MS;
+  const starts: Millis[] = [];
+  for (let t = input.start; t < input.repeat.until; t += step) {
+    starts.push(t);
+    if (starts.length > MAX_OCCURRENCES) {
+      throw invalid([{ field: "repeat", message: `at most ${MAX_OCCURRENCES} occurrences per request` }]);
+    }
+  }
+  if (starts.length === 0) throw invalid([{ field: "repeat", message: "until must be after start" }]);
+  return starts;
+}
+
+interface Snapshot {
+  readonly inventory: Inventory;
+  readonly reservations: Reservation[];
+  readonly quota: ReturnType<typeof teamQuota> | null;
+}
+
+async function snapshot(
+  db: Transaction<Database> | ServiceContext["db"],
+  team: string,
+  input: BookingInput,
+  now: Millis,
+  inventory: Inventory,
+): Promise<Snapshot> {
+  const lastEnd = input.repeat
+    ? Math.max(input.end, input.repeat.until + (input.end - input.start))
+    : input.end;
+  const [rows, teamRow] = await Promise.all([
+    loadRowsForBooking(db, now, { pool: input.pool, team, start: input.start, end: lastEnd }),
+    db.selectFrom("teams").selectAll().where("name", "=", team).executeTakeFirst(),
+  ]);
+  if (!teamRow) throw invalid([{ field: "team", message: `unknown team "${team}"` }]);
+  return { inventory, reservations: rows.map((r) => toReservation(r, now)), quota: teamQuota(teamRow) };
+}
+
+export interface BookingOutcome {
+  readonly reservation: ReturnType<typeof reservationView> & { displaced: string[] };
+  readonly occurrences: string[];
+}
+
+export interface DryRunOutcome {
+  readonly placement: Placement;
+  readonly displaces: string[];
+  readonly quotaLeft: Partial<Record<Priority, number | null>>;
+  readonly occurrences?: number;
+}
+
+/** Decides every occurrence against one snapshot, each seeing the ones before it. */
+function decideAll(
+  ctx: ServiceContext,
+  by: Principal,
+  team: string,
+  input: BookingInput,
+  snap: Snapshot,
+  now: Millis,
+) {
+  const length = input.end - input.start;
+  const reservations = [...snap.reservations];
+  const out: { request: Reservation; decision: Extract<BookingDecision, { ok: true }> }[] = [];
+  occurrenceStarts(input).forEach((start, i) => {
+    const request = {
+      id: newId("r"),
+      team,
+      pool: input.pool,
+      nodes: input.nodes,
+      gpusPerNode: input.gpusPerNode,
+      start,
+      end: start + length,
+      priority: input.priority,
+    };
+    const decision = decideBooking({
+      inventory: snap.inventory,
+      reservations,
+      request,
+      now,
+      rules: ctx.rules,
+      quota: snap.quota,
+      bypassQuota: isAdmin(by),
+    });
+    if (!decision.ok) throw refusal(decision, input.repeat ? i : undefined);
+    const booked: Reservation = {
+      ...request,
+      bookedAt: now,
+      state: "confirmed",
+      placement: decision.placement,
+    };
+    const displaced = new Set(decision.displaced.map((d) => d.id));
+    for (let k = 0; k < reservations.length; k++) {
+      const r = reservations[k]!;
+      if (displaced.has(r.id)) reservations[k] = { ...r, state: "displaced" };
+    }
+    reservations.push(booked);
+    out.push({ request: booked, decision });
+  });
+  return out;
+}
+
+export async function dryRun(
+  ctx: ServiceContext,
+  by: Principal,
+  input: BookingInput,
+): Promise<DryRunOutcome> {
+  const team = resolveTeam(by, input.team);
+  const now = ctx.clock.now();
+  const snap = await snapshot(ctx.db, team, input, now, await cachedInventory(ctx));
+  const decided = decideAll(ctx, by, team, input, snap, now);
+  const first = decided[0]!;
+  return {
+    placement: first.decision.placement,
+    displaces: [...new Set(decided.flatMap((d) => d.decision.displaced.map((x) => x.id)))],
+    quotaLeft: decided.at(-1)!.decision.quotaLeft,
+    ...(input.repeat ? { occurrences: decided.length } : {}),
+  };
+}
+
+export async function book(ctx: ServiceContext, by: Principal, input: BookingInput): Promise<BookingOutcome> {
+  try {
+    return await bookOnce(ctx, by, input);
+  } catch (err) {
+    // Retries exhausted on slot clashes: the constraint said no without saying what is free.
+    // Answer as the core would now, with suggestions and holders.
+    if (err instanceof DomainError && err.code === "slot-taken" && !("suggestions" in err.extra)) {
+      await dryRun(ctx, by, input);
+    }
+    throw err;
+  }
+}
+
+async function bookOnce(ctx: ServiceContext, by: Principal, input: BookingInput): Promise<BookingOutcome> {
+  const team = resolveTeam(by, input.team);
+  // Read before the transaction: a query on the pool from inside one would need a second
+  // connection while holding the first (with PGlite's single connection, a deadlock).
+  const inventory = await cachedInventory(ctx);
+  const locks = { always: [teamLockKey(team)], onRetry: [poolLockKey(input.pool)] };
+  const result = await inLockedTransaction(ctx, locks, async (trx) => {
+    const now = ctx.clock.now();
+    const snap = await snapshot(trx, team, input, now, inventory);
+    const decided = decideAll(ctx, by, team, input, snap, now);
+    let recurrenceId: string | null = null;
+    if (input.repeat) {
+      recurrenceId = newId("rec");
+      await trx
+        .insertInto("recurrences")
+        .values({
+          id: recurrenceId,
+          team,
+          frequency: input.repeat.every === "day" ? "daily" : "weekly",
+          until_at: new Date(input.repeat.until),
+        })
+        .execute();
+    }
+    const byId = new Map(snap.reservations.map((r) => [r.id, r]));
+    const displacedAll: string[] = [];
+    let firstRow: ReservationRow | undefined;
+    for (const { request, decision } of decided) {
+      for (const victim of decision.displaced) {
+        const v = byId.get(victim.id);
+        if (!v || displacedAll.includes(victim.id)) continue;
+        await displace(ctx, trx, v, request, victim.reason, snap, now, by);
+        displacedAll.push(victim.id);
+      }
+      const inserted = await insertReservation(trx, {
+        reservation: request,
+        title: input.title ?? "",
+        kind: "booking",
+        bookedBy: by.name,
+        recurrenceId,
+      });
+      firstRow ??= inserted;
+      await appendAudit(trx, {
+        at: now,
+        actor: by.name,
+        action: "book",
+        team,
+        reservationId: request.id,
+        detail: {
+          pool: request.pool,
+          nodes: request.nodes,
+          gpusPerNode: request.gpusPerNode,
+          priority: request.priority,
+          start: iso(request.start),
+          end: iso(request.end),
+          placement: request.placement,
+        },
+      });
+      await appendEvent(trx, now, "reservation.created", team, {
+        reservation: request.id,
+        team,
+        pool: request.pool,
+        start: iso(request.start),
+        end: iso(request.end),
+        priority: request.priority,
+        placement: request.placement,
+      });
+    }
+    const ids = decided.map((d) => d.request.id);
+    const row = firstRow!;
+    const firstDisplaced = decided[0]!.decision.displaced.map((d) => d.id);
+    return { reservation: { ...reservationView(row, now), displaced: firstDisplaced }, occurrences: ids };
+  });
+  ctx.changed();
+  return result;
+}
+
+async function displace(
+  ctx: ServiceContext,
+  trx: Transaction<Database>,
+  victim: Reservation,
+  by: Reservation,
+  reason: string,
+  snap: Snapshot,
+  now: Millis,
+  actor: Principal,
+) {
+  // Optimistic: another booking may have taken this victim since the snapshot was read.
+  const still = await trx
+    .updateTable("reservations")
+    .set({ state: "displaced" })
+    .where("id", "=", victim.id)
+    .where("state", "=", "confirmed")
+    .executeTakeFirst();
+  if (still.numUpdatedRows === 0n)
+    throw new StaleSnapshot(`reservation ${victim.id} changed under the booking`);
+  await endReservation(trx, victim.id, "displaced", now, { displacedBy: by.id, reason });
+  const lost = (victim.nodes * victim.gpusPerNode * (victim.end - victim.start)) / HOUR_MS;
+  // The loser is offered the nearest alternative of the same shape and length (free now).
+  const after = snap.reservations.filter((r) => r.id !== victim.id).concat([by]);
+  const alt = findFreeWindows({
+    inventory: snap.inventory,
+    reservations: after,
+    pool: victim.pool,
+    nodes: victim.nodes,
+    gpusPerNode: victim.gpusPerNode,
+    durationMs: victim.end - victim.start,
+    after: victim.start,
+    limit: 1,
+    rules: ctx.rules,
+    now,
+  })[0];
+  const alternative = alt
+    ? {
+        pool: victim.pool,
+        nodes: victim.nodes,
+        gpusPerNode: victim.gpusPerNode,
+        start: iso(alt.start),
+        end: iso(alt.end),
+      }
+    : null;
+  await appendAudit(trx, {
+    at: now,
+    actor: actor.name,
+    action: "displace",
+    team: victim.team,
+    reservationId: victim.id,
+    reason,
+    lostGpuHours: lost,
+    detail: { by: by.id, byTeam: by.team, byPriority: by.priority, alternative },
+  });
+  await appendEvent(trx, now, "reservation.displaced", victim.team, {
+    reservation: victim.id,
+    team: victim.team,
+    by: by.id,
+    reason,
+    alternative,
+  });
+  ctx.logger.info({ reservation: victim.id, by: by.id }, "reservation displaced");
+}
+
+export async function getReservation(ctx: ServiceContext, id: string) {
+  const row = await getReservationRow(ctx.db, id);
+  if (!row) throw notFound(`reservation ${id}`);
+  return reservationView(row, ctx.clock.now());
+}
+
+export interface ListQuery {
+  readonly team?: string | undefined;
+  readonly pool?: string | undefined;
+  readonly state?: string | undefined;
+  readonly from?: Millis | undefined;
+  readonly to?: Millis | undefined;
+  readonly limit: number;
+  readonly cursor?: string | undefined;
+}
+
+export async function listReservations(ctx: ServiceContext, q: ListQuery) {
+  const now = ctx.clock.now();
+  const rows = await listReservationRows(
+    ctx.db,
+    { ...q, afterSeq: q.cursor ? decodeCursor(q.cursor) : undefined },
+    now,
+  );
+  const page = rows.slice(0, q.limit);
+  const more = rows.length > q.limit;
+  return {
+    items: page.map((r) => reservationView(r, now)),
+    ...(more ? { nextCursor: encodeCursor(page.at(-1)!.seq) } : {}),
+  };
+}
+
+function assertMayChange(by: Principal, row: ReservationRow) {
+  if (!isAdmin(by) && row.team !== by.team) {
+    throw new DomainError("forbidden", `reservation ${row.id} belongs to team ${row.team}`);
+  }
+}
+
+export async function cancelReservation(ctx: ServiceContext, by: Principal, id: string) {
+  const out = await inLockedTransaction(ctx, [], async (trx) => {
+    const row = await lockReservationRow(trx, id);
+    if (!row) throw notFound(`reservation ${id}`);
+    assertMayChange(by, row);
+    const now = ctx.clock.now();
+    const state = toReservation(row, now).state;
+    if (state === "cancelled") return { row, changed: false };
+    if (state !== "confirmed" && state !== "active") {
+      throw new DomainError("invalid-state", `reservation ${id} is ${state}: it cannot be cancelled`, {
+        state,
+      });
+    }
+    await endReservation(trx, id, "cancelled", now, { reason: `cancelled by ${by.name}` });
+    const gpus = row.nodes * row.gpus_per_node;
+    const unused = (gpus * (row.end_at.getTime() - Math.max(now, row.start_at.getTime()))) / HOUR_MS;
+    // Its running jobs are signalled by the next cycle and requeued as opportunistic work once their
+    // GPUs are free (CONTRACTS §4); the cycle runs right after this commit.
+    await appendAudit(trx, {
+      at: now,
+      actor: by.name,
+      action: "cancel",
+      team: row.team,
+      reservationId: id,
+      reason: `cancelled by ${by.name}`,
+      detail: { unusedGpuHours: unused },
+    });
+    await appendEvent(trx, now, "reservation.cancelled", row.team, {
+      reservation: id,
+      team: row.team,
+      by: by.name,
+    });
+    return { row: (await getReservationRow(trx, id))!, changed: true };
+  });
+  if (out.changed) ctx.changed();
+  return reservationView(out.row, ctx.clock.now());
+}
+
+/** Extends or shortens a reservation's end, keeping its placement. */
+export async function changeEnd(ctx: ServiceContext, by: Principal, id: string, end: Millis) {
+  const pre = await getReservationRow(ctx.db, id);
+  if (!pre) throw notFound(`reservation ${id}`);
+  assertMayChange(by, pre);
+  const out = await inLockedTransaction(ctx, [teamLockKey(pre.team), poolLockKey(pre.pool)], async (trx) => {
+    const row = (await lockReservationRow(trx, id))!;
+    const now = ctx.clock.now();
+    const current = toReservation(row, now);
+    if (current.state !== "confirmed" && current.state !== "active") {
+      throw new DomainError("invalid-state", `reservation ${id} is ${current.state}: its end cannot change`, {
+        state: current.state,
+      });
+    }
+    if (end === current.end) return row;
+    const inventory = await loadInventory(trx);
+    const changed = { ...current, end };
+    // An active reservation's start lies in the past: validate the new length as if it started now.
+    const errors = validateBookingRequest(
+      inventory,
+      { ...changed, start: Math.max(current.start, now - (now % ctx.rules.gridMs)) },
+      now,
+      ctx.rules,
+    ).filter((e) => e.field === "end");
+    if (end <= now) errors.push({ field: "end", message: "the new end lies in the past" });
+    if (errors.length > 0) throw invalid(errors);
+    if (end > current.end && !isAdmin(by)) {
+      const teamRow = (await trx
+        .selectFrom("teams")
+        .selectAll()
+        .where("name", "=", row.team)
+        .executeTakeFirst())!;
+      const others = (await loadHoldingRows(trx, now)).map((r) => toReservation(r, now));
+      const verdict = checkQuota(
+        teamQuota(teamRow),
+        others,
+        {
+          team: row.team,
+          priority: current.priority,
+          gpus: row.nodes * row.gpus_per_node,
+          window: { start: current.end, end },
+        },
+        new Set([id]),
+      );
+      if (!verdict.ok) {
+        const { ok: _ok, ...figures } = verdict;
+        throw new DomainError("quota-exceeded", verdict.detail, figures);
+      }
+    }
+    await setReservationEnd(trx, row, end);
+    await appendAudit(trx, {
+      at: now,
+      actor: by.name,
+      action: end > current.end ? "extend" : "shorten",
+      team: row.team,
+      reservationId: id,
+      detail: { from: iso(current.end), to: iso(end) },
+    });
+    return (await getReservationRow(trx, id))!;
+  });
+  ctx.changed();
+  return reservationView(out, ctx.clock.now());
+}

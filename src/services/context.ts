@@ -1,0 +1,36 @@
+// What every service receives: the database, the clock, the booking rules, a logger, and a way to
+// wake the loop and the event streams after a commit.
+import type { Kysely } from "kysely";
+import type { Logger } from "pino";
+import type { Database } from "../adapters/db/tables.ts";
+import type { BookingRules } from "../core/index.ts";
+import type { Millis } from "../core/types.ts";
+
+export interface Clock {
+  now(): Millis;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export interface ServiceContext {
+  readonly db: Kysely<Database>;
+  readonly dbKind: "postgres" | "pglite";
+  readonly clock: Clock;
+  readonly rules: BookingRules;
+  readonly logger: Logger;
+  /** Called after a commit that produced events or changed what the loop should do next. */
+  readonly changed: () => void;
+}
+
+/** Who is calling: resolved from a bearer token. */
+export interface Principal {
+  readonly tokenId: string;
+  readonly name: string;
+  readonly role: "admin" | "member";
+  /** null only for admins not bound to a team. */
+  readonly team: string | null;
+}
+
+export function isAdmin(p: Principal): boolean {
+  return p.role === "admin";
+}

@@ -1,0 +1,86 @@
+// Runs ticks: at the next event the tick asked for, whenever something changed (a booking, a
+// submission, a job completion), and on a node-cron safety tick. Never two ticks at once: a wake
+// during a tick schedules exactly one more afterwards (CONVENTIONS 11).
+import cron from "node-cron";
+import type { Logger } from "pino";
+import type { Millis } from "../core/types.ts";
+
+export interface LoopOptions {
+  readonly tick: (now: Millis) => Promise<{ nextWakeAt: Millis | null }>;
+  readonly now: () => Millis;
+  readonly tickSeconds: number;
+  readonly logger: Logger;
+  readonly onTickSeconds?: (s: number) => void;
+}
+
+export interface Loop {
+  wake(): void;
+  stop(): Promise<void>;
+  /** Resolves when no tick is running (tests, shutdown). */
+  idle(): Promise<void>;
+}
+
+/** Timers longer than this are re-armed in pieces (setTimeout's limit is ~24.8 days). */
+const MAX_TIMER_MS = 3_600_000;
+
+export function startLoop(o: LoopOptions): Loop {
+  let running: Promise<void> | null = null;
+  let again = false;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+
+  const arm = (at: Millis | null) => {
+    clearTimeout(timer);
+    if (at === null || stopped) return;
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, at - o.now()));
+    timer = setTimeout(() => wake(), delay);
+    timer.unref();
+  };
+
+  const run = async () => {
+    do {
+      again = false;
+      const started = performance.now();
+      try {
+        const { nextWakeAt } = await o.tick(o.now());
+        arm(nextWakeAt);
+      } catch (err) {
+        o.logger.error({ err }, "tick failed; the next one retries");
+      }
+      o.onTickSeconds?.((performance.now() - started) / 1000);
+    } while (again && !stopped);
+  };
+
+  const wake = () => {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = run().finally(() => {
+      running = null;
+    });
+  };
+
+  const every = Math.max(1, Math.round(o.tickSeconds));
+  const task = cron.schedule(
+    every < 60 ? `*/${every} * * * * *` : `*/${Math.round(every / 60)} * * * *`,
+    wake,
+    {
+      noOverlap: true,
+    },
+  );
+  wake();
+  return {
+    wake,
+    async idle() {
+      while (running) await running;
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await task.stop();
+      while (running) await running;
+    },
+  };
+}

@@ -1,0 +1,265 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Harness, HOUR, startHarness, T0 } from "../../support/api-harness.ts";
+import { BACKENDS } from "../../support/database.ts";
+
+const iso = (t: number) => new Date(t).toISOString();
+const booking = (over: Record<string, unknown> = {}) => ({
+  pool: "V100",
+  nodes: 1,
+  gpusPerNode: 2,
+  start: iso(T0 + 4 * HOUR),
+  end: iso(T0 + 6 * HOUR),
+  priority: "normal",
+  title: "yolo run",
+  ...over,
+});
+
+describe.each(BACKENDS)("reservations API on %s", (backend) => {
+  let h: Harness;
+  let vision: string;
+  let audio: string;
+  beforeAll(async () => {
+    h = await startHarness(backend);
+    vision = await h.team("vision");
+    audio = await h.team("audio");
+  });
+  afterAll(async () => h.close());
+
+  it("lists the configured pools as the contract shapes them", async () => {
+    const r = await h.call("GET", "/api/v1/pools", { token: vision });
+    expect(r.status).toBe(200);
+    expect(r.body.items).toEqual([
+      expect.objectContaining({
+        name: "V100",
+        product: "Tesla-V100",
+        computeCapability: "7.0",
+        nodes: 2,
+        gpusPerNode: 4,
+      }),
+    ]);
+  });
+
+  it("books, then shows the booking by id and in the list, with a placement on one node", async () => {
+    const r = await h.call("POST", "/api/v1/reservations", { token: vision, body: booking() });
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({
+      team: "vision",
+      pool: "V100",
+      nodes: 1,
+      gpusPerNode: 2,
+      start: iso(T0 + 4 * HOUR),
+      end: iso(T0 + 6 * HOUR),
+      priority: "normal",
+      state: "confirmed",
+      displaced: [],
+    });
+    expect(r.body.placement).toHaveLength(1);
+    expect(r.body.placement[0].gpus).toHaveLength(2);
+    const got = await h.call("GET", `/api/v1/reservations/${r.body.id}`, { token: audio });
+    expect(got.status).toBe(200);
+    expect(got.body.id).toBe(r.body.id);
+    const list = await h.call("GET", "/api/v1/reservations?team=vision", { token: audio });
+    expect(list.body.items.map((x: { id: string }) => x.id)).toContain(r.body.id);
+  });
+
+  it("answers a dry run with placement and quota left, and holds nothing", async () => {
+    const before = await h.call("GET", "/api/v1/reservations?limit=500");
+    const r = await h.call("POST", "/api/v1/reservations?dryRun=true", {
+      token: vision,
+      body: booking({ start: iso(T0 + 8 * HOUR), end: iso(T0 + 9 * HOUR) }),
+    });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ displaces: [] });
+    expect(r.body.placement[0].gpus).toHaveLength(2);
+    expect(r.body.quotaLeft).toBeTypeOf("object");
+    const after = await h.call("GET", "/api/v1/reservations?limit=500");
+    expect(after.body.items).toHaveLength(before.body.items.length);
+  });
+
+  it.each([
+    ["malformed JSON", { raw: "{not json" }, 400, "body"],
+    ["a wrong type", { body: booking({ nodes: "two" }) }, 400, "nodes"],
+    ["an unknown field", { body: booking({ colour: "red" }) }, 400, "colour"],
+    ["end before start", { body: booking({ end: iso(T0 + 3 * HOUR) }) }, 422, "end"],
+    [
+      "a start off the 15-minute grid",
+      { body: booking({ start: iso(T0 + 4 * HOUR + 60_000) }) },
+      422,
+      "start",
+    ],
+    [
+      "a window in the past",
+      { body: booking({ start: iso(T0 - 4 * HOUR), end: iso(T0 - 2 * HOUR) }) },
+      422,
+      "start",
+    ],
+    [
+      "a start beyond the 90-day horizon",
+      { body: booking({ start: iso(T0 + 91 * 24 * HOUR), end: iso(T0 + 92 * 24 * HOUR) }) },
+      422,
+      "start",
+    ],
+    ["an unknown pool", { body: booking({ pool: "H100" }) }, 422, "pool"],
+    ["more GPUs per node than the pool has", { body: booking({ gpusPerNode: 64 }) }, 422, "gpusPerNode"],
+  ])(
+    "refuses %s with problem+json naming the field, and changes nothing",
+    async (_name, req, status, field) => {
+      const before = await h.call("GET", "/api/v1/reservations?limit=500");
+      const r = await h.call("POST", "/api/v1/reservations", { token: vision, ...req });
+      expect(r.status).toBe(status);
+      expect(r.headers.get("content-type")).toMatch(/application\/problem\+json/);
+      expect(r.body).toMatchObject({ status, type: expect.stringContaining("https://berth.dev/problems/") });
+      expect(r.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+      const after = await h.call("GET", "/api/v1/reservations?limit=500");
+      expect(after.body.items).toEqual(before.body.items);
+    },
+  );
+
+  it("refuses a full window with 409 slot-taken, suggestions and holders", async () => {
+    const w = { start: iso(T0 + 20 * HOUR), end: iso(T0 + 22 * HOUR) };
+    const full = await h.call("POST", "/api/v1/reservations", {
+      token: vision,
+      body: booking({ nodes: 2, gpusPerNode: 4, ...w }),
+    });
+    expect(full.status).toBe(201);
+    const r = await h.call("POST", "/api/v1/reservations", { token: audio, body: booking({ ...w }) });
+    expect(r.status).toBe(409);
+    expect(r.body.type).toBe("https://berth.dev/problems/slot-taken");
+    expect(r.body.holders).toEqual([{ reservation: full.body.id, team: "vision", priority: "normal" }]);
+    expect(r.body.suggestions[0]).toMatchObject({
+      pool: "V100",
+      nodes: 1,
+      gpusPerNode: 2,
+      start: iso(T0 + 22 * HOUR),
+    });
+  });
+
+  it("lets a higher priority displace a future lower one, telling the loser why", async () => {
+    const w = { start: iso(T0 + 30 * HOUR), end: iso(T0 + 32 * HOUR) };
+    const low = await h.call("POST", "/api/v1/reservations", {
+      token: vision,
+      body: booking({ nodes: 2, gpusPerNode: 4, priority: "low", ...w }),
+    });
+    expect(low.status).toBe(201);
+    const high = await h.call("POST", "/api/v1/reservations", {
+      token: audio,
+      body: booking({ priority: "high", ...w }),
+    });
+    expect(high.status).toBe(201);
+    expect(high.body.displaced).toEqual([low.body.id]);
+    const lost = await h.call("GET", `/api/v1/reservations/${low.body.id}`, { token: vision });
+    expect(lost.body).toMatchObject({ state: "displaced", displacedBy: high.body.id });
+  });
+
+  it("refuses critical bookings until an admin grants the quota, then counts them", async () => {
+    const w = { start: iso(T0 + 40 * HOUR), end: iso(T0 + 41 * HOUR) };
+    const refused = await h.call("POST", "/api/v1/reservations", {
+      token: vision,
+      body: booking({ priority: "critical", ...w }),
+    });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({
+      type: "https://berth.dev/problems/quota-exceeded",
+      limitGpuHours: 0,
+    });
+    const grant = await h.call("PUT", "/api/v1/teams/vision/quotas", { body: { critical: 4 } });
+    expect(grant.status).toBe(200);
+    const ok = await h.call("POST", "/api/v1/reservations", {
+      token: vision,
+      body: booking({ priority: "critical", ...w }),
+    });
+    expect(ok.status).toBe(201);
+    const q = await h.call("GET", "/api/v1/teams/vision/quotas", { token: vision });
+    expect(q.body.classes.critical).toEqual({ limitGpuHours: 4, usedGpuHours: 2, leftGpuHours: 2 });
+  });
+
+  it("forbids a member to cancel another team's booking, and cancels its own idempotently", async () => {
+    const mine = await h.call("POST", "/api/v1/reservations", {
+      token: vision,
+      body: booking({ start: iso(T0 + 50 * HOUR), end: iso(T0 + 51 * HOUR) }),
+    });
+    const other = await h.call("DELETE", `/api/v1/reservations/${mine.body.id}`, { token: audio });
+    expect(other.status).toBe(403);
+    const first = await h.call("DELETE", `/api/v1/reservations/${mine.body.id}`, { token: vision });
+    expect(first.status).toBe(200);
+    expect(first.body.state).toBe("cancelled");
+    const again = await h.call("DELETE", `/api/v1/reservations/${mine.body.id}`, { token: vision });
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(first.body);
+  });
+
+  it("refuses to cancel a displaced reservation with 409 invalid-state", async () => {
+    const list = await h.call("GET", "/api/v1/reservations?state=displaced");
+    const r = await h.call("DELETE", `/api/v1/reservations/${list.body.items[0].id}`);
+    expect(r.status).toBe(409);
+    expect(r.body.type).toBe("https://berth.dev/problems/invalid-state");
+  });
+
+  it("derives active from the clock, and extends and shortens keeping the placement", async () => {
+    const r = await h.call("POST", "/api/v1/reservations", {
+      token: vision,
+      body: booking({ start: iso(T0 + 60 * HOUR), end: iso(T0 + 61 * HOUR) }),
+    });
+    h.setNow(T0 + 60 * HOUR + 5 * 60_000);
+    try {
+      expect((await h.call("GET", `/api/v1/reservations/${r.body.id}`)).body.state).toBe("active");
+      const longer = await h.call("PATCH", `/api/v1/reservations/${r.body.id}`, {
+        token: vision,
+        body: { end: iso(T0 + 63 * HOUR) },
+      });
+      expect(longer.status).toBe(200);
+      expect(longer.body).toMatchObject({ end: iso(T0 + 63 * HOUR), placement: r.body.placement });
+      const shorter = await h.call("PATCH", `/api/v1/reservations/${r.body.id}`, {
+        token: vision,
+        body: { end: iso(T0 + 62 * HOUR) },
+      });
+      expect(shorter.body.end).toBe(iso(T0 + 62 * HOUR));
+    } finally {
+      h.setNow(T0);
+    }
+  });
+
+  it("pages through the list with a cursor, each item once", async () => {
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const r = await h.call("GET", `/api/v1/reservations?limit=2${cursor ? `&cursor=${cursor}` : ""}`);
+      expect(r.status).toBe(200);
+      seen.push(...r.body.items.map((x: { id: string }) => x.id));
+      cursor = r.body.nextCursor;
+    } while (cursor);
+    const all = await h.call("GET", "/api/v1/reservations?limit=500");
+    expect(seen).toEqual(all.body.items.map((x: { id: string }) => x.id));
+  });
+
+  it("answers 401 without a token and with a wrong one", async () => {
+    expect((await h.call("GET", "/api/v1/pools", { token: null })).status).toBe(401);
+    expect((await h.call("GET", "/api/v1/pools", { token: "nope" })).status).toBe(401);
+  });
+
+  it("replays a POST with the same Idempotency-Key instead of booking twice", async () => {
+    const body = booking({ start: iso(T0 + 70 * HOUR), end: iso(T0 + 71 * HOUR) });
+    const headers = { "idempotency-key": "k-1" };
+    const a = await h.call("POST", "/api/v1/reservations", { token: vision, body, headers });
+    const b = await h.call("POST", "/api/v1/reservations", { token: vision, body, headers });
+    expect(a.status).toBe(201);
+    expect(b.status).toBe(201);
+    expect(b.body.id).toBe(a.body.id);
+    const other = await h.call("POST", "/api/v1/reservations", {
+      token: vision,
+      body: { ...body, title: "x" },
+      headers,
+    });
+    expect(other.status).toBe(422);
+  });
+
+  it("offers free windows for a shape", async () => {
+    const r = await h.call(
+      "GET",
+      `/api/v1/availability?pool=V100&nodes=2&gpusPerNode=4&duration=7200&after=${iso(T0 + 20 * HOUR)}`,
+      { token: vision },
+    );
+    expect(r.status).toBe(200);
+    expect(r.body.items[0].start).toBe(iso(T0 + 22 * HOUR));
+  });
+});

@@ -1,0 +1,88 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+
+// The real command, in a child process, as users run it (bin/berth.js does the same).
+const run = async (args: string[]) => {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [
+      "--import",
+      "tsx",
+      "src/cli/main.ts",
+      ...args,
+    ]);
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+};
+
+const dir = mkdtempSync(join(tmpdir(), "berth-sim-"));
+const file = (name: string, text: string) => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
+const GOOD = JSON.stringify({
+  cluster: {
+    pools: [{ name: "v100", product: "Tesla-V100", computeCapability: "7.0", nodes: 1, gpusPerNode: 2 }],
+  },
+  jobs: [
+    {
+      id: "a",
+      team: "t",
+      pool: "v100",
+      gpus: 1,
+      submitAt: "2026-12-07T00:00:00Z",
+      duration: 60,
+      priority: "normal",
+      reservation: null,
+      checkpointEvery: 0,
+    },
+  ],
+});
+
+describe("berth simulate on the command line", () => {
+  it("prints the contract's JSON with --json, the same on every run", async () => {
+    const path = file("good.json", GOOD);
+    const a = await run(["simulate", "--workload", path, "--json"]);
+    const b = await run(["simulate", "--workload", path, "--json"]);
+    expect(a.code).toBe(0);
+    expect(a.stdout).toBe(b.stdout);
+    expect(JSON.parse(a.stdout)).toMatchObject({
+      policy: "berth",
+      metrics: { makespan: 60 },
+      events: [{ type: "admit" }, { type: "finish" }],
+    });
+  });
+
+  it("prints a readable summary without --json", async () => {
+    const out = await run(["simulate", "--workload", file("good2.json", GOOD)]);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain("GPU utilisation");
+    expect(out.stdout).toContain("makespan           60 s");
+  });
+
+  it("fails with one line on stderr and a non-zero exit on a bad workload", async () => {
+    const out = await run([
+      "simulate",
+      "--workload",
+      file("bad.json", GOOD.replace('"gpus":1', '"gpus":"one"')),
+    ]);
+    expect(out.code).toBe(1);
+    expect(out.stdout).toBe("");
+    expect(out.stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(/^berth simulate: jobs\[0\]\.gpus: /),
+    ]);
+  });
+
+  it("fails the same way on a file that is not JSON", async () => {
+    const out = await run(["simulate", "--workload", file("broken.json", "{ nope")]);
+    expect(out.code).toBe(1);
+    expect(out.stderr.trim().split("\n")).toEqual([expect.stringMatching(/is not valid JSON/)]);
+  });
+});
