@@ -9,6 +9,7 @@ import { type Logger, pino } from "pino";
 import { openDatabase } from "./adapters/db/connect.ts";
 import { migrate } from "./adapters/db/migrate.ts";
 import { fetchWebhookSender } from "./adapters/http/webhook-sender.ts";
+import { createDemoExecutor } from "./adapters/sim/demo-executor.ts";
 import { createApp } from "./api/app.ts";
 import { createMetrics } from "./api/metrics.ts";
 import type { Config } from "./config.ts";
@@ -17,7 +18,9 @@ import { bootstrapAdmin } from "./services/auth.ts";
 import type { ServiceContext } from "./services/context.ts";
 import { seedDemoCluster } from "./services/demo-cluster.ts";
 import { EventHub } from "./services/event-hub.ts";
+import { recordExecutorEvent } from "./services/executor-events.ts";
 import { startLoop } from "./services/loop.ts";
+import { relaunchRuns } from "./services/scheduling-cycle.ts";
 import { runTick } from "./services/tick.ts";
 
 export interface RunningBerth {
@@ -101,9 +104,27 @@ export async function startBerth(
   const seeded = await seedDemoCluster(ctx);
   if (seeded.length > 0) logger.info({ pools: seeded }, "demo pools created");
 
+  const runner = createDemoExecutor({ now: () => Date.now(), defaultDurationSeconds: 600 });
+  runner.onEvent((e) => {
+    recordExecutorEvent({ ctx, onEvictionToFree: (s) => metrics.evictionToFreeSeconds.observe(s) }, e).catch(
+      (err) => logger.error({ err, job: e.job }, "recording an executor report failed"),
+    );
+  });
+  const relaunched = await relaunchRuns(ctx, runner);
+  if (relaunched > 0) logger.info({ relaunched }, "runs the executor did not know were launched again");
+
   const loop = startLoop({
     tick: (now) =>
-      runTick({ ctx, sendWebhook: fetchWebhookSender, noShowSeconds: config.noShowSeconds }, now),
+      runTick(
+        {
+          ctx,
+          sendWebhook: fetchWebhookSender,
+          noShowSeconds: config.noShowSeconds,
+          executor: runner,
+          onDecision: (kind) => metrics.decisions.inc({ kind }),
+        },
+        now,
+      ),
     now: () => Date.now(),
     tickSeconds: config.tickSeconds,
     logger: logger.child({ component: "loop" }),
@@ -138,6 +159,7 @@ export async function startBerth(
       // Event streams never end on their own.
       setTimeout(() => server.closeAllConnections(), 2_000).unref();
       await loop.stop();
+      await runner.close();
       await closed;
       await handle.close();
       logger.info("stopped");

@@ -1,6 +1,6 @@
 // The CLI's HTTP client of the REST API: BERTH_URL / BERTH_TOKEN or --url / --token, problem+json
 // turned into one readable line, and an action wrapper that prints that line and exits non-zero.
-import type { Command } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 
 export class CliError extends Error {}
 
@@ -10,9 +10,10 @@ export interface ClientOptions {
   readonly json?: boolean;
 }
 
-/** Adds the options every API command shares. */
+/** Adds the options every API command shares; usage errors stay one line (no help dump). */
 export function clientOptions(cmd: Command): Command {
   return cmd
+    .showHelpAfterError(false)
     .option("--url <url>", "Berth server (default $BERTH_URL or http://127.0.0.1:8080)")
     .option("--token <token>", "API token (default $BERTH_TOKEN)")
     .option("--json", "machine-readable output");
@@ -81,13 +82,19 @@ export function action<A extends unknown[]>(
   };
 }
 
-/** Parses a time given as ISO 8601 or as `now`, `+2h`, `+30m`, `+1d` relative to now. */
+/** The booking grid (CONTRACTS §1): relative times are rounded down onto it. */
+const GRID_MS = 15 * 60_000;
+
+/**
+ * Parses a time given as ISO 8601, or as `now`, `+2h`, `+30m`, `+1d` relative to now, the relative
+ * forms rounded down to the 15-minute grid (a start inside the current step means "now").
+ */
 export function parseTime(text: string, now = Date.now()): string {
   const rel = /^\+(\d+)([mhd])$/.exec(text);
-  if (text === "now") return new Date(now).toISOString();
+  if (text === "now") return new Date(Math.floor(now / GRID_MS) * GRID_MS).toISOString();
   if (rel) {
     const unit = { m: 60_000, h: 3_600_000, d: 86_400_000 }[rel[2] as "m" | "h" | "d"];
-    return new Date(now + Number(rel[1]) * unit).toISOString();
+    return new Date(Math.floor((now + Number(rel[1]) * unit) / GRID_MS) * GRID_MS).toISOString();
   }
   const t = Date.parse(text);
   if (Number.isNaN(t)) throw new CliError(`not a time: "${text}" (ISO 8601, now, +30m, +2h, +1d)`);
@@ -96,7 +103,7 @@ export function parseTime(text: string, now = Date.now()): string {
 
 export function parseCount(name: string) {
   return (text: string): number => {
-    if (!/^\d+$/.test(text)) throw new CliError(`--${name} must be a whole number, got "${text}"`);
+    if (!/^\d+$/.test(text)) throw new InvalidArgumentError(`--${name} must be a whole number`);
     return Number(text);
   };
 }

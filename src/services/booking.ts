@@ -13,6 +13,7 @@ import {
   insertReservation,
   listReservationRows,
   loadHoldingRows,
+  loadRowsForBooking,
   lockReservationRow,
   setReservationEnd,
 } from "../adapters/db/repos/reservations.ts";
@@ -119,11 +120,13 @@ interface Snapshot {
 async function snapshot(
   db: Transaction<Database> | ServiceContext["db"],
   team: string,
+  input: BookingInput,
   now: Millis,
 ): Promise<Snapshot> {
+  const lastEnd = input.repeat ? Math.max(input.end, input.repeat.until + (input.end - input.start)) : input.end;
   const [inventory, rows, teamRow] = await Promise.all([
     loadInventory(db),
-    loadHoldingRows(db, now),
+    loadRowsForBooking(db, now, { pool: input.pool, team, start: input.start, end: lastEnd }),
     db.selectFrom("teams").selectAll().where("name", "=", team).executeTakeFirst(),
   ]);
   if (!teamRow) throw invalid([{ field: "team", message: `unknown team "${team}"` }]);
@@ -199,7 +202,7 @@ export async function dryRun(
 ): Promise<DryRunOutcome> {
   const team = resolveTeam(by, input.team);
   const now = ctx.clock.now();
-  const snap = await snapshot(ctx.db, team, now);
+  const snap = await snapshot(ctx.db, team, input, now);
   const decided = decideAll(ctx, by, team, input, snap, now);
   const first = decided[0]!;
   return {
@@ -214,7 +217,7 @@ export async function book(ctx: ServiceContext, by: Principal, input: BookingInp
   const team = resolveTeam(by, input.team);
   const result = await inLockedTransaction(ctx, [teamLockKey(team), poolLockKey(input.pool)], async (trx) => {
     const now = ctx.clock.now();
-    const snap = await snapshot(trx, team, now);
+    const snap = await snapshot(trx, team, input, now);
     const decided = decideAll(ctx, by, team, input, snap, now);
     let recurrenceId: string | null = null;
     if (input.repeat) {
@@ -388,27 +391,8 @@ export async function cancelReservation(ctx: ServiceContext, by: Principal, id: 
     await endReservation(trx, id, "cancelled", now, { reason: `cancelled by ${by.name}` });
     const gpus = row.nodes * row.gpus_per_node;
     const unused = (gpus * (row.end_at.getTime() - Math.max(now, row.start_at.getTime()))) / HOUR_MS;
-    // Running jobs of an active reservation become opportunistic work (CONTRACTS §4).
-    const requeued = await trx
-      .updateTable("jobs")
-      .set((eb) => ({
-        state: "queued",
-        reservation_id: null,
-        placement: null,
-        attempts: eb("attempts", "+", 1),
-        updated_at: new Date(now),
-      }))
-      .where("reservation_id", "=", id)
-      .where("state", "in", ["admitted", "running"])
-      .returning(["id", "team"])
-      .execute();
-    for (const j of requeued) {
-      await appendEvent(trx, now, "job.preempted", j.team, {
-        job: j.id,
-        reservation: id,
-        reason: "reservation-cancelled",
-      });
-    }
+    // Its running jobs are signalled by the next cycle and requeued as opportunistic work once their
+    // GPUs are free (CONTRACTS §4); the cycle runs right after this commit.
     await appendAudit(trx, {
       at: now,
       actor: by.name,
@@ -416,7 +400,7 @@ export async function cancelReservation(ctx: ServiceContext, by: Principal, id: 
       team: row.team,
       reservationId: id,
       reason: `cancelled by ${by.name}`,
-      detail: { unusedGpuHours: unused, requeuedJobs: requeued.map((j) => j.id) },
+      detail: { unusedGpuHours: unused },
     });
     await appendEvent(trx, now, "reservation.cancelled", row.team, {
       reservation: id,

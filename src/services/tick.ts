@@ -1,17 +1,18 @@
 // One tick of the scheduling loop, in numbered steps (CONVENTIONS 2), each persisted before anything
 // outside the database is told:
-//   1. lifecycle: reservations that started or ended since the last tick (events, usage)
+//   1. the scheduling cycle (services/scheduling-cycle.ts): snapshot, the core's plan(), intents
+//      persisted, executor told, confirmed
 //   2. no-show release: an active reservation none of whose jobs started within the window
 //   3. webhooks due
 // and the time of the next known event, so the loop wakes then instead of waiting for the cron.
-// Job admission through the core's plan() joins as step 2b once the core exports it.
-import { sql } from "kysely";
 import { appendAudit } from "../adapters/db/repos/audit.ts";
 import { appendEvent } from "../adapters/db/repos/events.ts";
 import { endReservation } from "../adapters/db/repos/reservations.ts";
 import type { WebhookSender } from "../adapters/http/webhook-sender.ts";
 import type { Millis } from "../core/types.ts";
 import type { ServiceContext } from "./context.ts";
+import type { Executor } from "./ports.ts";
+import { runCycle } from "./scheduling-cycle.ts";
 import { deliverWebhooks, nextDeliveryAt } from "./webhook-delivery.ts";
 
 export interface TickDeps {
@@ -19,11 +20,12 @@ export interface TickDeps {
   readonly sendWebhook: WebhookSender;
   /** Seconds after start with no job started before an active reservation is released; 0 = never. */
   readonly noShowSeconds: number;
+  readonly executor: Executor;
+  readonly onDecision?: (kind: string) => void;
 }
 
 export interface TickResult {
-  readonly started: number;
-  readonly ended: number;
+  readonly decisions: number;
   readonly released: number;
   readonly webhooks: number;
   readonly nextWakeAt: Millis | null;
@@ -35,44 +37,11 @@ export async function runTick(deps: TickDeps, now: Millis): Promise<TickResult> 
   const { ctx } = deps;
   const at = new Date(now);
 
-  // 1. Lifecycle. Starts and ends are stamped and announced in one transaction each batch.
-  const started = await ctx.db.transaction().execute(async (trx) => {
-    const rows = await trx
-      .updateTable("reservations")
-      .set({ started_at: at })
-      .where("state", "=", "confirmed")
-      .where("started_at", "is", null)
-      .where("start_at", "<=", at)
-      .where("end_at", ">", at)
-      .returning(["id", "team", "pool", "start_at", "end_at", "placement"])
-      .execute();
-    for (const r of rows) {
-      await appendEvent(trx, now, "reservation.started", r.team, {
-        reservation: r.id,
-        team: r.team,
-        pool: r.pool,
-        placement: r.placement,
-      });
-    }
-    return rows.length;
-  });
-  const ended = await ctx.db.transaction().execute(async (trx) => {
-    const rows = await trx
-      .updateTable("reservations")
-      .set({ state: "completed", ended_at: sql<Date>`end_at` })
-      .where("state", "=", "confirmed")
-      .where("end_at", "<=", at)
-      .returning(["id", "team", "end_at"])
-      .execute();
-    for (const r of rows) {
-      await appendEvent(trx, now, "reservation.ended", r.team, {
-        reservation: r.id,
-        team: r.team,
-        reason: "completed",
-      });
-    }
-    return rows.length;
-  });
+  // 1. The scheduling cycle: reservation starts and ends, node loss, admissions, signals.
+  const cycle = await runCycle(
+    { ctx, executor: deps.executor, ...(deps.onDecision ? { onDecision: deps.onDecision } : {}) },
+    now,
+  );
 
   // 2. No-show release: started long enough ago, and no job of it has ever been admitted.
   let released = 0;
@@ -123,24 +92,23 @@ export async function runTick(deps: TickDeps, now: Millis): Promise<TickResult> 
       released++;
     }
   }
-  if (started + ended + released > 0) ctx.changed();
+  if (released > 0) ctx.changed();
 
   // 3. Webhooks.
   const webhooks = await deliverWebhooks(ctx, deps.sendWebhook, now);
 
-  return { started, ended, released, webhooks, nextWakeAt: await nextWakeAt(deps, now) };
+  const wake = await nextWakeAt(deps, now);
+  const candidates = [wake, cycle.nextWakeAt].filter((t): t is Millis => t !== null);
+  return {
+    decisions: cycle.decisions,
+    released,
+    webhooks,
+    nextWakeAt: candidates.length > 0 ? Math.min(...candidates) : null,
+  };
 }
 
 async function nextWakeAt(deps: TickDeps, now: Millis): Promise<Millis | null> {
-  const at = new Date(now);
-  const row = await deps.ctx.db
-    .selectFrom("reservations")
-    .select((eb) => [eb.fn.min(sql<Date>`CASE WHEN start_at > ${at} THEN start_at ELSE end_at END`).as("t")])
-    .where("state", "=", "confirmed")
-    .where("end_at", ">", at)
-    .executeTakeFirst();
   const candidates: Millis[] = [];
-  if (row?.t) candidates.push(new Date(row.t as Date).getTime());
   const hook = await nextDeliveryAt(deps.ctx);
   if (hook !== null) candidates.push(Math.max(hook, now));
   if (deps.noShowSeconds > 0) {

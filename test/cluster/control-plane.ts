@@ -2,13 +2,14 @@
 // kube-scheduler and kwok, on loopback with free ports, from the binaries cluster:build made.
 // State lives in <repo>/.berth/cluster.json so `cluster:down` (or a later test run) finds it.
 import { execFile } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { CoreV1Api, KubeConfig, KubernetesObjectApi, loadAllYaml } from "@kubernetes/client-node";
-import { poolNodes } from "./gpu-node.ts";
+import { isUsable, poolNodes } from "./gpu-node.ts";
 import { writeKubeconfig } from "./kubeconfig.ts";
 import { createPki, type Pki } from "./pki.ts";
 import { defaultPoolFile, loadPools } from "./pool-config.ts";
@@ -122,16 +123,16 @@ async function httpOk(url: string): Promise<boolean> {
 
 /** Waits on a readiness check, failing fast (with its log) if the process has died meanwhile. */
 async function ready(p: ManagedProcess, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
-  await waitFor(
+  const failed = (why: string) =>
+    new Error(`${p.name} ${why}\n--- last lines of ${p.log} ---\n${logTail(p)}`);
+  const outcome = await waitFor(
     `${p.name} to become ready`,
-    async () => {
-      if (!isRunning(p)) throw new Error(`${p.name} exited:\n${logTail(p)}`);
-      return check();
-    },
+    async () => (!isRunning(p) ? "exited" : (await check()) ? "ready" : undefined),
     { timeoutMs, intervalMs: 250 },
   ).catch((error: Error) => {
-    throw new Error(`${error.message}\n--- last lines of ${p.log} ---\n${logTail(p)}`);
+    throw failed(error.message);
   });
+  if (outcome === "exited") throw failed("exited during start-up");
 }
 
 const identities = [
@@ -180,9 +181,13 @@ export async function up(options: UpOptions = {}): Promise<ClusterState> {
     startedAt: new Date(started).toISOString(),
     startupMs: 0,
   };
+  // The state file is rewritten after every start, so `cluster:down` can clean up even after a
+  // start-up that was killed halfway.
+  await mkdir(join(paths.home, "bin"), { recursive: true });
   const start = (name: string, args: string[]) => {
     const p = startDetached(name, bin(name), args, join(dir, `${name}.log`));
     processes.push(p);
+    writeFileSync(paths.state, JSON.stringify(state, null, 2));
     return p;
   };
 
@@ -325,9 +330,7 @@ export async function up(options: UpOptions = {}): Promise<ClusterState> {
       kwok,
       async () => {
         const list = await core.listNode();
-        const readyNodes = list.items.filter((n) =>
-          n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
-        );
+        const readyNodes = list.items.filter(isUsable);
         return readyNodes.length >= nodes.length;
       },
       60_000,
@@ -338,7 +341,6 @@ export async function up(options: UpOptions = {}): Promise<ClusterState> {
       return true;
     });
 
-    await mkdir(join(paths.home, "bin"), { recursive: true });
     await copyFile(adminConfig, paths.kubeconfig);
     await rm(paths.kubectl, { force: true });
     await symlink(bin("kubectl"), paths.kubectl);
@@ -348,6 +350,7 @@ export async function up(options: UpOptions = {}): Promise<ClusterState> {
   } catch (error) {
     await stopAll(processes);
     await rm(dir, { recursive: true, force: true });
+    await rm(paths.state, { force: true });
     throw error;
   }
 }

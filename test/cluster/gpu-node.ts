@@ -51,3 +51,13 @@ export function gpuNode(pool: GpuPool, index: number): V1Node {
 export function poolNodes(pools: readonly GpuPool[]): V1Node[] {
   return pools.flatMap((pool) => Array.from({ length: pool.nodes }, (_, i) => gpuNode(pool, i)));
 }
+
+/**
+ * Ready, and the node lifecycle controller has lifted the node.kubernetes.io/not-ready taint it
+ * puts on every new node (that lags Ready by a moment; until then only tolerating pods land).
+ */
+export function isUsable(node: V1Node): boolean {
+  const ready = node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+  const lifecycleTaint = node.spec?.taints?.some((t) => t.key.startsWith("node.kubernetes.io/")) ?? false;
+  return ready && !lifecycleTaint;
+}

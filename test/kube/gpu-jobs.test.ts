@@ -24,7 +24,7 @@ describe("GPU Jobs on simulated nodes", () => {
       body: gpuJob({
         name: "four-gpus",
         gpus: 4,
-        durationSeconds: 1,
+        durationSeconds: 3,
         tolerateManaged: true,
         nodeSelector: v100,
       }),
@@ -42,7 +42,11 @@ describe("GPU Jobs on simulated nodes", () => {
     const [pod] = await waitForJobPods(ns.core, ns.name, "four-gpus", "to succeed", (pods) =>
       pods.every((p) => p.status?.phase === "Succeeded"),
     );
-    expect(pod?.status?.containerStatuses?.[0]?.state?.terminated?.exitCode).toBe(0);
+    const terminated = pod?.status?.containerStatuses?.[0]?.state?.terminated;
+    expect(terminated?.exitCode).toBe(0);
+    // It ran for its berth.dev/sim-duration (timestamps have whole seconds).
+    const ranMs = terminated!.finishedAt!.getTime() - terminated!.startedAt!.getTime();
+    expect(ranMs).toBeGreaterThanOrEqual(2_000);
   });
 
   it("leaves a Job asking for more GPUs than any node has Pending, marked unschedulable", async () => {

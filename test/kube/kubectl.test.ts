@@ -70,7 +70,7 @@ describe("kubectl against the test cluster", () => {
 
   it("deletes the Job, and its pods go with it", async () => {
     const deleted = await kubectl(["-n", ns.name, "delete", "job", "from-kubectl", "--wait=true"]);
-    expect(deleted.stdout.trim()).toBe('job.batch "from-kubectl" deleted');
+    expect(deleted.stdout.trim()).toBe(`job.batch "from-kubectl" deleted from ${ns.name} namespace`);
     const missing = await kubectl(["-n", ns.name, "get", "job", "from-kubectl"]);
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toContain("NotFound");

@@ -2,7 +2,7 @@
 // that tolerate berth.dev/managed=true:NoSchedule; a pool configured without the taint takes any.
 import { CoreV1Api } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gpuNode, nodeName } from "../cluster/gpu-node.ts";
+import { gpuNode, isUsable, nodeName } from "../cluster/gpu-node.ts";
 import { loadPools } from "../cluster/pool-config.ts";
 import { waitFor } from "../cluster/wait.ts";
 import { gpuJob, podCondition } from "./support/jobs.ts";
@@ -20,10 +20,9 @@ describe("the berth.dev/managed taint", () => {
     const open = { ...t4, name: `open-t4-${ns.name.slice(-6)}`, nodes: 1, taint: false };
     openNode = nodeName(open, 0);
     await core.createNode({ body: gpuNode(open, 0) });
-    await waitFor(`node ${openNode} to be Ready`, async () => {
-      const node = await core.readNode({ name: openNode });
-      return node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
-    });
+    await waitFor(`node ${openNode} to be Ready and usable`, async () =>
+      isUsable(await core.readNode({ name: openNode })),
+    );
   });
   afterAll(async () => {
     if (openNode) await core.deleteNode({ name: openNode });

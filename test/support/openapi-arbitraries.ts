@@ -96,7 +96,8 @@ export function requestArbitrary(
         )
         .map((vals) => {
           let p = path;
-          pathParams.forEach((pp, i) => (p = p.replace(`{${pp.name}}`, encodeURIComponent(String(vals[i])))));
+          for (const [i, pp] of pathParams.entries())
+            p = p.replace(`{${pp.name}}`, encodeURIComponent(String(vals[i])));
           return p;
         });
       const queryArb = fc

@@ -12,6 +12,13 @@ export interface PlacementJson {
   gpus: number[];
 }
 
+export interface JobSignalJson {
+  reason: "priority" | "reclaim" | "window-end" | "node-lost" | "reservation-lost";
+  at: number;
+  stopAt: number;
+  by?: string;
+}
+
 export interface TeamsTable {
   name: string;
   namespaces: Generated<string[]>;
@@ -109,6 +116,10 @@ export interface JobsTable {
   state: "queued" | "admitted" | "running" | "succeeded" | "failed" | "cancelled";
   attempts: Generated<number>;
   placement: NullableJson<PlacementJson[]>;
+  runs_on: ColumnType<string | null, string | null | undefined, string | null>;
+  lent_from: ColumnType<string[], string[] | undefined, string[]>;
+  signal: ColumnType<JobSignalJson | null, string | null | undefined, string | null>;
+  grace_seconds: Generated<number>;
   submitted_at: Timestamp;
   submitted_by: string | null;
   updated_at: Timestamp;

@@ -3,6 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchWebhookSender } from "../../../src/adapters/http/webhook-sender.ts";
+import { createDemoExecutor } from "../../../src/adapters/sim/demo-executor.ts";
 import { runTick } from "../../../src/services/tick.ts";
 import { ADMIN_TOKEN, type Harness, HOUR, startHarness, T0 } from "../../support/api-harness.ts";
 import { BACKENDS } from "../../support/database.ts";
@@ -139,7 +140,12 @@ describe.each(BACKENDS)("events on %s", (backend) => {
           end: iso(T0 + 10 * HOUR),
         },
       });
-      const deps = { ctx: h.ctx, sendWebhook: fetchWebhookSender, noShowSeconds: 0 };
+      const deps = {
+        ctx: h.ctx,
+        sendWebhook: fetchWebhookSender,
+        noShowSeconds: 0,
+        executor: createDemoExecutor({ now: () => T0 }),
+      };
       // The clock is the test's: each tick is at the time the previous one asked to be woken.
       let now = T0;
       for (let i = 0; i < 3; i++) {
@@ -180,9 +186,23 @@ describe.each(BACKENDS)("events on %s", (backend) => {
         end: iso(T0 + 24 * HOUR),
       },
     });
-    const deps = { ctx: h.ctx, sendWebhook: fetchWebhookSender, noShowSeconds: 1800 };
-    const started = await runTick(deps, T0 + 20 * HOUR);
-    expect(started.started).toBeGreaterThanOrEqual(1);
+    const deps = {
+      ctx: h.ctx,
+      sendWebhook: fetchWebhookSender,
+      noShowSeconds: 1800,
+      executor: createDemoExecutor({ now: () => T0 }),
+    };
+    h.setNow(T0 + 20 * HOUR);
+    await runTick(deps, T0 + 20 * HOUR);
+    const active = await h.call("GET", "/api/v1/reservations?state=active");
+    h.setNow(T0);
+    expect(active.body.items.map((x: { id: string }) => x.id)).toContain(r.body.id);
+    const started = await h.ctx.db
+      .selectFrom("events")
+      .select("type")
+      .where("type", "=", "reservation.started")
+      .execute();
+    expect(started.length).toBeGreaterThanOrEqual(1);
     const released = await runTick(deps, T0 + 20 * HOUR + 1800_000);
     expect(released.released).toBeGreaterThanOrEqual(1);
     const got = await h.call("GET", `/api/v1/reservations/${r.body.id}`, { token: ADMIN_TOKEN });

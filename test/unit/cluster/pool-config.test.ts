@@ -4,7 +4,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { gpuNode, managedTaint, poolNodes } from "../../cluster/gpu-node.ts";
+import { gpuNode, isUsable, managedTaint, poolNodes } from "../../cluster/gpu-node.ts";
 import { type GpuPool, loadPools } from "../../cluster/pool-config.ts";
 
 const t4: GpuPool = {
@@ -79,5 +79,22 @@ describe("test cluster pools", () => {
     [{ pools: [] }, "pools"],
   ])("reject a malformed pool file, naming the field (%#)", async (content, field) => {
     await expect(loadPools(await poolFile(content))).rejects.toThrow(field);
+  });
+});
+
+describe("a simulated node is usable", () => {
+  const ready = { type: "Ready", status: "True" };
+  it.each([
+    { conditions: [ready], taints: [], usable: true },
+    { conditions: [ready], taints: [managedTaint], usable: true },
+    { conditions: [{ type: "Ready", status: "False" }], taints: [], usable: false },
+    {
+      conditions: [ready],
+      taints: [{ key: "node.kubernetes.io/not-ready", effect: "NoSchedule" }],
+      usable: false,
+    },
+  ])("when Ready and free of lifecycle taints (%#)", ({ conditions, taints, usable }) => {
+    const node = { ...gpuNode(t4, 0), spec: { taints }, status: { conditions } };
+    expect(isUsable(node)).toBe(usable);
   });
 });

@@ -18,6 +18,33 @@ export async function loadHoldingRows(db: Handle, now: Millis): Promise<Reservat
     .execute();
 }
 
+/**
+ * The holding rows a booking decision can depend on, rather than all of them: the pool's holds
+ * from the request's start on (placement, displacement, the "later" suggestion), anything
+ * overlapping the window (the "other pool" suggestions), and the team's own (its quota).
+ */
+export async function loadRowsForBooking(
+  db: Handle,
+  now: Millis,
+  q: { pool: string; team: string; start: Millis; end: Millis },
+): Promise<ReservationRow[]> {
+  const start = new Date(Math.max(now, q.start));
+  return db
+    .selectFrom("reservations")
+    .selectAll()
+    .where("state", "=", "confirmed")
+    .where("end_at", ">", new Date(now))
+    .where((eb) =>
+      eb.or([
+        eb.and([eb("pool", "=", q.pool), eb("end_at", ">", start)]),
+        eb("team", "=", q.team),
+        eb.and([eb("start_at", "<", new Date(q.end)), eb("end_at", ">", new Date(q.start))]),
+      ]),
+    )
+    .orderBy("id")
+    .execute();
+}
+
 export async function getReservationRow(db: Handle, id: string): Promise<ReservationRow | undefined> {
   return db.selectFrom("reservations").selectAll().where("id", "=", id).executeTakeFirst();
 }

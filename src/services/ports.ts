@@ -1,0 +1,35 @@
+// Ports the services call; adapters implement them (CONVENTIONS 10).
+import type { Millis, Placement } from "../core/types.ts";
+
+export interface LaunchOrder {
+  readonly job: string;
+  /** 1-based; with the job id it names the run, so a re-launch after a crash is idempotent. */
+  readonly attempt: number;
+  readonly kind: "train" | "validate" | "external";
+  readonly team: string;
+  readonly placement: Placement;
+  readonly spec: Record<string, unknown>;
+}
+
+export type ExecutorEventType = "running" | "succeeded" | "failed" | "stopped";
+
+export interface ExecutorEvent {
+  readonly job: string;
+  readonly attempt: number;
+  readonly type: ExecutorEventType;
+  readonly at: Millis;
+  readonly message?: string;
+}
+
+/** Runs jobs: Kubernetes Jobs, or the simulated demo cluster. */
+export interface Executor {
+  readonly kind: "simulated" | "kubernetes";
+  /** Idempotent per (job, attempt). */
+  launch(order: LaunchOrder): Promise<void>;
+  /** Tell a run to stop (suspend / SIGTERM); it reports `stopped` once its GPUs are free, by `stopAt`. */
+  stop(job: string, attempt: number, stopAt: Millis): Promise<void>;
+  /** Runs it knows about, for reconciliation after a restart. */
+  known(): Promise<{ job: string; attempt: number }[]>;
+  onEvent(listener: (e: ExecutorEvent) => void): void;
+  close(): Promise<void>;
+}

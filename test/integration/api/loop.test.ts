@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fetchWebhookSender } from "../../../src/adapters/http/webhook-sender.ts";
+import { recordExecutorEvent } from "../../../src/services/executor-events.ts";
+import type { Executor, ExecutorEvent, LaunchOrder } from "../../../src/services/ports.ts";
+import { runTick } from "../../../src/services/tick.ts";
+import { type Harness, HOUR, startHarness, T0 } from "../../support/api-harness.ts";
+import { BACKENDS } from "../../support/database.ts";
+
+const iso = (t: number) => new Date(t).toISOString();
+
+/** Test double for the cluster (no GPUs or container runtime here): records orders, reports nothing by itself. */
+function recordingExecutor() {
+  const launches: LaunchOrder[] = [];
+  const stops: { job: string; attempt: number; stopAt: number }[] = [];
+  const executor: Executor = {
+    kind: "simulated",
+    launch: async (o) => {
+      launches.push(o);
+    },
+    stop: async (job, attempt, stopAt) => {
+      stops.push({ job, attempt, stopAt });
+    },
+    known: async () => [],
+    onEvent: () => {},
+    close: async () => {},
+  };
+  return { executor, launches, stops };
+}
+
+describe.each(BACKENDS)("the scheduling loop on %s", (backend) => {
+  let h: Harness;
+  let vision: string;
+  let audio: string;
+  beforeAll(async () => {
+    h = await startHarness(backend);
+    vision = await h.team("vision");
+    audio = await h.team("audio");
+  });
+  afterAll(async () => h.close());
+
+  it("admits a reservation's job at its start, lends idle GPUs meanwhile, reclaims them, and accounts usage", async () => {
+    const { executor, launches, stops } = recordingExecutor();
+    const deps = { ctx: h.ctx, sendWebhook: fetchWebhookSender, noShowSeconds: 0, executor };
+    // The API reads the same clock the ticks are run at.
+    const tick = (t: number) => {
+      h.setNow(t);
+      return runTick(deps, t);
+    };
+    const report = (e: ExecutorEvent) => recordExecutorEvent({ ctx: h.ctx }, e);
+    // vision holds the whole pool (8 GPUs) from T0+2h to T0+4h.
+    const r = await h.call("POST", "/api/v1/reservations", {
+      token: vision,
+      body: {
+        pool: "V100",
+        nodes: 2,
+        gpusPerNode: 4,
+        priority: "high",
+        start: iso(T0 + 2 * HOUR),
+        end: iso(T0 + 4 * HOUR),
+      },
+    });
+    expect(r.status).toBe(201);
+    const own = await h.call("POST", "/api/v1/jobs", {
+      token: vision,
+      body: { kind: "train", pool: "V100", gpus: 8, reservation: r.body.id, spec: {} },
+    });
+    const borrower = await h.call("POST", "/api/v1/jobs", {
+      token: audio,
+      body: { kind: "train", pool: "V100", gpus: 4, priority: "low", spec: {} },
+    });
+
+    // Before the window: the opportunistic job borrows idle GPUs.
+    const t1 = await tick(T0);
+    expect(launches.map((l) => l.job)).toEqual([borrower.body.id]);
+    expect(t1.nextWakeAt).not.toBeNull();
+    await report({ job: borrower.body.id, attempt: 1, type: "running", at: T0 });
+    expect((await h.call("GET", `/api/v1/jobs/${borrower.body.id}`)).body.state).toBe("running");
+
+    // A grace period before the start, the borrower is told to stop by the start.
+    const signalAt = t1.nextWakeAt!;
+    expect(signalAt).toBeLessThanOrEqual(T0 + 2 * HOUR);
+    await tick(signalAt);
+    expect(stops).toEqual([{ job: borrower.body.id, attempt: 1, stopAt: T0 + 2 * HOUR }]);
+    await report({ job: borrower.body.id, attempt: 1, type: "stopped", at: T0 + 2 * HOUR });
+    const requeued = (await h.call("GET", `/api/v1/jobs/${borrower.body.id}`)).body;
+    expect(requeued).toMatchObject({ state: "queued", attempts: 1 });
+
+    // At the start, the owner's job is admitted on the reservation's slots.
+    await tick(T0 + 2 * HOUR);
+    expect(launches.map((l) => l.job)).toEqual([borrower.body.id, own.body.id]);
+    const ownJob = (await h.call("GET", `/api/v1/jobs/${own.body.id}`)).body;
+    expect(ownJob).toMatchObject({ state: "admitted", attempts: 1 });
+    expect((await h.call("GET", `/api/v1/reservations/${r.body.id}`)).body.state).toBe("active");
+    await report({ job: own.body.id, attempt: 1, type: "running", at: T0 + 2 * HOUR });
+    await report({ job: own.body.id, attempt: 1, type: "succeeded", at: T0 + 3 * HOUR });
+    expect((await h.call("GET", `/api/v1/jobs/${own.body.id}`)).body.state).toBe("succeeded");
+    const usage = await h.ctx.db
+      .selectFrom("usage")
+      .selectAll()
+      .where("reservation_id", "=", r.body.id)
+      .executeTakeFirstOrThrow();
+    expect(usage).toMatchObject({ gpu_seconds_booked: 8 * 2 * 3600, gpu_seconds_used: 8 * 3600 });
+
+    // Every admit and signal was persisted as an intent and confirmed after the executor was told.
+    const pending = await h.ctx.db
+      .selectFrom("decisions")
+      .select("id")
+      .where("state", "=", "intent")
+      .execute();
+    expect(pending).toEqual([]);
+    h.setNow(T0);
+  });
+
+  it("re-applies an intent a crash left unconfirmed, launching the same attempt again", async () => {
+    const { executor, launches } = recordingExecutor();
+    const job = await h.call("POST", "/api/v1/jobs", {
+      token: audio,
+      body: { kind: "validate", pool: "V100", gpus: 1, priority: "normal", spec: {} },
+    });
+    // A cycle whose executor call fails after the intent was persisted (the crash point).
+    const failing: Executor = { ...executor, launch: async () => Promise.reject(new Error("crashed")) };
+    await expect(
+      runTick(
+        { ctx: h.ctx, sendWebhook: fetchWebhookSender, noShowSeconds: 0, executor: failing },
+        T0 + 5 * HOUR,
+      ),
+    ).rejects.toThrow();
+    await runTick({ ctx: h.ctx, sendWebhook: fetchWebhookSender, noShowSeconds: 0, executor }, T0 + 5 * HOUR);
+    const mine = launches.filter((l) => l.job === job.body.id);
+    expect(mine.map((l) => l.attempt)).toEqual([1]);
+    expect((await h.call("GET", `/api/v1/jobs/${job.body.id}`)).body).toMatchObject({
+      state: "admitted",
+      attempts: 1,
+    });
+  });
+});
