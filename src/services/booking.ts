@@ -123,7 +123,9 @@ async function snapshot(
   input: BookingInput,
   now: Millis,
 ): Promise<Snapshot> {
-  const lastEnd = input.repeat ? Math.max(input.end, input.repeat.until + (input.end - input.start)) : input.end;
+  const lastEnd = input.repeat
+    ? Math.max(input.end, input.repeat.until + (input.end - input.start))
+    : input.end;
   const [inventory, rows, teamRow] = await Promise.all([
     loadInventory(db),
     loadRowsForBooking(db, now, { pool: input.pool, team, start: input.start, end: lastEnd }),
