@@ -2,13 +2,13 @@
 // recorded, a way to await a report with a deadline, and launch orders shaped like the scheduling
 // cycle's (job, attempt, placement) with the simulation fields kwok reads.
 import { randomBytes } from "node:crypto";
-import { waitFor } from "../../cluster/wait.ts";
 import type { KubeLaunchOrder } from "../../../src/adapters/kube/job-manifest.ts";
 import {
   KubernetesExecutor,
   type KubernetesExecutorOptions,
 } from "../../../src/adapters/kube/kubernetes-executor.ts";
 import type { ExecutorEvent } from "../../../src/services/ports.ts";
+import { waitFor } from "../../cluster/wait.ts";
 import type { TestNamespace } from "./namespace.ts";
 
 export interface RecordedExecutor {
@@ -16,7 +16,11 @@ export interface RecordedExecutor {
   /** Every report, in delivery order, with the wall-clock time it arrived. */
   readonly events: (ExecutorEvent & { received: number })[];
   /** Awaits a report of `type` for `job`; returns it. */
-  event(job: string, type: ExecutorEvent["type"], timeoutMs?: number): Promise<ExecutorEvent & { received: number }>;
+  event(
+    job: string,
+    type: ExecutorEvent["type"],
+    timeoutMs?: number,
+  ): Promise<ExecutorEvent & { received: number }>;
   /** The reports for one job, as types. */
   typesOf(job: string): string[];
 }
@@ -25,7 +29,12 @@ export async function recordedExecutor(
   ns: TestNamespace,
   extra: Partial<KubernetesExecutorOptions> = {},
 ): Promise<RecordedExecutor> {
-  const executor = new KubernetesExecutor({ kubeconfig: ns.config, namespace: ns.name, graceSeconds: 5, ...extra });
+  const executor = new KubernetesExecutor({
+    kubeconfig: ns.config,
+    namespace: ns.name,
+    graceSeconds: 5,
+    ...extra,
+  });
   const events: RecordedExecutor["events"] = [];
   executor.onEvent((e) => events.push({ ...e, received: Date.now() }));
   await executor.synced();
@@ -33,11 +42,10 @@ export async function recordedExecutor(
     executor,
     events,
     event: (job, type, timeoutMs = 60_000) =>
-      waitFor(
-        `a ${type} report for ${job}`,
-        () => events.find((e) => e.job === job && e.type === type),
-        { timeoutMs, intervalMs: 10 },
-      ),
+      waitFor(`a ${type} report for ${job}`, () => events.find((e) => e.job === job && e.type === type), {
+        timeoutMs,
+        intervalMs: 10,
+      }),
     typesOf: (job) => events.filter((e) => e.job === job).map((e) => e.type),
   };
 }
