@@ -31,6 +31,8 @@ export interface KubernetesExecutorOptions {
   readonly resumeFrom?: string;
   /** Watch failures the executor retries by itself, for the log. */
   readonly onError?: (err: Error) => void;
+  /** The server ends each watch after this long and the executor resumes it (default 25 s). */
+  readonly watchTimeoutSeconds?: number;
 }
 
 const RANK: Record<ExecutorEventType, number> = { running: 1, succeeded: 2, failed: 2, stopped: 2 };
@@ -47,6 +49,8 @@ export class KubernetesExecutor implements Executor {
   private readonly pending = new Set<Promise<void>>();
   private loop: Promise<void> | undefined;
   private version: string | undefined;
+  private listed = 0;
+  private watches = 0;
   private markSynced: () => void = () => {};
   private readonly syncedOnce = new Promise<void>((r) => (this.markSynced = r));
 
@@ -59,6 +63,16 @@ export class KubernetesExecutor implements Executor {
   /** The last resourceVersion the watch saw: pass it as `resumeFrom` to a later executor. */
   get resourceVersion(): string | undefined {
     return this.version;
+  }
+
+  /** How often the executor listed all its Jobs (at start, and when its version was too old: 410 Gone). */
+  get lists(): number {
+    return this.listed;
+  }
+
+  /** How many watch connections it opened (the server ends each after `watchTimeoutSeconds`). */
+  get watchConnections(): number {
+    return this.watches;
   }
 
   /** Resolves once the watch has caught up with the cluster (first list, or first resumed event). */
@@ -168,11 +182,15 @@ export class KubernetesExecutor implements Executor {
       config: this.o.kubeconfig,
       path: fixed ? `/apis/batch/v1/namespaces/${fixed}/jobs` : "/apis/batch/v1/jobs",
       labelSelector: OWN_JOBS_SELECTOR,
-      list: () =>
-        fixed
+      list: () => {
+        this.listed++;
+        return fixed
           ? this.batch.listNamespacedJob({ namespace: fixed, labelSelector: OWN_JOBS_SELECTOR })
-          : this.batch.listJobForAllNamespaces({ labelSelector: OWN_JOBS_SELECTOR }),
+          : this.batch.listJobForAllNamespaces({ labelSelector: OWN_JOBS_SELECTOR });
+      },
+      onConnect: () => this.watches++,
       signal: this.aborter.signal,
+      ...(this.o.watchTimeoutSeconds ? { timeoutSeconds: this.o.watchTimeoutSeconds } : {}),
       ...(this.version ? { resourceVersion: this.version } : {}),
     });
     if (this.version) this.markSynced();

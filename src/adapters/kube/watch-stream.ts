@@ -27,6 +27,8 @@ export interface WatchStreamOptions<T> {
   /** The server ends each watch after this long (below the client's 30 s inactivity timeout). */
   readonly timeoutSeconds?: number;
   readonly retryDelayMs?: number;
+  /** Called as each watch connection is opened (for figures and tests). */
+  readonly onConnect?: () => void;
 }
 
 type Raw = { kind: "event"; type: string; object: unknown } | { kind: "done"; error: unknown };
@@ -71,6 +73,7 @@ export async function* watchStream<T extends Versioned>(
     const onAbort = () => controller?.abort();
     o.signal.addEventListener("abort", onAbort, { once: true });
     try {
+      o.onConnect?.();
       controller = await watch.watch(
         o.path,
         {
