@@ -55,6 +55,47 @@ describe("the Kubernetes executor", () => {
     }
   });
 
+  it("runs an order placed on two nodes as one pod on each planned node", async () => {
+    const rec = await recordedExecutor(ns);
+    try {
+      const order = {
+        ...launchOrder({ durationSeconds: 1 }),
+        placement: [
+          { node: "v100-0", gpus: [0, 1, 2, 3] },
+          { node: "v100-3", gpus: [4, 5, 6, 7] },
+        ],
+      };
+      await rec.executor.launch(order);
+      await rec.event(order.job, "succeeded");
+      expect(rec.typesOf(order.job)).toEqual(["running", "succeeded"]);
+      const pods = await jobPods(ns.core, ns.name, runJobName(order.job, 1));
+      expect(pods.map((p) => p.spec?.nodeName).sort()).toEqual(["v100-0", "v100-3"]);
+      expect(pods.map((p) => p.spec?.containers[0]?.resources?.limits?.["nvidia.com/gpu"])).toEqual([
+        "4",
+        "4",
+      ]);
+    } finally {
+      await rec.executor.close();
+    }
+  });
+
+  it("stops a run with time to spare through suspension alone, without failing its Job", async () => {
+    const rec = await recordedExecutor(ns, { graceSeconds: 2 });
+    try {
+      const order = launchOrder({ node: "t4-1" });
+      await rec.executor.launch(order);
+      await rec.event(order.job, "running");
+      await rec.executor.stop(order.job, 1, Date.now() + 60_000);
+      await rec.event(order.job, "stopped");
+      const name = runJobName(order.job, 1);
+      expect(await jobPods(ns.core, ns.name, name)).toEqual([]);
+      const job = await ns.batch.readNamespacedJob({ name, namespace: ns.name });
+      expect(jobCondition(job, "Failed")).toBeUndefined();
+    } finally {
+      await rec.executor.close();
+    }
+  });
+
   it("labels a run with its reservation and priority class when the order names them", async () => {
     const rec = await recordedExecutor(ns);
     try {

@@ -4,6 +4,7 @@
 // a close and reopen) reports what happened meanwhile but never repeats a report.
 import {
   BatchV1Api,
+  CoreV1Api,
   type KubeConfig,
   PatchStrategy,
   setHeaderOptions,
@@ -41,6 +42,7 @@ const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 export class KubernetesExecutor implements Executor {
   readonly kind = "kubernetes" as const;
   private readonly batch: BatchV1Api;
+  private readonly core: CoreV1Api;
   private readonly listeners: ((e: ExecutorEvent) => void)[] = [];
   private readonly aborter = new AbortController();
   private readonly now: () => Millis;
@@ -56,6 +58,7 @@ export class KubernetesExecutor implements Executor {
 
   constructor(private readonly o: KubernetesExecutorOptions) {
     this.batch = o.kubeconfig.makeApiClient(BatchV1Api);
+    this.core = o.kubeconfig.makeApiClient(CoreV1Api);
     this.now = o.now ?? Date.now;
     this.version = o.resumeFrom;
   }
@@ -120,7 +123,7 @@ export class KubernetesExecutor implements Executor {
    * Suspends the run's Job: the Job controller deletes its pods (each gets its grace period) and
    * the watch reports `stopped` once none is left. A run with no Job has nothing holding GPUs.
    */
-  async stop(job: string, attempt: number, _stopAt: Millis): Promise<void> {
+  async stop(job: string, attempt: number, stopAt: Millis): Promise<void> {
     const found = await this.find(job, attempt);
     if (!found) {
       this.emit({ job, attempt, type: "stopped", at: this.now(), message: "no Job on the cluster" });
@@ -138,6 +141,32 @@ export class KubernetesExecutor implements Executor {
         return;
       }
       throw translateKubeError(err, `suspending Job ${name} in ${namespace}`);
+    }
+    await this.shortenGrace(name, namespace, stopAt);
+  }
+
+  /**
+   * Suspension deletes the pods with the grace period they were launched with. When the GPUs are
+   * due back sooner (`stopAt`), delete them again with the shorter grace: the API server lets a
+   * second delete shorten a pod's grace period, never lengthen it.
+   */
+  private async shortenGrace(name: string, namespace: string, stopAt: Millis): Promise<void> {
+    const grace = this.o.graceSeconds ?? 30;
+    const left = Math.max(0, Math.floor((stopAt - this.now()) / 1000));
+    if (left >= grace) return;
+    try {
+      const pods = await this.core.listNamespacedPod({ namespace, labelSelector: `job-name=${name}` });
+      await Promise.all(
+        pods.items.map((p) =>
+          this.core
+            .deleteNamespacedPod({ name: p.metadata!.name!, namespace, gracePeriodSeconds: left })
+            .catch((err) => {
+              if (!isNotFound(err)) throw err;
+            }),
+        ),
+      );
+    } catch (err) {
+      throw translateKubeError(err, `stopping the pods of Job ${name} in ${namespace}`);
     }
   }
 

@@ -39,7 +39,9 @@ export function runStatus(job: V1Job): RunStatus {
   if (job.spec?.suspend) {
     return podsLeft === 0 && trueCondition(job, "Suspended") ? { type: "stopped" } : {};
   }
-  return (s.ready ?? 0) > 0 ? { type: "running" } : {};
+  // A run on several nodes is running once every one of its pods is (or has finished).
+  const pods = job.spec?.parallelism ?? 1;
+  return (s.ready ?? 0) > 0 && (s.ready ?? 0) + (s.succeeded ?? 0) >= pods ? { type: "running" } : {};
 }
 
 /** The last report a previous executor (or this one) delivered for this Job, from its annotation. */
