@@ -37,6 +37,8 @@ export interface JobManifestOptions {
   readonly terminationGracePeriodSeconds: number;
   /** Used when the spec names no image. */
   readonly defaultImage?: string;
+  /** CPU and memory per GPU (the pool's), so a pod is not left Pending for want of them. */
+  readonly perGpu?: { readonly cpuMilli?: number; readonly memoryMiB?: number };
 }
 
 const LABEL_VALUE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
@@ -90,7 +92,11 @@ export function buildRunJob(order: KubeLaunchOrder, o: JobManifestOptions): V1Jo
       "invalid-state",
       `run ${order.job}#${order.attempt} has no even placement to pin to`,
     );
-  const gpus = String([...perNode][0]);
+  const gpuCount = [...perNode][0]!;
+  const gpus = String(gpuCount);
+  const resources: Record<string, string> = { [GPU_RESOURCE]: gpus };
+  if (o.perGpu?.cpuMilli) resources.cpu = `${o.perGpu.cpuMilli * gpuCount}m`;
+  if (o.perGpu?.memoryMiB) resources.memory = `${o.perGpu.memoryMiB * gpuCount}Mi`;
   const image = typeof order.spec.image === "string" ? order.spec.image : o.defaultImage;
   if (!image) throw invalid([{ field: "spec.image", message: "the container image to run" }]);
   const command = stringList(order.spec.command, "command");
@@ -153,7 +159,7 @@ export function buildRunJob(order: KubeLaunchOrder, o: JobManifestOptions): V1Jo
               ...(command ? { command } : {}),
               ...(args ? { args } : {}),
               ...(env.length ? { env } : {}),
-              resources: { limits: { [GPU_RESOURCE]: gpus }, requests: { [GPU_RESOURCE]: gpus } },
+              resources: { limits: resources, requests: resources },
             },
           ],
         },

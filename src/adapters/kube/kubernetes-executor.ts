@@ -21,8 +21,13 @@ import { watchStream } from "./watch-stream.ts";
 
 export interface KubernetesExecutorOptions {
   readonly kubeconfig: KubeConfig;
-  /** One namespace for every run, or the namespace of each team (then Jobs are watched cluster-wide). */
-  readonly namespace: string | ((team: string) => string);
+  /**
+   * One namespace for every run, or the namespace of each team (then Jobs are watched
+   * cluster-wide); `namespaceByTeamLabel` resolves teams by the namespaces' `berth.dev/team` label.
+   */
+  readonly namespace: string | ((team: string) => string | Promise<string>);
+  /** CPU and memory that come with each GPU on a node (the pool's figures), requested with the GPUs. */
+  readonly perGpu?: (node: string) => { cpuMilli?: number; memoryMiB?: number } | undefined;
   /** terminationGracePeriodSeconds of every run: the time a stopped run has to checkpoint. */
   readonly graceSeconds?: number;
   /** Image for orders whose spec names none. */
@@ -83,14 +88,16 @@ export class KubernetesExecutor implements Executor {
     return this.syncedOnce;
   }
 
-  private namespaceOf(team: string): string {
-    return typeof this.o.namespace === "string" ? this.o.namespace : this.o.namespace(team);
+  private async namespaceOf(team: string): Promise<string> {
+    return typeof this.o.namespace === "string" ? this.o.namespace : await this.o.namespace(team);
   }
 
   async launch(order: KubeLaunchOrder): Promise<void> {
-    const namespace = this.namespaceOf(order.team);
+    const namespace = await this.namespaceOf(order.team);
+    const perGpu = this.o.perGpu?.(order.placement[0]?.node ?? "");
     const body = buildRunJob(order, {
       namespace,
+      ...(perGpu ? { perGpu } : {}),
       terminationGracePeriodSeconds: this.o.graceSeconds ?? 30,
       ...(this.o.defaultImage ? { defaultImage: this.o.defaultImage } : {}),
     });
