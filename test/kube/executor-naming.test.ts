@@ -1,9 +1,10 @@
 // The pure parts of the Kubernetes adapter: Job names from (job, attempt), node quantities, the
 // inventory read from Node objects, and what a Job's status means for its run.
 import type { V1Job, V1Node } from "@kubernetes/client-node";
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { inventoryFromNodes } from "../../src/adapters/kube/inventory.ts";
 import { runJobName } from "../../src/adapters/kube/job-name.ts";
+import { kubeConfigFromEnvironment } from "../../src/adapters/kube/kube-config.ts";
 import { cpuMillis, memoryMiB } from "../../src/adapters/kube/quantity.ts";
 import { runStatus } from "../../src/adapters/kube/run-status.ts";
 
@@ -102,5 +103,18 @@ describe("what a Job's status says about its run", () => {
     ],
   ])("%s", (_, j, type) => {
     expect(runStatus(j).type).toBe(type);
+  });
+});
+
+describe("credentials from the environment", () => {
+  it("reads the kubeconfig KUBECONFIG names", () => {
+    const config = kubeConfigFromEnvironment({ KUBECONFIG: `/nonexistent:${inject("kubeconfig")}` });
+    expect(config?.getCurrentCluster()?.server).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+  });
+
+  it("finds nothing when neither KUBECONFIG nor ~/.kube/config exists", () => {
+    expect(
+      kubeConfigFromEnvironment({ KUBECONFIG: "/nonexistent/kubeconfig" }, "/nonexistent"),
+    ).toBeUndefined();
   });
 });

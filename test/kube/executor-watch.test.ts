@@ -50,4 +50,34 @@ describe("the Kubernetes executor's watch", () => {
       await rec.executor.close();
     }
   });
+
+  it("stops watching when closed: a run launched afterwards reaches only a live executor", async () => {
+    const closed = await recordedExecutor(ns);
+    const live = await recordedExecutor(ns);
+    try {
+      await closed.executor.close();
+      const order = launchOrder({ node: "t4-0", durationSeconds: 0.5 });
+      await live.executor.launch(order);
+      await live.event(order.job, "succeeded");
+      expect(closed.events).toEqual([]);
+    } finally {
+      await live.executor.close();
+    }
+  });
+
+  it("keeps watching and reporting when a listener throws, and says so through onError", async () => {
+    const errors: Error[] = [];
+    const rec = await recordedExecutor(ns, { onError: (e) => errors.push(e) });
+    rec.executor.onEvent(() => {
+      throw new Error("listener failed");
+    });
+    try {
+      const first = launchOrder({ node: "v100-2", durationSeconds: 0.5 });
+      await rec.executor.launch(first);
+      await rec.event(first.job, "succeeded");
+      expect(errors.map((e) => e.message)).toContain("listener failed");
+    } finally {
+      await rec.executor.close();
+    }
+  });
 });

@@ -198,7 +198,9 @@ export class KubernetesExecutor implements Executor {
   /** The watch starts with the first listener, so no report is delivered to nobody. */
   onEvent(listener: (e: ExecutorEvent) => void): void {
     this.listeners.push(listener);
-    this.loop ??= this.watchLoop();
+    this.loop ??= this.watchLoop().catch((err: unknown) => {
+      this.o.onError?.(err instanceof Error ? err : new Error(String(err)));
+    });
   }
 
   async close(): Promise<void> {
@@ -209,7 +211,14 @@ export class KubernetesExecutor implements Executor {
   }
 
   private emit(e: ExecutorEvent): void {
-    for (const l of this.listeners) l(e);
+    for (const l of this.listeners) {
+      // A failing listener must not end the watch that every other report depends on.
+      try {
+        l(e);
+      } catch (err) {
+        this.o.onError?.(err instanceof Error ? err : new Error(String(err)));
+      }
+    }
   }
 
   private async watchLoop(): Promise<void> {
