@@ -3,6 +3,7 @@
 import { CoreV1Api, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { discoverInventory } from "../../src/adapters/kube/inventory.ts";
+import { watchInventory } from "../../src/adapters/kube/inventory-watch.ts";
 import { adminConfig } from "./support/namespace.ts";
 
 const core = adminConfig().makeApiClient(CoreV1Api);
@@ -53,5 +54,26 @@ describe("inventory discovery", () => {
     }
     const uncordoned = await discoverInventory(core);
     expect(uncordoned.nodes.find((n) => n.name === name)?.up).toBe(true);
+  });
+
+  it("yields a new inventory from the node watch when a node is cordoned and again when it is back", async () => {
+    const name = "p100-0";
+    const aborter = new AbortController();
+    const seen: boolean[] = [];
+    try {
+      for await (const inventory of watchInventory({ kubeconfig: adminConfig(), signal: aborter.signal })) {
+        const up = inventory.nodes.find((n) => n.name === name)?.up;
+        expect(inventory.nodes).toHaveLength(7);
+        seen.push(up === true);
+        if (seen.length === 1)
+          await core.patchNode({ name, body: { spec: { unschedulable: true } } }, mergePatch);
+        else if (seen.length === 2)
+          await core.patchNode({ name, body: { spec: { unschedulable: null } } }, mergePatch);
+        else aborter.abort();
+      }
+    } finally {
+      await core.patchNode({ name, body: { spec: { unschedulable: null } } }, mergePatch);
+    }
+    expect(seen).toEqual([true, false, true]);
   });
 });
