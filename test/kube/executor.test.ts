@@ -46,6 +46,7 @@ describe("the Kubernetes executor", () => {
         value: "true",
         effect: "NoSchedule",
       });
+      expect(job.spec?.ttlSecondsAfterFinished).toBe(7 * 24 * 3600);
       expect(job.spec?.podFailurePolicy?.rules[0]).toMatchObject({
         action: "Ignore",
         onPodConditions: [{ type: "DisruptionTarget" }],

@@ -35,6 +35,8 @@ export interface KubeLaunchOrder extends LaunchOrder {
 export interface JobManifestOptions {
   readonly namespace: string;
   readonly terminationGracePeriodSeconds: number;
+  /** The TTL controller deletes a finished Job this long after it finished. */
+  readonly ttlSecondsAfterFinished?: number;
   /** Used when the spec names no image. */
   readonly defaultImage?: string;
   /** CPU and memory per GPU (the pool's), so a pod is not left Pending for want of them. */
@@ -125,6 +127,9 @@ export function buildRunJob(order: KubeLaunchOrder, o: JobManifestOptions): V1Jo
       completions: pods,
       // Berth retries by launching a new attempt; a preemption is ignored below, not counted.
       backoffLimit: 0,
+      ...(o.ttlSecondsAfterFinished !== undefined
+        ? { ttlSecondsAfterFinished: o.ttlSecondsAfterFinished }
+        : {}),
       podFailurePolicy: { rules: [{ action: "Ignore", onPodConditions: [{ type: "DisruptionTarget" }] }] },
       template: {
         metadata: { labels, annotations },

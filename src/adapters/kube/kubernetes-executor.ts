@@ -32,6 +32,11 @@ export interface KubernetesExecutorOptions {
   readonly graceSeconds?: number;
   /** Image for orders whose spec names none. */
   readonly defaultImage?: string;
+  /**
+   * How long a finished Job stays for Berth to read (default 7 days). Keep it well past any
+   * downtime: a run whose Job is gone before its report was read looks never launched.
+   */
+  readonly finishedJobTtlSeconds?: number;
   readonly now?: () => Millis;
   /** Resume the watch from a resourceVersion a previous executor reached (`resourceVersion`). */
   readonly resumeFrom?: string;
@@ -83,7 +88,7 @@ export class KubernetesExecutor implements Executor {
     return this.watches;
   }
 
-  /** Resolves once the watch has caught up with the cluster (first list, or first resumed event). */
+  /** Resolves once the watch has listed the cluster's Jobs; at once when resuming from a version. */
   synced(): Promise<void> {
     return this.syncedOnce;
   }
@@ -99,6 +104,7 @@ export class KubernetesExecutor implements Executor {
       namespace,
       ...(perGpu ? { perGpu } : {}),
       terminationGracePeriodSeconds: this.o.graceSeconds ?? 30,
+      ttlSecondsAfterFinished: this.o.finishedJobTtlSeconds ?? 7 * 24 * 3600,
       ...(this.o.defaultImage ? { defaultImage: this.o.defaultImage } : {}),
     });
     try {
