@@ -59,7 +59,9 @@ describe("the Kubernetes executor's watch", () => {
       const order = launchOrder({ node: "t4-0", durationSeconds: 0.5 });
       await live.executor.launch(order);
       await live.event(order.job, "succeeded");
-      expect(closed.events).toEqual([]);
+      // Only the new run matters: at its start the closed executor may have replayed earlier
+      // tests' runs in this namespace (a report an earlier executor had not written down yet).
+      expect(closed.typesOf(order.job)).toEqual([]);
     } finally {
       await live.executor.close();
     }

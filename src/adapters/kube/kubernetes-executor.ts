@@ -217,6 +217,9 @@ export class KubernetesExecutor implements Executor {
   }
 
   private emit(e: ExecutorEvent): void {
+    // A closed executor reports nothing: a watch connection that outlives close() by a moment (its
+    // abort races the client's connect) must not hand a successor's runs to a listener that left.
+    if (this.aborter.signal.aborted) return;
     for (const l of this.listeners) {
       // A failing listener must not end the watch that every other report depends on.
       try {
@@ -246,6 +249,7 @@ export class KubernetesExecutor implements Executor {
     });
     if (this.version) this.markSynced();
     for await (const ev of stream) {
+      if (this.aborter.signal.aborted) return;
       if (ev.type === "error") {
         this.o.onError?.(ev.error);
         continue;
