@@ -1,12 +1,11 @@
 // Pools, nodes, free windows and per-node occupancy for the timeline.
 import { toReservation } from "../adapters/db/mappers.ts";
 import { loadInventory, upsertNode, upsertPool } from "../adapters/db/repos/inventory.ts";
-import { loadHoldingRows } from "../adapters/db/repos/reservations.ts";
 import { findFreeWindows } from "../core/index.ts";
 import type { Millis, Pool } from "../core/types.ts";
 import { isAdmin, type Principal, type ServiceContext } from "./context.ts";
 import { DomainError, invalid, notFound } from "./errors.ts";
-import { invalidateInventory } from "./inventory-cache.ts";
+import { cachedInventory, invalidateInventory } from "./inventory-cache.ts";
 import { iso } from "./views.ts";
 
 export async function listPools(ctx: ServiceContext) {
@@ -55,7 +54,18 @@ export interface AvailabilityQuery {
 
 export async function availability(ctx: ServiceContext, q: AvailabilityQuery) {
   const now = ctx.clock.now();
-  const [inventory, rows] = await Promise.all([loadInventory(ctx.db), loadHoldingRows(ctx.db, now)]);
+  // Only the pool's holds from the search's start on can matter.
+  const from = Math.max(now, q.after ?? now);
+  const [inventory, rows] = await Promise.all([
+    cachedInventory(ctx),
+    ctx.db
+      .selectFrom("reservations")
+      .selectAll()
+      .where("state", "=", "confirmed")
+      .where("pool", "=", q.pool)
+      .where("end_at", ">", new Date(from))
+      .execute(),
+  ]);
   const pool = inventory.pools.find((p) => p.name === q.pool);
   if (!pool) throw invalid([{ field: "pool", message: `unknown pool "${q.pool}"` }]);
   const nodeCount = inventory.nodes.filter((n) => n.pool === q.pool).length;
