@@ -1,7 +1,8 @@
 import { defineConfig } from "vitest/config";
 
-// Two projects: `unit` is the fast pure suite (core, builders, evaluator); `integration` needs
-// real services (PostgreSQL, the Kubernetes control plane, Chromium) that its global setup starts.
+// Three projects: `unit` is the fast pure suite (core, builders, evaluator); `integration` needs
+// real services (PostgreSQL, Chromium) that its global setup starts; `kube` (below) runs against a
+// real Kubernetes control plane.
 export default defineConfig({
   test: {
     projects: [
@@ -21,6 +22,19 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 300_000,
           fileParallelism: false,
+        },
+      },
+      // Kubernetes: one real control plane (etcd, apiserver, controller-manager, scheduler, kwok
+      // GPU nodes) per run, started by the global setup or reused from `npm run cluster:up`; each
+      // test file works in its own namespace. The first run on a machine builds the binaries.
+      {
+        test: {
+          name: "kube",
+          include: ["test/kube/**/*.test.ts"],
+          globalSetup: ["test/kube/global-setup.ts"],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
         },
       },
     ],

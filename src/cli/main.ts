@@ -1,14 +1,18 @@
-// The `berth` command: builds the program and registers one file per command (commands/<name>.ts).
+// The `berth` command: builds the commander program and registers one file per command
+// (commands/<name>.ts, each exporting `register(program)`). Failures become one line on stderr
+// and a non-zero exit.
 import { Command } from "commander";
 import { register as registerAvailability } from "./commands/availability.ts";
 import { register as registerBook } from "./commands/book.ts";
 import { register as registerCancel } from "./commands/cancel.ts";
 import { register as registerJobs } from "./commands/jobs.ts";
 import { register as registerLs } from "./commands/ls.ts";
+import { register as registerMap } from "./commands/map.ts";
 import { register as registerMigrate } from "./commands/migrate.ts";
 import { register as registerServe } from "./commands/serve.ts";
 import { register as registerSimulate } from "./commands/simulate.ts";
 import { register as registerSubmit } from "./commands/submit.ts";
+import { register as registerValidate } from "./commands/validate.ts";
 
 const program = new Command("berth").description("Berth: GPU reservation scheduler").showHelpAfterError();
 registerSimulate(program);
@@ -20,4 +24,12 @@ registerCancel(program);
 registerAvailability(program);
 registerSubmit(program);
 registerJobs(program);
-await program.parseAsync(process.argv);
+registerMap(program);
+registerValidate(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  process.stderr.write(`berth: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+}

@@ -107,7 +107,15 @@ export function decideBooking(input: BookingInput): BookingDecision {
     ? computeQuotaLeft(input.quota, reservations, { ...quotaRequest }, self)
     : verdict.quotaLeft;
 
-  const index = input.index ?? new CapacityIndex(inventory, reservations);
+  // Placement and displacement only look at the request's pool and window: index just those
+  // reservations (a 10k-reservation cluster has a few dozen there). Suggestions, on refusal only,
+  // search other windows and pools and get the full index.
+  const index =
+    input.index ??
+    new CapacityIndex(
+      inventory,
+      reservations.filter((r) => r.pool === request.pool && r.start < window.end && window.start < r.end),
+    );
   const placement = placeShape(index, request.pool, shape, window, self);
   if (placement) return { ok: true, placement, displaced: [], quotaLeft };
 
@@ -150,7 +158,15 @@ export function decideBooking(input: BookingInput): BookingDecision {
     ok: false,
     code: "slot-taken",
     detail: `no ${shape.nodes} × ${shape.gpusPerNode} GPUs free in pool ${request.pool} for the whole window`,
-    suggestions: suggestAlternatives(inventory, reservations, index, request, now, rules),
+    suggestions: suggestAlternatives(
+      inventory,
+      reservations,
+      index,
+      input.index ?? null,
+      request,
+      now,
+      rules,
+    ),
     holders: [...holders.values()]
       .sort((a, b) => compareId(a.id, b.id))
       .slice(0, MAX_HOLDERS)
@@ -183,7 +199,8 @@ function shapeInPool(pool: Pool, shape: Shape): Shape | null {
 function suggestAlternatives(
   inventory: Inventory,
   reservations: readonly Reservation[],
-  index: CapacityIndex,
+  windowIndex: CapacityIndex,
+  fullIndex: CapacityIndex | null,
   request: BookingRequest,
   now: Millis,
   rules: BookingRules,
@@ -191,10 +208,25 @@ function suggestAlternatives(
   const out: Suggestion[] = [];
   const window: Interval = { start: request.start, end: request.end };
   const duration = request.end - request.start;
+  // Each search indexes only what it can touch: later windows of this pool, then this window in
+  // every pool (unless the caller passed a full index).
+  const laterIndex =
+    fullIndex ??
+    new CapacityIndex(
+      inventory,
+      reservations.filter((r) => r.pool === request.pool && r.end > request.start),
+    );
+  const acrossPools =
+    fullIndex ??
+    new CapacityIndex(
+      inventory,
+      reservations.filter((r) => r.start < window.end && window.start < r.end),
+    );
+  const index = windowIndex;
   const later = findFreeWindows({
     inventory,
     reservations,
-    index,
+    index: laterIndex,
     pool: request.pool,
     nodes: request.nodes,
     gpusPerNode: request.gpusPerNode,
@@ -232,7 +264,7 @@ function suggestAlternatives(
       );
     for (const p of others) {
       const s = shapeInPool(p, request);
-      if (s && placeShape(index, p.name, s, window))
+      if (s && placeShape(acrossPools, p.name, s, window))
         out.push({ pool: p.name, ...s, ...window, kind: "other-pool" });
     }
   }

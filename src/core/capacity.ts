@@ -3,8 +3,26 @@
 // per node so placement scans nodes, not reservations.
 import { fullMask, MAX_GPUS_PER_NODE, maskOf } from "./gpu-mask.ts";
 import type { Interval } from "./intervals.ts";
-import { compareNatural } from "./natural-order.ts";
+import { compareNaturalKeys, naturalKey } from "./natural-order.ts";
 import type { GpuNode, Inventory, Millis, Pool, Reservation } from "./types.ts";
+
+// Sorted node lists by inventory node array: an inventory is immutable data, so its order can be
+// remembered (a WeakMap keeps this pure and lets unused inventories go).
+const sortedCache = new WeakMap<readonly GpuNode[], GpuNode[]>();
+
+/** Nodes in natural name order (each name is split into its chunks once, not per comparison). */
+function sortByName(nodes: readonly GpuNode[]): GpuNode[] {
+  const cached = sortedCache.get(nodes);
+  if (cached) return cached;
+  const sorted = nodes
+    .map((n) => ({ n, key: naturalKey(n.name) }))
+    .sort(
+      (a, b) => compareNaturalKeys(a.key, b.key) || (a.n.name < b.n.name ? -1 : a.n.name > b.n.name ? 1 : 0),
+    )
+    .map((x) => x.n);
+  sortedCache.set(nodes, sorted);
+  return sorted;
+}
 
 /** Only these states hold slots (CONTRACTS §1). */
 export function holdsSlots(r: Reservation): boolean {
@@ -37,7 +55,7 @@ export class CapacityIndex {
       this.pools.set(p.name, p);
       this.poolNodes.set(p.name, []);
     }
-    const sortedNodes = [...inventory.nodes].sort((a, b) => compareNatural(a.name, b.name));
+    const sortedNodes = sortByName(inventory.nodes);
     for (const n of sortedNodes) {
       if (n.gpus > MAX_GPUS_PER_NODE) throw new Error(`node ${n.name}: more than ${MAX_GPUS_PER_NODE} GPUs`);
       const entry: NodeEntry = { node: n, full: fullMask(n.gpus), holds: [] };

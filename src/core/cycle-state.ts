@@ -2,9 +2,10 @@
 // already signalled (free at their stop time), and which were promised earlier in this cycle. Built
 // from the snapshot, mutated only inside `plan`, thrown away after it.
 import { CapacityIndex, type NodeEntry } from "./capacity.ts";
-import { maskOf } from "./gpu-mask.ts";
+import { maskOf, popcount } from "./gpu-mask.ts";
+import { compareNatural } from "./natural-order.ts";
 import type { JobView, Snapshot } from "./snapshot.ts";
-import type { Millis, Reservation } from "./types.ts";
+import { type Millis, priorityRank, type Reservation } from "./types.ts";
 
 export interface RunningJob {
   readonly view: JobView;
@@ -29,6 +30,8 @@ export interface NodeState {
   ownerClaimed: number;
   /** Per ordinal: from when an owner needs it (lending must end a grace before); +∞ when not needed. */
   readonly needFrom: number[];
+  /** The smallest of `needFrom` (+∞ when no owner waits here): the fast path of lendability. */
+  needMin: number;
   /** Ordinals held now or later by a reservation (lending them names that reservation). */
   readonly heldLater: number;
   readonly jobs: RunningJob[];
@@ -41,6 +44,15 @@ export class CycleState {
   readonly reservations = new Map<string, Reservation>();
   /** GPUs running per team (the admission order's second key). */
   readonly teamGpus = new Map<string, number>();
+  /**
+   * Per pool, GPUs of unsignalled opportunistic jobs by priority rank: a preemption search is only
+   * worth running when weaker work exists (kept up to date as victims are signalled).
+   */
+  readonly preemptible = new Map<string, number[]>();
+  /** Per pool, GPUs on up nodes neither occupied nor promised: when 0, nothing more starts there. */
+  readonly freeGpus = new Map<string, number>();
+  /** Per pool, GPUs of signalled jobs not yet promised to anyone (a waiting job may claim them). */
+  readonly pendingFree = new Map<string, number>();
 
   constructor(snapshot: Snapshot, reservations: readonly Reservation[], now: Millis) {
     this.index = new CapacityIndex(snapshot.inventory, reservations);
@@ -55,6 +67,7 @@ export class CycleState {
         claimed: 0,
         ownerClaimed: 0,
         needFrom: new Array<number>(entry.node.gpus).fill(Number.POSITIVE_INFINITY),
+        needMin: Number.POSITIVE_INFINITY,
         heldLater,
         jobs: [],
       });
@@ -79,24 +92,95 @@ export class CycleState {
         if (rj.signalled) st.pending |= mask;
         st.jobs.push(rj);
       }
+      if (!rj.owner && !rj.signalled) this.countPreemptible(rj, 1);
     }
+    for (const st of this.nodes.values()) {
+      if (st.pending !== 0) this.addPending(st, st.pending);
+      if (st.entry.node.up) this.addFree(st, st.entry.full & ~st.occupied);
+    }
+  }
+
+  private countPreemptible(rj: RunningJob, sign: 1 | -1): void {
+    let byRank = this.preemptible.get(rj.view.pool);
+    if (!byRank) {
+      byRank = [0, 0, 0, 0, 0];
+      this.preemptible.set(rj.view.pool, byRank);
+    }
+    byRank[priorityRank(rj.view.priority)]! += sign * rj.view.gpus;
+  }
+
+  /** GPUs of unsignalled opportunistic work in `pool` weaker than `rank`. */
+  preemptibleBelow(pool: string, rank: number): number {
+    const byRank = this.preemptible.get(pool);
+    let n = 0;
+    if (byRank) for (let r = 0; r < rank; r++) n += byRank[r]!;
+    return n;
   }
 
   /** Record a new signal: the job's GPUs free at its stop time. */
   markSignalled(rj: RunningJob, stopAt: number): void {
+    if (!rj.owner && !rj.signalled) this.countPreemptible(rj, -1);
     rj.signalled = true;
     rj.stopAt = stopAt;
     for (const [node, mask] of rj.masks) {
       const st = this.nodes.get(node);
-      if (st) st.pending |= mask;
+      if (!st) continue;
+      this.addPending(st, mask & ~st.pending & ~st.claimed);
+      st.pending |= mask;
     }
+  }
+
+  private addFree(st: NodeState, mask: number): void {
+    if (!st.entry.node.up) return;
+    const pool = st.entry.node.pool;
+    this.freeGpus.set(pool, (this.freeGpus.get(pool) ?? 0) + popcount(mask));
+  }
+
+  private readonly pendingByPool = new Map<string, Set<string>>();
+
+  private addPending(st: NodeState, mask: number): void {
+    const pool = st.entry.node.pool;
+    this.pendingFree.set(pool, (this.pendingFree.get(pool) ?? 0) + popcount(mask));
+    if (mask === 0) return;
+    let set = this.pendingByPool.get(pool);
+    if (!set) {
+      set = new Set();
+      this.pendingByPool.set(pool, set);
+    }
+    set.add(st.entry.node.name);
+  }
+
+  /** Nodes of `pool` with GPUs of signalled jobs not yet promised to anyone, in a stable order. */
+  pendingNodes(pool: string): string[] {
+    const set = this.pendingByPool.get(pool);
+    if (!set) return [];
+    const out: string[] = [];
+    for (const name of set) {
+      const st = this.nodes.get(name)!;
+      if ((st.pending & ~st.claimed) !== 0) out.push(name);
+      else set.delete(name);
+    }
+    return out.sort(compareNatural);
+  }
+
+  /** Promise ordinals to a job that waits for them (a preemptor): nobody else takes them this cycle. */
+  claim(node: string, mask: number): void {
+    const st = this.nodes.get(node);
+    if (!st) return;
+    const pool = st.entry.node.pool;
+    const taken = popcount(mask & st.pending & ~st.claimed);
+    this.pendingFree.set(pool, (this.pendingFree.get(pool) ?? 0) - taken);
+    this.freeGpus.set(pool, (this.freeGpus.get(pool) ?? 0) - popcount(mask & ~st.occupied & ~st.claimed));
+    st.claimed |= mask;
   }
 
   /** A job stopped at this very instant: its GPUs are free for this cycle's admissions. */
   release(rj: RunningJob): void {
+    if (!rj.owner && !rj.signalled) this.countPreemptible(rj, -1);
     for (const [node, mask] of rj.masks) {
       const st = this.nodes.get(node);
       if (!st) continue;
+      this.addFree(st, mask & ~st.claimed);
       st.occupied &= ~mask;
       st.pending &= ~mask;
       const i = st.jobs.indexOf(rj);
@@ -110,7 +194,10 @@ export class CycleState {
   markAdmitted(job: JobView, masks: ReadonlyMap<string, number>): void {
     for (const [node, mask] of masks) {
       const st = this.nodes.get(node);
-      if (st) st.occupied |= mask;
+      if (!st) continue;
+      const pool = st.entry.node.pool;
+      this.freeGpus.set(pool, (this.freeGpus.get(pool) ?? 0) - popcount(mask & ~st.occupied & ~st.claimed));
+      st.occupied |= mask;
     }
     this.teamGpus.set(job.team, (this.teamGpus.get(job.team) ?? 0) + job.gpus);
   }

@@ -29,3 +29,27 @@ export function compareNatural(a: string, b: string): number {
 export function compareId(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/** A name split into its text and number chunks, for sorting many names without re-splitting. */
+export type NaturalKey = readonly (string | number)[];
+
+export function naturalKey(name: string): NaturalKey {
+  return (name.match(CHUNK) ?? []).map((c) =>
+    c.charCodeAt(0) >= 48 && c.charCodeAt(0) <= 57 ? Number(c) : c,
+  );
+}
+
+/** Same order as compareNatural on the names the keys came from (ties between "01" and "1" aside). */
+export function compareNaturalKeys(a: NaturalKey, b: NaturalKey): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x === y) continue;
+    if (typeof x === "number" && typeof y === "number") return x - y;
+    if (typeof x === "number") return -1;
+    if (typeof y === "number") return 1;
+    return x < y ? -1 : 1;
+  }
+  return a.length - b.length;
+}

@@ -13,7 +13,7 @@ import { popcount } from "./gpu-mask.ts";
 import { placeOpportunistic } from "./job-placement.ts";
 import { compareId } from "./natural-order.ts";
 import { replaceOnLostNodes } from "./node-loss.ts";
-import { findPreemptionTarget } from "./preemption.ts";
+import { findPreemptionTarget, VictimOrder } from "./preemption.ts";
 import { ownerShapeProblem, placementOf, planReservationJobs } from "./reservation-jobs.ts";
 import {
   DEFAULT_PLAN_CONFIG,
@@ -65,7 +65,13 @@ export function plan(snapshot: Snapshot, now: Millis, config: PlanConfig = DEFAU
   // is requeued within this cycle, so its GPUs and its place in the queue are decided together
   // (otherwise a weaker job could start on them only to be preempted at the same instant).
   const requeued: JobView[] = [];
+  // Collected first and applied in id order: the outcome does not depend on the input order, and
+  // only the jobs that stop are sorted (not every running job).
+  const toSignal: { rj: RunningJob; reason: SignalReason; stopAt: Millis; by: string | undefined }[] = [];
   const signal = (rj: RunningJob, reason: SignalReason, stopAt: Millis, by?: string) => {
+    toSignal.push({ rj, reason, stopAt, by });
+  };
+  const emitSignal = ({ rj, reason, stopAt, by }: (typeof toSignal)[number]) => {
     decisions.push(
       by
         ? { kind: "signal", job: rj.view.id, reason, stopAt, by }
@@ -80,13 +86,13 @@ export function plan(snapshot: Snapshot, now: Millis, config: PlanConfig = DEFAU
     state.markSignalled(rj, stopAt);
     wake(stopAt);
   };
-  const running = [...state.running.values()].sort((a, b) => compareId(a.view.id, b.view.id));
-  for (const rj of running) {
+  for (const rj of state.running.values()) {
     if (rj.signalled) {
       wake(rj.view.signal!.stopAt);
       continue;
     }
-    const lostNode = [...rj.masks.keys()].some((n) => state.nodes.get(n)?.entry.node.up === false);
+    let lostNode = false;
+    for (const n of rj.masks.keys()) if (state.nodes.get(n)?.entry.node.up === false) lostNode = true;
     if (lostNode) {
       signal(rj, "node-lost", now);
       continue;
@@ -100,37 +106,54 @@ export function plan(snapshot: Snapshot, now: Millis, config: PlanConfig = DEFAU
     } else if (now >= r.end - rj.view.graceMs) signal(rj, "window-end", r.end, r.id);
     else wake(r.end - rj.view.graceMs);
   }
+  for (const x of toSignal.sort((a, b) => compareId(a.rj.view.id, b.rj.view.id))) emitSignal(x);
 
-  // 4. Queued jobs: owner jobs of holding reservations, the rest opportunistic.
+  // 4. Queued jobs: owner jobs of holding reservations, the rest opportunistic (bucketed by
+  // priority for the admission queue). One pass: the queue may be 100k jobs deep.
   const ownerQueues = new Map<string, JobView[]>();
-  const opportunistic: JobView[] = [];
-  const queued = [...snapshot.jobs.filter((j) => j.state === "queued"), ...requeued];
-  for (const j of queued) {
+  const levels: JobView[][] = [[], [], [], [], []];
+  const refusals: { job: string; reason: string }[] = [];
+  const poolInfo = new Map<string, { pool: Pool; nodes: number }>();
+  for (const p of pools.values())
+    poolInfo.set(p.name, { pool: p, nodes: state.index.poolNodes.get(p.name)?.length ?? 0 });
+  let lead = 0;
+  const classify = (j: JobView) => {
     const r = j.reservation ? state.reservations.get(j.reservation) : undefined;
     if (r && holdsSlots(r) && r.end > now) {
       const pool = pools.get(r.pool);
       const problem = pool ? ownerShapeProblem(j, r, pool.gpusPerNode) : `unknown pool ${r.pool}`;
       if (problem) {
-        decisions.push({ kind: "refuse-job", job: j.id, reason: problem });
-        continue;
+        refusals.push({ job: j.id, reason: problem });
+        return;
       }
       const list = ownerQueues.get(r.id);
       if (list) list.push(j);
       else ownerQueues.set(r.id, [j]);
-    } else {
-      const problem = opportunisticShapeProblem(
-        j,
-        pools.get(j.pool),
-        state.index.poolNodes.get(j.pool)?.length ?? 0,
-      );
-      if (problem) decisions.push({ kind: "refuse-job", job: j.id, reason: problem });
-      else opportunistic.push(j);
+      return;
     }
+    const info = poolInfo.get(j.pool);
+    const simple = info && Number.isInteger(j.gpus) && j.gpus >= 1 && j.gpus <= info.pool.gpusPerNode;
+    const problem = simple ? null : opportunisticShapeProblem(j, info?.pool, info?.nodes ?? 0);
+    if (problem) refusals.push({ job: j.id, reason: problem });
+    else levels[priorityRank(j.priority)]!.push(j);
+  };
+  for (const j of snapshot.jobs) {
+    if (j.graceMs > lead) lead = j.graceMs;
+    if (j.state === "queued") classify(j);
   }
+  for (const j of requeued) classify(j);
+  for (const r of refusals.sort((a, b) => compareId(a.job, b.job)))
+    decisions.push({ kind: "refuse-job", ...r });
   const ownerReservations = [...ownerQueues.keys()]
     .map((id) => state.reservations.get(id)!)
     .sort((a, b) => a.start - b.start || compareId(a.id, b.id));
+  // A reservation's waiting jobs matter to borrowers only from its start less the longest grace
+  // (lead-time reclaim); until then the cycle just wakes for it.
   for (const r of ownerReservations) {
+    if (r.start - lead > now) {
+      wake(r.start - lead);
+      continue;
+    }
     const jobs = ownerQueues
       .get(r.id)!
       .sort((a, b) => a.submittedAt - b.submittedAt || compareId(a.id, b.id));
@@ -138,7 +161,7 @@ export function plan(snapshot: Snapshot, now: Millis, config: PlanConfig = DEFAU
   }
 
   // 5. The opportunistic queue.
-  planOpportunistic(state, opportunistic, pools, now, config, out);
+  planOpportunistic(state, levels, pools, now, config, out);
 
   return { decisions, nextWakeAt: wakeAt === Number.POSITIVE_INFINITY ? null : wakeAt };
 }
@@ -161,7 +184,7 @@ export function opportunisticShapeProblem(
 
 function planOpportunistic(
   state: CycleState,
-  jobs: readonly JobView[],
+  levels: JobView[][],
   pools: ReadonlyMap<string, Pool>,
   now: Millis,
   config: PlanConfig,
@@ -171,11 +194,9 @@ function planOpportunistic(
   // only shrinks inside a cycle, so a job that fits neither bound at the start never fits later.
   const maxFree = new Map<string, number>();
   const wholeFree = new Map<string, number>();
-  const weakestVictim = new Map<string, number>();
   for (const [name, entries] of state.index.poolNodes) {
     let most = 0;
     let whole = 0;
-    let weakest = Number.POSITIVE_INFINITY;
     for (const e of entries) {
       const st = state.nodes.get(e.node.name)!;
       if (!e.node.up) continue;
@@ -183,28 +204,37 @@ function planOpportunistic(
       const free = popcount(e.full & ~(st.occupied & ~st.pending));
       if (free > most) most = free;
       if (free === e.node.gpus) whole++;
-      for (const rj of st.jobs)
-        if (!rj.owner && !rj.signalled) weakest = Math.min(weakest, priorityRank(rj.view.priority));
     }
     maxFree.set(name, most);
     wholeFree.set(name, whole);
-    weakestVictim.set(name, weakest);
   }
-  const candidates = jobs.filter((j) => {
+  // Asked when a priority level opens: room by the start-of-cycle bound, or weaker work to preempt,
+  // or signalled GPUs nobody has claimed yet.
+  const live = (j: JobView) => {
     const gpn = pools.get(j.pool)!.gpusPerNode;
     const fits = j.gpus <= gpn ? maxFree.get(j.pool)! >= j.gpus : wholeFree.get(j.pool)! >= j.gpus / gpn;
-    return fits || weakestVictim.get(j.pool)! < priorityRank(j.priority);
-  });
-  if (candidates.length === 0) return;
-
-  const queue = new AdmissionQueue(candidates, state.teamGpus);
+    if (fits) return true;
+    return (
+      state.preemptibleBelow(j.pool, priorityRank(j.priority)) + (state.pendingFree.get(j.pool) ?? 0) > 0
+    );
+  };
+  let searches = 0;
+  const poolNames = [...pools.keys()];
+  const levelLive = (rank: number) =>
+    poolNames.some(
+      (p) =>
+        (state.freeGpus.get(p) ?? 0) > 0 ||
+        (searches < config.maxPreemptionSearches &&
+          state.preemptibleBelow(p, rank) + (state.pendingFree.get(p) ?? 0) > 0),
+    );
+  const queue = new AdmissionQueue(levels, state.teamGpus, live, levelLive);
   const noRoom = new Set<string>();
   const noVictims = new Set<string>();
-  let searches = 0;
+  const victimOrders = new Map<string, VictimOrder>();
   for (let j = queue.next(); j; j = queue.next()) {
     const gpn = pools.get(j.pool)!.gpusPerNode;
     const shapeKey = `${j.pool}|${j.gpus}|${j.graceMs}`;
-    if (!noRoom.has(shapeKey)) {
+    if ((state.freeGpus.get(j.pool) ?? 0) >= j.gpus && !noRoom.has(shapeKey)) {
       const masks = placeOpportunistic(state, j, gpn, now);
       if (masks) {
         const lenders = new Set<string>();
@@ -227,16 +257,24 @@ function planOpportunistic(
       }
       noRoom.add(shapeKey);
     }
-    const victimKey = `${shapeKey}|${j.priority}`;
-    if (weakestVictim.get(j.pool)! >= priorityRank(j.priority) || noVictims.has(victimKey)) continue;
+    // Worth a search only while weaker work runs, or signalled GPUs wait unclaimed, in the pool.
     if (searches >= config.maxPreemptionSearches) continue;
+    const weaker = state.preemptibleBelow(j.pool, priorityRank(j.priority));
+    if (weaker + (state.pendingFree.get(j.pool) ?? 0) === 0) continue;
+    const victimKey = `${shapeKey}|${j.priority}`;
+    if (noVictims.has(victimKey)) continue;
     searches++;
-    const target = findPreemptionTarget(state, j, gpn, now);
+    let order = victimOrders.get(j.pool);
+    if (!order) {
+      order = new VictimOrder(state, j.pool);
+      victimOrders.set(j.pool, order);
+    }
+    const target = findPreemptionTarget(state, j, gpn, now, order);
     if (!target) {
       noVictims.add(victimKey);
       continue;
     }
-    for (const [node, mask] of target.masks) state.nodes.get(node)!.claimed |= mask;
+    for (const [node, mask] of target.masks) state.claim(node, mask);
     for (const v of target.victims.sort((a, b) => compareId(a.view.id, b.view.id))) {
       const stopAt = now + v.view.graceMs;
       out.decisions.push({ kind: "signal", job: v.view.id, reason: "priority", stopAt, by: j.id });

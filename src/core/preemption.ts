@@ -14,6 +14,7 @@ export function lendableMask(st: NodeState, job: Pick<JobView, "graceMs">, now: 
   if (!st.entry.node.up) return 0;
   let mask = st.entry.full & ~st.claimed;
   const horizon = now + job.graceMs;
+  if (st.needMin > horizon) return mask;
   for (let o = 0; o < st.needFrom.length; o++) if (st.needFrom[o]! <= horizon) mask &= ~(1 << o);
   return mask;
 }
@@ -80,62 +81,140 @@ function victimsOnNode(
         : free | lowestBits(ready & st.pending, need - popcount(free));
     return { mask: pick, victims: [], cost: { nonBorrowers: 0, maxRank: -1, workLost: 0, count: 0 } };
   }
-  const cands = st.jobs
-    .filter((rj) => isPreemptible(rj, job) && ((rj.masks.get(st.entry.node.name) ?? 0) & lendable) !== 0)
-    .sort(
-      (a, b) =>
-        Number(isBorrower(b, st)) - Number(isBorrower(a, st)) ||
-        priorityRank(a.view.priority) - priorityRank(b.view.priority) ||
-        lost(a) - lost(b) ||
-        b.view.gpus - a.view.gpus ||
-        compareId(a.view.id, b.view.id),
-    );
+  // Candidates with the ordinals each would free here; plain loops, this runs per examined node.
   const node = st.entry.node.name;
-  const gain = (vs: readonly RunningJob[]) => {
-    let m = ready;
-    for (const v of vs) m |= (v.masks.get(node) ?? 0) & lendable;
-    return m;
-  };
-  const chosen: RunningJob[] = [];
-  for (const c of cands) {
-    chosen.push(c);
-    if (popcount(gain(chosen)) >= need) break;
+  const cands: { rj: RunningJob; mask: number; borrower: boolean }[] = [];
+  let potential = ready;
+  for (const rj of st.jobs) {
+    if (!isPreemptible(rj, job)) continue;
+    const m = (rj.masks.get(node) ?? 0) & lendable;
+    if (m === 0) continue;
+    potential |= m;
+    cands.push({ rj, mask: m, borrower: isBorrower(rj, st) });
   }
-  if (popcount(gain(chosen)) < need) return null;
+  if (popcount(potential) < need) return null; // even every weaker job here would not free enough
+  cands.sort(
+    (a, b) =>
+      Number(b.borrower) - Number(a.borrower) ||
+      priorityRank(a.rj.view.priority) - priorityRank(b.rj.view.priority) ||
+      lost(a.rj) - lost(b.rj) ||
+      b.rj.view.gpus - a.rj.view.gpus ||
+      compareId(a.rj.view.id, b.rj.view.id),
+  );
+  let got = ready;
+  let taken = 0;
+  while (popcount(got) < need) got |= cands[taken++]!.mask;
+  const kept = cands.slice(0, taken);
   // Never more than needed: drop, last preferred first, any victim not required.
-  for (let i = chosen.length - 1; i >= 0; i--) {
-    const without = chosen.filter((_, k) => k !== i);
-    if (popcount(gain(without)) >= need) chosen.splice(i, 1);
+  for (let i = kept.length - 1; i >= 0; i--) {
+    let without = ready;
+    for (let k = 0; k < kept.length; k++) if (k !== i) without |= kept[k]!.mask;
+    if (popcount(without) >= need) kept.splice(i, 1);
   }
+  const chosen = kept.map((c) => c.rj);
+  let gained = ready;
+  for (const c of kept) gained |= c.mask;
   const freeFirst = ready & ~st.pending;
   let mask = lowestBits(freeFirst, need);
-  if (popcount(mask) < need) mask |= lowestBits(gain(chosen) & ~freeFirst, need - popcount(mask));
+  if (popcount(mask) < need) mask |= lowestBits(gained & ~freeFirst, need - popcount(mask));
   return { mask, victims: chosen, cost: costOf(chosen, st) };
+}
+
+/** Feasible nodes examined per search before choosing (see findPreemptionTarget). */
+const NODES_EXAMINED = 8;
+
+/**
+ * Victims of a pool in preference order, built once per cycle on the first search there:
+ * borrowers first, then lowest priority, then least work lost, then id.
+ */
+export class VictimOrder {
+  private readonly list: RunningJob[];
+  /** Entries before this one are all signalled already (the best victims go first). */
+  private start = 0;
+  constructor(state: CycleState, pool: string) {
+    const seen = new Set<RunningJob>();
+    for (const e of state.index.poolNodes.get(pool) ?? []) {
+      for (const rj of state.nodes.get(e.node.name)!.jobs) if (!rj.owner && !rj.signalled) seen.add(rj);
+    }
+    // Keys computed once, then one sort of plain records (this runs per pool per cycle).
+    const keyed = [...seen].map((rj) => {
+      let borrower = 0;
+      for (const [node, mask] of rj.masks) if ((state.nodes.get(node)?.heldLater ?? 0) & mask) borrower = 1;
+      return {
+        rj,
+        first: 1 - borrower,
+        rank: priorityRank(rj.view.priority),
+        lost: lost(rj),
+        id: rj.view.id,
+      };
+    });
+    keyed.sort(
+      (a, b) =>
+        a.first - b.first || a.rank - b.rank || a.lost - b.lost || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    );
+    this.list = keyed.map((k) => k.rj);
+  }
+
+  /** Nodes holding victims weaker than `rank`, in the order of their most preferable victim. */
+  *nodes(rank: number): Generator<string> {
+    const seen = new Set<string>();
+    while (this.start < this.list.length && this.list[this.start]!.signalled) this.start++;
+    for (let i = this.start; i < this.list.length; i++) {
+      const rj = this.list[i]!;
+      if (rj.signalled || priorityRank(rj.view.priority) >= rank) continue;
+      for (const node of rj.masks.keys()) {
+        if (seen.has(node)) continue;
+        seen.add(node);
+        yield node;
+      }
+    }
+  }
 }
 
 /**
  * Where `job` could run by preempting lower-priority opportunistic work (or by waiting for jobs
  * already signalled), or null. One-node jobs: the cheapest node. Whole-node jobs: the cheapest nodes,
- * each freed entirely.
+ * each freed entirely. Bounded search: nodes with signalled GPUs still unpromised come first (and,
+ * for whole-node jobs, idle nodes), then
+ * the nodes of the most preferable victims, until NODES_EXAMINED feasible nodes beyond those needed
+ * are known; each node's victim set is exact. (Scanning every node of a 10k-GPU pool per search
+ * cost seconds per cycle at L.)
  */
 export function findPreemptionTarget(
   state: CycleState,
   job: JobView,
   poolGpusPerNode: number,
   now: Millis,
+  order: VictimOrder,
 ): PreemptionTarget | null {
-  const nodes = state.index.poolNodes.get(job.pool) ?? [];
   const wholeNodes = job.gpus > poolGpusPerNode ? job.gpus / poolGpusPerNode : 0;
-  const options: { node: string; mask: number; victims: RunningJob[]; cost: Cost }[] = [];
-  for (const e of nodes) {
-    const st = state.nodes.get(e.node.name)!;
-    if (!e.node.up) continue;
-    const need = wholeNodes > 0 ? e.node.gpus : job.gpus;
-    if (e.node.gpus < need || (wholeNodes > 0 && e.node.gpus !== poolGpusPerNode)) continue;
-    const v = victimsOnNode(st, job, need, now);
-    if (v) options.push({ node: e.node.name, ...v });
-  }
   const want = wholeNodes > 0 ? wholeNodes : 1;
+  const options: { node: string; mask: number; victims: RunningJob[]; cost: Cost }[] = [];
+  const examined = new Set<string>();
+  const examine = (name: string) => {
+    if (examined.has(name)) return;
+    examined.add(name);
+    const st = state.nodes.get(name)!;
+    const n = st.entry.node;
+    if (!n.up || n.pool !== job.pool) return;
+    const need = wholeNodes > 0 ? n.gpus : job.gpus;
+    if (n.gpus < need || (wholeNodes > 0 && n.gpus !== poolGpusPerNode)) return;
+    const v = victimsOnNode(st, job, need, now);
+    if (v) options.push({ node: name, ...v });
+  };
+  for (const name of state.pendingNodes(job.pool)) examine(name);
+  if (wholeNodes > 0) {
+    // Whole nodes may combine idle nodes with nodes freed by preemption: idle ones hold no victim,
+    // so the victim walk below would never reach them.
+    for (const e of state.index.poolNodes.get(job.pool) ?? []) {
+      const st = state.nodes.get(e.node.name)!;
+      if ((st.occupied & ~st.pending) === 0) examine(e.node.name);
+    }
+  }
+  for (const name of order.nodes(priorityRank(job.priority))) {
+    if (options.length >= want + NODES_EXAMINED) break;
+    examine(name);
+  }
   if (options.length < want) return null;
   options.sort((a, b) => compareCost(a.cost, b.cost) || compareNatural(a.node, b.node));
   const picked = options.slice(0, want);

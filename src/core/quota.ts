@@ -88,9 +88,12 @@ export function checkQuota(
   request: QuotaRequest,
   ignore?: ReadonlySet<string>,
 ): QuotaVerdict {
+  if (!quota) return { ok: true, quotaLeft: quotaLeft(null, reservations, request, ignore) };
+  // One pass over all reservations; the weekly sums then scan only the team's own.
+  reservations = reservations.filter((r) => r.team === request.team && holdsSlots(r));
   const weeks = splitByIsoWeek(request.window);
   const requestedTotal = (request.gpus * (request.window.end - request.window.start)) / HOUR_MS;
-  if (quota) {
+  {
     const limit = quota.gpuHoursPerWeek[request.priority];
     if (limit !== undefined) {
       for (const w of weeks) {
@@ -147,6 +150,7 @@ export function quotaLeft(
 ): Partial<Record<Priority, number | null>> {
   const out: Partial<Record<Priority, number | null>> = {};
   const weeks = splitByIsoWeek(request.window);
+  const mine = quota ? reservations.filter((r) => r.team === request.team && holdsSlots(r)) : [];
   for (const p of PRIORITIES) {
     const limit = quota?.gpuHoursPerWeek[p];
     if (limit === undefined) {
@@ -156,7 +160,7 @@ export function quotaLeft(
     let left = Number.POSITIVE_INFINITY;
     for (const w of weeks) {
       const week = { start: w.weekStart, end: w.weekStart + 7 * 24 * HOUR_MS };
-      let used = usedGpuHoursInWeek(reservations, request.team, p, week, ignore);
+      let used = usedGpuHoursInWeek(mine, request.team, p, week, ignore);
       if (p === request.priority) used += (request.gpus * (w.part.end - w.part.start)) / HOUR_MS;
       left = Math.min(left, limit - used);
     }

@@ -108,6 +108,7 @@ interface NodeOption {
 
 /** Best ordinals of one reservation node for `need` GPUs, reclaiming as few borrowers as possible. */
 function onNode(
+  state: CycleState,
   st: NodeState,
   rMask: number,
   need: number,
@@ -120,7 +121,14 @@ function onNode(
   const avail = open & ~st.occupied;
   if (popcount(avail) >= need)
     return { mask: lowestBits(avail, need), victims: [], ready: true, readyAt: needFrom };
-  const pend = open & st.pending;
+  // Already signalled, or the owner's job of a window that ends by the need (it is stopped then):
+  // both free without anyone being reclaimed.
+  let pend = open & st.pending;
+  for (const rj of st.jobs) {
+    if (!rj.owner || rj.signalled) continue;
+    const end = state.reservations.get(rj.view.runsOn!)?.end ?? Number.POSITIVE_INFINITY;
+    if (end <= needFrom) pend |= (rj.masks.get(node) ?? 0) & open;
+  }
   const cands = st.jobs.filter((rj) => reclaimable(rj, node, rMask)).sort(byReclaimPreference);
   const gain = (vs: readonly RunningJob[]) => {
     let m = avail | pend;
@@ -136,7 +144,9 @@ function onNode(
   let readyAt = needFrom;
   for (const v of chosen) readyAt = Math.max(readyAt, freeAt(v));
   for (const rj of st.jobs) {
-    if (rj.signalled && ((rj.masks.get(node) ?? 0) & mask) !== 0) readyAt = Math.max(readyAt, rj.stopAt);
+    if (((rj.masks.get(node) ?? 0) & mask) === 0) continue;
+    if (rj.signalled) readyAt = Math.max(readyAt, rj.stopAt);
+    else if (rj.owner) readyAt = Math.max(readyAt, state.reservations.get(rj.view.runsOn!)?.end ?? readyAt);
   }
   return { mask, victims: chosen, ready: false, readyAt };
 }
@@ -159,7 +169,7 @@ function chooseOption(
   const whole = job.gpus > r.gpusPerNode;
   for (const { st, rMask } of slots) {
     if (!st) continue;
-    const o = onNode(st, rMask, whole ? popcount(rMask) : job.gpus, needFrom, now);
+    const o = onNode(state, st, rMask, whole ? popcount(rMask) : job.gpus, needFrom, now);
     if (o) per.push({ node: st.entry.node.name, ...o });
   }
   const k = whole ? job.gpus / poolGpusPerNode : 1;
@@ -222,6 +232,7 @@ export function planReservationJobs(
       for (let o = 0; o < st.needFrom.length; o++) {
         if (mask & (1 << o) && st.needFrom[o]! > needFrom) st.needFrom[o] = needFrom;
       }
+      if (needFrom < st.needMin) st.needMin = needFrom;
     }
     for (const v of option.victims) {
       const signalAt = needFrom - v.view.graceMs;

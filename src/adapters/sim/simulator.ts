@@ -57,7 +57,7 @@ export function runSimulation(w: Workload): SimulationLog {
     computeCapability: p.computeCapability,
     gpusPerNode: p.gpusPerNode,
   }));
-  let inventory: Inventory = { pools, nodes };
+  let inventory: Inventory = { pools, nodes: [...nodes] };
   const reservations = new Map<string, Reservation>();
   const refusedReservations = new Set<string>();
   const events: SimEventRecord[] = [];
@@ -94,6 +94,9 @@ export function runSimulation(w: Workload): SimulationLog {
   let ns = 0;
   let ne = 0;
   const active = new Map<string, JobRun>(); // queued or running, in submission order
+  const running = new Set<JobRun>(); // the running subset: the only ones with times of their own
+  /** Queued jobs' views do not change while they wait: built once per wait. */
+  const queuedViews = new Map<string, JobView>();
   let open = w.jobs.length; // not yet finished or refused
   let wakeAt: Millis | null = null;
   const heldBack: JobRun[] = [];
@@ -126,12 +129,17 @@ export function runSimulation(w: Workload): SimulationLog {
     j.resumeFrom = resume;
     j.attempts++;
     j.state = "queued";
+    running.delete(j);
     j.signal = null;
     j.placement = [];
     j.runsOn = null;
   };
 
   const viewOf = (j: JobRun, t: Millis): JobView => {
+    if (j.state !== "running") {
+      const cached = queuedViews.get(j.spec.id);
+      if (cached) return cached;
+    }
     const base = {
       id: j.spec.id,
       team: j.spec.team,
@@ -143,7 +151,11 @@ export function runSimulation(w: Workload): SimulationLog {
       graceMs: j.spec.graceMs,
       attempts: j.attempts,
     };
-    if (j.state !== "running") return { ...base, state: "queued" };
+    if (j.state !== "running") {
+      const v: JobView = { ...base, state: "queued" };
+      queuedViews.set(j.spec.id, v);
+      return v;
+    }
     const progress = progressAt(j, t);
     return {
       ...base,
@@ -178,6 +190,7 @@ export function runSimulation(w: Workload): SimulationLog {
         const j = jobs.get(d.job)!;
         j.state = "refused";
         active.delete(j.spec.id);
+        queuedViews.delete(j.spec.id);
         open--;
         events.push({ t, type: "refuse", job: j.spec.id, reason: d.reason });
         return false;
@@ -195,6 +208,8 @@ export function runSimulation(w: Workload): SimulationLog {
       case "admit": {
         const j = jobs.get(d.job)!;
         j.state = "running";
+        running.add(j);
+        queuedViews.delete(j.spec.id);
         j.startedAt = t;
         j.placement = d.placement;
         j.runsOn = d.reservation;
@@ -218,8 +233,7 @@ export function runSimulation(w: Workload): SimulationLog {
     if (nb < bookings.length) t = Math.min(t, bookings[nb]!.bookedAt);
     if (ns < submissions.length) t = Math.min(t, submissions[ns]!.submitAt);
     if (ne < nodeEvents.length) t = Math.min(t, nodeEvents[ne]!.t);
-    for (const j of active.values()) {
-      if (j.state !== "running") continue;
+    for (const j of running) {
       t = Math.min(t, finishAt(j));
       if (j.signal) t = Math.min(t, j.signal.stopAt);
     }
@@ -228,13 +242,13 @@ export function runSimulation(w: Workload): SimulationLog {
     lastT = t;
 
     // a) finishes, b) stops at their stop time.
-    for (const j of [...active.values()]) {
-      if (j.state !== "running") continue;
+    for (const j of [...running]) {
       if (finishAt(j) <= t) {
         j.heldGpuMs += (t - j.startedAt) * j.spec.gpus;
         j.state = "finished";
         j.finishedAt = t;
         active.delete(j.spec.id);
+        running.delete(j);
         open--;
         events.push({ t, type: "finish", job: j.spec.id });
       } else if (j.signal && j.signal.stopAt <= t) stopJob(j, t);

@@ -242,7 +242,7 @@ describe("the opportunistic queue", () => {
       ),
       NOW,
     );
-    expect(out.decisions.map((d) => d.kind === "refuse-job" && d.job)).toEqual(["odd", "huge", "nowhere"]);
+    expect(out.decisions.map((d) => d.kind === "refuse-job" && d.job)).toEqual(["huge", "nowhere", "odd"]);
   });
 });
 
@@ -303,6 +303,14 @@ describe("preemption", () => {
     {
       name: "takes fewer victims when all else ties",
       jobs: [...full({ v1: { priority: "low" } }), job({ id: "p", gpus: 8, priority: "high" })],
+      victims: ["v2"],
+    },
+    {
+      name: "combines an idle node with a node freed by preemption for a whole-node job",
+      jobs: [
+        running("v2", "v100-1", ALL8, { priority: "low" }),
+        job({ id: "p", gpus: 16, priority: "high" }),
+      ],
       victims: ["v2"],
     },
     {

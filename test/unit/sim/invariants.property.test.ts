@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { simulateWorkload } from "../../../src/adapters/sim/simulate.ts";
 import { checkRun } from "./invariant-checker.ts";
-import { workloadArb } from "./workload-arbitrary.ts";
+import { crowdedWorkloadArb, workloadArb } from "./workload-arbitrary.ts";
 
 // More runs for a deeper search: BERTH_PROPERTY_RUNS=5000 npx vitest run test/unit/sim
 const RUNS = Number(process.env.BERTH_PROPERTY_RUNS ?? 150);
@@ -15,6 +15,15 @@ describe("random clusters and workloads through the simulator", () => {
         expect(checkRun(w, out.events)).toEqual([]);
       }),
       { numRuns: RUNS },
+    );
+  });
+
+  it("never break them either on crowded clusters with many jobs", () => {
+    fc.assert(
+      fc.property(crowdedWorkloadArb, (w) => {
+        expect(checkRun(w, simulateWorkload(w).events)).toEqual([]);
+      }),
+      { numRuns: Math.ceil(RUNS / 5) },
     );
   });
 

@@ -1,0 +1,256 @@
+// `berth validate --model FP32.onnx --model-fp16 FP16.onnx --data DIR --out REPORT.json
+// [--provider cuda|cpu]` (CONTRACTS.md §6): what the validation Job runs. Both precisions are run
+// over the same images, scored with the pycocotools-exact evaluator, and judged by the A/B gate.
+// The exit code is 0 whenever it ran, whatever the verdict: the verdict is in the report (and, in a
+// pod, in /dev/termination-log, so Berth reads it through the Kubernetes API alone).
+import { access, constants, readdir, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import type { Command } from "commander";
+import { DEFAULT_GATE, type GateConfig, runAbCheck } from "../../abcheck/ab-verdict.ts";
+import { parseGroundTruth } from "../../abcheck/coco-input.ts";
+import { DEFAULT_POSTPROCESS, type PostprocessOptions } from "../../abcheck/detections-to-coco.ts";
+import { readPng } from "../../adapters/images/read-png.ts";
+import {
+  cudaProviderInstalled,
+  type DetectorSession,
+  openDetector,
+  type Provider,
+} from "../../adapters/onnx/detector-session.ts";
+import { type DetectorRun, runDetector, type ValidationImage } from "../../adapters/onnx/run-detector.ts";
+import { readJsonFile } from "../read-json-file.ts";
+
+interface ValidateOptions {
+  model: string;
+  modelFp16: string;
+  data: string;
+  out: string;
+  provider?: string;
+  conf: string;
+  iou: string;
+  maxDet: string;
+  tolerance: string;
+  minImages: string;
+  bootstrap: string;
+  seed: string;
+  maxMap50Drop?: string;
+  maxApSmallDrop?: string;
+  maxClassDrop?: string;
+  maxRecallDrop?: string;
+  threads?: string;
+  json?: boolean;
+}
+
+function num(value: string | undefined, flag: string, min = 0): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min) throw new Error(`--${flag} must be a number ≥ ${min}, got "${value}"`);
+  return n;
+}
+
+/** The data dir holds a COCO json (annotations.json, or the only .json) and the images it names. */
+async function loadDataDir(dir: string) {
+  const entries = await readdir(dir).catch(() => {
+    throw new Error(`--data ${dir} is not a readable directory`);
+  });
+  const jsons = entries.filter((e) => e.endsWith(".json"));
+  const name = jsons.includes("annotations.json")
+    ? "annotations.json"
+    : jsons.length === 1
+      ? jsons[0]
+      : undefined;
+  if (!name) throw new Error(`--data ${dir} must hold annotations.json (or exactly one .json COCO file)`);
+  const gt = parseGroundTruth(await readJsonFile(join(dir, name), "ground truth"));
+  const imageDir = entries.includes("images") ? join(dir, "images") : dir;
+  const images: ValidationImage[] = gt.imageIds.map((id) => {
+    const file = gt.fileNames.get(id);
+    if (!file) throw new Error(`${name}: image ${id} has no file_name`);
+    return { id, path: join(imageDir, file) };
+  });
+  return { gt, images };
+}
+
+async function open(path: string, provider: Provider | "auto", threads?: number): Promise<DetectorSession> {
+  if (provider !== "auto") return openDetector(path, { provider, ...(threads ? { threads } : {}) });
+  if (!cudaProviderInstalled())
+    return openDetector(path, { provider: "cpu", ...(threads ? { threads } : {}) });
+  try {
+    return await openDetector(path, { provider: "cuda", quiet: true, ...(threads ? { threads } : {}) });
+  } catch {
+    return openDetector(path, { provider: "cpu", ...(threads ? { threads } : {}) });
+  }
+}
+
+function progressBar(label: string, total: number): (done: number) => void {
+  if (!process.stderr.isTTY) return () => {};
+  return (done) => {
+    const width = 30;
+    const filled = Math.round((done / total) * width);
+    process.stderr.write(`\r${label} [${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total}`);
+    if (done === total) process.stderr.write("\n");
+  };
+}
+
+/** In a pod, the compact verdict goes to /dev/termination-log (Kubernetes keeps its first 4096 bytes). */
+async function writeTerminationLog(summary: object): Promise<void> {
+  const path = "/dev/termination-log";
+  if (!process.env.KUBERNETES_SERVICE_HOST) return;
+  try {
+    await access(path, constants.W_OK);
+  } catch {
+    return;
+  }
+  await writeFile(path, JSON.stringify(summary).slice(0, 4096));
+}
+
+export function register(program: Command): void {
+  program
+    .command("validate")
+    .description("FP32 vs FP16 A/B check of a YOLO ONNX model on a COCO validation set")
+    .requiredOption("--model <fp32.onnx>", "the FP32 ONNX export")
+    .requiredOption("--model-fp16 <fp16.onnx>", "the FP16 ONNX export of the same weights")
+    .requiredOption("--data <dir>", "directory with annotations.json (COCO) and its images (PNG)")
+    .requiredOption("--out <report.json>", "where to write the JSON report")
+    .option("--provider <cuda|cpu>", "onnxruntime execution provider (default: cuda when it loads, else cpu)")
+    .option("--conf <n>", "confidence threshold", String(DEFAULT_POSTPROCESS.confThreshold))
+    .option("--iou <n>", "NMS IoU threshold", String(DEFAULT_POSTPROCESS.iouThreshold))
+    .option("--max-det <n>", "detections kept per image", String(DEFAULT_POSTPROCESS.maxDet))
+    .option(
+      "--tolerance <points>",
+      "largest allowed mAP50-95 drop in mAP points",
+      String(DEFAULT_GATE.tolerancePoints),
+    )
+    .option("--min-images <n>", "smallest validation set the gate accepts", String(DEFAULT_GATE.minImages))
+    .option(
+      "--bootstrap <n>",
+      "paired bootstrap resamples for the 95% interval",
+      String(DEFAULT_GATE.bootstrapSamples),
+    )
+    .option("--seed <n>", "bootstrap seed", String(DEFAULT_GATE.seed))
+    .option("--max-map50-drop <points>", "optional gate on the mAP50 drop")
+    .option("--max-ap-small-drop <points>", "optional gate on the AP-small drop")
+    .option("--max-class-drop <points>", "optional gate on the worst per-class AP drop")
+    .option("--max-recall-drop <points>", "optional gate on the AR@100 drop")
+    .option("--threads <n>", "onnxruntime intra-op threads")
+    .option("--json", "print the report JSON on stdout instead of the table")
+    .addHelpText(
+      "after",
+      "\nExample:\n  berth validate --model best-fp32.onnx --model-fp16 best-fp16.onnx --data /data/val --out report.json --provider cuda\n",
+    )
+    .action(async (o: ValidateOptions) => {
+      if (o.provider !== undefined && o.provider !== "cuda" && o.provider !== "cpu") {
+        throw new Error(`--provider must be cuda or cpu, got "${o.provider}"`);
+      }
+      const post: PostprocessOptions = {
+        ...DEFAULT_POSTPROCESS,
+        confThreshold: num(o.conf, "conf")!,
+        iouThreshold: num(o.iou, "iou")!,
+        maxDet: num(o.maxDet, "max-det", 1)!,
+      };
+      const gate: GateConfig = {
+        tolerancePoints: num(o.tolerance, "tolerance")!,
+        minImages: num(o.minImages, "min-images")!,
+        bootstrapSamples: num(o.bootstrap, "bootstrap")!,
+        seed: num(o.seed, "seed")!,
+        ...(o.maxMap50Drop !== undefined
+          ? { maxMap50DropPoints: num(o.maxMap50Drop, "max-map50-drop")! }
+          : {}),
+        ...(o.maxApSmallDrop !== undefined
+          ? { maxApSmallDropPoints: num(o.maxApSmallDrop, "max-ap-small-drop")! }
+          : {}),
+        ...(o.maxClassDrop !== undefined
+          ? { maxClassDropPoints: num(o.maxClassDrop, "max-class-drop")! }
+          : {}),
+        ...(o.maxRecallDrop !== undefined
+          ? { maxRecallDropPoints: num(o.maxRecallDrop, "max-recall-drop")! }
+          : {}),
+      };
+      const threads = num(o.threads, "threads", 1);
+      const { gt, images } = await loadDataDir(resolve(o.data));
+      const runs: Record<"fp32" | "fp16", { run: DetectorRun; session: DetectorSession }> = {} as never;
+      for (const [key, path] of [
+        ["fp32", o.model],
+        ["fp16", o.modelFp16],
+      ] as const) {
+        const session = await open(path, (o.provider as Provider | undefined) ?? "auto", threads);
+        const run = await runDetector(
+          session,
+          images,
+          readPng,
+          gt.categoryIds,
+          post,
+          progressBar(key, images.length),
+        );
+        await session.release();
+        runs[key] = { run, session };
+      }
+      const provider = runs.fp16.session.provider;
+      const {
+        fp32Metrics: m32,
+        fp16Metrics: m16,
+        verdict,
+      } = runAbCheck(
+        gt,
+        runs.fp32.run.detections,
+        runs.fp16.run.detections,
+        provider === "cuda" ? "gpu" : "emulated-on-cpu",
+        gate,
+      );
+      const side = (key: "fp32" | "fp16", m: typeof m32) => ({
+        model: runs[key].session.path,
+        inputType: runs[key].session.inputType,
+        outputType: runs[key].session.outputType,
+        layout: runs[key].run.layout,
+        detections: runs[key].run.detections.length,
+        map5095: m.map5095,
+        map50: m.map50,
+        apSmall: m.apSmall,
+        recall: m.recall,
+        imagesPerSecond: runs[key].run.imagesPerSecond,
+        peakMemoryMB: runs[key].run.peakMemoryMB,
+        stats: m.stats,
+        perClass: m.perClass,
+      });
+      const report = {
+        images: images.length,
+        provider,
+        fp32: side("fp32", m32),
+        fp16: side("fp16", m16),
+        delta: verdict.delta,
+        deltaUnit: "mAP points, fp16 - fp32 (negative = drop)",
+        passed: verdict.passed,
+        reasons: verdict.reasons,
+        fp16Arithmetic: verdict.fp16Arithmetic,
+        unlocksFp16: verdict.unlocksFp16,
+        gate,
+        postprocess: post,
+      };
+      await writeFile(o.out, `${JSON.stringify(report, null, 2)}\n`);
+      await writeTerminationLog({
+        passed: report.passed,
+        unlocksFp16: report.unlocksFp16,
+        fp16Arithmetic: report.fp16Arithmetic,
+        provider,
+        images: report.images,
+        map5095: { fp32: m32.map5095, fp16: m16.map5095 },
+        delta: { map5095: verdict.delta.map5095, ci95: verdict.delta.ci95 },
+        report: resolve(o.out),
+      });
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify(report)}\n`);
+        return;
+      }
+      const pct = (x: number) => (x < 0 ? "  n/a" : (x * 100).toFixed(2).padStart(6));
+      const rows = [
+        `             mAP50-95  mAP50  AP-small  AR@100   img/s  peak MB`,
+        ...(["fp32", "fp16"] as const).map((k) => {
+          const s = report[k];
+          return `  ${k}       ${pct(s.map5095)}  ${pct(s.map50)}  ${pct(s.apSmall)}  ${pct(s.recall)}  ${s.imagesPerSecond.toFixed(1).padStart(6)}  ${s.peakMemoryMB.toFixed(0).padStart(7)}`;
+        }),
+        `  delta (pts) ${verdict.delta.map5095.toFixed(2).padStart(6)}  ${verdict.delta.map50.toFixed(2).padStart(6)}  ${verdict.delta.apSmall.toFixed(2).padStart(6)}  ${verdict.delta.recall.toFixed(2).padStart(6)}`,
+        `  ${report.passed ? "PASSED" : "FAILED"} on ${report.images} images, provider ${provider}, fp16 arithmetic ${report.fp16Arithmetic}${report.unlocksFp16 ? "" : " (does not unlock fp16)"}`,
+        ...report.reasons.map((r) => `  - ${r}`),
+        `  report: ${o.out}`,
+      ];
+      process.stdout.write(`${rows.join("\n")}\n`);
+    });
+}

@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""Berth's trainer entrypoint: `yolo detect train` plus what a preemptible run needs.
+
+Runs inside the training image the user chose (ultralytics by default), mounted from the
+berth-trainer ConfigMap. Arguments are ultralytics' own `key=value` pairs.
+
+- SIGTERM (preemption, end of a reservation window): the stock trainer ignores it and writes
+  last.pt once per epoch, so a preempted run would lose up to an epoch. Here a callback saves
+  last.pt at the next batch boundary and exits 143, well inside terminationGracePeriodSeconds.
+  (Multi-GPU runs train in DDP child processes that do not get these callbacks: they lose up to
+  an epoch, which the Job's berth.dev/checkpoint-every annotation says.)
+- Resume: when project/name/weights/last.pt exists, training resumes from it (resume=True).
+- Exports: best.pt to ONNX FP32 and FP16 (FP16 export needs the GPU) as best-fp32.onnx and
+  best-fp16.onnx beside the run, so neither overwrites the other.
+Exit codes: 0 done, 143 checkpointed on SIGTERM, 2 bad arguments, 1 anything else.
+"""
+
+import os
+import shutil
+import signal
+import sys
+from pathlib import Path
+
+os.environ.setdefault("YOLO_OFFLINE", "1")
+os.environ.setdefault("YOLO_AUTOINSTALL", "false")
+
+stop_requested = False
+
+
+def on_sigterm(signum, frame):
+    global stop_requested
+    stop_requested = True
+    print("berth-train: SIGTERM received, checkpointing at the next batch", flush=True)
+
+
+def parse(argv):
+    args = {}
+    for a in argv:
+        if "=" not in a:
+            print(f"berth-train: expected key=value, got {a!r}", file=sys.stderr)
+            sys.exit(2)
+        k, v = a.split("=", 1)
+        args[k] = {"True": True, "False": False}.get(v, v)
+    for required in ("model", "data", "project", "name"):
+        if required not in args:
+            print(f"berth-train: missing {required}=", file=sys.stderr)
+            sys.exit(2)
+    return args
+
+
+def checkpoint_on_sigterm(trainer):
+    if not stop_requested:
+        return
+    trainer.save_model()  # writes last.pt (weights, optimizer, epoch) for resume=True
+    print(f"berth-train: saved {trainer.last}", flush=True)
+    sys.exit(143)
+
+
+def export_onnx(best: Path, imgsz: int, device: str):
+    from ultralytics import YOLO
+
+    out = best.parent.parent / "export"
+    out.mkdir(parents=True, exist_ok=True)
+    for name, half in (("best-fp32.onnx", False), ("best-fp16.onnx", True)):
+        path = YOLO(str(best)).export(format="onnx", imgsz=imgsz, half=half, device=device.split(",")[0],
+                                      dynamic=False, simplify=False)
+        shutil.move(path, out / name)
+        print(f"berth-train: exported {out / name}", flush=True)
+
+
+def main():
+    signal.signal(signal.SIGTERM, on_sigterm)
+    args = parse(sys.argv[1:])
+    from ultralytics import YOLO
+
+    run = Path(args["project"]) / args["name"]
+    last = run / "weights" / "last.pt"
+    if last.is_file():
+        print(f"berth-train: resuming from {last}", flush=True)
+        model = YOLO(str(last))
+        model.add_callback("on_train_batch_end", checkpoint_on_sigterm)
+        model.train(resume=True)
+    else:
+        model = YOLO(args.pop("model"))
+        model.add_callback("on_train_batch_end", checkpoint_on_sigterm)
+        model.train(**args)
+    best = run / "weights" / "best.pt"
+    export_onnx(best if best.is_file() else last, int(args.get("imgsz", 640)), str(args.get("device", "0")))
+
+
+if __name__ == "__main__":
+    main()
