@@ -262,4 +262,23 @@ describe.each(BACKENDS)("reservations API on %s", (backend) => {
     expect(r.status).toBe(200);
     expect(r.body.items[0].start).toBe(iso(T0 + 22 * HOUR));
   });
+
+  it("reports a pool's booked share per bucket, and reads models and A/B checks", async () => {
+    // The 2 × 4 GPU booking at T0+20h..T0+22h fills the whole 8-GPU pool for those two hours.
+    const u = await h.call(
+      "GET",
+      `/api/v1/pools/V100/utilisation?from=${iso(T0 + 20 * HOUR)}&to=${iso(T0 + 23 * HOUR)}&step=3600`,
+      { token: vision },
+    );
+    expect(u.status).toBe(200);
+    expect(u.body.gpus).toBe(8);
+    expect(u.body.buckets.map((b: { bookedFraction: number }) => b.bookedFraction)).toEqual([
+      1,
+      1,
+      expect.any(Number),
+    ]);
+    expect((await h.call("GET", "/api/v1/models", { token: vision })).body).toEqual({ items: [] });
+    expect((await h.call("GET", "/api/v1/abchecks", { token: vision })).body).toEqual({ items: [] });
+    expect((await h.call("GET", "/api/v1/models/m-nope", { token: vision })).status).toBe(404);
+  });
 });
