@@ -281,4 +281,48 @@ describe.each(BACKENDS)("reservations API on %s", (backend) => {
     expect((await h.call("GET", "/api/v1/abchecks", { token: vision })).body).toEqual({ items: [] });
     expect((await h.call("GET", "/api/v1/models/m-nope", { token: vision })).status).toBe(404);
   });
+
+  it("books a daily series as one reservation per occurrence, or none of them when one cannot be held", async () => {
+    const day = 24 * HOUR;
+    const first = T0 + 4 * day + 8 * HOUR;
+    const series = await h.call("POST", "/api/v1/reservations", {
+      token: vision,
+      body: booking({
+        start: iso(first),
+        end: iso(first + HOUR),
+        repeat: { every: "day", until: iso(first + 3 * day) },
+      }),
+    });
+    expect(series.status).toBe(201);
+    expect(series.body.occurrences).toHaveLength(3);
+    const got = await Promise.all(
+      series.body.occurrences.map((id: string) => h.call("GET", `/api/v1/reservations/${id}`)),
+    );
+    expect(got.map((g) => g.body.start)).toEqual([iso(first), iso(first + day), iso(first + 2 * day)]);
+    expect(new Set(got.map((g) => g.body.recurrence)).size).toBe(1);
+
+    // Fill the third day of another series, then ask for it: nothing of the series is booked.
+    const second = T0 + 10 * day + 8 * HOUR;
+    await h.call("POST", "/api/v1/reservations", {
+      body: booking({
+        team: "audio",
+        nodes: 2,
+        gpusPerNode: 4,
+        start: iso(second + 2 * day),
+        end: iso(second + 2 * day + HOUR),
+      }),
+    });
+    const before = (await h.call("GET", "/api/v1/reservations?limit=500")).body.items.length;
+    const refused = await h.call("POST", "/api/v1/reservations", {
+      token: vision,
+      body: booking({
+        start: iso(second),
+        end: iso(second + HOUR),
+        repeat: { every: "day", until: iso(second + 3 * day) },
+      }),
+    });
+    expect(refused.status).toBe(409);
+    expect(refused.body.detail).toMatch(/occurrence 3/);
+    expect((await h.call("GET", "/api/v1/reservations?limit=500")).body.items).toHaveLength(before);
+  });
 });
