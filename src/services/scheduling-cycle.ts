@@ -66,9 +66,20 @@ export async function loadSnapshot(ctx: ServiceContext, now: Millis): Promise<Sn
     )
     .orderBy("id")
     .execute();
+  // A maintenance window takes its node out while it is active: the core sees the node as lost
+  // (reservations on it are re-placed or displaced, jobs on it stopped), and never sees the window
+  // itself as a reservation (its idle slots must not be lent).
+  const inMaintenance = new Set(
+    resRows
+      .filter((r) => r.kind === "maintenance" && r.start_at.getTime() <= now && now < r.end_at.getTime())
+      .flatMap((r) => r.placement.map((p) => p.node)),
+  );
   return {
-    inventory,
-    reservations: resRows.map((r) => asCoreReservation(r, now)),
+    inventory: {
+      pools: inventory.pools,
+      nodes: inventory.nodes.map((n) => (inMaintenance.has(n.name) ? { ...n, up: false } : n)),
+    },
+    reservations: resRows.filter((r) => r.kind !== "maintenance").map((r) => asCoreReservation(r, now)),
     jobs: jobRows.map(asJobView),
   };
 }

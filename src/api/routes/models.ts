@@ -3,6 +3,7 @@ import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import type { Router } from "express";
 import { z } from "zod";
 import type { ServiceContext } from "../../services/context.ts";
+import { scheduleMaintenance } from "../../services/maintenance.ts";
 import { getModel, listAbChecks, listModels } from "../../services/models.ts";
 import { poolUtilisation } from "../../services/utilisation.ts";
 import { endpoint } from "../endpoint.ts";
@@ -35,6 +36,28 @@ export function modelRoutes(router: Router, registry: OpenAPIRegistry, ctx: Serv
     query: z.strictObject({ model: z.string().max(100).optional() }),
     responses: { 200: { description: "A/B checks" } },
     handler: async ({ query }) => ({ status: 200, body: { items: await listAbChecks(ctx, query) } }),
+  });
+  endpoint(router, registry, {
+    method: "post",
+    path: "/maintenance",
+    tag: "pools",
+    summary: "Take a node out for a window (admin); future bookings on it are displaced",
+    body: z.strictObject({
+      node: z.string().min(1).max(200),
+      start: Time,
+      end: Time,
+      reason: z.string().max(200).optional(),
+    }),
+    responses: { 201: { description: "The maintenance window, a reservation of kind maintenance" } },
+    handler: async ({ body, principal }) => ({
+      status: 201,
+      body: await scheduleMaintenance(ctx, principal, {
+        node: body.node,
+        start: Date.parse(body.start),
+        end: Date.parse(body.end),
+        reason: body.reason,
+      }),
+    }),
   });
   endpoint(router, registry, {
     method: "get",
