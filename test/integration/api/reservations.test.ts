@@ -325,4 +325,25 @@ describe.each(BACKENDS)("reservations API on %s", (backend) => {
     expect(refused.body.detail).toMatch(/occurrence 3/);
     expect((await h.call("GET", "/api/v1/reservations?limit=500")).body.items).toHaveLength(before);
   });
+
+  it("keeps counting a finished booking's GPU-hours against the week's quota", async () => {
+    // vision holds 4 critical GPU-hours a week and used 2 of them at T0+40h..41h (same ISO week).
+    h.setNow(T0 + 42 * HOUR);
+    try {
+      const r = await h.call("POST", "/api/v1/reservations", {
+        token: vision,
+        body: booking({ priority: "critical", start: iso(T0 + 60 * HOUR), end: iso(T0 + 62 * HOUR) }),
+      });
+      expect(r.status).toBe(409);
+      expect(r.body).toMatchObject({
+        type: "https://berth.dev/problems/quota-exceeded",
+        usedGpuHours: 2,
+        limitGpuHours: 4,
+      });
+      const q = await h.call("GET", "/api/v1/teams/vision/quotas", { token: vision });
+      expect(q.body.classes.critical).toEqual({ limitGpuHours: 4, usedGpuHours: 2, leftGpuHours: 2 });
+    } finally {
+      h.setNow(T0);
+    }
+  });
 });
