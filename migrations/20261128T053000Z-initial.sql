@@ -113,13 +113,6 @@ CREATE TABLE jobs (
   state text NOT NULL CHECK (state IN ('queued', 'admitted', 'running', 'succeeded', 'failed', 'cancelled')),
   attempts integer NOT NULL DEFAULT 0,
   placement jsonb,
-  -- While admitted/running: the reservation whose slots it runs on as owner (NULL: opportunistic),
-  -- the reservations it borrows from, and the stop signal once given ({reason, at, stopAt, by}).
-  runs_on text,
-  lent_from text[] NOT NULL DEFAULT '{}',
-  signal jsonb,
-  -- Seconds between a stop signal and the GPUs being free (checkpoint time).
-  grace_seconds integer NOT NULL DEFAULT 30 CHECK (grace_seconds >= 0),
   submitted_at timestamptz NOT NULL,
   submitted_by text,
   updated_at timestamptz NOT NULL,

@@ -15,6 +15,7 @@ import { errorHandler, problemOf, sendProblem } from "./problem.ts";
 import { rateLimit } from "./rate-limit.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { jobRoutes } from "./routes/jobs.ts";
+import { modelRoutes } from "./routes/models.ts";
 import { poolRoutes } from "./routes/pools.ts";
 import { reservationRoutes } from "./routes/reservations.ts";
 import { teamRoutes } from "./routes/teams.ts";
@@ -95,6 +96,7 @@ export function createApp(deps: AppDeps): BerthApp {
   teamRoutes(api, registry, ctx);
   jobRoutes(api, registry, ctx);
   webhookRoutes(api, registry, ctx);
+  modelRoutes(api, registry, ctx);
   eventRoutes(api, registry, ctx, deps.hub);
   api.use((req, res) =>
     sendProblem(res, problemOf(new DomainError("not-found", `no endpoint ${req.method} ${req.path}`))),

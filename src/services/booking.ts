@@ -23,6 +23,7 @@ import {
   checkQuota,
   decideBooking,
   findFreeWindows,
+  isoWeekStart,
   type Suggestion,
   validateBookingRequest,
 } from "../core/index.ts";
@@ -129,11 +130,24 @@ async function snapshot(
     ? Math.max(input.end, input.repeat.until + (input.end - input.start))
     : input.end;
   const [rows, teamRow] = await Promise.all([
-    loadRowsForBooking(db, now, { pool: input.pool, team, start: input.start, end: lastEnd }),
+    loadRowsForBooking(db, now, {
+      pool: input.pool,
+      team,
+      start: input.start,
+      end: lastEnd,
+      usedSince: isoWeekStart(Math.min(now, input.start)),
+    }),
     db.selectFrom("teams").selectAll().where("name", "=", team).executeTakeFirst(),
   ]);
   if (!teamRow) throw invalid([{ field: "team", message: `unknown team "${team}"` }]);
-  return { inventory, reservations: rows.map((r) => toReservation(r, now)), quota: teamQuota(teamRow) };
+  // The core counts quota over reservations that hold slots; a finished booking of the team in a
+  // quota week must still count, so it is shown to the core as held. Its window lies before the
+  // current grid step, so it cannot collide with any placement the core considers.
+  const reservations = rows.map((r) => {
+    const res = toReservation(r, now);
+    return res.state === "completed" ? { ...res, state: "active" as const } : res;
+  });
+  return { inventory, reservations, quota: teamQuota(teamRow) };
 }
 
 export interface BookingOutcome {

@@ -1,12 +1,12 @@
 // Pools, nodes, free windows and per-node occupancy for the timeline.
 import { toReservation } from "../adapters/db/mappers.ts";
 import { loadInventory, upsertNode, upsertPool } from "../adapters/db/repos/inventory.ts";
-import { loadHoldingRows } from "../adapters/db/repos/reservations.ts";
 import { findFreeWindows } from "../core/index.ts";
 import type { Millis, Pool } from "../core/types.ts";
 import { isAdmin, type Principal, type ServiceContext } from "./context.ts";
 import { DomainError, invalid, notFound } from "./errors.ts";
-import { invalidateInventory } from "./inventory-cache.ts";
+import { cachedInventory, invalidateInventory } from "./inventory-cache.ts";
+import { poolHolds } from "./pool-holds-cache.ts";
 import { iso } from "./views.ts";
 
 export async function listPools(ctx: ServiceContext) {
@@ -55,7 +55,9 @@ export interface AvailabilityQuery {
 
 export async function availability(ctx: ServiceContext, q: AvailabilityQuery) {
   const now = ctx.clock.now();
-  const [inventory, rows] = await Promise.all([loadInventory(ctx.db), loadHoldingRows(ctx.db, now)]);
+  // Only the pool's holds from the search's start on can matter.
+  const from = Math.max(now, q.after ?? now);
+  const [inventory, holds] = await Promise.all([cachedInventory(ctx), poolHolds(ctx, q.pool)]);
   const pool = inventory.pools.find((p) => p.name === q.pool);
   if (!pool) throw invalid([{ field: "pool", message: `unknown pool "${q.pool}"` }]);
   const nodeCount = inventory.nodes.filter((n) => n.pool === q.pool).length;
@@ -78,7 +80,7 @@ export async function availability(ctx: ServiceContext, q: AvailabilityQuery) {
   if (errors.length > 0) throw invalid(errors);
   const windows = findFreeWindows({
     inventory,
-    reservations: rows.map((r) => toReservation(r, now)),
+    reservations: holds.filter((r) => r.end > from),
     pool: q.pool,
     nodes: q.nodes,
     gpusPerNode: q.gpusPerNode,

@@ -12,6 +12,7 @@ import type { Database, JobRow, ReservationRow } from "../adapters/db/tables.ts"
 import { type Decision, type JobView, plan, type Snapshot } from "../core/index.ts";
 import type { Millis, Placement, Priority, Reservation } from "../core/types.ts";
 import type { ServiceContext } from "./context.ts";
+import { invalidatePoolHolds } from "./pool-holds-cache.ts";
 import type { Executor } from "./ports.ts";
 
 export interface CycleDeps {
@@ -66,9 +67,20 @@ export async function loadSnapshot(ctx: ServiceContext, now: Millis): Promise<Sn
     )
     .orderBy("id")
     .execute();
+  // A maintenance window takes its node out while it is active: the core sees the node as lost
+  // (reservations on it are re-placed or displaced, jobs on it stopped), and never sees the window
+  // itself as a reservation (its idle slots must not be lent).
+  const inMaintenance = new Set(
+    resRows
+      .filter((r) => r.kind === "maintenance" && r.start_at.getTime() <= now && now < r.end_at.getTime())
+      .flatMap((r) => r.placement.map((p) => p.node)),
+  );
   return {
-    inventory,
-    reservations: resRows.map((r) => asCoreReservation(r, now)),
+    inventory: {
+      pools: inventory.pools,
+      nodes: inventory.nodes.map((n) => (inMaintenance.has(n.name) ? { ...n, up: false } : n)),
+    },
+    reservations: resRows.filter((r) => r.kind !== "maintenance").map((r) => asCoreReservation(r, now)),
     jobs: jobRows.map(asJobView),
   };
 }
@@ -338,6 +350,7 @@ export async function runCycle(
     }
     return out;
   });
+  invalidatePoolHolds(ctx);
   ctx.changed();
   const acting = intents.filter((i) => i.decision.kind === "admit" || i.decision.kind === "signal");
   for (const i of acting) await apply(deps, i, now);

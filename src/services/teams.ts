@@ -80,11 +80,12 @@ export async function quotaReport(ctx: ServiceContext, team: string) {
     .selectFrom("reservations")
     .selectAll()
     .where("team", "=", team)
-    .where("state", "=", "confirmed")
+    .where("state", "in", ["confirmed", "completed"])
     .where("end_at", ">", new Date(week.start))
     .where("start_at", "<", new Date(week.end))
     .execute();
-  // Completed rows still count for the week they were used in, so read them as held here.
+  // Completed rows still count for the week they were used in, so read them as held here
+  // (cancelled, displaced and released ones give their hours back).
   const reservations = rows.map((r) => ({ ...toReservation(r, now), state: "confirmed" as const }));
   const classes = Object.fromEntries(
     PRIORITIES.map((p) => {

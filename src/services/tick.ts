@@ -11,6 +11,7 @@ import { endReservation } from "../adapters/db/repos/reservations.ts";
 import type { WebhookSender } from "../adapters/http/webhook-sender.ts";
 import type { Millis } from "../core/types.ts";
 import type { ServiceContext } from "./context.ts";
+import { invalidatePoolHolds } from "./pool-holds-cache.ts";
 import type { Executor } from "./ports.ts";
 import { runCycle } from "./scheduling-cycle.ts";
 import { deliverWebhooks, nextDeliveryAt } from "./webhook-delivery.ts";
@@ -92,7 +93,10 @@ export async function runTick(deps: TickDeps, now: Millis): Promise<TickResult> 
       released++;
     }
   }
-  if (released > 0) ctx.changed();
+  if (released > 0) {
+    invalidatePoolHolds(ctx);
+    ctx.changed();
+  }
 
   // 3. Webhooks.
   const webhooks = await deliverWebhooks(ctx, deps.sendWebhook, now);

@@ -10,6 +10,7 @@ import { sql, type Transaction } from "kysely";
 import { sqlState, translateSqlError } from "../adapters/db/sql-errors.ts";
 import type { Database } from "../adapters/db/tables.ts";
 import type { ServiceContext } from "./context.ts";
+import { invalidatePoolHolds } from "./pool-holds-cache.ts";
 
 const RETRYABLE = new Set(["40001", "40P01", "23P01"]);
 const MAX_ATTEMPTS = 4;
@@ -42,7 +43,7 @@ export async function inLockedTransaction<T>(
   for (let attempt = 1; ; attempt++) {
     const keys = attempt === 1 ? plan.always : [...plan.always, ...(plan.onRetry ?? [])];
     try {
-      return await ctx.db.transaction().execute(async (trx) => {
+      const result = await ctx.db.transaction().execute(async (trx) => {
         // One round trip for all locks; PostgreSQL evaluates the select list left to right, so
         // they are taken in the order given.
         if (keys.length > 0) {
@@ -51,6 +52,8 @@ export async function inLockedTransaction<T>(
         }
         return work(trx, attempt);
       });
+      invalidatePoolHolds(ctx);
+      return result;
     } catch (err) {
       const state = sqlState(err);
       if (state && RETRYABLE.has(state) && attempt < MAX_ATTEMPTS) {

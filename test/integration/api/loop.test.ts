@@ -133,4 +133,47 @@ describe.each(BACKENDS)("the scheduling loop on %s", (backend) => {
       attempts: 1,
     });
   });
+
+  it("takes a node out for a maintenance window: future bookings on it displaced, nobody books over it, jobs on it stopped", async () => {
+    const { executor, stops } = recordingExecutor();
+    const w = { start: iso(T0 + 30 * HOUR), end: iso(T0 + 32 * HOUR) };
+    const victim = await h.call("POST", "/api/v1/reservations", {
+      token: vision,
+      body: { pool: "V100", nodes: 2, gpusPerNode: 4, priority: "high", ...w },
+    });
+    expect(victim.status).toBe(201);
+    const node = victim.body.placement[0].node as string;
+    expect(
+      (await h.call("POST", "/api/v1/maintenance", { token: vision, body: { node, ...w } })).status,
+    ).toBe(403);
+    const m = await h.call("POST", "/api/v1/maintenance", { body: { node, ...w, reason: "firmware" } });
+    expect(m.status).toBe(201);
+    expect(m.body).toMatchObject({ kind: "maintenance", displaced: [victim.body.id] });
+    expect((await h.call("GET", `/api/v1/reservations/${victim.body.id}`)).body.state).toBe("displaced");
+    const over = await h.call("POST", "/api/v1/reservations", {
+      token: vision,
+      body: { pool: "V100", nodes: 2, gpusPerNode: 4, priority: "high", ...w },
+    });
+    expect(over.status).toBe(409);
+
+    // A job running on that node when the window starts is stopped (the node counts as lost).
+    const leftovers = (await h.call("GET", "/api/v1/jobs?limit=500")).body.items.filter(
+      (j: { state: string }) => !["succeeded", "failed", "cancelled"].includes(j.state),
+    );
+    for (const j of leftovers) await h.call("DELETE", `/api/v1/jobs/${j.id}`);
+    const job = await h.call("POST", "/api/v1/jobs", {
+      token: audio,
+      body: { kind: "train", pool: "V100", gpus: 8, priority: "low", spec: {} },
+    });
+    const deps = { ctx: h.ctx, sendWebhook: fetchWebhookSender, noShowSeconds: 0, executor };
+    h.setNow(T0 + 29 * HOUR);
+    await runTick(deps, T0 + 29 * HOUR);
+    const admitted = (await h.call("GET", `/api/v1/jobs/${job.body.id}`)).body;
+    expect(admitted.state).toBe("admitted");
+    expect(admitted.placement.map((p: { node: string }) => p.node)).toContain(node);
+    h.setNow(T0 + 30 * HOUR);
+    await runTick(deps, T0 + 30 * HOUR);
+    expect(stops.map((x) => x.job)).toContain(job.body.id);
+    h.setNow(T0);
+  });
 });

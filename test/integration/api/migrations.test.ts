@@ -1,9 +1,30 @@
+import { copyFile, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { listMigrations, migrate } from "../../../src/adapters/db/migrate.ts";
+import { listMigrations, MIGRATIONS_DIR, migrate } from "../../../src/adapters/db/migrate.ts";
 import { translateSqlError } from "../../../src/adapters/db/sql-errors.ts";
 import { DomainError } from "../../../src/services/errors.ts";
 import { BACKENDS, createTestDatabase, type TestDatabase } from "../../support/database.ts";
+
+describe.each(BACKENDS)("upgrading a database migrated by an earlier release on %s", (backend) => {
+  it("applies only the newer migrations, keeping the data", async () => {
+    const t = await createTestDatabase(backend, { migrate: false });
+    const dir = await mkdtemp(join(tmpdir(), "berth-migrations-"));
+    try {
+      const [first, ...rest] = await listMigrations();
+      await copyFile(join(MIGRATIONS_DIR, first!), join(dir, first!));
+      expect((await migrate(t.handle.db, dir)).applied).toEqual([first]);
+      await t.handle.db.insertInto("teams").values({ name: "vision" }).execute();
+      expect((await migrate(t.handle.db)).applied).toEqual(rest);
+      expect(await t.handle.db.selectFrom("teams").select("name").execute()).toEqual([{ name: "vision" }]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      await t.drop();
+    }
+  });
+});
 
 describe.each(BACKENDS)("migrations on %s", (backend) => {
   let t: TestDatabase;

@@ -262,4 +262,88 @@ describe.each(BACKENDS)("reservations API on %s", (backend) => {
     expect(r.status).toBe(200);
     expect(r.body.items[0].start).toBe(iso(T0 + 22 * HOUR));
   });
+
+  it("reports a pool's booked share per bucket, and reads models and A/B checks", async () => {
+    // The 2 × 4 GPU booking at T0+20h..T0+22h fills the whole 8-GPU pool for those two hours.
+    const u = await h.call(
+      "GET",
+      `/api/v1/pools/V100/utilisation?from=${iso(T0 + 20 * HOUR)}&to=${iso(T0 + 23 * HOUR)}&step=3600`,
+      { token: vision },
+    );
+    expect(u.status).toBe(200);
+    expect(u.body.gpus).toBe(8);
+    expect(u.body.buckets.map((b: { bookedFraction: number }) => b.bookedFraction)).toEqual([
+      1,
+      1,
+      expect.any(Number),
+    ]);
+    expect((await h.call("GET", "/api/v1/models", { token: vision })).body).toEqual({ items: [] });
+    expect((await h.call("GET", "/api/v1/abchecks", { token: vision })).body).toEqual({ items: [] });
+    expect((await h.call("GET", "/api/v1/models/m-nope", { token: vision })).status).toBe(404);
+  });
+
+  it("books a daily series as one reservation per occurrence, or none of them when one cannot be held", async () => {
+    const day = 24 * HOUR;
+    const first = T0 + 4 * day + 8 * HOUR;
+    const series = await h.call("POST", "/api/v1/reservations", {
+      token: vision,
+      body: booking({
+        start: iso(first),
+        end: iso(first + HOUR),
+        repeat: { every: "day", until: iso(first + 3 * day) },
+      }),
+    });
+    expect(series.status).toBe(201);
+    expect(series.body.occurrences).toHaveLength(3);
+    const got = await Promise.all(
+      series.body.occurrences.map((id: string) => h.call("GET", `/api/v1/reservations/${id}`)),
+    );
+    expect(got.map((g) => g.body.start)).toEqual([iso(first), iso(first + day), iso(first + 2 * day)]);
+    expect(new Set(got.map((g) => g.body.recurrence)).size).toBe(1);
+
+    // Fill the third day of another series, then ask for it: nothing of the series is booked.
+    const second = T0 + 10 * day + 8 * HOUR;
+    await h.call("POST", "/api/v1/reservations", {
+      body: booking({
+        team: "audio",
+        nodes: 2,
+        gpusPerNode: 4,
+        start: iso(second + 2 * day),
+        end: iso(second + 2 * day + HOUR),
+      }),
+    });
+    const before = (await h.call("GET", "/api/v1/reservations?limit=500")).body.items.length;
+    const refused = await h.call("POST", "/api/v1/reservations", {
+      token: vision,
+      body: booking({
+        start: iso(second),
+        end: iso(second + HOUR),
+        repeat: { every: "day", until: iso(second + 3 * day) },
+      }),
+    });
+    expect(refused.status).toBe(409);
+    expect(refused.body.detail).toMatch(/occurrence 3/);
+    expect((await h.call("GET", "/api/v1/reservations?limit=500")).body.items).toHaveLength(before);
+  });
+
+  it("keeps counting a finished booking's GPU-hours against the week's quota", async () => {
+    // vision holds 4 critical GPU-hours a week and used 2 of them at T0+40h..41h (same ISO week).
+    h.setNow(T0 + 42 * HOUR);
+    try {
+      const r = await h.call("POST", "/api/v1/reservations", {
+        token: vision,
+        body: booking({ priority: "critical", start: iso(T0 + 60 * HOUR), end: iso(T0 + 62 * HOUR) }),
+      });
+      expect(r.status).toBe(409);
+      expect(r.body).toMatchObject({
+        type: "https://berth.dev/problems/quota-exceeded",
+        usedGpuHours: 2,
+        limitGpuHours: 4,
+      });
+      const q = await h.call("GET", "/api/v1/teams/vision/quotas", { token: vision });
+      expect(q.body.classes.critical).toEqual({ limitGpuHours: 4, usedGpuHours: 2, leftGpuHours: 2 });
+    } finally {
+      h.setNow(T0);
+    }
+  });
 });

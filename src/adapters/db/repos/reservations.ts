@@ -26,19 +26,30 @@ export async function loadHoldingRows(db: Handle, now: Millis): Promise<Reservat
 export async function loadRowsForBooking(
   db: Handle,
   now: Millis,
-  q: { pool: string; team: string; start: Millis; end: Millis },
+  q: { pool: string; team: string; start: Millis; end: Millis; usedSince: Millis },
 ): Promise<ReservationRow[]> {
   const start = new Date(Math.max(now, q.start));
   return db
     .selectFrom("reservations")
     .selectAll()
-    .where("state", "=", "confirmed")
-    .where("end_at", ">", new Date(now))
     .where((eb) =>
       eb.or([
-        eb.and([eb("pool", "=", q.pool), eb("end_at", ">", start)]),
-        eb("team", "=", q.team),
-        eb.and([eb("start_at", "<", new Date(q.end)), eb("end_at", ">", new Date(q.start))]),
+        eb.and([
+          eb("state", "=", "confirmed"),
+          eb("end_at", ">", new Date(now)),
+          eb.or([
+            eb.and([eb("pool", "=", q.pool), eb("end_at", ">", start)]),
+            eb("team", "=", q.team),
+            eb.and([eb("start_at", "<", new Date(q.end)), eb("end_at", ">", new Date(q.start))]),
+          ]),
+        ]),
+        // The team's finished bookings of the quota weeks still count against its GPU-hours.
+        eb.and([
+          eb("team", "=", q.team),
+          eb("state", "in", ["confirmed", "completed"]),
+          eb("end_at", ">", new Date(q.usedSince)),
+          eb("end_at", "<=", new Date(now)),
+        ]),
       ]),
     )
     .orderBy("id")
