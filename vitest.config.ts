@@ -5,6 +5,8 @@ import { defineConfig } from "vitest/config";
 // real Kubernetes control plane.
 export default defineConfig({
   test: {
+    // Under CI a JSON report is written too, so .ci/run can print one plain "N passed, N failed" line.
+    reporters: process.env.CI ? ["default", ["json", { outputFile: ".berth/test-report.json" }]] : ["default"],
     projects: [
       {
         test: {

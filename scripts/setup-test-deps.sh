@@ -19,13 +19,14 @@ bash "$(dirname "$0")/../test/cluster/build.sh" >/dev/null
 
 # --- A/B check (abcheck) reference tools: a test-only Python venv outside the repo -------------
 # pycocotools (the mAP reference), faster-coco-eval (benchmark context) and onnxruntime (decoder
-# cross-check) at pinned versions, so the evaluator tests compare against the real thing.
+# cross-check and benchmark; the same version as onnxruntime-node) at pinned versions, so the
+# evaluator tests compare against the real thing.
 # Debian's python3 with python3-venv; BERTH_PYVENV overrides the location.
 PYVENV="${BERTH_PYVENV:-$HOME/.cache/berth/pyvenv}"
-if [ ! -x "$PYVENV/bin/python" ] || ! "$PYVENV/bin/python" -c 'import pycocotools, onnxruntime' 2>/dev/null; then
+if [ ! -x "$PYVENV/bin/python" ] || ! "$PYVENV/bin/python" -c 'import pycocotools, faster_coco_eval, onnxruntime; assert onnxruntime.__version__ == "1.30.0"' 2>/dev/null; then
   command -v /usr/bin/python3 >/dev/null && /usr/bin/python3 -c 'import venv, ensurepip' 2>/dev/null || {
     [ "$(id -u)" -eq 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv; }
   /usr/bin/python3 -m venv "$PYVENV"
   "$PYVENV/bin/pip" install -q --disable-pip-version-check \
-    numpy==2.2.6 pycocotools==2.0.11 faster-coco-eval==1.8.0 onnxruntime==1.22.1
+    numpy==2.2.6 pycocotools==2.0.11 faster-coco-eval==1.8.0 onnxruntime==1.30.0
 fi

@@ -18,6 +18,8 @@ interface CategoryTable {
   /** Ranked detections: owning image index and outcome per IoU threshold (t * n + j). */
   readonly detImage: Int32Array;
   readonly outcome: Int8Array;
+  /** Per IoU threshold, the rank of the last true positive (-1: none). */
+  readonly lastTp: Int32Array;
 }
 
 export interface BootstrapTable {
@@ -56,7 +58,22 @@ export function bootstrapTable(ev: CocoEvaluation): BootstrapTable {
       detImage[j] = owner[o]!;
       for (let t = 0; t < T; t++) outcome[t * n + j] = e.outcomes[0]![t * e.scores.length + d]!;
     });
-    return { images: Int32Array.from(images), positives: Int32Array.from(positives), detImage, outcome };
+    const lastTp = new Int32Array(T).fill(-1);
+    for (let t = 0; t < T; t++) {
+      for (let j = n - 1; j >= 0; j--) {
+        if (outcome[t * n + j] === OUTCOME_TP) {
+          lastTp[t] = j;
+          break;
+        }
+      }
+    }
+    return {
+      images: Int32Array.from(images),
+      positives: Int32Array.from(positives),
+      detImage,
+      outcome,
+      lastTp,
+    };
   });
   return { imageCount: I, categories };
 }
@@ -79,32 +96,39 @@ export function resampledMap(table: BootstrapTable, counts: Int32Array): number 
     }
     if (pooled === 0 || npig === 0) continue;
     const n = c.detImage.length;
-    let nd = 0;
-    for (let j = 0; j < n; j++) nd += counts[c.detImage[j]!]!;
-    if (rc.length < nd) {
-      rc = new Float64Array(nd);
-      pr = new Float64Array(nd);
+    if (rc.length < npig) {
+      rc = new Float64Array(npig);
+      pr = new Float64Array(npig);
     }
     for (let t = 0; t < T; t++) {
       let tp = 0;
       let fp = 0;
-      let p = 0;
-      for (let j = 0; j < n; j++) {
+      let events = 0;
+      // Only true positives move recall, and between two of them precision only falls; so the
+      // interpolated precision at every recall threshold is read off the true-positive events
+      // alone (the first threshold, 0, takes the best of them, as position 0 of the full curve
+      // would). False positives just add to the count. Past the last true positive nothing changes.
+      const end = c.lastTp[t]! + 1;
+      for (let j = 0; j < end; j++) {
         const w = counts[c.detImage[j]!]!;
+        if (w === 0) continue;
         const o = c.outcome[t * n + j]!;
-        for (let copy = 0; copy < w; copy++, p++) {
-          if (o === OUTCOME_TP) tp++;
-          else if (o === OUTCOME_FP) fp++;
-          rc[p] = tp / npig;
-          pr[p] = tp / (fp + tp + EPS);
+        if (o === OUTCOME_FP) fp += w;
+        else if (o === OUTCOME_TP) {
+          for (let copy = 0; copy < w; copy++) {
+            tp++;
+            rc[events] = tp / npig;
+            pr[events] = tp / (fp + tp + EPS);
+            events++;
+          }
         }
       }
-      for (let q = nd - 1; q > 0; q--) if (pr[q]! > pr[q - 1]!) pr[q - 1] = pr[q]!;
+      for (let q = events - 1; q > 0; q--) if (pr[q]! > pr[q - 1]!) pr[q - 1] = pr[q]!;
       let pi = 0;
       for (let r = 0; r < R; r++) {
         const thr = RECALL_THRESHOLDS[r]!;
-        while (pi < nd && rc[pi]! < thr) pi++;
-        sum += pi < nd ? pr[pi]! : 0;
+        while (pi < events && rc[pi]! < thr) pi++;
+        sum += pi < events ? pr[pi]! : 0;
       }
       cells += R;
     }

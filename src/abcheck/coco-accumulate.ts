@@ -53,17 +53,33 @@ export function accumulateCoco(ev: CocoEvaluation, options: AccumulateOptions = 
     for (const e of pooled) total += e.scores.length;
     const score = new Float64Array(total);
     const src = new Int32Array(total); // which pooled entry
-    const rank = new Int32Array(total); // position within that entry (its maxDets rank)
+    const pos = new Int32Array(total); // position within that entry (its maxDets rank)
     let o = 0;
     pooled.forEach((e, p) => {
       for (let d = 0; d < e.scores.length; d++, o++) {
         score[o] = e.scores[d]!;
         src[o] = p;
-        rank[o] = d;
+        pos[o] = d;
       }
     });
     const order = Array.from({ length: total }, (_, i) => i);
     order.sort((x, y) => score[y]! - score[x]!);
+    // Ranked, flat copies: rank[j] and outcome[(a * T + t) * total + j], so the loops below read
+    // typed arrays only.
+    const rank = new Int32Array(total);
+    const outcome = new Int8Array(A * T * total);
+    order.forEach((i, j) => {
+      const e = pooled[src[i]!]!;
+      const D = e.scores.length;
+      const d = pos[i]!;
+      rank[j] = d;
+      for (const a of areas) {
+        const out = e.outcomes[a]!;
+        for (let t = 0; t < T; t++) outcome[(a * T + t) * total + j] = out[t * D + d]!;
+      }
+    });
+    const rc = new Float64Array(total);
+    const pr = new Float64Array(total);
 
     for (const a of areas) {
       let npig = 0;
@@ -71,21 +87,19 @@ export function accumulateCoco(ev: CocoEvaluation, options: AccumulateOptions = 
       if (npig === 0) continue;
       for (const m of maxDetsIdx) {
         const maxDet = MAX_DETS[m]!;
-        const kept = order.filter((i) => rank[i]! < maxDet);
-        const nd = kept.length;
-        const rc = new Float64Array(nd);
-        const pr = new Float64Array(nd);
         for (let t = 0; t < T; t++) {
+          const base = (a * T + t) * total;
           let tpSum = 0;
           let fpSum = 0;
-          for (let j = 0; j < nd; j++) {
-            const i = kept[j]!;
-            const e = pooled[src[i]!]!;
-            const out = e.outcomes[a]![t * e.scores.length + rank[i]!];
+          let nd = 0;
+          for (let j = 0; j < total; j++) {
+            if (rank[j]! >= maxDet) continue;
+            const out = outcome[base + j];
             if (out === OUTCOME_TP) tpSum++;
             else if (out === OUTCOME_FP) fpSum++;
-            rc[j] = tpSum / npig;
-            pr[j] = tpSum / (fpSum + tpSum + EPS);
+            rc[nd] = tpSum / npig;
+            pr[nd] = tpSum / (fpSum + tpSum + EPS);
+            nd++;
           }
           recall[((t * K + k) * A + a) * M + m] = nd ? rc[nd - 1]! : 0;
           for (let j = nd - 1; j > 0; j--) if (pr[j]! > pr[j - 1]!) pr[j - 1] = pr[j]!;

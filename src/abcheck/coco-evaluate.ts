@@ -40,8 +40,12 @@ function evaluatePair(
   dtsInput: readonly CocoDetection[],
   maxDet: number,
 ): ImageCategoryResult {
-  const order = stableOrderByScoreDesc(dtsInput.map((d) => d.score)).slice(0, maxDet);
-  const dts = order.map((i) => dtsInput[i]!);
+  const dts =
+    dtsInput.length <= 1
+      ? dtsInput
+      : stableOrderByScoreDesc(dtsInput.map((d) => d.score))
+          .slice(0, maxDet)
+          .map((i) => dtsInput[i]!);
   const D = dts.length;
   const G = gts.length;
   const T = IOU_THRESHOLDS.length;
@@ -56,25 +60,42 @@ function evaluatePair(
     }
   }
   const scores = Float64Array.from(dts, (d) => d.score);
-  const dtArea = dts.map((d) => d.bbox[2] * d.bbox[3]);
-  const outcomes: Int8Array[] = [];
+  const dtArea = Float64Array.from(dts, (d) => d.bbox[2] * d.bbox[3]);
+  const A = AREA_RANGES.length;
+  // One buffer for all area ranges; outcomes[a] is a view of it.
+  const buffer = new Int8Array(A * T * D);
+  const outcomes = AREA_RANGES.map((_, a) => buffer.subarray(a * T * D, (a + 1) * T * D));
   const positives: number[] = [];
   const gtMatched = new Uint8Array(T * G);
   const dtMatchedGt = new Int32Array(T * D); // index into the sorted GT list, -1 = none
-  for (const [lo, hi] of AREA_RANGES) {
-    const ignoreOrig = gts.map((g) => g.iscrowd || g.area < lo || g.area > hi);
-    // GTs sorted with ignored ones last (stable): argsort(_ignore, kind='mergesort').
-    const gtOrder = [...gts.keys()].sort((a, b) => Number(ignoreOrig[a]) - Number(ignoreOrig[b]));
-    const gtIg = gtOrder.map((g) => ignoreOrig[g]!);
-    const crowd = gtOrder.map((g) => gts[g]!.iscrowd);
-    positives.push(gtIg.filter((x) => !x).length);
-    const out = new Int8Array(T * D);
-    gtMatched.fill(0);
+  const gtOrder = new Int32Array(G);
+  const gtIg = new Uint8Array(G);
+  const crowd = new Uint8Array(G);
+  AREA_RANGES.forEach(([lo, hi], a) => {
+    const out = outcomes[a]!;
+    // GTs with ignored ones last, each group in input order: argsort(_ignore, kind='mergesort').
+    let n = 0;
+    for (let pass = 0; pass < 2; pass++) {
+      for (let g = 0; g < G; g++) {
+        const gt = gts[g]!;
+        const ignore = gt.iscrowd || gt.area < lo || gt.area > hi;
+        if (Number(ignore) !== pass) continue;
+        gtOrder[n] = g;
+        gtIg[n] = pass;
+        crowd[n] = gt.iscrowd ? 1 : 0;
+        n++;
+      }
+    }
+    let npig = 0;
+    for (let j = 0; j < G; j++) if (!gtIg[j]) npig++;
+    positives.push(npig);
     dtMatchedGt.fill(-1);
     if (D > 0 && G > 0) {
+      gtMatched.fill(0);
       for (let t = 0; t < T; t++) {
+        const thr = Math.min(IOU_THRESHOLDS[t]!, 1 - 1e-10);
         for (let d = 0; d < D; d++) {
-          let best = Math.min(IOU_THRESHOLDS[t]!, 1 - 1e-10);
+          let best = thr;
           let m = -1;
           for (let j = 0; j < G; j++) {
             if (gtMatched[t * G + j] && !crowd[j]) continue;
@@ -97,13 +118,12 @@ function evaluatePair(
         // pycocotools stores the matched GT's *id* and tests it for truthiness, so a match to a GT
         // whose id is 0 counts as unmatched; kept for exactness.
         const matched = m !== -1 && gts[gtOrder[m]!]!.id !== 0;
-        let ignored = m !== -1 && gtIg[m]!;
+        let ignored = m !== -1 && gtIg[m] === 1;
         if (!matched && (dtArea[d]! < lo || dtArea[d]! > hi)) ignored = true;
         out[t * D + d] = ignored ? OUTCOME_IGNORED : matched ? OUTCOME_TP : OUTCOME_FP;
       }
     }
-    outcomes.push(out);
-  }
+  });
   return { scores, outcomes, positives };
 }
 

@@ -33,6 +33,18 @@ def on_sigterm(signum, frame):
     print("berth-train: SIGTERM received, checkpointing at the next batch", flush=True)
 
 
+def typed(v: str):
+    """`yolo`'s own command line turns numbers and booleans into values; so do we."""
+    if v in ("True", "False"):
+        return v == "True"
+    for kind in (int, float):
+        try:
+            return kind(v)
+        except ValueError:
+            pass
+    return v
+
+
 def parse(argv):
     args = {}
     for a in argv:
@@ -40,7 +52,7 @@ def parse(argv):
             print(f"berth-train: expected key=value, got {a!r}", file=sys.stderr)
             sys.exit(2)
         k, v = a.split("=", 1)
-        args[k] = {"True": True, "False": False}.get(v, v)
+        args[k] = typed(v)
     for required in ("model", "data", "project", "name"):
         if required not in args:
             print(f"berth-train: missing {required}=", file=sys.stderr)
@@ -56,6 +68,12 @@ def checkpoint_on_sigterm(trainer):
     sys.exit(143)
 
 
+def is_fp16(path) -> bool:
+    import onnx
+
+    return any(i.data_type == onnx.TensorProto.FLOAT16 for i in onnx.load(str(path)).graph.initializer)
+
+
 def export_onnx(best: Path, imgsz: int, device: str):
     from ultralytics import YOLO
 
@@ -64,6 +82,12 @@ def export_onnx(best: Path, imgsz: int, device: str):
     for name, half in (("best-fp32.onnx", False), ("best-fp16.onnx", True)):
         path = YOLO(str(best)).export(format="onnx", imgsz=imgsz, half=half, device=device.split(",")[0],
                                       dynamic=False, simplify=False)
+        if half and not is_fp16(path):
+            # Ultralytics quietly exports FP32 when half=True meets a CPU device; an "FP16" file
+            # that is FP32 would make the A/B check compare FP32 with itself.
+            print("berth-train: the FP16 export came out FP32 (it needs a GPU); not writing best-fp16.onnx",
+                  file=sys.stderr)
+            sys.exit(1)
         shutil.move(path, out / name)
         print(f"berth-train: exported {out / name}", flush=True)
 

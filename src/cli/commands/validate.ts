@@ -90,9 +90,12 @@ function progressBar(label: string, total: number): (done: number) => void {
   };
 }
 
-/** In a pod, the compact verdict goes to /dev/termination-log (Kubernetes keeps its first 4096 bytes). */
+/**
+ * In a pod, the compact verdict goes to /dev/termination-log (Kubernetes keeps its first 4096
+ * bytes). BERTH_TERMINATION_LOG names another path, as a pod's terminationMessagePath may.
+ */
 async function writeTerminationLog(summary: object): Promise<void> {
-  const path = "/dev/termination-log";
+  const path = process.env.BERTH_TERMINATION_LOG || "/dev/termination-log";
   if (!process.env.KUBERNETES_SERVICE_HOST) return;
   try {
     await access(path, constants.W_OK);

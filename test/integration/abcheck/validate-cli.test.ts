@@ -3,7 +3,7 @@
 // fields, exit 0 whatever the verdict, no progress bar without a terminal, and a CPU result that
 // never unlocks fp16.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -13,6 +13,10 @@ const FIXTURES = join(ROOT, "test/fixtures/yolo");
 const dir = mkdtempSync(join(tmpdir(), "berth-validate-"));
 
 function validate(out: string, ...extra: string[]) {
+  return validateIn({ KUBERNETES_SERVICE_HOST: "" }, out, ...extra);
+}
+
+function validateIn(env: Record<string, string>, out: string, ...extra: string[]) {
   return spawnSync(
     process.execPath,
     [
@@ -30,7 +34,7 @@ function validate(out: string, ...extra: string[]) {
       "200",
       ...extra,
     ],
-    { encoding: "utf8", env: { ...process.env, KUBERNETES_SERVICE_HOST: "" } },
+    { encoding: "utf8", env: { ...process.env, ...env } },
   );
 }
 
@@ -65,14 +69,32 @@ describe("berth validate", () => {
     expect(r.stdout).toMatch(/PASSED on 520 images, provider cpu/);
   });
 
-  it("exits 0 with passed: false when the gate fails", () => {
+  it("exits 0 with passed: false when the gate fails, and in a pod writes the verdict to the termination log", () => {
     const out = join(dir, "failing.json");
-    const r = validate(out, "--provider", "cpu", "--min-images", "1000", "--json");
+    const log = join(dir, "termination-log");
+    writeFileSync(log, "");
+    const r = validateIn(
+      { KUBERNETES_SERVICE_HOST: "10.96.0.1", BERTH_TERMINATION_LOG: log },
+      out,
+      "--provider",
+      "cpu",
+      "--min-images",
+      "1000",
+      "--json",
+    );
     expect(r.status).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report.passed).toBe(false);
     expect(report.reasons[0]).toBe("only 520 validation images; the gate needs at least 1000");
     expect(JSON.parse(readFileSync(out, "utf8")).passed).toBe(false);
+    const summary = JSON.parse(readFileSync(log, "utf8"));
+    expect(summary).toMatchObject({
+      passed: false,
+      unlocksFp16: false,
+      fp16Arithmetic: "emulated-on-cpu",
+      images: 520,
+    });
+    expect(readFileSync(log).length).toBeLessThanOrEqual(4096);
   });
 
   it.each([
