@@ -284,7 +284,7 @@ if (arg >= 0) {
         (sim.cliMs as number) / 1000
       ).toFixed(
         1,
-      )} s wall for the command (${((sim.inProcessMs as number) / 1000).toFixed(1)} s of it simulating).`,
+      )} s wall for the whole command (a separate in-process run of the simulation alone: ${((sim.inProcessMs as number) / 1000).toFixed(1)} s).`,
     );
   }
   process.stdout.write(`${lines.join("\n")}\n`);

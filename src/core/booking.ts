@@ -115,6 +115,7 @@ export function decideBooking(input: BookingInput): BookingDecision {
     new CapacityIndex(
       inventory,
       reservations.filter((r) => r.pool === request.pool && r.start < window.end && window.start < r.end),
+      request.pool,
     );
   const placement = placeShape(index, request.pool, shape, window, self);
   if (placement) return { ok: true, placement, displaced: [], quotaLeft };
@@ -215,6 +216,7 @@ function suggestAlternatives(
     new CapacityIndex(
       inventory,
       reservations.filter((r) => r.pool === request.pool && r.end > request.start),
+      request.pool,
     );
   const acrossPools =
     fullIndex ??

@@ -50,13 +50,15 @@ export class CapacityIndex {
   readonly poolNodes = new Map<string, NodeEntry[]>();
   readonly nodes = new Map<string, NodeEntry>();
 
-  constructor(inventory: Inventory, reservations: readonly Reservation[]) {
+  /** `onlyPool`: index just that pool's nodes (a booking decision looks at one pool). */
+  constructor(inventory: Inventory, reservations: readonly Reservation[], onlyPool?: string) {
     for (const p of inventory.pools) {
       this.pools.set(p.name, p);
       this.poolNodes.set(p.name, []);
     }
     const sortedNodes = sortByName(inventory.nodes);
     for (const n of sortedNodes) {
+      if (onlyPool !== undefined && n.pool !== onlyPool) continue;
       if (n.gpus > MAX_GPUS_PER_NODE) throw new Error(`node ${n.name}: more than ${MAX_GPUS_PER_NODE} GPUs`);
       const entry: NodeEntry = { node: n, full: fullMask(n.gpus), holds: [] };
       this.nodes.set(n.name, entry);

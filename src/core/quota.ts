@@ -93,6 +93,7 @@ export function checkQuota(
   reservations = reservations.filter((r) => r.team === request.team && holdsSlots(r));
   const weeks = splitByIsoWeek(request.window);
   const requestedTotal = (request.gpus * (request.window.end - request.window.start)) / HOUR_MS;
+  // The weekly GPU-hours of the class, then the concurrent-GPU cap.
   {
     const limit = quota.gpuHoursPerWeek[request.priority];
     if (limit !== undefined) {

@@ -224,6 +224,12 @@ export function planReservationJobs(
         lentFrom: [],
       });
       state.markAdmitted(job, option.masks);
+      // It hears of the window's end a grace period ahead: later in a cycle to come, or at once
+      // when it starts inside that last grace period.
+      if (now >= r.end - job.graceMs) {
+        out.decisions.push({ kind: "signal", job: job.id, reason: "window-end", stopAt: r.end, by: r.id });
+        out.wake(r.end);
+      } else out.wake(r.end - job.graceMs);
       continue;
     }
     for (const [node, mask] of option.masks) {

@@ -42,10 +42,7 @@ export function register(program: Command): void {
     .requiredOption("--workload <file>", "workload JSON (CONTRACTS.md §3)")
     .option("--policy <name>", `scheduling policy (${POLICIES.join(", ")})`, "berth")
     .option("--json", "print the events and metrics as JSON")
-    .addHelpText(
-      "after",
-      "\nExample:\n  berth simulate --workload examples/demo-workload.json --json > out.json",
-    )
+    .addHelpText("after", "\nExample:\n  berth simulate --workload workload.json --json > out.json")
     .action(async (opts: { workload: string; policy: string; json?: boolean }) => {
       let text: string;
       try {

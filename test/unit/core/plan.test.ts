@@ -123,6 +123,27 @@ describe("a reservation's jobs run on its slots at their due time", () => {
     ]);
   });
 
+  it("tells a job that starts inside the window's last grace period at once", () => {
+    const r = reservation({ id: "r", start: NOW - HOUR, end: NOW + MIN, state: "active" });
+    const out = plan(snapshot([r], [job({ id: "j", gpus: 8, reservation: "r", graceMs: 5 * MIN })]), NOW);
+    expect(out.decisions).toEqual([
+      {
+        kind: "admit",
+        job: "j",
+        placement: [{ node: "v100-0", gpus: ALL8 }],
+        reservation: "r",
+        lentFrom: [],
+      },
+      { kind: "signal", job: "j", reason: "window-end", stopAt: NOW + MIN, by: "r" },
+    ]);
+  });
+
+  it("wakes a grace period before the end of the window of a job it just started", () => {
+    const r = reservation({ id: "r", start: NOW - HOUR, end: NOW + HOUR, state: "active" });
+    const out = plan(snapshot([r], [job({ id: "j", gpus: 8, reservation: "r", graceMs: 5 * MIN })]), NOW);
+    expect(out.nextWakeAt).toBe(NOW + HOUR - 5 * MIN);
+  });
+
   it("treats the jobs of a displaced or ended reservation as opportunistic work", () => {
     const gone = reservation({ id: "r", state: "displaced" });
     const out = plan(snapshot([gone], [job({ id: "j", gpus: 8, reservation: "r" })]), NOW);

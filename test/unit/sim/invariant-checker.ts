@@ -167,6 +167,18 @@ export function checkRun(w: RawWorkload, events: Ev[]): string[] {
       if (e.signalledAt && ms(e.signalledAt) > t)
         problems.push(`preempt: ${e.job} signalled after it stopped`);
     }
+    if (e.type === "stop" && e.reason === "window-end" && e.reservation) {
+      // Told one grace before the end (or at admission, if it started later than that), stopped at the end.
+      const r = res.get(e.reservation)!;
+      const j = jobs.get(e.job!)!;
+      const run = open.get(e.job!);
+      const told = Math.max(run?.at ?? 0, ms(r.end) - j.grace * 1000);
+      if (t !== ms(r.end) || ms(e.signalledAt!) !== told) {
+        problems.push(
+          `stop: ${e.job} on ${r.id} told ${e.signalledAt}, stopped ${e.t}; expected ${new Date(told).toISOString()} and ${r.end}`,
+        );
+      }
+    }
     if (e.type === "preempt" || e.type === "stop") closeRun(e.job!, t);
     if (e.type === "finish") {
       const run = open.get(e.job!);

@@ -36,6 +36,7 @@ export interface RawWorkload {
     saveOnSignal: boolean;
   }[];
   nodeEvents: { t: string; node: string; type: "down" | "up" }[];
+  quotas?: Record<string, Record<string, number>>;
 }
 
 const priority = fc.constantFrom(...PRIORITIES);
@@ -87,6 +88,12 @@ function arbitraryWorkload(maxJobs: number, maxReservations: number): fc.Arbitra
           saveOnSignal: fc.boolean(),
         }),
         { minLength: 1, maxLength: maxJobs },
+      ),
+      quotas: fc.option(
+        fc.dictionary(team, fc.dictionary(priority, fc.constantFrom(0, 4, 40, 400)), { maxKeys: 3 }),
+        {
+          nil: undefined,
+        },
       ),
       nodeEvents: fc.array(
         fc.record({
@@ -151,6 +158,12 @@ function arbitraryWorkload(maxJobs: number, maxReservations: number): fc.Arbitra
           { t: iso(down + e.downForMin * 60_000), node, type: "up" as const },
         ];
       });
-      return { cluster: { pools }, reservations, jobs, nodeEvents };
+      return {
+        cluster: { pools },
+        reservations,
+        jobs,
+        nodeEvents,
+        ...(g.quotas ? { quotas: g.quotas } : {}),
+      };
     });
 }
