@@ -14,6 +14,7 @@ export async function listModels(ctx: ServiceContext, q: { team?: string | undef
     team: m.team,
     state: m.state,
     inference: m.inference,
+    artifacts: m.artifacts,
     createdAt: iso(m.created_at),
   }));
 }
