@@ -18,13 +18,21 @@ import { PROBLEM_BASE } from "../problem.ts";
 import { IdParam, TeamName } from "../schemas.ts";
 
 const Precision = z.enum(["fp16", "fp32", "int8"]).openapi("InferencePrecision");
-const ArtifactPath = z.string().min(1).max(1000);
+// PostgreSQL text and jsonb cannot hold U+0000: refuse it here as bad input, not as a 500 later.
+const NO_NUL = { message: "must not contain NUL characters" };
+const text = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((s) => !s.includes("\0"), NO_NUL);
+const ArtifactPath = text(1000);
 
 const ModelCreate = z
   .strictObject({
     team: TeamName.optional().openapi({ description: "Owning team; a member's own team when absent" }),
-    name: z.string().min(1).max(200),
-    version: z.string().min(1).max(100),
+    name: text(200),
+    version: text(100),
     artifacts: z.strictObject({ fp32: ArtifactPath, fp16: ArtifactPath.optional() }).openapi({
       description: "Paths of the ONNX exports on the shared volume",
     }),
@@ -66,6 +74,12 @@ const AbReport = z
       .max(100)
       .optional()
       .openapi({ description: "The validation job that produced it" }),
+  })
+  .superRefine((report, ctx) => {
+    for (const [key, value] of Object.entries(report)) {
+      if (key.includes("\0") || JSON.stringify(value).includes("\\u0000"))
+        ctx.addIssue({ code: "custom", path: [key], ...NO_NUL });
+    }
   })
   .openapi("AbReport", { description: "The report `berth validate` writes (CONTRACTS.md §6)" });
 

@@ -136,6 +136,16 @@ describe.each(BACKENDS)("model promotion on %s", (backend) => {
     expect(again.status).toBe(409);
   });
 
+  it("asks an admin to name the owning team (422), and refuses an unknown one", async () => {
+    for (const team of [undefined, "nope"]) {
+      const r = await h.call("POST", "/api/v1/models", {
+        body: { ...(team ? { team } : {}), name: "x", version: "1", artifacts: { fp32: "/x" } },
+      });
+      expect(r.status).toBe(422);
+      expect(r.body.errors).toEqual([expect.objectContaining({ field: "team" })]);
+    }
+  });
+
   it("forbids registering a model for another team (403)", async () => {
     const r = await h.call("POST", "/api/v1/models", {
       token: audio,
@@ -148,6 +158,7 @@ describe.each(BACKENDS)("model promotion on %s", (backend) => {
     ["no artifacts", { name: "x", version: "1" }, "artifacts"],
     ["an unknown field", { name: "x", version: "1", artifacts: { fp32: "/x" }, colour: "red" }, "colour"],
     ["an empty name", { name: "", version: "1", artifacts: { fp32: "/x" } }, "name"],
+    ["a NUL in a path", { name: "x", version: "1", artifacts: { fp32: "/x\u0000" } }, "artifacts"],
   ])("refuses a registration with %s (400 naming the field, nothing stored)", async (_n, body, field) => {
     const before = (await h.call("GET", "/api/v1/models")).body.items.length;
     const r = await h.call("POST", "/api/v1/models", { token: vision, body });
@@ -359,6 +370,7 @@ describe.each(BACKENDS)("model promotion on %s", (backend) => {
     ["check", "/abchecks", { provider: "cpu" }, 422, "fp16Arithmetic"],
     ["check", "/abchecks", { passed: "yes" }, 400, "passed"],
     ["check", "/abchecks", { delta: { map5095: 0 } }, 400, "delta"],
+    ["check", "/abchecks", { reasons: ["nul \u0000 inside"] }, 400, "reasons"],
     ["precision", "/precision", { precision: "bf16" }, 400, "precision"],
   ])("refuses a bad %s body (%s, naming %s, nothing changes)", async (_n, suffix, body, status, field) => {
     const id = await model();
