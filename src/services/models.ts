@@ -15,6 +15,7 @@ export async function listModels(ctx: ServiceContext, q: { team?: string | undef
     state: m.state,
     inference: m.inference,
     artifacts: m.artifacts,
+    servingPool: m.serving_pool,
     createdAt: iso(m.created_at),
   }));
 }

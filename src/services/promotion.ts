@@ -261,11 +261,11 @@ async function applyDecision(
       pool,
       change: action === "model.promoted" ? "promotion" : "precision",
     });
-    return { ok: true, inference: decision.inference, notes, pool } as const;
+    return { ok: true, notes } as const;
   });
   if (!outcome.ok) throw new PromotionRefused(outcome.refused.reason, outcome.refused.recommended);
   ctx.changed();
-  return { ...(await getModel(ctx, modelId)), servingPool: outcome.pool, notes: outcome.notes };
+  return { ...(await getModel(ctx, modelId)), notes: outcome.notes };
 }
 
 export function promoteModel(ctx: ServiceContext, by: Principal, modelId: string, input: PromoteInput) {

@@ -184,10 +184,10 @@ describe.each(BACKENDS)("model promotion on %s", (backend) => {
       inference: { precision: "fp16", batch_size: 8, use_tensorrt: false },
       servingPool: "V100",
     });
-    expect((await h.call("GET", `/api/v1/models/${id}`)).body.inference).toEqual({
-      precision: "fp16",
-      batch_size: 8,
-      use_tensorrt: false,
+    expect((await h.call("GET", `/api/v1/models/${id}`)).body).toMatchObject({
+      state: "promoted",
+      servingPool: "V100",
+      inference: { precision: "fp16", batch_size: 8, use_tensorrt: false },
     });
     expect((await events("model.promoted", id)).map((e) => e.data)).toEqual([
       expect.objectContaining({ inference: { precision: "fp16", batch_size: 8, use_tensorrt: false } }),
