@@ -1,0 +1,100 @@
+// Inventory discovery: the GPU nodes of the cluster, as the core books them. A node counts when it
+// has `nvidia.com/gpu` allocatable and GPU feature discovery's product label; its pool is the group
+// of nodes with the same product (named by the `berth.dev/pool` label when the nodes carry one).
+// A node is `up` while it is Ready and not cordoned: otherwise its reservations are re-placed.
+import type { CoreV1Api, V1Node } from "@kubernetes/client-node";
+import type { GpuNode, Inventory, Pool } from "../../core/types.ts";
+import { translateKubeError } from "./kube-errors.ts";
+import {
+  GFD_COMPUTE_MAJOR,
+  GFD_COMPUTE_MINOR,
+  GFD_MEMORY,
+  GFD_PRODUCT,
+  GPU_RESOURCE,
+  LABEL_POOL,
+} from "./labels.ts";
+import { cpuMillis, memoryMiB } from "./quantity.ts";
+
+export function isNodeUp(node: V1Node): boolean {
+  const ready = node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+  return ready && !node.spec?.unschedulable;
+}
+
+interface GpuNodeFacts {
+  readonly name: string;
+  readonly product: string;
+  readonly poolLabel?: string;
+  readonly gpus: number;
+  readonly computeCapability: string;
+  readonly gpuMemoryMiB?: number;
+  readonly cpuMilli?: number;
+  readonly memoryMiB?: number;
+  readonly up: boolean;
+}
+
+function facts(node: V1Node): GpuNodeFacts | undefined {
+  const labels = node.metadata?.labels ?? {};
+  const name = node.metadata?.name;
+  const product = labels[GFD_PRODUCT];
+  const gpus = Number(node.status?.allocatable?.[GPU_RESOURCE] ?? 0);
+  if (!name || !product || !Number.isInteger(gpus) || gpus <= 0) return undefined;
+  const memory = Number(labels[GFD_MEMORY]);
+  const alloc = node.status?.allocatable ?? {};
+  const cpu = alloc.cpu !== undefined ? cpuMillis(alloc.cpu) : undefined;
+  const mem = alloc.memory !== undefined ? memoryMiB(alloc.memory) : undefined;
+  return {
+    name,
+    product,
+    ...(labels[LABEL_POOL] ? { poolLabel: labels[LABEL_POOL] } : {}),
+    gpus,
+    computeCapability: `${labels[GFD_COMPUTE_MAJOR] ?? "0"}.${labels[GFD_COMPUTE_MINOR] ?? "0"}`,
+    ...(Number.isFinite(memory) && memory > 0 ? { gpuMemoryMiB: memory } : {}),
+    ...(cpu !== undefined ? { cpuMilli: cpu } : {}),
+    ...(mem !== undefined ? { memoryMiB: mem } : {}),
+    up: isNodeUp(node),
+  };
+}
+
+/** Pure: nodes in, pools and GPU nodes out, both sorted by name. Nodes without GPUs are left out. */
+export function inventoryFromNodes(nodes: readonly V1Node[]): Inventory {
+  const byProduct = new Map<string, GpuNodeFacts[]>();
+  for (const n of nodes) {
+    const f = facts(n);
+    if (!f) continue;
+    byProduct.set(f.product, [...(byProduct.get(f.product) ?? []), f]);
+  }
+  const pools: Pool[] = [];
+  const gpuNodes: GpuNode[] = [];
+  for (const [product, members] of byProduct) {
+    const labelled = new Set(members.map((m) => m.poolLabel));
+    const only = labelled.size === 1 ? [...labelled][0] : undefined;
+    const name = only ?? product;
+    const first = members[0]!;
+    // A pool books whole nodes of one shape: the smallest node sets GPUs (and CPU, memory) per node.
+    const gpusPerNode = Math.min(...members.map((m) => m.gpus));
+    const cpuPerGpu = Math.min(...members.map((m) => (m.cpuMilli ?? 0) / m.gpus));
+    const memPerGpu = Math.min(...members.map((m) => (m.memoryMiB ?? 0) / m.gpus));
+    pools.push({
+      name,
+      product,
+      computeCapability: first.computeCapability,
+      gpusPerNode,
+      ...(first.gpuMemoryMiB !== undefined ? { gpuMemoryMiB: first.gpuMemoryMiB } : {}),
+      ...(cpuPerGpu > 0 ? { cpuMilliPerGpu: Math.floor(cpuPerGpu) } : {}),
+      ...(memPerGpu > 0 ? { memoryMiBPerGpu: Math.floor(memPerGpu) } : {}),
+    });
+    for (const m of members) gpuNodes.push({ name: m.name, pool: name, gpus: m.gpus, up: m.up });
+  }
+  pools.sort((a, b) => a.name.localeCompare(b.name));
+  gpuNodes.sort((a, b) => a.name.localeCompare(b.name));
+  return { pools, nodes: gpuNodes };
+}
+
+export async function discoverInventory(core: CoreV1Api): Promise<Inventory> {
+  try {
+    const list = await core.listNode({ labelSelector: GFD_PRODUCT });
+    return inventoryFromNodes(list.items);
+  } catch (err) {
+    throw translateKubeError(err, "listing GPU nodes");
+  }
+}

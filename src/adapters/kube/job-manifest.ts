@@ -1,0 +1,174 @@
+// The batch/v1 Job of one run (DESIGN.md, Kubernetes contract): a deterministic name, Berth's
+// labels on the Job and its pods, whole GPUs as a limit, the toleration of the managed-node taint
+// together with a required nodeAffinity pinning the pods to the node(s) the core planned, the
+// priority class, a podFailurePolicy under which a preemption (DisruptionTarget) never counts as a
+// failure, and the grace period for checkpointing. What to run comes from the order's spec.
+import type { V1Job } from "@kubernetes/client-node";
+import type { Priority } from "../../core/types.ts";
+import { DomainError, invalid } from "../../services/errors.ts";
+import type { LaunchOrder } from "../../services/ports.ts";
+import { runJobName } from "./job-name.ts";
+import {
+  ANNOTATION_SIM_DURATION,
+  ANNOTATION_SIM_EXIT_CODE,
+  GPU_RESOURCE,
+  HOSTNAME_LABEL,
+  LABEL_ATTEMPT,
+  LABEL_JOB,
+  LABEL_MANAGED_BY,
+  LABEL_QUEUE,
+  LABEL_RESERVATION,
+  LABEL_TEAM,
+  MANAGED_BY,
+  MANAGED_TAINT_KEY,
+} from "./labels.ts";
+
+/**
+ * The port's order plus what the Job needs and the port does not carry yet (see the README): the
+ * reservation the run uses (label) and its priority (priority class; `berth-normal` when absent).
+ */
+export interface KubeLaunchOrder extends LaunchOrder {
+  readonly reservation?: string;
+  readonly priority?: Priority;
+}
+
+export interface JobManifestOptions {
+  readonly namespace: string;
+  readonly terminationGracePeriodSeconds: number;
+  /** The TTL controller deletes a finished Job this long after it finished. */
+  readonly ttlSecondsAfterFinished?: number;
+  /** Used when the spec names no image. */
+  readonly defaultImage?: string;
+  /** CPU and memory per GPU (the pool's), so a pod is not left Pending for want of them. */
+  readonly perGpu?: { readonly cpuMilli?: number; readonly memoryMiB?: number };
+}
+
+const LABEL_VALUE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
+function stringList(v: unknown, field: string): string[] | undefined {
+  if (v === undefined) return undefined;
+  if (Array.isArray(v) && v.every((s) => typeof s === "string")) return v;
+  throw invalid([{ field: `spec.${field}`, message: "a list of strings" }]);
+}
+
+function stringRecord(v: unknown, field: string): Record<string, string> {
+  if (v === undefined) return {};
+  if (typeof v === "object" && v !== null && Object.values(v).every((s) => typeof s === "string"))
+    return v as Record<string, string>;
+  throw invalid([{ field: `spec.${field}`, message: "an object of strings" }]);
+}
+
+/** The simulation annotations kwok's pod stages read (test clusters only, CONTRACTS §5). */
+function simAnnotations(spec: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  const duration = spec.simDurationSeconds;
+  if (duration !== undefined) {
+    if (typeof duration !== "number" || !(duration >= 0))
+      throw invalid([{ field: "spec.simDurationSeconds", message: "a number of seconds ≥ 0" }]);
+    out[ANNOTATION_SIM_DURATION] = String(duration);
+  }
+  const exit = spec.simExitCode;
+  if (exit !== undefined) {
+    if (typeof exit !== "number" || !Number.isInteger(exit))
+      throw invalid([{ field: "spec.simExitCode", message: "an integer exit code" }]);
+    out[ANNOTATION_SIM_EXIT_CODE] = String(exit);
+  }
+  return out;
+}
+
+export function buildRunJob(order: KubeLaunchOrder, o: JobManifestOptions): V1Job {
+  for (const [field, value] of [
+    ["job", order.job],
+    ["team", order.team],
+    ["reservation", order.reservation],
+  ] as const) {
+    if (value !== undefined && !LABEL_VALUE.test(value))
+      throw invalid([{ field, message: "must be usable as a Kubernetes label value" }]);
+  }
+  if (!Number.isInteger(order.attempt) || order.attempt < 1)
+    throw invalid([{ field: "attempt", message: "a positive integer" }]);
+  const nodes = order.placement.map((s) => s.node);
+  const perNode = new Set(order.placement.map((s) => s.gpus.length));
+  if (nodes.length === 0 || perNode.size !== 1)
+    throw new DomainError(
+      "invalid-state",
+      `run ${order.job}#${order.attempt} has no even placement to pin to`,
+    );
+  const gpuCount = [...perNode][0]!;
+  const gpus = String(gpuCount);
+  const resources: Record<string, string> = { [GPU_RESOURCE]: gpus };
+  if (o.perGpu?.cpuMilli) resources.cpu = `${o.perGpu.cpuMilli * gpuCount}m`;
+  if (o.perGpu?.memoryMiB) resources.memory = `${o.perGpu.memoryMiB * gpuCount}Mi`;
+  const image = typeof order.spec.image === "string" ? order.spec.image : o.defaultImage;
+  if (!image) throw invalid([{ field: "spec.image", message: "the container image to run" }]);
+  const command = stringList(order.spec.command, "command");
+  const args = stringList(order.spec.args, "args");
+  const env = Object.entries(stringRecord(order.spec.env, "env")).map(([name, value]) => ({ name, value }));
+  const annotations = {
+    ...stringRecord(order.spec.annotations, "annotations"),
+    ...simAnnotations(order.spec),
+  };
+
+  const name = runJobName(order.job, order.attempt);
+  const labels: Record<string, string> = {
+    [LABEL_MANAGED_BY]: MANAGED_BY,
+    [LABEL_JOB]: order.job,
+    [LABEL_ATTEMPT]: String(order.attempt),
+    [LABEL_TEAM]: order.team,
+    ...(order.reservation ? { [LABEL_RESERVATION]: order.reservation } : { [LABEL_QUEUE]: "default" }),
+  };
+  const pods = nodes.length;
+  return {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: { name, namespace: o.namespace, labels },
+    spec: {
+      parallelism: pods,
+      completions: pods,
+      // Berth retries by launching a new attempt; a preemption is ignored below, not counted.
+      backoffLimit: 0,
+      ...(o.ttlSecondsAfterFinished !== undefined
+        ? { ttlSecondsAfterFinished: o.ttlSecondsAfterFinished }
+        : {}),
+      podFailurePolicy: { rules: [{ action: "Ignore", onPodConditions: [{ type: "DisruptionTarget" }] }] },
+      template: {
+        metadata: { labels, annotations },
+        spec: {
+          restartPolicy: "Never",
+          priorityClassName: `berth-${order.priority ?? "normal"}`,
+          terminationGracePeriodSeconds: o.terminationGracePeriodSeconds,
+          tolerations: [{ key: MANAGED_TAINT_KEY, operator: "Equal", value: "true", effect: "NoSchedule" }],
+          affinity: {
+            nodeAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: {
+                nodeSelectorTerms: [
+                  { matchExpressions: [{ key: HOSTNAME_LABEL, operator: "In", values: nodes }] },
+                ],
+              },
+            },
+            // Several nodes: one pod on each, as planned, never two on one node.
+            ...(pods > 1
+              ? {
+                  podAntiAffinity: {
+                    requiredDuringSchedulingIgnoredDuringExecution: [
+                      { topologyKey: HOSTNAME_LABEL, labelSelector: { matchLabels: { "job-name": name } } },
+                    ],
+                  },
+                }
+              : {}),
+          },
+          containers: [
+            {
+              name: "main",
+              image,
+              ...(command ? { command } : {}),
+              ...(args ? { args } : {}),
+              ...(env.length ? { env } : {}),
+              resources: { limits: resources, requests: resources },
+            },
+          ],
+        },
+      },
+    },
+  };
+}

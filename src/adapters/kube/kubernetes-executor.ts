@@ -1,0 +1,318 @@
+// The Executor port on a real cluster: each run is a batch/v1 Job (job-manifest.ts). Reports come
+// from a watch on Berth's Jobs (watch-stream.ts), never from polling. The last report delivered
+// for a Job is written back onto it as an annotation, so an executor started later (a restart, or
+// a close and reopen) reports what happened meanwhile but never repeats a report.
+import {
+  BatchV1Api,
+  CoreV1Api,
+  type KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1Job,
+} from "@kubernetes/client-node";
+import type { Millis } from "../../core/types.ts";
+import type { Executor, ExecutorEvent, ExecutorEventType } from "../../services/ports.ts";
+import { buildRunJob, type KubeLaunchOrder } from "./job-manifest.ts";
+import { runJobName } from "./job-name.ts";
+import { isAlreadyExists, isNotFound, translateKubeError } from "./kube-errors.ts";
+import { ANNOTATION_REPORTED, LABEL_ATTEMPT, LABEL_JOB, OWN_JOBS_SELECTOR } from "./labels.ts";
+import { isTerminal, reportedOf, runOf, runStatus } from "./run-status.ts";
+import { watchStream } from "./watch-stream.ts";
+
+export interface KubernetesExecutorOptions {
+  readonly kubeconfig: KubeConfig;
+  /**
+   * One namespace for every run, or the namespace of each team (then Jobs are watched
+   * cluster-wide); `namespaceByTeamLabel` resolves teams by the namespaces' `berth.dev/team` label.
+   */
+  readonly namespace: string | ((team: string) => string | Promise<string>);
+  /** CPU and memory that come with each GPU on a node (the pool's figures), requested with the GPUs. */
+  readonly perGpu?: (node: string) => { cpuMilli?: number; memoryMiB?: number } | undefined;
+  /** terminationGracePeriodSeconds of every run: the time a stopped run has to checkpoint. */
+  readonly graceSeconds?: number;
+  /** Image for orders whose spec names none. */
+  readonly defaultImage?: string;
+  /**
+   * How long a finished Job stays for Berth to read (default 7 days). Keep it well past any
+   * downtime: a run whose Job is gone before its report was read looks never launched.
+   */
+  readonly finishedJobTtlSeconds?: number;
+  readonly now?: () => Millis;
+  /** Resume the watch from a resourceVersion a previous executor reached (`resourceVersion`). */
+  readonly resumeFrom?: string;
+  /** Watch failures the executor retries by itself, for the log. */
+  readonly onError?: (err: Error) => void;
+  /** The server ends each watch after this long and the executor resumes it (default 25 s). */
+  readonly watchTimeoutSeconds?: number;
+}
+
+const RANK: Record<ExecutorEventType, number> = { running: 1, succeeded: 2, failed: 2, stopped: 2 };
+const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+
+export class KubernetesExecutor implements Executor {
+  readonly kind = "kubernetes" as const;
+  private readonly batch: BatchV1Api;
+  private readonly core: CoreV1Api;
+  private readonly listeners: ((e: ExecutorEvent) => void)[] = [];
+  private readonly aborter = new AbortController();
+  private readonly now: () => Millis;
+  /** Last report delivered per Job (namespace/name): what the annotation says, before it lands. */
+  private readonly delivered = new Map<string, ExecutorEventType>();
+  private readonly pending = new Set<Promise<void>>();
+  private loop: Promise<void> | undefined;
+  private version: string | undefined;
+  private listed = 0;
+  private watches = 0;
+  private markSynced: () => void = () => {};
+  private readonly syncedOnce = new Promise<void>((r) => (this.markSynced = r));
+
+  constructor(private readonly o: KubernetesExecutorOptions) {
+    this.batch = o.kubeconfig.makeApiClient(BatchV1Api);
+    this.core = o.kubeconfig.makeApiClient(CoreV1Api);
+    this.now = o.now ?? Date.now;
+    this.version = o.resumeFrom;
+  }
+
+  /** The last resourceVersion the watch saw: pass it as `resumeFrom` to a later executor. */
+  get resourceVersion(): string | undefined {
+    return this.version;
+  }
+
+  /** How often the executor listed all its Jobs (at start, and when its version was too old: 410 Gone). */
+  get lists(): number {
+    return this.listed;
+  }
+
+  /** How many watch connections it opened (the server ends each after `watchTimeoutSeconds`). */
+  get watchConnections(): number {
+    return this.watches;
+  }
+
+  /** Resolves once the watch has listed the cluster's Jobs; at once when resuming from a version. */
+  synced(): Promise<void> {
+    return this.syncedOnce;
+  }
+
+  private async namespaceOf(team: string): Promise<string> {
+    return typeof this.o.namespace === "string" ? this.o.namespace : await this.o.namespace(team);
+  }
+
+  async launch(order: KubeLaunchOrder): Promise<void> {
+    const namespace = await this.namespaceOf(order.team);
+    const perGpu = this.o.perGpu?.(order.placement[0]?.node ?? "");
+    const body = buildRunJob(order, {
+      namespace,
+      ...(perGpu ? { perGpu } : {}),
+      terminationGracePeriodSeconds: this.o.graceSeconds ?? 30,
+      ttlSecondsAfterFinished: this.o.finishedJobTtlSeconds ?? 7 * 24 * 3600,
+      ...(this.o.defaultImage ? { defaultImage: this.o.defaultImage } : {}),
+    });
+    try {
+      await this.batch.createNamespacedJob({ namespace, body });
+    } catch (err) {
+      // The same (job, attempt) was launched before: that Job is this run. Nothing new is created.
+      if (isAlreadyExists(err)) return;
+      throw translateKubeError(err, `creating Job ${body.metadata?.name} in ${namespace}`);
+    }
+  }
+
+  /** The Job of a run, wherever it lives; undefined when there is none. */
+  private async find(job: string, attempt: number): Promise<V1Job | undefined> {
+    const name = runJobName(job, attempt);
+    try {
+      if (typeof this.o.namespace === "string")
+        return await this.batch.readNamespacedJob({ name, namespace: this.o.namespace });
+      const list = await this.batch.listJobForAllNamespaces({
+        labelSelector: `${OWN_JOBS_SELECTOR},${LABEL_JOB}=${job},${LABEL_ATTEMPT}=${attempt}`,
+      });
+      return list.items[0];
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw translateKubeError(err, `reading Job ${name}`);
+    }
+  }
+
+  /**
+   * Suspends the run's Job: the Job controller deletes its pods (each gets its grace period) and
+   * the watch reports `stopped` once none is left. A run with no Job has nothing holding GPUs.
+   */
+  async stop(job: string, attempt: number, stopAt: Millis): Promise<void> {
+    const found = await this.find(job, attempt);
+    if (!found) {
+      this.emit({ job, attempt, type: "stopped", at: this.now(), message: "no Job on the cluster" });
+      return;
+    }
+    const type = runStatus(found).type;
+    if (type === "succeeded" || type === "failed") return; // finished already: the watch reports it
+    const name = found.metadata!.name!;
+    const namespace = found.metadata!.namespace!;
+    try {
+      await this.batch.patchNamespacedJob({ name, namespace, body: { spec: { suspend: true } } }, mergePatch);
+    } catch (err) {
+      if (isNotFound(err)) {
+        this.emit({ job, attempt, type: "stopped", at: this.now(), message: "Job deleted" });
+        return;
+      }
+      throw translateKubeError(err, `suspending Job ${name} in ${namespace}`);
+    }
+    await this.shortenGrace(name, namespace, stopAt);
+  }
+
+  /**
+   * Suspension deletes the pods with the grace period they were launched with. When the GPUs are
+   * due back sooner (`stopAt`), delete them again with the shorter grace: the API server lets a
+   * second delete shorten a pod's grace period, never lengthen it.
+   */
+  private async shortenGrace(name: string, namespace: string, stopAt: Millis): Promise<void> {
+    const grace = this.o.graceSeconds ?? 30;
+    const left = Math.max(0, Math.floor((stopAt - this.now()) / 1000));
+    if (left >= grace) return;
+    try {
+      const pods = await this.core.listNamespacedPod({ namespace, labelSelector: `job-name=${name}` });
+      await Promise.all(
+        pods.items.map((p) =>
+          this.core
+            .deleteNamespacedPod({ name: p.metadata!.name!, namespace, gracePeriodSeconds: left })
+            .catch((err) => {
+              if (!isNotFound(err)) throw err;
+            }),
+        ),
+      );
+    } catch (err) {
+      throw translateKubeError(err, `stopping the pods of Job ${name} in ${namespace}`);
+    }
+  }
+
+  async known(): Promise<{ job: string; attempt: number }[]> {
+    try {
+      const list =
+        typeof this.o.namespace === "string"
+          ? await this.batch.listNamespacedJob({
+              namespace: this.o.namespace,
+              labelSelector: OWN_JOBS_SELECTOR,
+            })
+          : await this.batch.listJobForAllNamespaces({ labelSelector: OWN_JOBS_SELECTOR });
+      return list.items.flatMap((j) => {
+        const ref = runOf(j);
+        return ref ? [ref] : [];
+      });
+    } catch (err) {
+      throw translateKubeError(err, "listing Berth's Jobs");
+    }
+  }
+
+  /** The watch starts with the first listener, so no report is delivered to nobody. */
+  onEvent(listener: (e: ExecutorEvent) => void): void {
+    this.listeners.push(listener);
+    this.loop ??= this.watchLoop().catch((err: unknown) => {
+      this.o.onError?.(err instanceof Error ? err : new Error(String(err)));
+    });
+  }
+
+  async close(): Promise<void> {
+    this.aborter.abort();
+    await this.loop;
+    // Reports already delivered are written down before we go, so a successor does not repeat them.
+    await Promise.allSettled([...this.pending]);
+  }
+
+  private emit(e: ExecutorEvent): void {
+    for (const l of this.listeners) {
+      // A failing listener must not end the watch that every other report depends on.
+      try {
+        l(e);
+      } catch (err) {
+        this.o.onError?.(err instanceof Error ? err : new Error(String(err)));
+      }
+    }
+  }
+
+  private async watchLoop(): Promise<void> {
+    const fixed = typeof this.o.namespace === "string" ? this.o.namespace : undefined;
+    const stream = watchStream<V1Job>({
+      config: this.o.kubeconfig,
+      path: fixed ? `/apis/batch/v1/namespaces/${fixed}/jobs` : "/apis/batch/v1/jobs",
+      labelSelector: OWN_JOBS_SELECTOR,
+      list: () => {
+        this.listed++;
+        return fixed
+          ? this.batch.listNamespacedJob({ namespace: fixed, labelSelector: OWN_JOBS_SELECTOR })
+          : this.batch.listJobForAllNamespaces({ labelSelector: OWN_JOBS_SELECTOR });
+      },
+      onConnect: () => this.watches++,
+      signal: this.aborter.signal,
+      ...(this.o.watchTimeoutSeconds ? { timeoutSeconds: this.o.watchTimeoutSeconds } : {}),
+      ...(this.version ? { resourceVersion: this.version } : {}),
+    });
+    if (this.version) this.markSynced();
+    for await (const ev of stream) {
+      if (ev.type === "error") {
+        this.o.onError?.(ev.error);
+        continue;
+      }
+      this.version = ev.resourceVersion;
+      if (ev.type === "sync") {
+        for (const job of ev.objects) this.observe(job, false);
+        this.markSynced();
+      } else this.observe(ev.object, ev.type === "deleted");
+    }
+  }
+
+  private observe(job: V1Job, deleted: boolean): void {
+    const ref = runOf(job);
+    if (!ref) return;
+    const key = `${job.metadata?.namespace}/${job.metadata?.name}`;
+    const before = this.delivered.get(key) ?? reportedOf(job);
+    let type = runStatus(job).type;
+    let message = runStatus(job).message;
+    // Deleted by someone before it finished: its pods go with it, so its GPUs are free.
+    if (deleted && !isTerminal(type)) {
+      type = "stopped";
+      message = "Job deleted";
+    }
+    if (!type || (before && RANK[before] >= RANK[type])) return;
+    const at = this.at(job, type);
+    // A run that finished between two looks still ran: report that first, as the port promises.
+    if (!before && (type === "succeeded" || type === "failed"))
+      this.emit({ ...ref, type: "running", at: this.startedAt(job) ?? at });
+    this.delivered.set(key, type);
+    this.emit({ ...ref, type, at, ...(message ? { message } : {}) });
+    if (!deleted) this.remember(job, type);
+    else this.delivered.delete(key);
+  }
+
+  private at(job: V1Job, type: ExecutorEventType): Millis {
+    if (type === "succeeded" || type === "failed") {
+      const c = job.status?.conditions?.find(
+        (x) => x.status === "True" && (type === "succeeded" ? x.type === "Complete" : x.type === "Failed"),
+      );
+      const t = c?.lastTransitionTime ?? job.status?.completionTime;
+      if (t) return new Date(t).getTime();
+    }
+    return this.now();
+  }
+
+  private startedAt(job: V1Job): Millis | undefined {
+    const t = job.status?.startTime;
+    return t ? new Date(t).getTime() : undefined;
+  }
+
+  /** Writes the delivered report onto the Job (a merge patch of one annotation). */
+  private remember(job: V1Job, type: ExecutorEventType): void {
+    const name = job.metadata!.name!;
+    const namespace = job.metadata!.namespace!;
+    const p = this.batch
+      .patchNamespacedJob(
+        { name, namespace, body: { metadata: { annotations: { [ANNOTATION_REPORTED]: type } } } },
+        mergePatch,
+      )
+      .then(
+        () => {},
+        (err) => {
+          if (!isNotFound(err)) this.o.onError?.(translateKubeError(err, `annotating Job ${name}`));
+        },
+      )
+      .finally(() => this.pending.delete(p));
+    this.pending.add(p);
+  }
+}

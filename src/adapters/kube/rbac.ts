@@ -1,0 +1,15 @@
+// The permissions the Kubernetes adapter uses, and nothing more: what Berth's ServiceAccount must be
+// granted cluster-wide (a ClusterRole, since runs go to every team's namespace and nodes are
+// cluster-scoped). test/kube/executor-rbac.test.ts runs the executor under exactly these rules.
+import type { V1PolicyRule } from "@kubernetes/client-node";
+
+export const EXECUTOR_RULES: V1PolicyRule[] = [
+  // Runs: create, suspend and annotate (patch), find again (get/list), report (watch).
+  { apiGroups: ["batch"], resources: ["jobs"], verbs: ["create", "get", "list", "watch", "patch"] },
+  // Stopping with less grace than the pods were launched with deletes them again.
+  { apiGroups: [""], resources: ["pods"], verbs: ["list", "delete"] },
+  // Inventory discovery.
+  { apiGroups: [""], resources: ["nodes"], verbs: ["list", "watch"] },
+  // Team → namespace by the berth.dev/team label.
+  { apiGroups: [""], resources: ["namespaces"], verbs: ["list"] },
+];
