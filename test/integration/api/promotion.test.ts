@@ -317,6 +317,28 @@ describe.each(BACKENDS)("model promotion on %s", (backend) => {
     ]);
   });
 
+  it("queues the events for the owning team's webhooks subscribed to them", async () => {
+    const hook = await h.call("POST", "/api/v1/webhooks", {
+      token: vision,
+      body: { url: "http://127.0.0.1:9/hook", events: ["abcheck.completed", "model.promoted"] },
+    });
+    expect(hook.status).toBe(201);
+    const id = await model();
+    await check(id, passedGpu);
+    await promote(id, { precision: "fp16", batchSize: 8, useTensorrt: false, pool: "V100" });
+    const queued = await h.db.handle.db
+      .selectFrom("webhook_deliveries")
+      .innerJoin("events", "events.id", "webhook_deliveries.event_id")
+      .select(["events.type", "events.data"])
+      .where("webhook_id", "=", hook.body.id)
+      .orderBy("events.id")
+      .execute();
+    expect(queued.filter((q) => q.data.model === id).map((q) => q.type)).toEqual([
+      "abcheck.completed",
+      "model.promoted",
+    ]);
+  });
+
   it("refuses a precision switch on a model never promoted (409 invalid-state)", async () => {
     const id = await model();
     const r = await precision(id, "fp32");
