@@ -17,6 +17,7 @@ import { eventRoutes } from "./routes/events.ts";
 import { jobRoutes } from "./routes/jobs.ts";
 import { modelRoutes } from "./routes/models.ts";
 import { poolRoutes } from "./routes/pools.ts";
+import { promotionRoutes } from "./routes/promotion.ts";
 import { reservationRoutes } from "./routes/reservations.ts";
 import { teamRoutes } from "./routes/teams.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
@@ -97,6 +98,7 @@ export function createApp(deps: AppDeps): BerthApp {
   jobRoutes(api, registry, ctx);
   webhookRoutes(api, registry, ctx);
   modelRoutes(api, registry, ctx);
+  promotionRoutes(api, registry, ctx);
   eventRoutes(api, registry, ctx, deps.hub);
   api.use((req, res) =>
     sendProblem(res, problemOf(new DomainError("not-found", `no endpoint ${req.method} ${req.path}`))),

@@ -14,6 +14,8 @@ export async function listModels(ctx: ServiceContext, q: { team?: string | undef
     team: m.team,
     state: m.state,
     inference: m.inference,
+    artifacts: m.artifacts,
+    servingPool: m.serving_pool,
     createdAt: iso(m.created_at),
   }));
 }

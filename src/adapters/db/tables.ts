@@ -144,6 +144,8 @@ export interface ModelsTable {
   team: string;
   state: Generated<"candidate" | "promoted" | "rejected">;
   inference: NullableJson<Record<string, unknown>>;
+  artifacts: ColumnType<Record<string, string>, string | undefined, string>;
+  serving_pool: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Generated<Date>;
 }
 
