@@ -1,25 +1,31 @@
 // Composition root: config -> database (migrated) -> services -> HTTP + loop; graceful shutdown.
 // `npm start` runs `tsx src/main.ts serve`: run directly, this file hands argv to the CLI.
-import { existsSync } from "node:fs";
 import type { Server } from "node:http";
-import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import { type Logger, pino } from "pino";
 import { openDatabase } from "./adapters/db/connect.ts";
 import { migrate } from "./adapters/db/migrate.ts";
 import { fetchWebhookSender } from "./adapters/http/webhook-sender.ts";
+import { discoverInventory } from "./adapters/kube/inventory.ts";
+import { watchInventory } from "./adapters/kube/inventory-watch.ts";
+import { kubeConfigFromEnvironment } from "./adapters/kube/kube-config.ts";
+import { KubernetesExecutor } from "./adapters/kube/kubernetes-executor.ts";
+import { namespaceByTeamLabel } from "./adapters/kube/team-namespaces.ts";
 import { createDemoExecutor } from "./adapters/sim/demo-executor.ts";
 import { createApp } from "./api/app.ts";
 import { createMetrics } from "./api/metrics.ts";
-import type { Config } from "./config.ts";
+import { type Config, ConfigError } from "./config.ts";
 import { DEFAULT_BOOKING_RULES } from "./core/index.ts";
 import { bootstrapAdmin } from "./services/auth.ts";
 import type { ServiceContext } from "./services/context.ts";
 import { seedDemoCluster } from "./services/demo-cluster.ts";
 import { EventHub } from "./services/event-hub.ts";
 import { recordExecutorEvent } from "./services/executor-events.ts";
+import { syncInventory } from "./services/inventory-sync.ts";
 import { startLoop } from "./services/loop.ts";
+import type { Executor } from "./services/ports.ts";
 import { relaunchRuns } from "./services/scheduling-cycle.ts";
 import { runTick } from "./services/tick.ts";
 
@@ -31,25 +37,73 @@ export interface RunningBerth {
   closeOnSignals(): void;
 }
 
-/** Which executor runs jobs. The Kubernetes executor is not in this build yet: say so, plainly. */
-function chooseExecutor(config: Config, env: NodeJS.ProcessEnv): { executor: "simulated"; why: string } {
-  const kubeconfig = env.KUBECONFIG ?? join(homedir(), ".kube", "config");
-  const inCluster = Boolean(env.KUBERNETES_SERVICE_HOST);
-  if (
-    config.executor === "kubernetes" ||
-    (config.executor === "auto" && (inCluster || existsSync(kubeconfig)))
-  ) {
-    return {
-      executor: "simulated",
-      why: "the Kubernetes executor is not part of this build yet: using the simulated demo cluster",
-    };
+/** Which executor runs jobs: Kubernetes when asked for (or, under `auto`, when credentials exist). */
+function chooseExecutor(
+  config: Config,
+  env: NodeJS.ProcessEnv,
+): { executor: "kubernetes"; kubeconfig: KubeConfig } | { executor: "simulated"; why: string } {
+  if (config.executor === "simulated") return { executor: "simulated", why: "BERTH_EXECUTOR=simulated" };
+  const kubeconfig = kubeConfigFromEnvironment(env);
+  if (kubeconfig) return { executor: "kubernetes", kubeconfig };
+  if (config.executor === "kubernetes") {
+    throw new ConfigError(
+      "BERTH_EXECUTOR=kubernetes but no Kubernetes credentials were found: set KUBECONFIG (or ~/.kube/config), or run in a cluster",
+    );
   }
+  return { executor: "simulated", why: "no kubeconfig or in-cluster config found" };
+}
+
+/** The Kubernetes executor on the discovered inventory, which is synced now and kept current. */
+async function kubernetesExecutor(
+  ctx: ServiceContext,
+  kc: KubeConfig,
+  env: NodeJS.ProcessEnv,
+  logger: Logger,
+) {
+  const core = kc.makeApiClient(CoreV1Api);
+  let inventory = await discoverInventory(core);
+  const synced = await syncInventory(ctx, inventory);
+  logger.info({ pools: synced.pools, nodes: synced.nodes, down: synced.vanished }, "cluster inventory");
+  // Each run asks for the CPU and memory that come with its GPUs on the pool of its node.
+  const perGpu = (node: string) => {
+    const pool = inventory.pools.find((p) => p.name === inventory.nodes.find((n) => n.name === node)?.pool);
+    if (!pool) return undefined;
+    return {
+      ...(pool.cpuMilliPerGpu !== undefined ? { cpuMilli: pool.cpuMilliPerGpu } : {}),
+      ...(pool.memoryMiBPerGpu !== undefined ? { memoryMiB: pool.memoryMiBPerGpu } : {}),
+    };
+  };
+  const runner = new KubernetesExecutor({
+    kubeconfig: kc,
+    namespace: env.BERTH_NAMESPACE ?? namespaceByTeamLabel(core),
+    graceSeconds: 120,
+    perGpu,
+    onError: (err) => logger.warn({ err }, "kubernetes executor"),
+  });
+  const aborter = new AbortController();
+  const watching = (async () => {
+    for await (const next of watchInventory({
+      kubeconfig: kc,
+      signal: aborter.signal,
+      onError: (err) => logger.warn({ err }, "inventory watch"),
+    })) {
+      inventory = next;
+      try {
+        const s = await syncInventory(ctx, next);
+        logger.info({ pools: s.pools, nodes: s.nodes, down: s.vanished }, "cluster inventory changed");
+      } catch (err) {
+        logger.error({ err }, "syncing the cluster inventory failed");
+      }
+    }
+  })().catch((err) => {
+    if (!aborter.signal.aborted) logger.error({ err }, "the inventory watch ended");
+  });
   return {
-    executor: "simulated",
-    why:
-      config.executor === "simulated"
-        ? "BERTH_EXECUTOR=simulated"
-        : "no kubeconfig or in-cluster config found",
+    runner,
+    async stopWatching() {
+      aborter.abort();
+      await watching;
+    },
   };
 }
 
@@ -57,6 +111,8 @@ export async function startBerth(
   config: Config,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<RunningBerth> {
+  // Before anything opens: a missing Kubernetes configuration fails fast, with nothing to undo.
+  const executor = chooseExecutor(config, env);
   const logger = pino({
     level: config.logLevel,
     redact: ["req.headers.authorization", "*.token", "*.secret"],
@@ -96,15 +152,23 @@ export async function startBerth(
     logger.info({ path: admin.path }, "admin token: read it from this file (mode 0600)");
   else logger.info("admin token: from BERTH_ADMIN_TOKEN");
 
-  const executor = chooseExecutor(config, env);
-  logger.warn(
-    { executor: executor.executor, why: executor.why },
-    "SIMULATED demo cluster: no real GPUs run jobs",
-  );
-  const seeded = await seedDemoCluster(ctx);
-  if (seeded.length > 0) logger.info({ pools: seeded }, "demo pools created");
-
-  const runner = createDemoExecutor({ now: () => Date.now(), defaultDurationSeconds: 600 });
+  let runner: Executor;
+  let stopWatching = async () => {};
+  if (executor.executor === "kubernetes") {
+    logger.info(
+      { executor: "kubernetes", cluster: executor.kubeconfig.getCurrentCluster()?.server },
+      "executor",
+    );
+    ({ runner, stopWatching } = await kubernetesExecutor(ctx, executor.kubeconfig, env, logger));
+  } else {
+    logger.warn(
+      { executor: executor.executor, why: executor.why },
+      "SIMULATED demo cluster: no real GPUs run jobs",
+    );
+    const seeded = await seedDemoCluster(ctx);
+    if (seeded.length > 0) logger.info({ pools: seeded }, "demo pools created");
+    runner = createDemoExecutor({ now: () => Date.now(), defaultDurationSeconds: 600 });
+  }
   runner.onEvent((e) => {
     recordExecutorEvent({ ctx, onEvictionToFree: (s) => metrics.evictionToFreeSeconds.observe(s) }, e).catch(
       (err) => logger.error({ err, job: e.job }, "recording an executor report failed"),
@@ -139,7 +203,11 @@ export async function startBerth(
     logger,
     rateLimit: config.rateLimit,
     bodyLimit: config.bodyLimit,
-    info: { database: handle.kind, executor: executor.executor, simulated: true },
+    info: {
+      database: handle.kind,
+      executor: executor.executor,
+      simulated: executor.executor === "simulated",
+    },
   });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
@@ -159,6 +227,7 @@ export async function startBerth(
       // Event streams never end on their own.
       setTimeout(() => server.closeAllConnections(), 2_000).unref();
       await loop.stop();
+      await stopWatching();
       await runner.close();
       await closed;
       await handle.close();

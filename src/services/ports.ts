@@ -1,5 +1,5 @@
 // Ports the services call; adapters implement them (CONVENTIONS 10).
-import type { Millis, Placement } from "../core/types.ts";
+import type { Millis, Placement, Priority } from "../core/types.ts";
 
 export interface LaunchOrder {
   readonly job: string;
@@ -9,6 +9,10 @@ export interface LaunchOrder {
   readonly team: string;
   readonly placement: Placement;
   readonly spec: Record<string, unknown>;
+  /** The reservation the run uses (absent: a queued run); the Kubernetes executor labels its Job with it. */
+  readonly reservation?: string;
+  /** The job's priority; the Kubernetes executor picks the priority class from it. */
+  readonly priority?: Priority;
 }
 
 export type ExecutorEventType = "running" | "succeeded" | "failed" | "stopped";

@@ -259,7 +259,7 @@ async function apply(deps: CycleDeps, intent: Intent, now: Millis): Promise<void
   if (d.kind === "admit") {
     const job = await deps.ctx.db
       .selectFrom("jobs")
-      .select(["kind", "team", "spec"])
+      .select(["kind", "team", "spec", "reservation_id", "priority"])
       .where("id", "=", d.job)
       .executeTakeFirstOrThrow();
     await deps.executor.launch({
@@ -269,6 +269,8 @@ async function apply(deps: CycleDeps, intent: Intent, now: Millis): Promise<void
       team: job.team,
       placement: d.placement,
       spec: job.spec,
+      ...(job.reservation_id ? { reservation: job.reservation_id } : {}),
+      priority: job.priority as Priority,
     });
   } else if (d.kind === "signal") {
     await deps.executor.stop(d.job, intent.attempt!, Math.max(now, d.stopAt));
@@ -384,6 +386,8 @@ export async function relaunchRuns(ctx: ServiceContext, executor: Executor): Pro
       team: j.team,
       placement: (j.placement ?? []) as Placement,
       spec: j.spec,
+      ...(j.reservation_id ? { reservation: j.reservation_id } : {}),
+      priority: j.priority as Priority,
     });
     if (j.signal) await executor.stop(j.id, j.attempts, Math.max(ctx.clock.now(), j.signal.stopAt));
     n++;

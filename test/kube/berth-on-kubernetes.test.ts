@@ -1,0 +1,235 @@
+// Berth end to end on the test cluster: the real composition root (`src/main.ts serve`, PGlite in a
+// temporary directory) with BERTH_EXECUTOR=kubernetes discovers the cluster's GPU pools, books a
+// reservation, runs a job on it as a batch/v1 Job pinned to the reserved node, and reports it
+// succeeded; and without Kubernetes credentials it refuses to start, in one line.
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { waitFor } from "../cluster/wait.ts";
+import { useNamespace } from "./support/namespace.ts";
+
+const GRID_MS = 15 * 60_000;
+const ADMIN_TOKEN = `wire-admin-${randomBytes(12).toString("hex")}`;
+
+interface Berth {
+  readonly child: ChildProcess;
+  readonly exited: Promise<{ code: number | null; stderr: string }>;
+  readonly stdout: () => string;
+}
+
+/** `berth serve` as a user starts it: its own process, configured by the environment only. */
+function serve(env: Record<string, string>): Berth {
+  const clean = { ...process.env };
+  delete clean.KUBERNETES_SERVICE_HOST;
+  delete clean.DATABASE_URL;
+  delete clean.BERTH_ADMIN_TOKEN;
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "serve"], {
+    env: { ...clean, HOST: "127.0.0.1", PORT: "0", BERTH_LOG_LEVEL: "info", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  child.stdout?.on("data", (d) => {
+    out += d;
+  });
+  child.stderr?.on("data", (d) => {
+    err += d;
+  });
+  const exited = new Promise<{ code: number | null; stderr: string }>((resolve) =>
+    child.on("exit", (code) => resolve({ code, stderr: err })),
+  );
+  return { child, exited, stdout: () => out };
+}
+
+/** The JSON log lines Berth wrote so far. */
+function logLines(text: string): { msg?: string; [k: string]: unknown }[] {
+  return text.split("\n").flatMap((l) => {
+    try {
+      return l.trim() ? [JSON.parse(l)] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+describe("Berth with BERTH_EXECUTOR=kubernetes", () => {
+  const ns = useNamespace("berth-wire");
+  let dataDir: string;
+  let berth: Berth;
+  let url: string;
+
+  const api = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${url}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  };
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "berth-wire-"));
+    berth = serve({
+      BERTH_DATA_DIR: dataDir,
+      BERTH_ADMIN_TOKEN: ADMIN_TOKEN,
+      BERTH_EXECUTOR: "kubernetes",
+      KUBECONFIG: inject("kubeconfig"),
+      BERTH_NAMESPACE: ns.name,
+      BERTH_TICK_SECONDS: "1",
+    });
+    const early = berth.exited.then(({ code, stderr }) => {
+      throw new Error(`berth serve exited with ${code} before listening: ${stderr}`);
+    });
+    early.catch(() => {});
+    url = await Promise.race([
+      early,
+      waitFor(
+        "berth serve to listen",
+        () => logLines(berth.stdout()).find((l) => l.msg === "Berth is listening")?.url as string | undefined,
+        { timeoutMs: 90_000, intervalMs: 100 },
+      ),
+    ]);
+  });
+
+  afterAll(async () => {
+    if (berth && berth.child.exitCode === null) {
+      berth.child.kill("SIGTERM");
+      await berth.exited;
+    }
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("says it runs on Kubernetes, not the simulated cluster", async () => {
+    const ready = await fetch(`${url}/readyz`).then((r) => r.json());
+    expect(ready).toMatchObject({ status: "ready", executor: "kubernetes", simulated: false });
+    expect(logLines(berth.stdout()).some((l) => String(l.msg).includes("SIMULATED"))).toBe(false);
+  });
+
+  it("lists the pools discovered from the nodes' GPU labels, with their real nodes", async () => {
+    const pools = await api("GET", "/pools");
+    expect(pools.status).toBe(200);
+    const byName = new Map((pools.body.items as { name: string }[]).map((p) => [p.name, p]));
+    expect(byName.get("v100")).toMatchObject({
+      product: "Tesla-V100-SXM2-32GB",
+      computeCapability: "7.0",
+      gpusPerNode: 8,
+      nodes: 4,
+      nodesUp: 4,
+      gpuMemoryMiB: 32768,
+    });
+    expect(byName.get("t4")).toMatchObject({ computeCapability: "7.5", gpusPerNode: 4, nodes: 2 });
+    expect(byName.get("p100")).toMatchObject({ computeCapability: "6.0", gpusPerNode: 4, nodes: 1 });
+    expect([...byName.keys()]).not.toContain("V100"); // no demo pools on this path
+    const nodes = await api("GET", "/nodes");
+    const clusterNodes = (await ns.core.listNode({ labelSelector: "berth.dev/pool=v100" })).items.map(
+      (n) => n.metadata?.name,
+    );
+    expect(
+      (nodes.body.items as { name: string; pool: string }[])
+        .filter((n) => n.pool === "v100")
+        .map((n) => n.name)
+        .sort(),
+    ).toEqual(clusterNodes.sort());
+  });
+
+  it("runs a job booked on a reservation as a Job pinned to the reserved node, to success", async () => {
+    const team = `wire-${randomBytes(3).toString("hex")}`;
+    expect((await api("POST", "/teams", { name: team })).status).toBe(201);
+    const start = Math.floor(Date.now() / GRID_MS) * GRID_MS; // inside the current step: now
+    const booked = await api("POST", "/reservations", {
+      team,
+      pool: "v100",
+      nodes: 1,
+      gpusPerNode: 2,
+      start: new Date(start).toISOString(),
+      end: new Date(start + 2 * GRID_MS).toISOString(),
+      priority: "normal",
+      title: "berth on kubernetes",
+    });
+    expect(booked.status, JSON.stringify(booked.body)).toBe(201);
+    const placement = booked.body.placement as { node: string; gpus: number[] }[];
+    expect(placement).toHaveLength(1);
+
+    const submitted = await api("POST", "/jobs", {
+      kind: "external",
+      pool: "v100",
+      gpus: 2,
+      team,
+      reservation: booked.body.id,
+      // Never pulled: kwok simulates the container, which succeeds after 2 s.
+      spec: { image: "berth.invalid/sim:1", simDurationSeconds: 2 },
+    });
+    expect(submitted.status, JSON.stringify(submitted.body)).toBe(201);
+    const jobId = submitted.body.id as string;
+
+    const done = await waitFor(
+      `job ${jobId} to succeed`,
+      async () => {
+        const j = await api("GET", `/jobs/${jobId}`);
+        if (j.body.state === "failed" || j.body.state === "cancelled")
+          throw new Error(`job ended ${j.body.state}`);
+        return j.body.state === "succeeded" ? j.body : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 250 },
+    );
+    expect(done.attempts).toBe(1);
+
+    const jobs = await ns.batch.listNamespacedJob({
+      namespace: ns.name,
+      labelSelector: `berth.dev/job=${jobId}`,
+    });
+    expect(jobs.items).toHaveLength(1);
+    const k8sJob = jobs.items[0]!;
+    expect(k8sJob.metadata?.labels).toMatchObject({
+      "berth.dev/job": jobId,
+      "berth.dev/attempt": "1",
+      "berth.dev/team": team,
+      "berth.dev/reservation": booked.body.id,
+      "app.kubernetes.io/managed-by": "berth",
+    });
+    const pod = k8sJob.spec?.template.spec;
+    expect(pod?.tolerations).toContainEqual(
+      expect.objectContaining({ key: "berth.dev/managed", value: "true", effect: "NoSchedule" }),
+    );
+    const terms =
+      pod?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+    expect(terms).toEqual([
+      { matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [placement[0]!.node] }] },
+    ]);
+    expect(pod?.containers[0]?.resources?.limits).toMatchObject({ "nvidia.com/gpu": "2" });
+    expect(k8sJob.status?.succeeded).toBe(1);
+    const pods = await ns.core.listNamespacedPod({
+      namespace: ns.name,
+      labelSelector: `berth.dev/job=${jobId}`,
+    });
+    for (const p of pods.items) expect(p.spec?.nodeName).toBe(placement[0]!.node);
+  });
+});
+
+describe("BERTH_EXECUTOR=kubernetes without Kubernetes credentials", () => {
+  it("refuses to start with a one-line error and leaves no data behind", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "berth-wire-nocfg-"));
+    try {
+      const dataDir = join(dir, "data");
+      const berth = serve({
+        BERTH_DATA_DIR: dataDir,
+        BERTH_EXECUTOR: "kubernetes",
+        KUBECONFIG: join(dir, "missing-kubeconfig"),
+        HOME: dir, // no ~/.kube/config either
+      });
+      const { code, stderr } = await berth.exited;
+      expect(code).toBe(1);
+      const lines = stderr.trim().split("\n");
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^berth: BERTH_EXECUTOR=kubernetes but no Kubernetes credentials were found/);
+      expect(existsSync(dataDir)).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
