@@ -24,7 +24,15 @@ export async function freePort(): Promise<number> {
 export async function startBerthProcess(env: Record<string, string>): Promise<BerthProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "serve"], {
-    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", BERTH_LOG_LEVEL: "warn", ...env },
+    // Simulated unless a test asks otherwise: a developer's kubeconfig must not change what runs.
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      BERTH_LOG_LEVEL: "warn",
+      BERTH_EXECUTOR: "simulated",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
