@@ -8,11 +8,13 @@ import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { waitFor } from "../cluster/wait.ts";
 import { useNamespace } from "./support/namespace.ts";
 
 const GRID_MS = 15 * 60_000;
+const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 const ADMIN_TOKEN = `wire-admin-${randomBytes(12).toString("hex")}`;
 
 interface Berth {
@@ -201,13 +203,47 @@ describe("Berth with BERTH_EXECUTOR=kubernetes", () => {
     expect(terms).toEqual([
       { matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: [placement[0]!.node] }] },
     ]);
-    expect(pod?.containers[0]?.resources?.limits).toMatchObject({ "nvidia.com/gpu": "2" });
+    // The pool's CPU and memory per GPU (v100 nodes: 64 CPUs, 512 GiB for 8 GPUs) come with the GPUs.
+    expect(pod?.containers[0]?.resources?.limits).toEqual({
+      "nvidia.com/gpu": "2",
+      cpu: "16",
+      memory: "128Gi", // the API server writes quantities canonically
+    });
     expect(k8sJob.status?.succeeded).toBe(1);
     const pods = await ns.core.listNamespacedPod({
       namespace: ns.name,
       labelSelector: `berth.dev/job=${jobId}`,
     });
     for (const p of pods.items) expect(p.spec?.nodeName).toBe(placement[0]!.node);
+  });
+
+  it("follows the cluster: a cordoned node turns down in the API, and up again when uncordoned", async () => {
+    const nodeUp = async (name: string) =>
+      ((await api("GET", "/nodes?pool=t4")).body.items as { name: string; up: boolean }[]).find(
+        (n) => n.name === name,
+      )?.up;
+    const name = "t4-1";
+    expect(await nodeUp(name)).toBe(true);
+    await ns.core.patchNode({ name, body: { spec: { unschedulable: true } } }, mergePatch);
+    try {
+      await waitFor(`${name} down in the API`, async () => (await nodeUp(name)) === false, {
+        timeoutMs: 30_000,
+        intervalMs: 100,
+      });
+    } finally {
+      await ns.core.patchNode({ name, body: { spec: { unschedulable: null } } }, mergePatch);
+    }
+    await waitFor(`${name} up again in the API`, async () => (await nodeUp(name)) === true, {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
+  });
+
+  it("stops cleanly on SIGTERM, the executor and the node watch included", async () => {
+    berth.child.kill("SIGTERM");
+    const { code } = await berth.exited;
+    expect(code).toBe(0);
+    expect(logLines(berth.stdout()).some((l) => l.msg === "stopped")).toBe(true);
   });
 });
 
