@@ -75,7 +75,7 @@ async function kubernetesExecutor(
   };
   const runner = new KubernetesExecutor({
     kubeconfig: kc,
-    namespace: env.BERTH_NAMESPACE ?? namespaceByTeamLabel(core),
+    namespace: env.BERTH_NAMESPACE || namespaceByTeamLabel(core), // empty counts as unset
     graceSeconds: 120,
     perGpu,
     onError: (err) => logger.warn({ err }, "kubernetes executor"),
@@ -159,7 +159,13 @@ export async function startBerth(
       { executor: "kubernetes", cluster: executor.kubeconfig.getCurrentCluster()?.server },
       "executor",
     );
-    ({ runner, stopWatching } = await kubernetesExecutor(ctx, executor.kubeconfig, env, logger));
+    try {
+      ({ runner, stopWatching } = await kubernetesExecutor(ctx, executor.kubeconfig, env, logger));
+    } catch (err) {
+      // An unreachable cluster or missing rights: nothing is served, so close the database.
+      await handle.close();
+      throw err;
+    }
   } else {
     logger.warn(
       { executor: executor.executor, why: executor.why },

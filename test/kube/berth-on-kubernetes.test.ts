@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
@@ -264,6 +264,36 @@ describe("BERTH_EXECUTOR=kubernetes without Kubernetes credentials", () => {
       expect(lines).toHaveLength(1);
       expect(lines[0]).toMatch(/^berth: BERTH_EXECUTOR=kubernetes but no Kubernetes credentials were found/);
       expect(existsSync(dataDir)).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses to start with a one-line error when the cluster cannot be reached", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "berth-wire-unreachable-"));
+    try {
+      // Port 1 on loopback: nothing listens there.
+      const kubeconfig = join(dir, "kubeconfig");
+      await writeFile(
+        kubeconfig,
+        JSON.stringify({
+          apiVersion: "v1",
+          kind: "Config",
+          clusters: [{ name: "gone", cluster: { server: "https://127.0.0.1:1" } }],
+          users: [{ name: "u", user: { token: "unused" } }],
+          contexts: [{ name: "gone", context: { cluster: "gone", user: "u" } }],
+          "current-context": "gone",
+        }),
+      );
+      const berth = serve({
+        BERTH_DATA_DIR: join(dir, "data"),
+        BERTH_EXECUTOR: "kubernetes",
+        BERTH_LOG_LEVEL: "silent",
+        KUBECONFIG: kubeconfig,
+      });
+      const { code, stderr } = await berth.exited;
+      expect(code).toBe(1);
+      expect(stderr.trim().split("\n")).toEqual([expect.stringMatching(/^berth: .*listing GPU nodes/)]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
