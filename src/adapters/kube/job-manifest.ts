@@ -24,8 +24,8 @@ import {
 } from "./labels.ts";
 
 /**
- * The port's order plus what the Job needs and the port does not carry yet (see the README): the
- * reservation the run uses (label) and its priority (priority class; `berth-normal` when absent).
+ * The port's order as the Job builder reads it: the reservation the run uses (label) and its
+ * priority (priority class; `berth-normal` when absent), both filled by the scheduling cycle.
  */
 export interface KubeLaunchOrder extends LaunchOrder {
   readonly reservation?: string;
