@@ -1,6 +1,6 @@
 // Reservations and the slot rows that hold them. Anything that writes takes a Transaction: the
 // caller (the booking service) owns it and the per-pool lock that serialises it.
-import { type Kysely, sql, type Transaction } from "kysely";
+import { type ExpressionBuilder, type Kysely, sql, type Transaction } from "kysely";
 import type { Millis, Placement, Reservation } from "../../../core/types.ts";
 import { tstzrange } from "../mappers.ts";
 import type { Database, ReservationRow, StoredReservationState } from "../tables.ts";
@@ -16,6 +16,21 @@ export async function loadHoldingRows(db: Handle, now: Millis): Promise<Reservat
     .where("end_at", ">", new Date(now))
     .orderBy("id")
     .execute();
+}
+
+/** The team's finished bookings of the quota weeks: they still count against its GPU-hours. */
+function teamFinishedSince(
+  eb: ExpressionBuilder<Database, "reservations">,
+  team: string,
+  since: Millis,
+  now: Millis,
+) {
+  return eb.and([
+    eb("team", "=", team),
+    eb("state", "in", ["confirmed", "completed"]),
+    eb("end_at", ">", new Date(since)),
+    eb("end_at", "<=", new Date(now)),
+  ]);
 }
 
 /**
@@ -43,13 +58,47 @@ export async function loadRowsForBooking(
             eb.and([eb("start_at", "<", new Date(q.end)), eb("end_at", ">", new Date(q.start))]),
           ]),
         ]),
-        // The team's finished bookings of the quota weeks still count against its GPU-hours.
+        teamFinishedSince(eb, q.team, q.usedSince, now),
+      ]),
+    )
+    .orderBy("id")
+    .execute();
+}
+
+/**
+ * The rows an accepted booking without displacement depends on, and nothing more: the pool's holds
+ * overlapping the window (placement) and the team's holds in the ISO weeks the window touches
+ * (quota), plus the team's finished bookings of those weeks. A refusal or a displacement needs the
+ * wider set of `loadRowsForBooking` (suggestions, the loser's alternative): the caller asks again.
+ * Its size does not grow with the bookings held elsewhere in the pool.
+ */
+export async function loadRowsForWindow(
+  db: Handle,
+  now: Millis,
+  q: { pool: string; team: string; start: Millis; end: Millis; weeksFrom: Millis; weeksTo: Millis },
+): Promise<ReservationRow[]> {
+  return db
+    .selectFrom("reservations")
+    .selectAll()
+    .where((eb) =>
+      eb.or([
         eb.and([
-          eb("team", "=", q.team),
-          eb("state", "in", ["confirmed", "completed"]),
-          eb("end_at", ">", new Date(q.usedSince)),
-          eb("end_at", "<=", new Date(now)),
+          eb("state", "=", "confirmed"),
+          eb("end_at", ">", new Date(now)),
+          eb.or([
+            eb.and([
+              eb("pool", "=", q.pool),
+              eb("start_at", "<", new Date(q.end)),
+              eb("end_at", ">", new Date(q.start)),
+            ]),
+            eb.and([
+              eb("team", "=", q.team),
+              eb("start_at", "<", new Date(q.weeksTo)),
+              eb("end_at", ">", new Date(q.weeksFrom)),
+            ]),
+          ]),
         ]),
+        teamFinishedSince(eb, q.team, q.weeksFrom, now),
       ]),
     )
     .orderBy("id")
