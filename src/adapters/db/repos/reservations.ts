@@ -127,55 +127,56 @@ export async function insertReservation(
   rec: NewReservationRecord,
 ): Promise<ReservationRow> {
   const r = rec.reservation;
-  const row = await trx
-    .insertInto("reservations")
-    .values({
-      id: r.id,
-      team: r.team,
-      pool: r.pool,
-      nodes: r.nodes,
-      gpus_per_node: r.gpusPerNode,
-      start_at: new Date(r.start),
-      end_at: new Date(r.end),
-      priority: r.priority,
-      state: "confirmed",
-      kind: rec.kind,
-      title: rec.title,
-      placement: JSON.stringify(r.placement),
-      booked_at: new Date(r.bookedAt),
-      booked_by: rec.bookedBy,
-      recurrence_id: rec.recurrenceId,
-      displaced_by: null,
-      reason: null,
-      ended_at: null,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  await insertSlots(trx, r.id, r.placement, r.start, r.end);
-  await trx
-    .insertInto("usage")
-    .values({
+  // One statement, one round trip: the reservation, its slot rows and its usage row as
+  // data-modifying CTEs. The exclusion constraint on the slot rows still aborts it (23P01), and the
+  // slot rows' foreign key is checked at the statement's end, when the reservation row exists.
+  const slots = slotRows(r.id, r.placement, r.start, r.end);
+  const withReservation = trx.with("r", (db) =>
+    db
+      .insertInto("reservations")
+      .values({
+        id: r.id,
+        team: r.team,
+        pool: r.pool,
+        nodes: r.nodes,
+        gpus_per_node: r.gpusPerNode,
+        start_at: new Date(r.start),
+        end_at: new Date(r.end),
+        priority: r.priority,
+        state: "confirmed",
+        kind: rec.kind,
+        title: rec.title,
+        placement: JSON.stringify(r.placement),
+        booked_at: new Date(r.bookedAt),
+        booked_by: rec.bookedBy,
+        recurrence_id: rec.recurrenceId,
+        displaced_by: null,
+        reason: null,
+        ended_at: null,
+      })
+      .returningAll(),
+  );
+  const withUsage = withReservation.with("u", (db) =>
+    db.insertInto("usage").values({
       reservation_id: r.id,
       gpu_seconds_booked: (r.nodes * r.gpusPerNode * (r.end - r.start)) / 1000,
       gpu_seconds_used: 0,
       updated_at: new Date(r.bookedAt),
-    })
-    .execute();
-  return row;
+    }),
+  );
+  if (slots.length === 0) return withUsage.selectFrom("r").selectAll().executeTakeFirstOrThrow();
+  return withUsage
+    .with("s", (db) => db.insertInto("reservation_slots").values(slots))
+    .selectFrom("r")
+    .selectAll()
+    .executeTakeFirstOrThrow();
 }
 
-async function insertSlots(
-  trx: Transaction<Database>,
-  id: string,
-  placement: Placement,
-  start: Millis,
-  end: Millis,
-) {
+function slotRows(id: string, placement: Placement, start: Millis, end: Millis) {
   const during = tstzrange(start, end);
-  const rows = placement.flatMap((ns) =>
+  return placement.flatMap((ns) =>
     ns.gpus.map((ordinal) => ({ reservation_id: id, node: ns.node, ordinal, during })),
   );
-  if (rows.length > 0) await trx.insertInto("reservation_slots").values(rows).execute();
 }
 
 /** Ends a reservation's hold: frees its slots and records the terminal state and why. */
