@@ -2,7 +2,7 @@
 // core, write the result: the new reservation and its slot rows, each displacement with its audit
 // entry and event. The exclusion constraint on slot rows has the last word (a bug in the core or
 // here surfaces as a conflict, never as a double booking).
-import type { Transaction } from "kysely";
+import { sql, type Transaction } from "kysely";
 import { toReservation } from "../adapters/db/mappers.ts";
 import { appendAudit } from "../adapters/db/repos/audit.ts";
 import { appendEvent } from "../adapters/db/repos/events.ts";
@@ -14,6 +14,7 @@ import {
   listReservationRows,
   loadHoldingRows,
   loadRowsForBooking,
+  loadRowsForWindow,
   lockReservationRow,
   setReservationEnd,
 } from "../adapters/db/repos/reservations.ts";
@@ -25,6 +26,7 @@ import {
   findFreeWindows,
   isoWeekStart,
   type Suggestion,
+  type TeamQuota,
   validateBookingRequest,
 } from "../core/index.ts";
 import type { Inventory, Millis, Placement, Priority, Reservation } from "../core/types.ts";
@@ -39,6 +41,7 @@ import { iso, reservationView } from "./views.ts";
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
+const WEEK_MS = 7 * DAY_MS;
 
 export interface BookingInput {
   readonly pool: string;
@@ -125,18 +128,23 @@ async function snapshot(
   input: BookingInput,
   now: Millis,
   inventory: Inventory,
+  narrow = false,
 ): Promise<Snapshot> {
   const lastEnd = input.repeat
     ? Math.max(input.end, input.repeat.until + (input.end - input.start))
     : input.end;
+  const usedSince = isoWeekStart(Math.min(now, input.start));
   const [rows, teamRow] = await Promise.all([
-    loadRowsForBooking(db, now, {
-      pool: input.pool,
-      team,
-      start: input.start,
-      end: lastEnd,
-      usedSince: isoWeekStart(Math.min(now, input.start)),
-    }),
+    narrow
+      ? loadRowsForWindow(db, now, {
+          pool: input.pool,
+          team,
+          start: input.start,
+          end: lastEnd,
+          weeksFrom: usedSince,
+          weeksTo: isoWeekStart(lastEnd) + WEEK_MS,
+        })
+      : loadRowsForBooking(db, now, { pool: input.pool, team, start: input.start, end: lastEnd, usedSince }),
     db.selectFrom("teams").selectAll().where("name", "=", team).executeTakeFirst(),
   ]);
   if (!teamRow) throw invalid([{ field: "team", message: `unknown team "${team}"` }]);
@@ -248,11 +256,26 @@ async function bookOnce(ctx: ServiceContext, by: Principal, input: BookingInput)
   // Read before the transaction: a query on the pool from inside one would need a second
   // connection while holding the first (with PGlite's single connection, a deadlock).
   const inventory = await cachedInventory(ctx);
-  const locks = { always: [teamLockKey(team)], onRetry: [poolLockKey(input.pool)] };
-  const result = await inLockedTransaction(ctx, locks, async (trx) => {
+  // The team's lock serialises its bookings so its quota is read and charged atomically. A booking
+  // the quota cannot refuse (an admin's, or a class without a weekly limit in a team without a
+  // concurrent-GPU cap) skips it on the optimistic attempt: otherwise every team's bookings queue
+  // behind each other for nothing. Retries take the team's lock, then the pool's (same order).
+  const locks = { always: [], onRetry: [teamLockKey(team), poolLockKey(input.pool)] };
+  const result = await inLockedTransaction(ctx, locks, async (trx, attempt) => {
+    let teamLocked = attempt > 1;
+    if (!teamLocked && !isAdmin(by)) {
+      const row = await trx.selectFrom("teams").selectAll().where("name", "=", team).executeTakeFirst();
+      if (row && quotaMayRefuse(teamQuota(row), input.priority)) {
+        await sql`SELECT pg_advisory_xact_lock(hashtext(${teamLockKey(team)}))`.execute(trx);
+        teamLocked = true;
+      }
+    }
     const now = ctx.clock.now();
-    const snap = await snapshot(trx, team, input, now, inventory);
-    const decided = decideAll(ctx, by, team, input, snap, now);
+    const { snap, decided } = await decideInTransaction(ctx, trx, by, team, input, now, inventory);
+    // The quota changed between the first read and the snapshot: decide again under the lock.
+    if (!teamLocked && !isAdmin(by) && snap.quota && quotaMayRefuse(snap.quota, input.priority)) {
+      throw new StaleSnapshot(`team ${team}'s quota changed under the booking`);
+    }
     let recurrenceId: string | null = null;
     if (input.repeat) {
       recurrenceId = newId("rec");
@@ -317,6 +340,38 @@ async function bookOnce(ctx: ServiceContext, by: Principal, input: BookingInput)
   });
   ctx.changed();
   return result;
+}
+
+/**
+ * Decides first on the narrow snapshot (the pool's holds overlapping the window and the team's in
+ * its quota weeks): a plain acceptance depends on nothing else, so it is the same decision the full
+ * snapshot gives, at a cost that does not grow with the pool's bookings. A refusal or a
+ * displacement (whose suggestions and alternatives look further ahead) is decided again on the full
+ * snapshot, in the same transaction.
+ */
+async function decideInTransaction(
+  ctx: ServiceContext,
+  trx: Transaction<Database>,
+  by: Principal,
+  team: string,
+  input: BookingInput,
+  now: Millis,
+  inventory: Inventory,
+) {
+  const narrow = await snapshot(trx, team, input, now, inventory, true);
+  try {
+    const decided = decideAll(ctx, by, team, input, narrow, now);
+    if (decided.every((d) => d.decision.displaced.length === 0)) return { snap: narrow, decided };
+  } catch (err) {
+    if (!(err instanceof DomainError)) throw err;
+  }
+  const snap = await snapshot(trx, team, input, now, inventory);
+  return { snap, decided: decideAll(ctx, by, team, input, snap, now) };
+}
+
+/** Whether `quota` can refuse a booking of `priority` (a weekly limit for the class, or a GPU cap). */
+function quotaMayRefuse(quota: TeamQuota, priority: Priority): boolean {
+  return quota.gpuHoursPerWeek[priority] !== undefined || quota.maxGpus !== undefined;
 }
 
 async function displace(

@@ -11,7 +11,16 @@ export interface LoopOptions {
   readonly tickSeconds: number;
   readonly logger: Logger;
   readonly onTickSeconds?: (s: number) => void;
+  /**
+   * Least time from one tick's start to a follow-up tick asked for while it ran (default
+   * FOLLOW_UP_GAP_MS). Under a stream of bookings every commit wakes the loop; without a gap ticks
+   * run back to back, each reading every held reservation, and starve the requests of CPU.
+   */
+  readonly followUpGapMs?: number;
 }
+
+/** A wake during a tick is served at most this long after that tick started (none when idle). */
+export const FOLLOW_UP_GAP_MS = 250;
 
 export interface Loop {
   wake(): void;
@@ -48,6 +57,8 @@ export function startLoop(o: LoopOptions): Loop {
         o.logger.error({ err }, "tick failed; the next one retries");
       }
       o.onTickSeconds?.((performance.now() - started) / 1000);
+      const pause = (o.followUpGapMs ?? FOLLOW_UP_GAP_MS) - (performance.now() - started);
+      if (again && !stopped && pause > 0) await new Promise((r) => setTimeout(r, pause));
     } while (again && !stopped);
   };
 

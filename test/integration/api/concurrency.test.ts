@@ -40,6 +40,35 @@ describe.each(BACKENDS)("concurrent bookings on %s", (backend) => {
     expect(held.reduce((s, r) => s + r.gpus, 0)).toBe(8);
   });
 
+  it("never lets racing bookings of one team overrun its weekly quota", async () => {
+    // The team lock is taken only when the quota can refuse: here it can, so the racers queue on it.
+    const quoted = await h.team("q0");
+    const grant = await h.call("PUT", "/api/v1/teams/q0/quotas", { body: { normal: 4 } });
+    expect(grant.status).toBe(200);
+    const replies = await Promise.all(
+      Array.from({ length: 16 }, (_, i) =>
+        h.call("POST", "/api/v1/reservations", {
+          token: quoted,
+          body: {
+            pool: "V100",
+            nodes: 1,
+            gpusPerNode: 1,
+            priority: "normal",
+            start: iso(T0 + (40 + i) * HOUR),
+            end: iso(T0 + (41 + i) * HOUR),
+          },
+        }),
+      ),
+    );
+    expect(replies.filter((r) => r.status === 201)).toHaveLength(4);
+    const refused = replies.filter((r) => r.status !== 201);
+    expect(refused.map((r) => r.body.type)).toEqual(
+      Array.from({ length: 12 }, () => "https://berth.dev/problems/quota-exceeded"),
+    );
+    const q = await h.call("GET", "/api/v1/teams/q0/quotas", { token: quoted });
+    expect(q.body.classes.normal).toEqual({ limitGpuHours: 4, usedGpuHours: 4, leftGpuHours: 0 });
+  });
+
   it("keeps a mixed burst of shapes and priorities, with displacements, free of double-booking", async () => {
     const w = { start: iso(T0 + 30 * HOUR), end: iso(T0 + 32 * HOUR) };
     const shapes = [1, 2, 4];

@@ -1,6 +1,6 @@
 // Reservations and the slot rows that hold them. Anything that writes takes a Transaction: the
 // caller (the booking service) owns it and the per-pool lock that serialises it.
-import { type Kysely, sql, type Transaction } from "kysely";
+import { type ExpressionBuilder, type Kysely, sql, type Transaction } from "kysely";
 import type { Millis, Placement, Reservation } from "../../../core/types.ts";
 import { tstzrange } from "../mappers.ts";
 import type { Database, ReservationRow, StoredReservationState } from "../tables.ts";
@@ -16,6 +16,21 @@ export async function loadHoldingRows(db: Handle, now: Millis): Promise<Reservat
     .where("end_at", ">", new Date(now))
     .orderBy("id")
     .execute();
+}
+
+/** The team's finished bookings of the quota weeks: they still count against its GPU-hours. */
+function teamFinishedSince(
+  eb: ExpressionBuilder<Database, "reservations">,
+  team: string,
+  since: Millis,
+  now: Millis,
+) {
+  return eb.and([
+    eb("team", "=", team),
+    eb("state", "in", ["confirmed", "completed"]),
+    eb("end_at", ">", new Date(since)),
+    eb("end_at", "<=", new Date(now)),
+  ]);
 }
 
 /**
@@ -43,13 +58,47 @@ export async function loadRowsForBooking(
             eb.and([eb("start_at", "<", new Date(q.end)), eb("end_at", ">", new Date(q.start))]),
           ]),
         ]),
-        // The team's finished bookings of the quota weeks still count against its GPU-hours.
+        teamFinishedSince(eb, q.team, q.usedSince, now),
+      ]),
+    )
+    .orderBy("id")
+    .execute();
+}
+
+/**
+ * The rows an accepted booking without displacement depends on, and nothing more: the pool's holds
+ * overlapping the window (placement) and the team's holds in the ISO weeks the window touches
+ * (quota), plus the team's finished bookings of those weeks. A refusal or a displacement needs the
+ * wider set of `loadRowsForBooking` (suggestions, the loser's alternative): the caller asks again.
+ * Its size does not grow with the bookings held elsewhere in the pool.
+ */
+export async function loadRowsForWindow(
+  db: Handle,
+  now: Millis,
+  q: { pool: string; team: string; start: Millis; end: Millis; weeksFrom: Millis; weeksTo: Millis },
+): Promise<ReservationRow[]> {
+  return db
+    .selectFrom("reservations")
+    .selectAll()
+    .where((eb) =>
+      eb.or([
         eb.and([
-          eb("team", "=", q.team),
-          eb("state", "in", ["confirmed", "completed"]),
-          eb("end_at", ">", new Date(q.usedSince)),
-          eb("end_at", "<=", new Date(now)),
+          eb("state", "=", "confirmed"),
+          eb("end_at", ">", new Date(now)),
+          eb.or([
+            eb.and([
+              eb("pool", "=", q.pool),
+              eb("start_at", "<", new Date(q.end)),
+              eb("end_at", ">", new Date(q.start)),
+            ]),
+            eb.and([
+              eb("team", "=", q.team),
+              eb("start_at", "<", new Date(q.weeksTo)),
+              eb("end_at", ">", new Date(q.weeksFrom)),
+            ]),
+          ]),
         ]),
+        teamFinishedSince(eb, q.team, q.weeksFrom, now),
       ]),
     )
     .orderBy("id")
@@ -78,55 +127,56 @@ export async function insertReservation(
   rec: NewReservationRecord,
 ): Promise<ReservationRow> {
   const r = rec.reservation;
-  const row = await trx
-    .insertInto("reservations")
-    .values({
-      id: r.id,
-      team: r.team,
-      pool: r.pool,
-      nodes: r.nodes,
-      gpus_per_node: r.gpusPerNode,
-      start_at: new Date(r.start),
-      end_at: new Date(r.end),
-      priority: r.priority,
-      state: "confirmed",
-      kind: rec.kind,
-      title: rec.title,
-      placement: JSON.stringify(r.placement),
-      booked_at: new Date(r.bookedAt),
-      booked_by: rec.bookedBy,
-      recurrence_id: rec.recurrenceId,
-      displaced_by: null,
-      reason: null,
-      ended_at: null,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  await insertSlots(trx, r.id, r.placement, r.start, r.end);
-  await trx
-    .insertInto("usage")
-    .values({
+  // One statement, one round trip: the reservation, its slot rows and its usage row as
+  // data-modifying CTEs. The exclusion constraint on the slot rows still aborts it (23P01), and the
+  // slot rows' foreign key is checked at the statement's end, when the reservation row exists.
+  const slots = slotRows(r.id, r.placement, r.start, r.end);
+  const withReservation = trx.with("r", (db) =>
+    db
+      .insertInto("reservations")
+      .values({
+        id: r.id,
+        team: r.team,
+        pool: r.pool,
+        nodes: r.nodes,
+        gpus_per_node: r.gpusPerNode,
+        start_at: new Date(r.start),
+        end_at: new Date(r.end),
+        priority: r.priority,
+        state: "confirmed",
+        kind: rec.kind,
+        title: rec.title,
+        placement: JSON.stringify(r.placement),
+        booked_at: new Date(r.bookedAt),
+        booked_by: rec.bookedBy,
+        recurrence_id: rec.recurrenceId,
+        displaced_by: null,
+        reason: null,
+        ended_at: null,
+      })
+      .returningAll(),
+  );
+  const withUsage = withReservation.with("u", (db) =>
+    db.insertInto("usage").values({
       reservation_id: r.id,
       gpu_seconds_booked: (r.nodes * r.gpusPerNode * (r.end - r.start)) / 1000,
       gpu_seconds_used: 0,
       updated_at: new Date(r.bookedAt),
-    })
-    .execute();
-  return row;
+    }),
+  );
+  if (slots.length === 0) return withUsage.selectFrom("r").selectAll().executeTakeFirstOrThrow();
+  return withUsage
+    .with("s", (db) => db.insertInto("reservation_slots").values(slots))
+    .selectFrom("r")
+    .selectAll()
+    .executeTakeFirstOrThrow();
 }
 
-async function insertSlots(
-  trx: Transaction<Database>,
-  id: string,
-  placement: Placement,
-  start: Millis,
-  end: Millis,
-) {
+function slotRows(id: string, placement: Placement, start: Millis, end: Millis) {
   const during = tstzrange(start, end);
-  const rows = placement.flatMap((ns) =>
+  return placement.flatMap((ns) =>
     ns.gpus.map((ordinal) => ({ reservation_id: id, node: ns.node, ordinal, during })),
   );
-  if (rows.length > 0) await trx.insertInto("reservation_slots").values(rows).execute();
 }
 
 /** Ends a reservation's hold: frees its slots and records the terminal state and why. */
