@@ -33,6 +33,32 @@ function teamFinishedSince(
   ]);
 }
 
+type ReservationsEb = ExpressionBuilder<Database, "reservations">;
+
+/**
+ * Holding rows matching any of `scopes`, plus the team's finished bookings since `since` (quota).
+ * The two booking snapshots below differ only in their scopes.
+ */
+function loadHeldOrFinished(
+  db: Handle,
+  now: Millis,
+  team: string,
+  since: Millis,
+  scopes: (eb: ReservationsEb) => ReturnType<ReservationsEb["and"]>[],
+): Promise<ReservationRow[]> {
+  return db
+    .selectFrom("reservations")
+    .selectAll()
+    .where((eb) =>
+      eb.or([
+        eb.and([eb("state", "=", "confirmed"), eb("end_at", ">", new Date(now)), eb.or(scopes(eb))]),
+        teamFinishedSince(eb, team, since, now),
+      ]),
+    )
+    .orderBy("id")
+    .execute();
+}
+
 /**
  * The holding rows a booking decision can depend on, rather than all of them: the pool's holds
  * from the request's start on (placement, displacement, the "later" suggestion), anything
@@ -44,25 +70,11 @@ export async function loadRowsForBooking(
   q: { pool: string; team: string; start: Millis; end: Millis; usedSince: Millis },
 ): Promise<ReservationRow[]> {
   const start = new Date(Math.max(now, q.start));
-  return db
-    .selectFrom("reservations")
-    .selectAll()
-    .where((eb) =>
-      eb.or([
-        eb.and([
-          eb("state", "=", "confirmed"),
-          eb("end_at", ">", new Date(now)),
-          eb.or([
-            eb.and([eb("pool", "=", q.pool), eb("end_at", ">", start)]),
-            eb("team", "=", q.team),
-            eb.and([eb("start_at", "<", new Date(q.end)), eb("end_at", ">", new Date(q.start))]),
-          ]),
-        ]),
-        teamFinishedSince(eb, q.team, q.usedSince, now),
-      ]),
-    )
-    .orderBy("id")
-    .execute();
+  return loadHeldOrFinished(db, now, q.team, q.usedSince, (eb) => [
+    eb.and([eb("pool", "=", q.pool), eb("end_at", ">", start)]),
+    eb.and([eb("team", "=", q.team)]),
+    eb.and([eb("start_at", "<", new Date(q.end)), eb("end_at", ">", new Date(q.start))]),
+  ]);
 }
 
 /**
@@ -77,32 +89,18 @@ export async function loadRowsForWindow(
   now: Millis,
   q: { pool: string; team: string; start: Millis; end: Millis; weeksFrom: Millis; weeksTo: Millis },
 ): Promise<ReservationRow[]> {
-  return db
-    .selectFrom("reservations")
-    .selectAll()
-    .where((eb) =>
-      eb.or([
-        eb.and([
-          eb("state", "=", "confirmed"),
-          eb("end_at", ">", new Date(now)),
-          eb.or([
-            eb.and([
-              eb("pool", "=", q.pool),
-              eb("start_at", "<", new Date(q.end)),
-              eb("end_at", ">", new Date(q.start)),
-            ]),
-            eb.and([
-              eb("team", "=", q.team),
-              eb("start_at", "<", new Date(q.weeksTo)),
-              eb("end_at", ">", new Date(q.weeksFrom)),
-            ]),
-          ]),
-        ]),
-        teamFinishedSince(eb, q.team, q.weeksFrom, now),
-      ]),
-    )
-    .orderBy("id")
-    .execute();
+  return loadHeldOrFinished(db, now, q.team, q.weeksFrom, (eb) => [
+    eb.and([
+      eb("pool", "=", q.pool),
+      eb("start_at", "<", new Date(q.end)),
+      eb("end_at", ">", new Date(q.start)),
+    ]),
+    eb.and([
+      eb("team", "=", q.team),
+      eb("start_at", "<", new Date(q.weeksTo)),
+      eb("end_at", ">", new Date(q.weeksFrom)),
+    ]),
+  ]);
 }
 
 export async function getReservationRow(db: Handle, id: string): Promise<ReservationRow | undefined> {
