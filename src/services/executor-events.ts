@@ -3,6 +3,7 @@
 import { appendEvent } from "../adapters/db/repos/events.ts";
 import type { ServiceContext } from "./context.ts";
 import type { ExecutorEvent } from "./ports.ts";
+import { queueValidationAfterTraining } from "./training-follow-up.ts";
 
 export interface ExecutorEventDeps {
   readonly ctx: ServiceContext;
@@ -97,6 +98,7 @@ export async function recordExecutorEvent(deps: ExecutorEventDeps, e: ExecutorEv
       attempt: e.attempt,
       ...(e.message ? { message: e.message } : {}),
     });
+    if (e.type === "succeeded") await queueValidationAfterTraining(trx, job, at);
   });
   ctx.changed();
 }

@@ -60,20 +60,35 @@ export function followUpAfterTraining(
   if (!train.spec.validationData) {
     throw new Error(`train job ${train.jobId} asks for validation but names no validationData`);
   }
-  const paths = runPaths(train.team, train.jobId);
   return {
     ...train,
-    jobId: `${train.jobId}-ab`,
+    jobId: validationJobId(train.jobId),
     gpus: 1,
     now: options.now,
     // Admission is the core's call: the follow-up starts suspended like any queued job.
     placement: { ...train.placement, admittedNodes: undefined },
-    spec: {
-      modelFp32: paths.onnxFp32,
-      modelFp16: paths.onnxFp16,
-      data: train.spec.validationData,
-      report: paths.abReport,
-      image: options.image,
-    },
+    spec: validationSpecAfterTraining(train.team, train.jobId, train.spec.validationData, options.image),
+  };
+}
+
+/** The follow-up validation job's id: deterministic, so recording it twice is caught by its key. */
+export function validationJobId(trainJobId: string): string {
+  return `${trainJobId}-ab`;
+}
+
+/** What the validation job checks: the training run's two ONNX exports on the validation data. */
+export function validationSpecAfterTraining(
+  team: string,
+  trainJobId: string,
+  validationData: string,
+  image: string,
+): ValidateSpec {
+  const paths = runPaths(team, trainJobId);
+  return {
+    modelFp32: paths.onnxFp32,
+    modelFp16: paths.onnxFp16,
+    data: validationData,
+    report: paths.abReport,
+    image,
   };
 }

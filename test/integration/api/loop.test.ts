@@ -177,3 +177,52 @@ describe.each(BACKENDS)("the scheduling loop on %s", (backend) => {
     h.setNow(T0);
   });
 });
+
+describe.each(BACKENDS)("a train job's follow-up on %s", (backend) => {
+  let h: Harness;
+  let vision: string;
+  beforeAll(async () => {
+    h = await startHarness(backend);
+    vision = await h.team("vision");
+  });
+  afterAll(async () => h.close());
+
+  it("queues the validation job once when a train job that asked for it succeeds, and not otherwise", async () => {
+    const { executor, launches } = recordingExecutor();
+    const deps = { ctx: h.ctx, sendWebhook: fetchWebhookSender, noShowSeconds: 0, executor };
+    const report = (e: ExecutorEvent) => recordExecutorEvent({ ctx: h.ctx }, e);
+    const submit = (spec: Record<string, unknown>) =>
+      h.call("POST", "/api/v1/jobs", {
+        token: vision,
+        body: { kind: "train", pool: "V100", gpus: 1, priority: "high", spec },
+      });
+    const asking = await submit({ validate: true, validationData: "/workspace/data/val" });
+    const plain = await submit({});
+    const t = T0 + 30 * HOUR;
+    h.setNow(t);
+    await runTick(deps, t);
+    for (const id of [asking.body.id, plain.body.id]) {
+      expect(launches.map((l) => l.job)).toContain(id);
+      await report({ job: id, attempt: 1, type: "running", at: t + 1_000 });
+      await report({ job: id, attempt: 1, type: "succeeded", at: t + 60_000 });
+    }
+    // A repeated report changes nothing (and queues nothing twice).
+    await report({ job: asking.body.id, attempt: 1, type: "succeeded", at: t + 60_000 });
+
+    const follow = await h.call("GET", `/api/v1/jobs/${asking.body.id}-ab`);
+    expect(follow.status).toBe(200);
+    expect(follow.body).toMatchObject({
+      kind: "validate",
+      team: "vision",
+      pool: "V100",
+      gpus: 1,
+      state: "queued",
+    });
+    expect(follow.body.spec).toMatchObject({
+      data: "/workspace/data/val",
+      modelFp32: expect.stringContaining(`/runs/vision/${asking.body.id}/export/best-fp32.onnx`),
+      modelFp16: expect.stringContaining(`/runs/vision/${asking.body.id}/export/best-fp16.onnx`),
+    });
+    expect((await h.call("GET", `/api/v1/jobs/${plain.body.id}-ab`)).status).toBe(404);
+  });
+});
