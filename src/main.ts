@@ -19,7 +19,7 @@ import { createMetrics } from "./api/metrics.ts";
 import { type Config, ConfigError } from "./config.ts";
 import { DEFAULT_BOOKING_RULES } from "./core/index.ts";
 import { bootstrapAdmin } from "./services/auth.ts";
-import type { ServiceContext } from "./services/context.ts";
+import type { ChangeHint, ServiceContext } from "./services/context.ts";
 import { seedDemoCluster } from "./services/demo-cluster.ts";
 import { EventHub } from "./services/event-hub.ts";
 import { recordExecutorEvent } from "./services/executor-events.ts";
@@ -135,16 +135,16 @@ export async function startBerth(
 
   const hub = new EventHub();
   const metrics = createMetrics();
-  let wakeLoop = () => {};
+  let wakeLoop = (_hint?: ChangeHint) => {};
   const ctx: ServiceContext = {
     db: handle.db,
     dbKind: handle.kind,
     clock: { now: () => Date.now() },
     rules: DEFAULT_BOOKING_RULES,
     logger,
-    changed: () => {
+    changed: (hint) => {
       hub.poke();
-      wakeLoop();
+      wakeLoop(hint);
     },
   };
   const admin = await bootstrapAdmin(ctx, { adminToken: config.adminToken, dataDir: config.dataDir });
@@ -200,7 +200,7 @@ export async function startBerth(
     logger: logger.child({ component: "loop" }),
     onTickSeconds: (s) => metrics.tickSeconds.observe(s),
   });
-  wakeLoop = () => loop.wake();
+  wakeLoop = (hint) => (hint ? loop.wakeBy(hint.wakeAt) : loop.wake());
 
   const { app } = createApp({
     ctx,

@@ -4,8 +4,12 @@
 // reservations. The load generator (autocannon) runs in this process and shares the machine's
 // cores with the server and the database: say so next to the numbers.
 //
+// Each row also says how many CPU milliseconds the server process, PostgreSQL (every `postgres`
+// process on the machine) and the load generator spent per answered request, read from /proc.
+//
 //   npx tsx bench/api/run.ts [--backend postgres|pglite|both] [--seconds 10]
-import { mkdtemp, rm } from "node:fs/promises";
+//                            [--clients 1,16,128] [--race no] [--availability no]
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
@@ -25,6 +29,61 @@ for (let i = 2; i < process.argv.length; i += 2)
   args.set(process.argv[i]!.replace(/^--/, ""), process.argv[i + 1] ?? "");
 const seconds = Number(args.get("seconds") ?? 10);
 const backends = (args.get("backend") ?? "both") === "both" ? ["postgres", "pglite"] : [args.get("backend")!];
+/** Client counts of the spread scenario (default 1,16,128); `--race no` / `--availability no` skip those. */
+const spreadClients = (args.get("clients") ?? "1,16,128").split(",").map(Number);
+const withRace = args.get("race") !== "no";
+const withAvailability = args.get("availability") !== "no";
+
+/** CPU seconds (user + system) of one process, from /proc (Linux). */
+async function procCpu(pid: number): Promise<number> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds of every `postgres` process on the machine (the throwaway cluster's, when alone). */
+async function postgresCpu(): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
+    if (stat.includes(" (postgres) ")) total += await procCpu(Number(entry));
+  }
+  return total;
+}
+
+interface CpuMeter {
+  readonly serverPid: number;
+  readonly postgres: boolean;
+}
+
+async function cpuNow(m: CpuMeter) {
+  const self = process.cpuUsage();
+  return {
+    server: await procCpu(m.serverPid),
+    postgres: m.postgres ? await postgresCpu() : 0,
+    loadgen: (self.user + self.system) / 1e6,
+  };
+}
+
+/** Runs `phase`, adding the CPU milliseconds each process spent per answered request. */
+async function metered(m: CpuMeter, phase: () => Promise<Row>): Promise<Row> {
+  const before = await cpuNow(m);
+  const row = await phase();
+  const after = await cpuNow(m);
+  const answered = Math.max(1, row["201"] + row["409"] + row.other);
+  const per = (k: keyof typeof before) => Number((((after[k] - before[k]) * 1000) / answered).toFixed(2));
+  return {
+    ...row,
+    "server ms/req": per("server"),
+    "pg ms/req": per("postgres"),
+    "loadgen ms/req": per("loadgen"),
+  };
+}
 
 /** Deterministic pseudo-random numbers (mulberry32), one stream per scenario. */
 function rng(seed: number) {
@@ -102,6 +161,9 @@ interface Row {
   other: number;
   p50: number;
   p99: number;
+  "server ms/req"?: number;
+  "pg ms/req"?: number;
+  "loadgen ms/req"?: number;
 }
 
 async function bookingRun(
@@ -215,18 +277,29 @@ async function benchBackend(backend: string): Promise<{ rows: Row[]; held: numbe
       nodes: 1,
     });
     for (const t of TEAMS) await api(berth.url, "POST", "/teams", { name: t });
-    for (const [i, c] of [1, 16, 128].entries()) {
-      rows.push(await bookingRun(berth.url, backend, "spread: 250 nodes, 90 days", c, "BENCH", 88, 100 + i));
+    const meter: CpuMeter = { serverPid: berth.child.pid!, postgres: backend === "postgres" };
+    for (const [i, c] of spreadClients.entries()) {
+      rows.push(
+        await metered(meter, () =>
+          bookingRun(berth.url, backend, "spread: 250 nodes, 90 days", c, "BENCH", 88, 100 + i),
+        ),
+      );
       console.error(JSON.stringify(rows.at(-1)));
       await drain(berth.url);
     }
-    rows.push(await bookingRun(berth.url, backend, "race: 1 node, 2 days", 128, "RACE", 2, 7));
-    console.error(JSON.stringify(rows.at(-1)));
-    await drain(berth.url);
-    let held = rows.filter((r) => r.scenario.startsWith("spread")).reduce((n, r) => n + r["201"], 0);
-    if (env.DATABASE_URL) held += await seedWholeNodeReservations(env.DATABASE_URL, 10_000 - held);
-    rows.push(await availabilityRun(berth.url, backend, 16, held));
-    console.error(JSON.stringify(rows.at(-1)));
+    if (withRace) {
+      rows.push(
+        await metered(meter, () => bookingRun(berth.url, backend, "race: 1 node, 2 days", 128, "RACE", 2, 7)),
+      );
+      console.error(JSON.stringify(rows.at(-1)));
+      await drain(berth.url);
+    }
+    if (withAvailability) {
+      let held = rows.filter((r) => r.scenario.startsWith("spread")).reduce((n, r) => n + r["201"], 0);
+      if (env.DATABASE_URL) held += await seedWholeNodeReservations(env.DATABASE_URL, 10_000 - held);
+      rows.push(await metered(meter, () => availabilityRun(berth.url, backend, 16, held)));
+      console.error(JSON.stringify(rows.at(-1)));
+    }
   } finally {
     await berth.kill("SIGTERM");
   }
@@ -247,10 +320,23 @@ for (const b of backends) {
     `${b}: ${r.held} reservations held at the end, ${r.doubleBookings} consistency problems (double bookings or stray slots)`,
   );
 }
-const cols = ["backend", "scenario", "clients", "201/s", "201", "409", "other", "p50", "p99"] as const;
+const cols = [
+  "backend",
+  "scenario",
+  "clients",
+  "201/s",
+  "201",
+  "409",
+  "other",
+  "p50",
+  "p99",
+  "server ms/req",
+  "pg ms/req",
+  "loadgen ms/req",
+] as const;
 console.log(`| ${cols.join(" | ")} |`);
 console.log(`| ${cols.map(() => "---").join(" | ")} |`);
-for (const r of all) console.log(`| ${cols.map((c) => String(r[c])).join(" | ")} |`);
+for (const r of all) console.log(`| ${cols.map((c) => String(r[c] ?? "")).join(" | ")} |`);
 console.log("");
 console.log("(GET /availability rows: the 201 columns count 200 answers; p50/p99 in ms)");
 for (const s of summary) console.log(s);

@@ -59,7 +59,7 @@ export interface BookingInput {
 /** Most occurrences one recurring request may create. */
 export const MAX_OCCURRENCES = 100;
 
-function resolveTeam(by: Principal, team: string | undefined): string {
+export function resolveTeam(by: Principal, team: string | undefined): string {
   if (isAdmin(by)) {
     const t = team ?? by.team;
     if (!t) throw invalid([{ field: "team", message: "an admin books for a team: name it" }]);
@@ -83,7 +83,7 @@ function suggestionView(s: Suggestion) {
 }
 
 /** A refusal of the core as the domain error the API turns into problem+json. */
-function refusal(decision: Exclude<BookingDecision, { ok: true }>, occurrence?: number): DomainError {
+export function refusal(decision: Exclude<BookingDecision, { ok: true }>, occurrence?: number): DomainError {
   const where = occurrence !== undefined && occurrence > 0 ? ` (occurrence ${occurrence + 1})` : "";
   switch (decision.code) {
     case "invalid":
@@ -114,6 +114,10 @@ function occurrenceStarts(input: BookingInput): Millis[] {
   }
   if (starts.length === 0) throw invalid([{ field: "repeat", message: "until must be after start" }]);
   return starts;
+}
+
+export function unknownTeam(team: string): DomainError {
+  return invalid([{ field: "team", message: `unknown team "${team}"` }]);
 }
 
 interface Snapshot {
@@ -147,15 +151,21 @@ async function snapshot(
       : loadRowsForBooking(db, now, { pool: input.pool, team, start: input.start, end: lastEnd, usedSince }),
     db.selectFrom("teams").selectAll().where("name", "=", team).executeTakeFirst(),
   ]);
-  if (!teamRow) throw invalid([{ field: "team", message: `unknown team "${team}"` }]);
-  // The core counts quota over reservations that hold slots; a finished booking of the team in a
-  // quota week must still count, so it is shown to the core as held. Its window lies before the
-  // current grid step, so it cannot collide with any placement the core considers.
-  const reservations = rows.map((r) => {
+  if (!teamRow) throw unknownTeam(team);
+  return { inventory, reservations: asQuotaSnapshot(rows, now), quota: teamQuota(teamRow) };
+}
+
+/**
+ * Rows as the core sees them for a booking. The core counts quota over reservations that hold
+ * slots; a finished booking of the team in a quota week must still count, so it is shown to the
+ * core as held. Its window lies before the current grid step, so it cannot collide with any
+ * placement the core considers.
+ */
+export function asQuotaSnapshot(rows: readonly ReservationRow[], now: Millis): Reservation[] {
+  return rows.map((r) => {
     const res = toReservation(r, now);
     return res.state === "completed" ? { ...res, state: "active" as const } : res;
   });
-  return { inventory, reservations, quota: teamQuota(teamRow) };
 }
 
 export interface BookingOutcome {
@@ -313,25 +323,9 @@ async function bookOnce(ctx: ServiceContext, by: Principal, input: BookingInput)
         action: "book",
         team,
         reservationId: request.id,
-        detail: {
-          pool: request.pool,
-          nodes: request.nodes,
-          gpusPerNode: request.gpusPerNode,
-          priority: request.priority,
-          start: iso(request.start),
-          end: iso(request.end),
-          placement: request.placement,
-        },
+        detail: bookAuditDetail(request),
       });
-      await appendEvent(trx, now, "reservation.created", team, {
-        reservation: request.id,
-        team,
-        pool: request.pool,
-        start: iso(request.start),
-        end: iso(request.end),
-        priority: request.priority,
-        placement: request.placement,
-      });
+      await appendEvent(trx, now, "reservation.created", team, createdEventData(request));
     }
     const ids = decided.map((d) => d.request.id);
     const row = firstRow!;
@@ -340,6 +334,32 @@ async function bookOnce(ctx: ServiceContext, by: Principal, input: BookingInput)
   });
   ctx.changed();
   return result;
+}
+
+/** The `book` audit entry's detail (the batched path writes the same). */
+export function bookAuditDetail(r: Reservation): Record<string, unknown> {
+  return {
+    pool: r.pool,
+    nodes: r.nodes,
+    gpusPerNode: r.gpusPerNode,
+    priority: r.priority,
+    start: iso(r.start),
+    end: iso(r.end),
+    placement: r.placement,
+  };
+}
+
+/** The `reservation.created` event's data (CONTRACTS §4). */
+export function createdEventData(r: Reservation): Record<string, unknown> {
+  return {
+    reservation: r.id,
+    team: r.team,
+    pool: r.pool,
+    start: iso(r.start),
+    end: iso(r.end),
+    priority: r.priority,
+    placement: r.placement,
+  };
 }
 
 /**
@@ -370,7 +390,7 @@ async function decideInTransaction(
 }
 
 /** Whether `quota` can refuse a booking of `priority` (a weekly limit for the class, or a GPU cap). */
-function quotaMayRefuse(quota: TeamQuota, priority: Priority): boolean {
+export function quotaMayRefuse(quota: TeamQuota, priority: Priority): boolean {
   return quota.gpuHoursPerWeek[priority] !== undefined || quota.maxGpus !== undefined;
 }
 

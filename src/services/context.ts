@@ -18,8 +18,16 @@ export interface ServiceContext {
   readonly clock: Clock;
   readonly rules: BookingRules;
   readonly logger: Logger;
-  /** Called after a commit that produced events or changed what the loop should do next. */
-  readonly changed: () => void;
+  /**
+   * Called after a commit that produced events or changed what the loop should do next. With
+   * `wakeAt`, the commit changes nothing the loop decides before that time (a booking that starts
+   * later): the loop arms its timer for it instead of running a cycle now.
+   */
+  readonly changed: (hint?: ChangeHint) => void;
+}
+
+export interface ChangeHint {
+  readonly wakeAt: Millis;
 }
 
 /** Who is calling: resolved from a bearer token. */

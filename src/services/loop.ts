@@ -24,6 +24,11 @@ export const FOLLOW_UP_GAP_MS = 250;
 
 export interface Loop {
   wake(): void;
+  /**
+   * Makes sure a tick runs by `at` without running one now (a change that matters only from then
+   * on, such as a booking that starts later): at or before now it is `wake()`.
+   */
+  wakeBy(at: Millis): void;
   stop(): Promise<void>;
   /** Resolves when no tick is running (tests, shutdown). */
   idle(): Promise<void>;
@@ -37,10 +42,16 @@ export function startLoop(o: LoopOptions): Loop {
   let again = false;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  /** When the armed timer fires (+∞ when none). */
+  let armedAt = Number.POSITIVE_INFINITY;
+  /** The earliest `wakeBy` since the running tick started: its snapshot may predate that change. */
+  let asked = Number.POSITIVE_INFINITY;
 
   const arm = (at: Millis | null) => {
     clearTimeout(timer);
+    armedAt = Number.POSITIVE_INFINITY;
     if (at === null || stopped) return;
+    armedAt = at;
     const delay = Math.min(MAX_TIMER_MS, Math.max(0, at - o.now()));
     timer = setTimeout(() => wake(), delay);
     timer.unref();
@@ -49,10 +60,12 @@ export function startLoop(o: LoopOptions): Loop {
   const run = async () => {
     do {
       again = false;
+      asked = Number.POSITIVE_INFINITY;
       const started = performance.now();
       try {
         const { nextWakeAt } = await o.tick(o.now());
-        arm(nextWakeAt);
+        const at = Math.min(nextWakeAt ?? Number.POSITIVE_INFINITY, asked);
+        arm(at === Number.POSITIVE_INFINITY ? null : at);
       } catch (err) {
         o.logger.error({ err }, "tick failed; the next one retries");
       }
@@ -73,6 +86,14 @@ export function startLoop(o: LoopOptions): Loop {
     });
   };
 
+  const wakeBy = (at: Millis) => {
+    if (stopped) return;
+    if (at <= o.now()) return wake();
+    if (at < asked) asked = at;
+    // A running tick arms its timer when it ends, taking `asked` into account.
+    if (!running && at < armedAt) arm(at);
+  };
+
   const every = Math.max(1, Math.round(o.tickSeconds));
   const task = cron.schedule(
     every < 60 ? `*/${every} * * * * *` : `*/${Math.round(every / 60)} * * * *`,
@@ -84,6 +105,7 @@ export function startLoop(o: LoopOptions): Loop {
   wake();
   return {
     wake,
+    wakeBy,
     async idle() {
       while (running) await running;
     },

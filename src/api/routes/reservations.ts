@@ -2,13 +2,13 @@
 import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import type { Router } from "express";
 import {
-  book,
   cancelReservation,
   changeEnd,
   dryRun,
   getReservation,
   listReservations,
 } from "../../services/booking.ts";
+import { bookBatched } from "../../services/booking-batch.ts";
 import type { ServiceContext } from "../../services/context.ts";
 import { endpoint } from "../endpoint.ts";
 import type { Metrics } from "../metrics.ts";
@@ -58,7 +58,7 @@ export function reservationRoutes(
       const stop = metrics.bookingSeconds.startTimer({ dry_run: String(query.dryRun === "true") });
       try {
         if (query.dryRun === "true") return { status: 200, body: await dryRun(ctx, principal, input) };
-        const out = await book(ctx, principal, input);
+        const out = await bookBatched(ctx, principal, input);
         return {
           status: 201,
           body: { ...out.reservation, ...(input.repeat ? { occurrences: out.occurrences } : {}) },

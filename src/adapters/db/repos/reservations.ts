@@ -103,6 +103,82 @@ export async function loadRowsForWindow(
   ]);
 }
 
+/**
+ * `loadRowsForWindow` for a batch of plain bookings in one pool: the pool's holds overlapping any
+ * of `windows`, and for each team in `teams` (those whose quota can refuse) its holds in its quota
+ * weeks and its finished bookings of those weeks. One statement whatever the batch's size.
+ */
+export async function loadRowsForWindows(
+  db: Handle,
+  now: Millis,
+  q: {
+    pool: string;
+    windows: readonly { start: Millis; end: Millis }[];
+    teams: readonly { team: string; weeksFrom: Millis; weeksTo: Millis }[];
+  },
+): Promise<ReservationRow[]> {
+  const at = new Date(now).toISOString();
+  const isoList = (ts: readonly Millis[]) => ts.map((t) => new Date(t).toISOString());
+  const windowStarts = isoList(q.windows.map((w) => w.start));
+  const windowEnds = isoList(q.windows.map((w) => w.end));
+  const pool = sql<ReservationRow>`
+    SELECT r.* FROM reservations r
+    WHERE r.pool = ${q.pool} AND r.state = 'confirmed' AND r.end_at > ${at}::timestamptz
+      AND EXISTS (
+        SELECT 1 FROM unnest(${windowStarts}::timestamptz[], ${windowEnds}::timestamptz[]) AS w(s, e)
+        WHERE r.start_at < w.e AND r.end_at > w.s)`;
+  if (q.teams.length === 0) return (await sql<ReservationRow>`${pool} ORDER BY id`.execute(db)).rows;
+  const names = q.teams.map((t) => t.team);
+  const from = isoList(q.teams.map((t) => t.weeksFrom));
+  const to = isoList(q.teams.map((t) => t.weeksTo));
+  const result = await sql<ReservationRow>`
+    ${pool}
+    UNION
+    SELECT r.* FROM reservations r
+    JOIN unnest(${names}::text[], ${from}::timestamptz[], ${to}::timestamptz[]) AS t(team, f, u)
+      ON r.team = t.team
+    WHERE (r.state = 'confirmed' AND r.end_at > ${at}::timestamptz AND r.start_at < t.u AND r.end_at > t.f)
+       OR (r.state IN ('confirmed', 'completed') AND r.end_at > t.f AND r.end_at <= ${at}::timestamptz)
+    ORDER BY id`.execute(db);
+  return result.rows;
+}
+
+/**
+ * `loadRowsForBooking` for several refused bookings of one batch: the pool's holds from the
+ * earliest start on, everything overlapping any of the windows, and each team's holds and finished
+ * bookings since its quota weeks began. A superset of each booking's own rows, which decides the
+ * same (the core filters what it reads).
+ */
+export async function loadRowsForBookings(
+  db: Handle,
+  now: Millis,
+  q: {
+    pool: string;
+    windows: readonly { start: Millis; end: Millis }[];
+    teams: readonly { team: string; since: Millis }[];
+  },
+): Promise<ReservationRow[]> {
+  const at = new Date(now).toISOString();
+  const iso = (t: Millis) => new Date(t).toISOString();
+  const from = iso(Math.max(now, Math.min(...q.windows.map((w) => w.start))));
+  const result = await sql<ReservationRow>`
+    SELECT r.* FROM reservations r
+    WHERE r.state = 'confirmed' AND r.end_at > ${at}::timestamptz
+      AND ((r.pool = ${q.pool} AND r.end_at > ${from}::timestamptz)
+        OR r.team = ANY (${q.teams.map((t) => t.team)}::text[])
+        OR EXISTS (
+          SELECT 1 FROM unnest(${q.windows.map((w) => iso(w.start))}::timestamptz[],
+                               ${q.windows.map((w) => iso(w.end))}::timestamptz[]) AS w(s, e)
+          WHERE r.start_at < w.e AND r.end_at > w.s))
+    UNION
+    SELECT r.* FROM reservations r
+    JOIN unnest(${q.teams.map((t) => t.team)}::text[], ${q.teams.map((t) => iso(t.since))}::timestamptz[])
+      AS t(team, since) ON r.team = t.team
+    WHERE r.state IN ('confirmed', 'completed') AND r.end_at > t.since AND r.end_at <= ${at}::timestamptz
+    ORDER BY id`.execute(db);
+  return result.rows;
+}
+
 export async function getReservationRow(db: Handle, id: string): Promise<ReservationRow | undefined> {
   return db.selectFrom("reservations").selectAll().where("id", "=", id).executeTakeFirst();
 }

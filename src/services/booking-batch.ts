@@ -1,0 +1,300 @@
+// Group commit of bookings, per pool. Bookings that arrive while a pool's previous batch is in its
+// transaction wait for it and then go together in the next one: one transaction, one snapshot read
+// and one write for the whole batch, so a burst costs a handful of round trips instead of a handful
+// per booking (on two cores the round trips, not the decisions, were the cost: BENCHMARKS.md).
+// At one booking at a time a batch is that one booking, with no added wait.
+//
+// A batch holds the pool's advisory lock (and the lock of every team whose quota can refuse, taken
+// first, as everywhere), reads the narrow snapshot (the pool's holds overlapping the batch's
+// windows, those teams' bookings in their quota weeks), and asks the core about each booking in
+// arrival order, each seeing the ones accepted before it. It commits the plain acceptances. Whatever
+// needs more than that goes through the one-at-a-time path (services/booking.ts) right after the
+// commit, in order: a refusal (its suggestions look further ahead), a displacement, a recurring
+// booking, a team whose quota changed under the batch. So both paths give the same answers; the
+// exclusion constraint on slot rows still has the last word, and a batch that fails as a whole
+// (a clash the lock did not prevent, a lost connection) hands each booking to that path.
+import type { Kysely } from "kysely";
+import { insertPlainBookings, type PlainBookingRecord } from "../adapters/db/repos/plain-bookings.ts";
+import { loadRowsForBookings, loadRowsForWindows } from "../adapters/db/repos/reservations.ts";
+import type { Database, TeamRow } from "../adapters/db/tables.ts";
+import { decideBooking, isoWeekStart, WEEK_MS } from "../core/index.ts";
+import type { Millis, Placement, Reservation } from "../core/types.ts";
+import { newId } from "./auth.ts";
+import {
+  asQuotaSnapshot,
+  type BookingInput,
+  type BookingOutcome,
+  book,
+  bookAuditDetail,
+  createdEventData,
+  quotaMayRefuse,
+  refusal,
+  resolveTeam,
+  unknownTeam,
+} from "./booking.ts";
+import { isAdmin, type Principal, type ServiceContext } from "./context.ts";
+import { cachedInventory } from "./inventory-cache.ts";
+import { teamQuota } from "./teams.ts";
+import { inLockedTransaction, poolLockKey, teamLockKey } from "./transactions.ts";
+import { reservationView } from "./views.ts";
+
+/** Most bookings one transaction carries; a longer queue is served in several. */
+export const MAX_BATCH = 256;
+
+interface Pending {
+  readonly by: Principal;
+  readonly team: string;
+  readonly input: BookingInput;
+  readonly resolve: (out: BookingOutcome) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+interface PoolQueue {
+  pending: Pending[];
+  draining: boolean;
+}
+
+const queues = new WeakMap<Kysely<Database>, Map<string, PoolQueue>>();
+
+/** Books `input` (same answers and errors as `book`), sharing a transaction with concurrent bookings of its pool. */
+export function bookBatched(
+  ctx: ServiceContext,
+  by: Principal,
+  input: BookingInput,
+): Promise<BookingOutcome> {
+  // Recurring bookings decide all occurrences together: the one-at-a-time path does that.
+  if (input.repeat) return book(ctx, by, input);
+  const team = resolveTeam(by, input.team);
+  let perDb = queues.get(ctx.db);
+  if (!perDb) {
+    perDb = new Map();
+    queues.set(ctx.db, perDb);
+  }
+  let queue = perDb.get(input.pool);
+  if (!queue) {
+    queue = { pending: [], draining: false };
+    perDb.set(input.pool, queue);
+  }
+  const q = queue;
+  return new Promise<BookingOutcome>((resolve, reject) => {
+    q.pending.push({ by, team, input, resolve, reject });
+    if (!q.draining) {
+      q.draining = true;
+      void drain(ctx, input.pool, q).finally(() => {
+        // Drop the idle queue: pool names come from requests, and unknown ones must not pile up.
+        if (!q.draining && perDb.get(input.pool) === q) perDb.delete(input.pool);
+      });
+    }
+  });
+}
+
+async function drain(ctx: ServiceContext, pool: string, q: PoolQueue): Promise<void> {
+  while (q.pending.length > 0) {
+    const batch = q.pending.splice(0, MAX_BATCH);
+    try {
+      await runBatch(ctx, pool, batch);
+    } catch (err) {
+      // runBatch settles every booking itself; this is a bug's last resort, not a path.
+      for (const p of batch) p.reject(err);
+    }
+  }
+  q.draining = false;
+}
+
+/** What the batch's transaction decided for each booking. */
+type Verdict =
+  | { readonly kind: "accepted"; readonly reservation: Reservation }
+  | { readonly kind: "alone" }
+  | { readonly kind: "error"; readonly error: unknown };
+
+async function runBatch(ctx: ServiceContext, pool: string, batch: readonly Pending[]): Promise<void> {
+  let verdicts: Verdict[];
+  let now: Millis;
+  let deliveries = 0;
+  try {
+    const inventory = await cachedInventory(ctx);
+    // Which teams' quotas can refuse: their locks are taken before the pool's (the order every
+    // writer uses) and their rows read again under the lock.
+    const teamNames = [...new Set(batch.map((p) => p.team))].sort();
+    const before = await ctx.db.selectFrom("teams").selectAll().where("name", "in", teamNames).execute();
+    const lockedTeams = new Set(
+      before
+        .filter((row) =>
+          batch.some(
+            (p) => p.team === row.name && !isAdmin(p.by) && quotaMayRefuse(teamQuota(row), p.input.priority),
+          ),
+        )
+        .map((row) => row.name),
+    );
+    const locks = [...[...lockedTeams].sort().map(teamLockKey), poolLockKey(pool)];
+    ({ verdicts, now, deliveries } = await inLockedTransaction(ctx, locks, async (trx) => {
+      const now = ctx.clock.now();
+      const teams = new Map<string, TeamRow>(
+        lockedTeams.size === 0
+          ? before.map((r) => [r.name, r])
+          : (await trx.selectFrom("teams").selectAll().where("name", "in", teamNames).execute()).map((r) => [
+              r.name,
+              r,
+            ]),
+      );
+      const quotaTeams = [...lockedTeams].map((team) => {
+        const own = batch.filter((p) => p.team === team).map((p) => p.input);
+        const from = Math.min(...own.map((i) => isoWeekStart(Math.min(now, i.start))));
+        const to = Math.max(...own.map((i) => isoWeekStart(i.end) + WEEK_MS));
+        return { team, weeksFrom: from, weeksTo: to };
+      });
+      const rows = await loadRowsForWindows(trx, now, {
+        pool,
+        windows: batch.map((p) => ({ start: p.input.start, end: p.input.end })),
+        teams: quotaTeams,
+      });
+      const held = asQuotaSnapshot(rows, now);
+      const requests = batch.map((p) => ({
+        id: newId("r"),
+        team: p.team,
+        pool,
+        nodes: p.input.nodes,
+        gpusPerNode: p.input.gpusPerNode,
+        start: p.input.start,
+        end: p.input.end,
+        priority: p.input.priority,
+      }));
+      const decide = (i: number, reservations: Reservation[]) =>
+        decideBooking({
+          inventory,
+          reservations,
+          request: requests[i]!,
+          now,
+          rules: ctx.rules,
+          quota: teamQuota(teams.get(batch[i]!.team)!),
+          bypassQuota: isAdmin(batch[i]!.by),
+        });
+      const accept = (i: number, placement: Placement): Verdict => {
+        const booked: Reservation = { ...requests[i]!, bookedAt: now, state: "confirmed", placement };
+        held.push(booked);
+        accepted.push(booked);
+        return { kind: "accepted", reservation: booked };
+      };
+      const accepted: Reservation[] = [];
+      const refusedHere: number[] = [];
+      const verdicts: Verdict[] = batch.map((p, i) => {
+        const row = teams.get(p.team);
+        if (!row) return { kind: "error", error: unknownTeam(p.team) };
+        // A quota that can refuse but whose team was not locked changed under the batch.
+        if (!isAdmin(p.by) && quotaMayRefuse(teamQuota(row), p.input.priority) && !lockedTeams.has(p.team))
+          return { kind: "alone" };
+        const decision = decide(i, relevantTo(held, requests[i]!, lockedTeams.has(p.team)));
+        if (decision.ok)
+          return decision.displaced.length === 0 ? accept(i, decision.placement) : { kind: "alone" };
+        // Invalid requests are invalid on any snapshot; other refusals are decided again on the
+        // wider one, whose suggestions look further ahead.
+        if (decision.code === "invalid") return { kind: "error", error: refusal(decision) };
+        refusedHere.push(i);
+        return { kind: "alone" };
+      });
+      if (refusedHere.length > 0) {
+        const wide = asQuotaSnapshot(
+          await loadRowsForBookings(trx, now, {
+            pool,
+            windows: refusedHere.map((i) => requests[i]!),
+            teams: [...new Set(refusedHere.map((i) => batch[i]!.team))].map((team) => ({
+              team,
+              since: Math.min(
+                ...refusedHere
+                  .filter((i) => batch[i]!.team === team)
+                  .map((i) => isoWeekStart(Math.min(now, requests[i]!.start))),
+              ),
+            })),
+          }),
+          now,
+        );
+        for (const i of refusedHere) {
+          const decision = decide(i, [...wide, ...accepted]);
+          // An acceptance here would be a displacement (plain ones were accepted above): alone.
+          if (!decision.ok) verdicts[i] = { kind: "error", error: refusal(decision) };
+        }
+      }
+      const records: PlainBookingRecord[] = [];
+      verdicts.forEach((v, i) => {
+        if (v.kind !== "accepted") return;
+        records.push({
+          reservation: v.reservation,
+          title: batch[i]!.input.title ?? "",
+          bookedBy: batch[i]!.by.name,
+          audit: bookAuditDetail(v.reservation),
+          event: createdEventData(v.reservation),
+        });
+      });
+      const { deliveries } =
+        records.length > 0 ? await insertPlainBookings(trx, now, records) : { deliveries: 0 };
+      return { verdicts, now, deliveries };
+    }));
+  } catch (err) {
+    ctx.logger.debug({ err, bookings: batch.length }, "booking batch failed: booking one at a time");
+    verdicts = batch.map(() => ({ kind: "alone" }));
+    now = ctx.clock.now();
+  }
+
+  const accepted = verdicts.flatMap((v) => (v.kind === "accepted" ? [v.reservation] : []));
+  if (accepted.length > 0) {
+    // Plain acceptances change nothing the loop decides before the earliest of them starts
+    // (unless webhooks now wait for delivery).
+    const wakeAt = Math.min(...accepted.map((r) => r.start));
+    ctx.changed(deliveries > 0 ? undefined : { wakeAt });
+  }
+  for (const [i, v] of verdicts.entries()) {
+    const p = batch[i]!;
+    if (v.kind === "accepted") p.resolve(outcome(v.reservation, p, now));
+    else if (v.kind === "error") p.reject(v.error);
+  }
+  // The rest, one at a time and in arrival order, before the pool's next batch.
+  for (const [i, v] of verdicts.entries()) {
+    if (v.kind !== "alone") continue;
+    const p = batch[i]!;
+    await book(ctx, p.by, p.input).then(p.resolve, p.reject);
+  }
+}
+
+/**
+ * The rows one booking's decision reads: the pool's holds overlapping its window (placement) and,
+ * when its team's quota can refuse, the team's rows (its quota weeks). Everything else in the
+ * batch's snapshot belongs to other bookings of the batch.
+ */
+function relevantTo(
+  held: readonly Reservation[],
+  r: Reservation | Omit<Reservation, "bookedAt" | "state" | "placement">,
+  quota: boolean,
+) {
+  return held.filter(
+    (h) => (h.pool === r.pool && h.start < r.end && h.end > r.start) || (quota && h.team === r.team),
+  );
+}
+
+function outcome(r: Reservation, p: Pending, now: Millis): BookingOutcome {
+  const view = reservationView(
+    {
+      id: r.id,
+      team: r.team,
+      pool: r.pool,
+      nodes: r.nodes,
+      gpus_per_node: r.gpusPerNode,
+      start_at: new Date(r.start),
+      end_at: new Date(r.end),
+      priority: r.priority,
+      state: "confirmed",
+      kind: "booking",
+      title: p.input.title ?? "",
+      placement: r.placement as never,
+      booked_at: new Date(now),
+      booked_by: p.by.name,
+      recurrence_id: null,
+      displaced_by: null,
+      reason: null,
+      ended_at: null,
+      started_at: null,
+      seq: "",
+    },
+    now,
+  );
+  return { reservation: { ...view, displaced: [] }, occurrences: [r.id] };
+}
