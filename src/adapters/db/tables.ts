@@ -61,6 +61,8 @@ export interface NodesTable {
   pool: string;
   gpus: number;
   up: Generated<boolean>;
+  /** A small integer for the slot rows' exclusion constraint (cheaper to index than the name). */
+  key: Generated<number>;
 }
 
 export interface RecurrencesTable {
@@ -102,6 +104,8 @@ export interface ReservationSlotsTable {
   ordinal: number;
   /** A tstzrange literal such as `[2026-12-01T20:00:00.000Z,2026-12-02T06:00:00.000Z)`. */
   during: string;
+  /** The node's `key`, filled from `node` by a trigger on every insert. */
+  node_key: Generated<number>;
 }
 
 export interface JobsTable {
