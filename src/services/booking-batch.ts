@@ -34,6 +34,7 @@ import {
 } from "./booking.ts";
 import { isAdmin, type Principal, type ServiceContext } from "./context.ts";
 import { cachedInventory } from "./inventory-cache.ts";
+import { noteReservationsAdded } from "./table-statistics.ts";
 import { teamQuota } from "./teams.ts";
 import { inLockedTransaction, poolLockKey, teamLockKey } from "./transactions.ts";
 import { reservationView } from "./views.ts";
@@ -239,6 +240,7 @@ async function runBatch(ctx: ServiceContext, pool: string, batch: readonly Pendi
   if (accepted.length > 0) {
     // Plain acceptances change nothing the loop decides before the earliest of them starts
     // (unless webhooks now wait for delivery).
+    noteReservationsAdded(ctx, accepted.length);
     const wakeAt = Math.min(...accepted.map((r) => r.start));
     ctx.changed(deliveries > 0 ? undefined : { wakeAt });
   }

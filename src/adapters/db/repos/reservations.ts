@@ -121,26 +121,36 @@ export async function loadRowsForWindows(
   const isoList = (ts: readonly Millis[]) => ts.map((t) => new Date(t).toISOString());
   const windowStarts = isoList(q.windows.map((w) => w.start));
   const windowEnds = isoList(q.windows.map((w) => w.end));
+  // One index probe per window (reservations_held_window); a row overlapping several windows
+  // comes back once per window and is kept once below.
   const pool = sql<ReservationRow>`
-    SELECT r.* FROM reservations r
-    WHERE r.pool = ${q.pool} AND r.state = 'confirmed' AND r.end_at > ${at}::timestamptz
-      AND EXISTS (
-        SELECT 1 FROM unnest(${windowStarts}::timestamptz[], ${windowEnds}::timestamptz[]) AS w(s, e)
-        WHERE r.start_at < w.e AND r.end_at > w.s)`;
-  if (q.teams.length === 0) return (await sql<ReservationRow>`${pool} ORDER BY id`.execute(db)).rows;
+    SELECT r.*
+    FROM unnest(${windowStarts}::timestamptz[], ${windowEnds}::timestamptz[]) AS w(s, e),
+    LATERAL (
+      SELECT * FROM reservations
+      WHERE state = 'confirmed' AND tstzrange(start_at, end_at, '[)') && tstzrange(w.s, w.e, '[)')
+        AND pool = ${q.pool} AND end_at > ${at}::timestamptz) AS r`;
+  if (q.teams.length === 0) return distinctById((await pool.execute(db)).rows);
   const names = q.teams.map((t) => t.team);
   const from = isoList(q.teams.map((t) => t.weeksFrom));
   const to = isoList(q.teams.map((t) => t.weeksTo));
   const result = await sql<ReservationRow>`
     ${pool}
-    UNION
+    UNION ALL
     SELECT r.* FROM reservations r
     JOIN unnest(${names}::text[], ${from}::timestamptz[], ${to}::timestamptz[]) AS t(team, f, u)
       ON r.team = t.team
     WHERE (r.state = 'confirmed' AND r.end_at > ${at}::timestamptz AND r.start_at < t.u AND r.end_at > t.f)
-       OR (r.state IN ('confirmed', 'completed') AND r.end_at > t.f AND r.end_at <= ${at}::timestamptz)
-    ORDER BY id`.execute(db);
-  return result.rows;
+       OR (r.state IN ('confirmed', 'completed') AND r.end_at > t.f AND r.end_at <= ${at}::timestamptz)`.execute(
+    db,
+  );
+  return distinctById(result.rows);
+}
+
+function distinctById(rows: readonly ReservationRow[]): ReservationRow[] {
+  const byId = new Map<string, ReservationRow>();
+  for (const r of rows) byId.set(r.id, r);
+  return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /**
