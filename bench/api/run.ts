@@ -1,7 +1,7 @@
 // API benchmark (issue 4 §7): accepted bookings/s and p50/p99 latency at 1, 16 and 128 concurrent
 // closed-loop clients against a real `berth serve` on loopback, on PostgreSQL and on PGlite; then
-// everyone racing for one small pool (201s and 409s apart); then GET /availability over 10k+
-// reservations. The load generator (autocannon) runs in this process and shares the machine's
+// everyone racing for one small pool (201s and 409s apart); then GET /availability over a pool of
+// 10 000 reservations. The load generator (autocannon) runs in this process and shares the machine's
 // cores with the server and the database: say so next to the numbers.
 //
 // Each row also says how many CPU milliseconds the server process, PostgreSQL (every `postgres`
@@ -45,13 +45,23 @@ async function procCpu(pid: number): Promise<number> {
   }
 }
 
-/** CPU seconds of every `postgres` process on the machine (the throwaway cluster's, when alone). */
+/**
+ * CPU seconds of PostgreSQL: every live `postgres` process, plus what the postmaster has reaped
+ * from exited backends (cutime + cstime: a connection closed mid-phase keeps counting).
+ */
 async function postgresCpu(): Promise<number> {
   let total = 0;
+  const stats = new Map<number, string[]>();
   for (const entry of await readdir("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
-    if (stat.includes(" (postgres) ")) total += await procCpu(Number(entry));
+    if (!stat.includes(" (postgres) ")) continue;
+    stats.set(Number(entry), stat.slice(stat.lastIndexOf(")") + 2).split(" "));
+  }
+  for (const fields of stats.values()) {
+    total += (Number(fields[11]) + Number(fields[12])) / 100;
+    // The postmaster (its parent is not a postgres process) carries its reaped children's time.
+    if (!stats.has(Number(fields[1]))) total += (Number(fields[13]) + Number(fields[14])) / 100;
   }
   return total;
 }
@@ -122,33 +132,39 @@ async function drain(url: string): Promise<void> {
   }
 }
 
+/** Reservations `GET /availability` searches over (issue 4 §7: "with 10k reservations"). */
+const AVAILABILITY_HOLDS = 10_000;
+const AVAIL_NODES = 250;
+
 /**
- * Tops the BENCH pool up to the availability target with whole-node reservations written straight
- * into PostgreSQL (PGlite is owned by the server process, so there the run uses what the booking
- * runs left): 250 nodes × consecutive 2-hour windows starting 91 days out, clear of the runs above.
+ * Fills the AVAIL pool (250 nodes × 8 GPUs) with 10 000 whole-node reservations through the API:
+ * 40 consecutive 2-hour windows from tomorrow 00:00 UTC, 250 bookings each, 64 in flight. The
+ * search for a free 2-hour whole node must then walk past 80 booked hours.
  */
-async function seedWholeNodeReservations(url: string, count: number): Promise<number> {
-  if (count <= 0) return 0;
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  const base = Math.ceil(Date.now() / (24 * HOUR)) * 24 * HOUR + 91 * 24 * HOUR;
-  await client.query(
-    `WITH s AS (
-       SELECT k, 'BENCH-' || (k % 250) AS node,
-              to_timestamp(($2::bigint + (k / 250) * 7200000) / 1000.0) AS lo,
-              to_timestamp(($2::bigint + (k / 250 + 1) * 7200000) / 1000.0) AS hi
-       FROM generate_series(0, $1::int - 1) AS k),
-     r AS (
-       INSERT INTO reservations (id, team, pool, nodes, gpus_per_node, start_at, end_at, priority, state, placement, booked_at)
-       SELECT 'seed-' || k, 't0', 'BENCH', 1, 8, lo, hi, 'normal', 'confirmed',
-              jsonb_build_array(jsonb_build_object('node', node, 'gpus', jsonb_build_array(0,1,2,3,4,5,6,7))), now()
-       FROM s RETURNING id)
-     INSERT INTO reservation_slots (reservation_id, node, ordinal, during)
-     SELECT 'seed-' || k, node, o, tstzrange(lo, hi, '[)') FROM s, generate_series(0, 7) AS o`,
-    [count, base],
-  );
-  await client.end();
-  return count;
+async function seedAvailability(url: string): Promise<number> {
+  const base = Math.ceil(Date.now() / (24 * HOUR)) * 24 * HOUR + 24 * HOUR;
+  const jobs: { start: number }[] = [];
+  for (let k = 0; k < AVAILABILITY_HOLDS; k++)
+    jobs.push({ start: base + Math.floor(k / AVAIL_NODES) * 2 * HOUR });
+  let next = 0;
+  let booked = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const { start } = jobs[next++]!;
+      await api(url, "POST", "/reservations", {
+        pool: "AVAIL",
+        nodes: 1,
+        gpusPerNode: 8,
+        start: new Date(start).toISOString(),
+        end: new Date(start + 2 * HOUR).toISOString(),
+        priority: "normal",
+        team: "t0",
+      });
+      booked++;
+    }
+  };
+  await Promise.all(Array.from({ length: 64 }, worker));
+  return booked;
 }
 
 interface Row {
@@ -224,7 +240,7 @@ async function bookingRun(
 
 async function availabilityRun(url: string, backend: string, clients: number, held: number): Promise<Row> {
   const result = await autocannon({
-    url: `${url}/api/v1/availability?pool=BENCH&nodes=1&gpusPerNode=8&duration=7200&limit=5`,
+    url: `${url}/api/v1/availability?pool=AVAIL&nodes=1&gpusPerNode=8&duration=7200&limit=5`,
     connections: clients,
     duration: seconds,
     headers: { authorization: `Bearer ${TOKEN}` },
@@ -295,8 +311,14 @@ async function benchBackend(backend: string): Promise<{ rows: Row[]; held: numbe
       await drain(berth.url);
     }
     if (withAvailability) {
-      let held = rows.filter((r) => r.scenario.startsWith("spread")).reduce((n, r) => n + r["201"], 0);
-      if (env.DATABASE_URL) held += await seedWholeNodeReservations(env.DATABASE_URL, 10_000 - held);
+      await api(berth.url, "PUT", "/pools/AVAIL", {
+        product: "bench",
+        computeCapability: "8.0",
+        gpusPerNode: 8,
+        nodes: AVAIL_NODES,
+      });
+      const held = await seedAvailability(berth.url);
+      await drain(berth.url);
       rows.push(await metered(meter, () => availabilityRun(berth.url, backend, 16, held)));
       console.error(JSON.stringify(rows.at(-1)));
     }

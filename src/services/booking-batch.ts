@@ -138,12 +138,7 @@ async function runBatch(ctx: ServiceContext, pool: string, batch: readonly Pendi
               r,
             ]),
       );
-      const quotaTeams = [...lockedTeams].map((team) => {
-        const own = batch.filter((p) => p.team === team).map((p) => p.input);
-        const from = Math.min(...own.map((i) => isoWeekStart(Math.min(now, i.start))));
-        const to = Math.max(...own.map((i) => isoWeekStart(i.end) + WEEK_MS));
-        return { team, weeksFrom: from, weeksTo: to };
-      });
+      const quotaTeams = quotaWeeks(batch, now, (team) => lockedTeams.has(team));
       const rows = await loadRowsForWindows(trx, now, {
         pool,
         windows: batch.map((p) => ({ start: p.input.start, end: p.input.end })),
@@ -198,14 +193,11 @@ async function runBatch(ctx: ServiceContext, pool: string, batch: readonly Pendi
           await loadRowsForBookings(trx, now, {
             pool,
             windows: refusedHere.map((i) => requests[i]!),
-            teams: [...new Set(refusedHere.map((i) => batch[i]!.team))].map((team) => ({
-              team,
-              since: Math.min(
-                ...refusedHere
-                  .filter((i) => batch[i]!.team === team)
-                  .map((i) => isoWeekStart(Math.min(now, requests[i]!.start))),
-              ),
-            })),
+            teams: quotaWeeks(
+              refusedHere.map((i) => batch[i]!),
+              now,
+              () => true,
+            ),
           }),
           now,
         );
@@ -270,6 +262,23 @@ function relevantTo(
   return held.filter(
     (h) => (h.pool === r.pool && h.start < r.end && h.end > r.start) || (quota && h.team === r.team),
   );
+}
+
+/** Per team (those `include` keeps), the ISO weeks its bookings in `of` touch: what its quota reads. */
+function quotaWeeks(of: readonly Pending[], now: Millis, include: (team: string) => boolean) {
+  const weeks = new Map<string, { team: string; weeksFrom: Millis; weeksTo: Millis }>();
+  for (const p of of) {
+    if (!include(p.team)) continue;
+    const from = isoWeekStart(Math.min(now, p.input.start));
+    const to = isoWeekStart(p.input.end) + WEEK_MS;
+    const w = weeks.get(p.team);
+    weeks.set(p.team, {
+      team: p.team,
+      weeksFrom: Math.min(from, w?.weeksFrom ?? from),
+      weeksTo: Math.max(to, w?.weeksTo ?? to),
+    });
+  }
+  return [...weeks.values()];
 }
 
 function outcome(r: Reservation, p: Pending, now: Millis): BookingOutcome {

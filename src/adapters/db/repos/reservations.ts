@@ -154,10 +154,11 @@ function distinctById(rows: readonly ReservationRow[]): ReservationRow[] {
 }
 
 /**
- * `loadRowsForBooking` for several refused bookings of one batch: the pool's holds from the
- * earliest start on, everything overlapping any of the windows, and each team's holds and finished
- * bookings since its quota weeks began. A superset of each booking's own rows, which decides the
- * same (the core filters what it reads).
+ * What a refused booking of a batch is decided on again: the pool's holds from the earliest start
+ * on (the "later" suggestion), everything overlapping any of the windows (other pools'
+ * suggestions), and each team's holds and finished bookings in its quota weeks (the quota looks at
+ * nothing else; suggestions do not check it). A superset of each booking's own rows, which decides
+ * the same (the core filters what it reads).
  */
 export async function loadRowsForBookings(
   db: Handle,
@@ -165,7 +166,7 @@ export async function loadRowsForBookings(
   q: {
     pool: string;
     windows: readonly { start: Millis; end: Millis }[];
-    teams: readonly { team: string; since: Millis }[];
+    teams: readonly { team: string; weeksFrom: Millis; weeksTo: Millis }[];
   },
 ): Promise<ReservationRow[]> {
   const at = new Date(now).toISOString();
@@ -175,16 +176,17 @@ export async function loadRowsForBookings(
     SELECT r.* FROM reservations r
     WHERE r.state = 'confirmed' AND r.end_at > ${at}::timestamptz
       AND ((r.pool = ${q.pool} AND r.end_at > ${from}::timestamptz)
-        OR r.team = ANY (${q.teams.map((t) => t.team)}::text[])
         OR EXISTS (
           SELECT 1 FROM unnest(${q.windows.map((w) => iso(w.start))}::timestamptz[],
                                ${q.windows.map((w) => iso(w.end))}::timestamptz[]) AS w(s, e)
           WHERE r.start_at < w.e AND r.end_at > w.s))
     UNION
     SELECT r.* FROM reservations r
-    JOIN unnest(${q.teams.map((t) => t.team)}::text[], ${q.teams.map((t) => iso(t.since))}::timestamptz[])
-      AS t(team, since) ON r.team = t.team
-    WHERE r.state IN ('confirmed', 'completed') AND r.end_at > t.since AND r.end_at <= ${at}::timestamptz
+    JOIN unnest(${q.teams.map((t) => t.team)}::text[], ${q.teams.map((t) => iso(t.weeksFrom))}::timestamptz[],
+                ${q.teams.map((t) => iso(t.weeksTo))}::timestamptz[]) AS t(team, f, u)
+      ON r.team = t.team
+    WHERE (r.state = 'confirmed' AND r.end_at > ${at}::timestamptz AND r.start_at < t.u AND r.end_at > t.f)
+       OR (r.state IN ('confirmed', 'completed') AND r.end_at > t.f AND r.end_at <= ${at}::timestamptz)
     ORDER BY id`.execute(db);
   return result.rows;
 }
