@@ -1,0 +1,112 @@
+// Bookings of one pool that arrive together share a transaction (services/booking-batch.ts). A
+// burst mixing every kind of answer must get, request by request, the answer it would get alone:
+// plain acceptances, a slot conflict with suggestions and holders, an invalid window, an unknown
+// team, a displacement; and it must write exactly what the one-at-a-time path writes.
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Harness, HOUR, startHarness, T0 } from "../../support/api-harness.ts";
+import { checkConsistency } from "../../support/consistency.ts";
+import { BACKENDS } from "../../support/database.ts";
+
+const iso = (t: number) => new Date(t).toISOString();
+const window = (fromHour: number, hours: number) => ({
+  start: iso(T0 + fromHour * HOUR),
+  end: iso(T0 + (fromHour + hours) * HOUR),
+});
+
+describe.each(BACKENDS)("a burst of bookings of one pool on %s", (backend) => {
+  let h: Harness;
+  let t1: string;
+  let t2: string;
+  beforeAll(async () => {
+    // Two nodes of four GPUs.
+    h = await startHarness(backend);
+    t1 = await h.team("t1");
+    t2 = await h.team("t2");
+  });
+  afterAll(async () => h.close());
+
+  it("answers each request as it would alone, and writes what the one-at-a-time path writes", async () => {
+    // Before the burst: t2 holds the whole pool from hour 20 (the conflict below), and t1 holds a
+    // low-priority node from hour 30 (the displacement below).
+    const full = await h.call("POST", "/api/v1/reservations", {
+      token: t2,
+      body: { pool: "V100", nodes: 2, gpusPerNode: 4, priority: "normal", ...window(20, 2) },
+    });
+    expect(full.status).toBe(201);
+    const low = await h.call("POST", "/api/v1/reservations", {
+      token: t1,
+      body: { pool: "V100", nodes: 2, gpusPerNode: 4, priority: "low", ...window(30, 2) },
+    });
+    expect(low.status).toBe(201);
+    const before = await sql<{ n: string }>`SELECT count(*) AS n FROM events`.execute(h.ctx.db);
+
+    const post = (token: string | undefined, body: Record<string, unknown>) =>
+      h.call("POST", "/api/v1/reservations", {
+        ...(token ? { token } : {}),
+        body: { pool: "V100", ...body },
+      });
+    const [a, b, c, d, conflict, offGrid, unknownTeam, displacing] = await Promise.all([
+      post(t1, { nodes: 1, gpusPerNode: 1, priority: "normal", title: "a", ...window(10, 1) }),
+      post(t1, { nodes: 1, gpusPerNode: 2, priority: "normal", title: "b", ...window(10, 1) }),
+      post(t2, { nodes: 1, gpusPerNode: 1, priority: "normal", title: "c", ...window(11, 2) }),
+      post(t2, { nodes: 1, gpusPerNode: 4, priority: "normal", title: "d", ...window(40, 3) }),
+      post(t1, { nodes: 1, gpusPerNode: 1, priority: "normal", ...window(20, 1) }),
+      post(t1, {
+        nodes: 1,
+        gpusPerNode: 1,
+        priority: "normal",
+        start: iso(T0 + 10 * HOUR + 60_000),
+        end: iso(T0 + 11 * HOUR),
+      }),
+      post(undefined, { team: "nobody", nodes: 1, gpusPerNode: 1, priority: "normal", ...window(50, 1) }),
+      post(t2, { nodes: 1, gpusPerNode: 4, priority: "high", ...window(30, 2) }),
+    ]);
+
+    for (const [r, title] of [
+      [a, "a"],
+      [b, "b"],
+      [c, "c"],
+      [d, "d"],
+    ] as const) {
+      expect(r.status).toBe(201);
+      expect(r.body).toMatchObject({ pool: "V100", state: "confirmed", title, displaced: [] });
+      const stored = await h.call("GET", `/api/v1/reservations/${r.body.id}`);
+      expect(stored.body).toEqual(
+        Object.fromEntries(Object.entries(r.body).filter(([k]) => k !== "displaced")),
+      );
+    }
+    expect(conflict.status).toBe(409);
+    expect(conflict.body.type).toBe("https://berth.dev/problems/slot-taken");
+    expect(conflict.body.suggestions.length).toBeGreaterThan(0);
+    expect(conflict.body.holders).toEqual(expect.arrayContaining([expect.objectContaining({ team: "t2" })]));
+    expect(offGrid.status).toBe(422);
+    expect(unknownTeam.status).toBe(422);
+    expect(unknownTeam.body.errors).toEqual([expect.objectContaining({ field: "team" })]);
+    expect(displacing.status).toBe(201);
+    expect(displacing.body.displaced).toEqual([low.body.id]);
+    expect((await h.call("GET", `/api/v1/reservations/${low.body.id}`)).body.state).toBe("displaced");
+
+    // Exactly one audit entry and one reservation.created event per accepted booking, with usage.
+    const won = [a, b, c, d, displacing].map((r) => r.body.id as string);
+    const audit = await h.ctx.db
+      .selectFrom("audit_log")
+      .select(["reservation_id", "action", "actor"])
+      .where("reservation_id", "in", won)
+      .where("action", "=", "book")
+      .execute();
+    expect(audit.map((x) => x.reservation_id).sort()).toEqual([...won].sort());
+    const created = await sql<{ data: { reservation: string } }>`
+      SELECT data FROM events WHERE type = 'reservation.created' AND id > ${before.rows[0]!.n}::bigint`.execute(
+      h.ctx.db,
+    );
+    expect(created.rows.map((e) => e.data.reservation).sort()).toEqual([...won].sort());
+    const usage = await h.ctx.db.selectFrom("usage").selectAll().where("reservation_id", "in", won).execute();
+    expect(usage).toHaveLength(won.length);
+    const d3 = usage.find((u) => u.reservation_id === d.body.id)!;
+    expect(d3.gpu_seconds_booked).toBe(4 * 3 * 3600);
+
+    const { problems } = await checkConsistency(h.ctx.db);
+    expect(problems).toEqual([]);
+  });
+});
