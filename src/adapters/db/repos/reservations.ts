@@ -103,20 +103,19 @@ export async function loadRowsForWindow(
   ]);
 }
 
+/** What a booking batch of one pool reads: its windows, and the quota weeks of some of its teams. */
+export interface BatchScope {
+  readonly pool: string;
+  readonly windows: readonly { readonly start: Millis; readonly end: Millis }[];
+  readonly teams: readonly { readonly team: string; readonly weeksFrom: Millis; readonly weeksTo: Millis }[];
+}
+
 /**
  * `loadRowsForWindow` for a batch of plain bookings in one pool: the pool's holds overlapping any
  * of `windows`, and for each team in `teams` (those whose quota can refuse) its holds in its quota
  * weeks and its finished bookings of those weeks. One statement whatever the batch's size.
  */
-export async function loadRowsForWindows(
-  db: Handle,
-  now: Millis,
-  q: {
-    pool: string;
-    windows: readonly { start: Millis; end: Millis }[];
-    teams: readonly { team: string; weeksFrom: Millis; weeksTo: Millis }[];
-  },
-): Promise<ReservationRow[]> {
+export async function loadRowsForWindows(db: Handle, now: Millis, q: BatchScope): Promise<ReservationRow[]> {
   const at = new Date(now).toISOString();
   const isoList = (ts: readonly Millis[]) => ts.map((t) => new Date(t).toISOString());
   const windowStarts = isoList(q.windows.map((w) => w.start));
@@ -160,15 +159,7 @@ function distinctById(rows: readonly ReservationRow[]): ReservationRow[] {
  * nothing else; suggestions do not check it). A superset of each booking's own rows, which decides
  * the same (the core filters what it reads).
  */
-export async function loadRowsForBookings(
-  db: Handle,
-  now: Millis,
-  q: {
-    pool: string;
-    windows: readonly { start: Millis; end: Millis }[];
-    teams: readonly { team: string; weeksFrom: Millis; weeksTo: Millis }[];
-  },
-): Promise<ReservationRow[]> {
+export async function loadRowsForBookings(db: Handle, now: Millis, q: BatchScope): Promise<ReservationRow[]> {
   const at = new Date(now).toISOString();
   const iso = (t: Millis) => new Date(t).toISOString();
   const from = iso(Math.max(now, Math.min(...q.windows.map((w) => w.start))));
