@@ -34,6 +34,7 @@ import {
 } from "./booking.ts";
 import { isAdmin, type Principal, type ServiceContext } from "./context.ts";
 import { cachedInventory } from "./inventory-cache.ts";
+import { forget, holdsUnderLock, remember } from "./pool-holds-memory.ts";
 import { noteReservationsAdded } from "./table-statistics.ts";
 import { teamQuota } from "./teams.ts";
 import { inLockedTransaction, poolLockKey, teamLockKey } from "./transactions.ts";
@@ -112,8 +113,12 @@ async function runBatch(ctx: ServiceContext, pool: string, batch: readonly Pendi
   let verdicts: Verdict[];
   let now: Millis;
   let deliveries = 0;
+  let failed = false;
+  let seen: Awaited<ReturnType<typeof holdsUnderLock>> | undefined;
+  let knownPool = false;
   try {
     const inventory = await cachedInventory(ctx);
+    knownPool = inventory.pools.some((p) => p.name === pool);
     // Which teams' quotas can refuse: their locks are taken before the pool's (the order every
     // writer uses) and their rows read again under the lock.
     const teamNames = [...new Set(batch.map((p) => p.team))].sort();
@@ -139,12 +144,21 @@ async function runBatch(ctx: ServiceContext, pool: string, batch: readonly Pendi
             ]),
       );
       const quotaTeams = quotaWeeks(batch, now, (team) => lockedTeams.has(team));
-      const rows = await loadRowsForWindows(trx, now, {
-        pool,
-        windows: batch.map((p) => ({ start: p.input.start, end: p.input.end })),
-        teams: quotaTeams,
-      });
+      // The pool's holds from memory when its version says nothing changed since, else read
+      // whole; the quota rows of locked teams from the table.
+      seen = await holdsUnderLock(ctx, trx, pool, now);
+      const fromMemory = seen.index;
+      const rows =
+        quotaTeams.length > 0
+          ? await loadRowsForWindows(trx, now, { pool, windows: [], teams: quotaTeams })
+          : [];
       const held = asQuotaSnapshot(rows, now);
+      const relevant = (r: { team: string; pool: string; start: Millis; end: Millis }, quota: boolean) => {
+        // The quota rows and the batch's acceptances, then the pool's holds, each id once.
+        const byId = new Map(relevantTo(held, r, quota).map((h) => [h.id, h]));
+        for (const h of fromMemory.overlapping(r.start, r.end, now)) if (!byId.has(h.id)) byId.set(h.id, h);
+        return [...byId.values()];
+      };
       const requests = batch.map((p) => ({
         id: newId("r"),
         team: p.team,
@@ -179,7 +193,7 @@ async function runBatch(ctx: ServiceContext, pool: string, batch: readonly Pendi
         // A quota that can refuse but whose team was not locked changed under the batch.
         if (!isAdmin(p.by) && quotaMayRefuse(teamQuota(row), p.input.priority) && !lockedTeams.has(p.team))
           return { kind: "alone" };
-        const decision = decide(i, relevantTo(held, requests[i]!, lockedTeams.has(p.team)));
+        const decision = decide(i, relevant(requests[i]!, lockedTeams.has(p.team)));
         if (decision.ok)
           return decision.displaced.length === 0 ? accept(i, decision.placement) : { kind: "alone" };
         // Invalid requests are invalid on any snapshot; other refusals are decided again on the
@@ -223,12 +237,16 @@ async function runBatch(ctx: ServiceContext, pool: string, batch: readonly Pendi
       return { verdicts, now, deliveries };
     }));
   } catch (err) {
+    failed = true;
     ctx.logger.debug({ err, bookings: batch.length }, "booking batch failed: booking one at a time");
     verdicts = batch.map(() => ({ kind: "alone" }));
     now = ctx.clock.now();
   }
 
   const accepted = verdicts.flatMap((v) => (v.kind === "accepted" ? [v.reservation] : []));
+  // Pool names come from requests: only a known pool's holds are kept.
+  if (seen && !failed && knownPool) remember(ctx, pool, seen, accepted);
+  else forget(ctx, pool);
   if (accepted.length > 0) {
     // Plain acceptances change nothing the loop decides before the earliest of them starts
     // (unless webhooks now wait for delivery).
@@ -256,7 +274,7 @@ async function runBatch(ctx: ServiceContext, pool: string, batch: readonly Pendi
  */
 function relevantTo(
   held: readonly Reservation[],
-  r: Reservation | Omit<Reservation, "bookedAt" | "state" | "placement">,
+  r: { readonly team: string; readonly pool: string; readonly start: Millis; readonly end: Millis },
   quota: boolean,
 ) {
   return held.filter(

@@ -108,6 +108,11 @@ export interface ReservationSlotsTable {
   node_key: Generated<number>;
 }
 
+export interface PoolHoldVersionsTable {
+  pool: string;
+  version: ColumnType<string, string | number, string | number>;
+}
+
 export interface JobsTable {
   id: string;
   kind: "train" | "validate" | "external";
@@ -240,6 +245,7 @@ export interface Database {
   users: UsersTable;
   api_tokens: ApiTokensTable;
   pools: PoolsTable;
+  pool_hold_versions: PoolHoldVersionsTable;
   nodes: NodesTable;
   recurrences: RecurrencesTable;
   reservations: ReservationsTable;

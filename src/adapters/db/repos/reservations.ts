@@ -182,6 +182,39 @@ export async function loadRowsForBookings(db: Handle, now: Millis, q: BatchScope
   return result.rows;
 }
 
+/** The pool's hold version (migrations/20261128T100000Z): 0 before its first reservation. */
+export async function readPoolHoldVersion(db: Handle, pool: string): Promise<string> {
+  const row = await db
+    .selectFrom("pool_hold_versions")
+    .select("version")
+    .where("pool", "=", pool)
+    .executeTakeFirst();
+  return row ? String(row.version) : "0";
+}
+
+/**
+ * Every hold of the pool ending after `now`, with the pool's hold version, in one statement (so
+ * from one snapshot: the version says exactly which writes the rows include).
+ */
+export async function loadPoolHoldsWithVersion(
+  db: Handle,
+  pool: string,
+  now: Millis,
+): Promise<{ version: string; rows: ReservationRow[] }> {
+  const result = await sql<ReservationRow & { hold_version: string }>`
+    SELECT v.hold_version, r.*
+    FROM (SELECT coalesce((SELECT version FROM pool_hold_versions WHERE pool = ${pool}), 0) AS hold_version) AS v
+    LEFT JOIN reservations r
+      ON r.pool = ${pool} AND r.state = 'confirmed' AND r.end_at > ${new Date(now).toISOString()}::timestamptz`.execute(
+    db,
+  );
+  const version = String(result.rows[0]?.hold_version ?? "0");
+  const rows = result.rows
+    .filter((r) => r.id !== null)
+    .map(({ hold_version: _v, ...row }) => row as ReservationRow);
+  return { version, rows };
+}
+
 export async function getReservationRow(db: Handle, id: string): Promise<ReservationRow | undefined> {
   return db.selectFrom("reservations").selectAll().where("id", "=", id).executeTakeFirst();
 }

@@ -1,0 +1,113 @@
+// A pool's holds kept in memory between booking batches, for the batch path only
+// (services/booking-batch.ts). Trusted only while the pool's hold version in the database equals
+// the version they were read or advanced at: every write to the pool's reservations, by anyone,
+// bumps it in the writing transaction (a trigger), so an equal version under the pool's lock means
+// the memory is the table. On a mismatch (at start, after another writer) the batch reads the
+// pool's holds whole, under the lock, and memory starts again from there.
+import type { Kysely, Transaction } from "kysely";
+import { toReservation } from "../adapters/db/mappers.ts";
+import { loadPoolHoldsWithVersion, readPoolHoldVersion } from "../adapters/db/repos/reservations.ts";
+import type { Database } from "../adapters/db/tables.ts";
+import type { Millis, Reservation } from "../core/types.ts";
+import type { ServiceContext } from "./context.ts";
+
+/** Holds sorted by start, searchable by window. */
+export class HoldIndex {
+  private readonly byStart: Reservation[];
+  private longest = 0;
+
+  constructor(holds: readonly Reservation[]) {
+    this.byStart = [...holds].sort((a, b) => a.start - b.start);
+    for (const h of holds) this.longest = Math.max(this.longest, h.end - h.start);
+  }
+
+  get size(): number {
+    return this.byStart.length;
+  }
+
+  /** Holds overlapping [start, end) that have not ended by `now`. */
+  overlapping(start: Millis, end: Millis, now: Millis): Reservation[] {
+    const out: Reservation[] = [];
+    // Nothing starting before start − longest can reach start.
+    for (let i = this.firstStartingAtOrAfter(start - this.longest); i < this.byStart.length; i++) {
+      const h = this.byStart[i]!;
+      if (h.start >= end) break;
+      if (h.end > start && h.end > now) out.push(h);
+    }
+    return out;
+  }
+
+  add(h: Reservation): void {
+    this.byStart.splice(this.firstStartingAtOrAfter(h.start + 1), 0, h);
+    this.longest = Math.max(this.longest, h.end - h.start);
+  }
+
+  private firstStartingAtOrAfter(t: Millis): number {
+    let lo = 0;
+    let hi = this.byStart.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.byStart[mid]!.start < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
+interface Entry {
+  readonly version: string;
+  readonly index: HoldIndex;
+}
+
+const memory = new WeakMap<Kysely<Database>, Map<string, Entry>>();
+
+function entries(ctx: ServiceContext): Map<string, Entry> {
+  let m = memory.get(ctx.db);
+  if (!m) {
+    m = new Map();
+    memory.set(ctx.db, m);
+  }
+  return m;
+}
+
+/**
+ * The pool's holds as of the transaction `trx`, which holds the pool's lock: from memory when the
+ * pool's version is the one memory was left at, else read whole from the table (with the version,
+ * in one statement). Nothing is remembered until `remember` after the commit.
+ */
+export async function holdsUnderLock(
+  ctx: ServiceContext,
+  trx: Transaction<Database>,
+  pool: string,
+  now: Millis,
+): Promise<Entry & { readonly fresh: boolean }> {
+  const version = await readPoolHoldVersion(trx, pool);
+  const kept = entries(ctx).get(pool);
+  if (kept && kept.version === version) return { ...kept, fresh: false };
+  const loaded = await loadPoolHoldsWithVersion(trx, pool, now);
+  return {
+    version: loaded.version,
+    index: new HoldIndex(loaded.rows.map((r) => toReservation(r, now))),
+    fresh: true,
+  };
+}
+
+/**
+ * After the commit of a transaction that saw `seen` and inserted `added` in one statement (one
+ * bump of the version), remembers the pool's holds at the version that commit left.
+ */
+export function remember(
+  ctx: ServiceContext,
+  pool: string,
+  seen: Entry,
+  added: readonly Reservation[],
+): void {
+  for (const r of added) seen.index.add(r);
+  const version = added.length > 0 ? String(BigInt(seen.version) + 1n) : seen.version;
+  entries(ctx).set(pool, { version, index: seen.index });
+}
+
+/** Forgets a pool's holds (a batch that failed may have left them half-updated). */
+export function forget(ctx: ServiceContext, pool: string): void {
+  entries(ctx).delete(pool);
+}
