@@ -266,6 +266,7 @@ async function benchBackend(backend: string): Promise<{ rows: Row[]; held: numbe
     BERTH_DATA_DIR: dir,
     BERTH_NO_SHOW_SECONDS: "0",
     BERTH_LOG_LEVEL: "error",
+    BERTH_TICK_SECONDS: process.env.BENCH_TICK ?? "5",
   };
   let stopPg: (() => Promise<void>) | undefined;
   if (backend === "postgres") {

@@ -50,6 +50,14 @@ function asJobView(row: JobRow): JobView {
   };
 }
 
+/**
+ * How far ahead of now the cycle reads reservations (at least; more when a job's grace is longer).
+ * A reservation that starts later changes none of the cycle's decisions until then: it is not
+ * active, no owner job of it is due, and its GPUs are free to lend. Reading every future booking
+ * on every tick made the safety tick the slowest thing in the process (BENCHMARKS.md).
+ */
+export const CYCLE_HORIZON_MS = 2 * 24 * 3_600_000;
+
 export async function loadSnapshot(ctx: ServiceContext, now: Millis): Promise<Snapshot> {
   const inventory = await loadInventory(ctx.db);
   const jobRows = await ctx.db
@@ -58,12 +66,34 @@ export async function loadSnapshot(ctx: ServiceContext, now: Millis): Promise<Sn
     .where("state", "in", ["queued", "admitted", "running"])
     .orderBy("id")
     .execute();
-  const runsOn = [...new Set(jobRows.map((j) => j.runs_on).filter((x): x is string => x !== null))];
+  // Reservations jobs run on or belong to are read whatever their start (an owner job must never
+  // look opportunistic), and so are the future bookings on down nodes (they are re-placed now).
+  const referenced = [
+    ...new Set(jobRows.flatMap((j) => [j.runs_on, j.reservation_id]).filter((x): x is string => x !== null)),
+  ];
+  const longestGraceMs = Math.max(0, ...jobRows.map((j) => j.grace_seconds * 1000));
+  const until = new Date(now + Math.max(CYCLE_HORIZON_MS, 2 * longestGraceMs));
+  const down = inventory.nodes.filter((n) => !n.up).map((n) => n.name);
   const resRows = await ctx.db
     .selectFrom("reservations")
     .selectAll()
     .where((eb) =>
-      eb.or([eb("state", "=", "confirmed"), ...(runsOn.length > 0 ? [eb("id", "in", runsOn)] : [])]),
+      eb.or([
+        eb.and([eb("state", "=", "confirmed"), eb("start_at", "<", until)]),
+        ...(referenced.length > 0 ? [eb("id", "in", referenced)] : []),
+        ...(down.length > 0
+          ? [
+              eb.and([
+                eb("state", "=", "confirmed"),
+                eb(
+                  "id",
+                  "in",
+                  eb.selectFrom("reservation_slots").select("reservation_id").where("node", "in", down),
+                ),
+              ]),
+            ]
+          : []),
+      ]),
     )
     .orderBy("id")
     .execute();
@@ -327,7 +357,12 @@ export async function runCycle(
   for (const j of cancelled) await deps.executor.stop(j.id, j.attempts, now);
 
   const snapshot = await loadSnapshot(ctx, now);
-  const result = plan(snapshot, now);
+  const planned = plan(snapshot, now);
+  // Bookings beyond the horizon are not in the snapshot: look again before the first could matter.
+  const result = {
+    ...planned,
+    nextWakeAt: Math.min(planned.nextWakeAt ?? Number.POSITIVE_INFINITY, now + CYCLE_HORIZON_MS / 2),
+  };
   if (result.decisions.length === 0) return { decisions: 0, nextWakeAt: result.nextWakeAt };
 
   const intents = await ctx.db.transaction().execute(async (trx) => {
