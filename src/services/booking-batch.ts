@@ -15,7 +15,11 @@
 // (a clash the lock did not prevent, a lost connection) hands each booking to that path.
 import type { Kysely } from "kysely";
 import { insertPlainBookings, type PlainBookingRecord } from "../adapters/db/repos/plain-bookings.ts";
-import { loadRowsForBookings, loadRowsForWindows } from "../adapters/db/repos/reservations.ts";
+import {
+  loadRowsForBookings,
+  loadRowsForWindows,
+  readPoolHoldVersionAndTeams,
+} from "../adapters/db/repos/reservations.ts";
 import type { Database, TeamRow } from "../adapters/db/tables.ts";
 import { decideBooking, isoWeekStart, WEEK_MS } from "../core/index.ts";
 import type { Millis, Placement, Reservation } from "../core/types.ts";
@@ -36,6 +40,7 @@ import { isAdmin, type Principal, type ServiceContext } from "./context.ts";
 import { cachedInventory } from "./inventory-cache.ts";
 import { forget, holdsUnderLock, remember } from "./pool-holds-memory.ts";
 import { noteReservationsAdded } from "./table-statistics.ts";
+import { cachedTeamRows } from "./team-rows-cache.ts";
 import { teamQuota } from "./teams.ts";
 import { inLockedTransaction, poolLockKey, teamLockKey } from "./transactions.ts";
 import { reservationView } from "./views.ts";
@@ -119,10 +124,10 @@ async function runBatch(ctx: ServiceContext, pool: string, batch: readonly Pendi
   try {
     const inventory = await cachedInventory(ctx);
     knownPool = inventory.pools.some((p) => p.name === pool);
-    // Which teams' quotas can refuse: their locks are taken before the pool's (the order every
-    // writer uses) and their rows read again under the lock.
+    // Which teams' quotas can refuse (from rows up to a second old): their locks are taken before
+    // the pool's (the order every writer uses), and their rows are read again under the lock.
     const teamNames = [...new Set(batch.map((p) => p.team))].sort();
-    const before = await ctx.db.selectFrom("teams").selectAll().where("name", "in", teamNames).execute();
+    const before = await cachedTeamRows(ctx, teamNames);
     const lockedTeams = new Set(
       before
         .filter((row) =>
@@ -135,18 +140,13 @@ async function runBatch(ctx: ServiceContext, pool: string, batch: readonly Pendi
     const locks = [...[...lockedTeams].sort().map(teamLockKey), poolLockKey(pool)];
     ({ verdicts, now, deliveries } = await inLockedTransaction(ctx, locks, async (trx) => {
       const now = ctx.clock.now();
-      const teams = new Map<string, TeamRow>(
-        lockedTeams.size === 0
-          ? before.map((r) => [r.name, r])
-          : (await trx.selectFrom("teams").selectAll().where("name", "in", teamNames).execute()).map((r) => [
-              r.name,
-              r,
-            ]),
-      );
+      // Under the lock: the pool's hold version and the teams' rows as they are now.
+      const current = await readPoolHoldVersionAndTeams(trx, pool, teamNames);
+      const teams = new Map<string, TeamRow>(current.teams.map((r) => [r.name, r]));
       const quotaTeams = quotaWeeks(batch, now, (team) => lockedTeams.has(team));
       // The pool's holds from memory when its version says nothing changed since, else read
       // whole; the quota rows of locked teams from the table.
-      seen = await holdsUnderLock(ctx, trx, pool, now);
+      seen = await holdsUnderLock(ctx, trx, pool, now, current.version);
       const fromMemory = seen.index;
       const rows =
         quotaTeams.length > 0

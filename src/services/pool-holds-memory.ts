@@ -80,8 +80,10 @@ export async function holdsUnderLock(
   trx: Transaction<Database>,
   pool: string,
   now: Millis,
+  /** The version, when the caller read it already (in the same transaction, after the lock). */
+  known?: string,
 ): Promise<Entry & { readonly fresh: boolean }> {
-  const version = await readPoolHoldVersion(trx, pool);
+  const version = known ?? (await readPoolHoldVersion(trx, pool));
   const kept = entries(ctx).get(pool);
   if (kept && kept.version === version) return { ...kept, fresh: false };
   const loaded = await loadPoolHoldsWithVersion(trx, pool, now);

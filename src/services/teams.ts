@@ -5,6 +5,7 @@ import { isoWeekStart, type TeamQuota, usedGpuHoursInWeek, WEEK_MS } from "../co
 import { PRIORITIES, type Priority } from "../core/types.ts";
 import { isAdmin, type Principal, type ServiceContext } from "./context.ts";
 import { DomainError, notFound } from "./errors.ts";
+import { invalidateTeamRows } from "./team-rows-cache.ts";
 
 /** Classes limited unless an admin says otherwise, and their default GPU-hours per week. */
 export const DEFAULT_QUOTA: Partial<Record<Priority, number>> = Object.freeze({ critical: 0 });
@@ -65,6 +66,7 @@ export async function setQuotas(
     .where("name", "=", team)
     .executeTakeFirst();
   if (res.numUpdatedRows === 0n) throw notFound(`team ${team}`);
+  invalidateTeamRows(ctx);
   return quotaReport(ctx, team);
 }
 

@@ -3,7 +3,7 @@
 import { type ExpressionBuilder, type Kysely, sql, type Transaction } from "kysely";
 import type { Millis, Placement, Reservation } from "../../../core/types.ts";
 import { tstzrange } from "../mappers.ts";
-import type { Database, ReservationRow, StoredReservationState } from "../tables.ts";
+import type { Database, ReservationRow, StoredReservationState, TeamRow } from "../tables.ts";
 
 type Handle = Kysely<Database> | Transaction<Database>;
 
@@ -190,6 +190,22 @@ export async function readPoolHoldVersion(db: Handle, pool: string): Promise<str
     .where("pool", "=", pool)
     .executeTakeFirst();
   return row ? String(row.version) : "0";
+}
+
+/** The pool's hold version and the named teams' rows, in one statement (one round trip). */
+export async function readPoolHoldVersionAndTeams(
+  db: Handle,
+  pool: string,
+  teams: readonly string[],
+): Promise<{ version: string; teams: TeamRow[] }> {
+  const result = await sql<TeamRow & { hold_version: string }>`
+    SELECT coalesce((SELECT version FROM pool_hold_versions WHERE pool = ${pool}), 0) AS hold_version, t.*
+    FROM (SELECT 1) AS one
+    LEFT JOIN teams t ON t.name = ANY (${teams}::text[])`.execute(db);
+  return {
+    version: String(result.rows[0]?.hold_version ?? "0"),
+    teams: result.rows.filter((r) => r.name !== null).map(({ hold_version: _v, ...row }) => row as TeamRow),
+  };
 }
 
 /**
