@@ -95,17 +95,54 @@ export function bookBatched(
   });
 }
 
+/**
+ * Runs the pool's batches, two at a time at most: once a batch has decided (and holds the pool's
+ * lock while it writes), the next one is formed from what arrived meanwhile and starts its
+ * transaction; it waits for the lock in the database, then for the first batch's holds to be
+ * remembered, and decides while nothing else can write. So the server decides one batch while the
+ * database commits the one before, instead of each waiting for the other.
+ */
 async function drain(ctx: ServiceContext, pool: string, q: PoolQueue): Promise<void> {
-  while (q.pending.length > 0) {
-    const batch = q.pending.splice(0, MAX_BATCH);
-    try {
-      await runBatch(ctx, pool, batch);
-    } catch (err) {
-      // runBatch settles every booking itself; this is a bug's last resort, not a path.
-      for (const p of batch) p.reject(err);
+  let previous: Promise<void> = Promise.resolve();
+  for (;;) {
+    while (q.pending.length > 0) {
+      const batch = q.pending.splice(0, MAX_BATCH);
+      const decided = signal();
+      const committed = signal();
+      void runBatch(ctx, pool, batch, { after: previous, decided: decided.fire, committed: committed.fire })
+        .catch((err: unknown) => {
+          // runBatch settles every booking itself; this is a bug's last resort, not a path.
+          for (const p of batch) p.reject(err);
+        })
+        .finally(() => {
+          decided.fire();
+          committed.fire();
+        });
+      previous = committed.done;
+      await decided.done;
     }
+    await previous;
+    if (q.pending.length === 0) break;
   }
   q.draining = false;
+}
+
+function signal(): { done: Promise<void>; fire: () => void } {
+  let fire!: () => void;
+  const done = new Promise<void>((resolve) => {
+    fire = resolve;
+  });
+  return { done, fire };
+}
+
+/** Where a batch stands among its pool's batches (see `drain`). */
+interface Sequence {
+  /** Settles once the previous batch has committed (or failed) and its holds are remembered. */
+  readonly after: Promise<void>;
+  /** This batch has decided: the next may start. */
+  readonly decided: () => void;
+  /** This batch has committed or failed, and remembered or forgotten the pool's holds. */
+  readonly committed: () => void;
 }
 
 /** What the batch's transaction decided for each booking. */
@@ -114,7 +151,12 @@ type Verdict =
   | { readonly kind: "alone" }
   | { readonly kind: "error"; readonly error: unknown };
 
-async function runBatch(ctx: ServiceContext, pool: string, batch: readonly Pending[]): Promise<void> {
+async function runBatch(
+  ctx: ServiceContext,
+  pool: string,
+  batch: readonly Pending[],
+  sequence: Sequence,
+): Promise<void> {
   let verdicts: Verdict[];
   let now: Millis;
   let deliveries = 0;
@@ -138,104 +180,114 @@ async function runBatch(ctx: ServiceContext, pool: string, batch: readonly Pendi
         .map((row) => row.name),
     );
     const locks = [...[...lockedTeams].sort().map(teamLockKey), poolLockKey(pool)];
-    ({ verdicts, now, deliveries } = await inLockedTransaction(ctx, locks, async (trx) => {
-      const now = ctx.clock.now();
-      // Under the lock: the pool's hold version and the teams' rows as they are now.
-      const current = await readPoolHoldVersionAndTeams(trx, pool, teamNames);
-      const teams = new Map<string, TeamRow>(current.teams.map((r) => [r.name, r]));
-      const quotaTeams = quotaWeeks(batch, now, (team) => lockedTeams.has(team));
-      // The pool's holds from memory when its version says nothing changed since, else read
-      // whole; the quota rows of locked teams from the table.
-      seen = await holdsUnderLock(ctx, trx, pool, now, current.version);
-      const fromMemory = seen.index;
-      const rows =
-        quotaTeams.length > 0
-          ? await loadRowsForWindows(trx, now, { pool, windows: [], teams: quotaTeams })
-          : [];
-      const held = asQuotaSnapshot(rows, now);
-      const relevant = (r: { team: string; pool: string; start: Millis; end: Millis }, quota: boolean) => {
-        // The quota rows and the batch's acceptances, then the pool's holds, each id once.
-        const byId = new Map(relevantTo(held, r, quota).map((h) => [h.id, h]));
-        for (const h of fromMemory.overlapping(r.start, r.end, now)) if (!byId.has(h.id)) byId.set(h.id, h);
-        return [...byId.values()];
-      };
-      const requests = batch.map((p) => ({
-        id: newId("r"),
-        team: p.team,
-        pool,
-        nodes: p.input.nodes,
-        gpusPerNode: p.input.gpusPerNode,
-        start: p.input.start,
-        end: p.input.end,
-        priority: p.input.priority,
-      }));
-      const decide = (i: number, reservations: Reservation[]) =>
-        decideBooking({
-          inventory,
-          reservations,
-          request: requests[i]!,
-          now,
-          rules: ctx.rules,
-          quota: teamQuota(teams.get(batch[i]!.team)!),
-          bypassQuota: isAdmin(batch[i]!.by),
-        });
-      const accept = (i: number, placement: Placement): Verdict => {
-        const booked: Reservation = { ...requests[i]!, bookedAt: now, state: "confirmed", placement };
-        held.push(booked);
-        accepted.push(booked);
-        return { kind: "accepted", reservation: booked };
-      };
-      const accepted: Reservation[] = [];
-      const refusedHere: number[] = [];
-      const verdicts: Verdict[] = batch.map((p, i) => {
-        const row = teams.get(p.team);
-        if (!row) return { kind: "error", error: unknownTeam(p.team) };
-        // A quota that can refuse but whose team was not locked changed under the batch.
-        if (!isAdmin(p.by) && quotaMayRefuse(teamQuota(row), p.input.priority) && !lockedTeams.has(p.team))
+    ({ verdicts, now, deliveries } = await inLockedTransaction(
+      ctx,
+      locks,
+      async (trx) => {
+        const now = ctx.clock.now();
+        // The previous batch released the lock by committing; its holds must be in memory first.
+        await sequence.after;
+        // Under the lock: the pool's hold version and the teams' rows as they are now.
+        const current = await readPoolHoldVersionAndTeams(trx, pool, teamNames);
+        const teams = new Map<string, TeamRow>(current.teams.map((r) => [r.name, r]));
+        const quotaTeams = quotaWeeks(batch, now, (team) => lockedTeams.has(team));
+        // The pool's holds from memory when its version says nothing changed since, else read
+        // whole; the quota rows of locked teams from the table.
+        seen = await holdsUnderLock(ctx, trx, pool, now, current.version);
+        const fromMemory = seen.index;
+        const rows =
+          quotaTeams.length > 0
+            ? await loadRowsForWindows(trx, now, { pool, windows: [], teams: quotaTeams })
+            : [];
+        const held = asQuotaSnapshot(rows, now);
+        const relevant = (r: { team: string; pool: string; start: Millis; end: Millis }, quota: boolean) => {
+          // The quota rows and the batch's acceptances, then the pool's holds, each id once.
+          const byId = new Map(relevantTo(held, r, quota).map((h) => [h.id, h]));
+          for (const h of fromMemory.overlapping(r.start, r.end, now)) if (!byId.has(h.id)) byId.set(h.id, h);
+          return [...byId.values()];
+        };
+        const requests = batch.map((p) => ({
+          id: newId("r"),
+          team: p.team,
+          pool,
+          nodes: p.input.nodes,
+          gpusPerNode: p.input.gpusPerNode,
+          start: p.input.start,
+          end: p.input.end,
+          priority: p.input.priority,
+        }));
+        const decide = (i: number, reservations: Reservation[]) =>
+          decideBooking({
+            inventory,
+            reservations,
+            request: requests[i]!,
+            now,
+            rules: ctx.rules,
+            quota: teamQuota(teams.get(batch[i]!.team)!),
+            bypassQuota: isAdmin(batch[i]!.by),
+          });
+        const accept = (i: number, placement: Placement): Verdict => {
+          const booked: Reservation = { ...requests[i]!, bookedAt: now, state: "confirmed", placement };
+          held.push(booked);
+          accepted.push(booked);
+          return { kind: "accepted", reservation: booked };
+        };
+        const accepted: Reservation[] = [];
+        const refusedHere: number[] = [];
+        const verdicts: Verdict[] = batch.map((p, i) => {
+          const row = teams.get(p.team);
+          if (!row) return { kind: "error", error: unknownTeam(p.team) };
+          // A quota that can refuse but whose team was not locked changed under the batch.
+          if (!isAdmin(p.by) && quotaMayRefuse(teamQuota(row), p.input.priority) && !lockedTeams.has(p.team))
+            return { kind: "alone" };
+          const decision = decide(i, relevant(requests[i]!, lockedTeams.has(p.team)));
+          if (decision.ok)
+            return decision.displaced.length === 0 ? accept(i, decision.placement) : { kind: "alone" };
+          // Invalid requests are invalid on any snapshot; other refusals are decided again on the
+          // wider one, whose suggestions look further ahead.
+          if (decision.code === "invalid") return { kind: "error", error: refusal(decision) };
+          refusedHere.push(i);
           return { kind: "alone" };
-        const decision = decide(i, relevant(requests[i]!, lockedTeams.has(p.team)));
-        if (decision.ok)
-          return decision.displaced.length === 0 ? accept(i, decision.placement) : { kind: "alone" };
-        // Invalid requests are invalid on any snapshot; other refusals are decided again on the
-        // wider one, whose suggestions look further ahead.
-        if (decision.code === "invalid") return { kind: "error", error: refusal(decision) };
-        refusedHere.push(i);
-        return { kind: "alone" };
-      });
-      if (refusedHere.length > 0) {
-        const wide = asQuotaSnapshot(
-          await loadRowsForBookings(trx, now, {
-            pool,
-            windows: refusedHere.map((i) => requests[i]!),
-            teams: quotaWeeks(
-              refusedHere.map((i) => batch[i]!),
-              now,
-              () => true,
-            ),
-          }),
-          now,
-        );
-        for (const i of refusedHere) {
-          const decision = decide(i, [...wide, ...accepted]);
-          // An acceptance here would be a displacement (plain ones were accepted above): alone.
-          if (!decision.ok) verdicts[i] = { kind: "error", error: refusal(decision) };
-        }
-      }
-      const records: PlainBookingRecord[] = [];
-      verdicts.forEach((v, i) => {
-        if (v.kind !== "accepted") return;
-        records.push({
-          reservation: v.reservation,
-          title: batch[i]!.input.title ?? "",
-          bookedBy: batch[i]!.by.name,
-          audit: bookAuditDetail(v.reservation),
-          event: createdEventData(v.reservation),
         });
-      });
-      const { deliveries } =
-        records.length > 0 ? await insertPlainBookings(trx, now, records) : { deliveries: 0 };
-      return { verdicts, now, deliveries };
-    }));
+        if (refusedHere.length > 0) {
+          const wide = asQuotaSnapshot(
+            await loadRowsForBookings(trx, now, {
+              pool,
+              windows: refusedHere.map((i) => requests[i]!),
+              teams: quotaWeeks(
+                refusedHere.map((i) => batch[i]!),
+                now,
+                () => true,
+              ),
+            }),
+            now,
+          );
+          for (const i of refusedHere) {
+            const decision = decide(i, [...wide, ...accepted]);
+            // An acceptance here would be a displacement (plain ones were accepted above): alone.
+            if (!decision.ok) verdicts[i] = { kind: "error", error: refusal(decision) };
+          }
+        }
+        const records: PlainBookingRecord[] = [];
+        verdicts.forEach((v, i) => {
+          if (v.kind !== "accepted") return;
+          records.push({
+            reservation: v.reservation,
+            title: batch[i]!.input.title ?? "",
+            bookedBy: batch[i]!.by.name,
+            audit: bookAuditDetail(v.reservation),
+            event: createdEventData(v.reservation),
+          });
+        });
+        sequence.decided();
+        const { deliveries } =
+          records.length > 0 ? await insertPlainBookings(trx, now, records) : { deliveries: 0 };
+        return { verdicts, now, deliveries };
+      },
+      // No retry: the next batch may already hold the pool's lock and wait for this one to end
+      // (see `drain`); a clash sends this batch's bookings down the one-at-a-time path instead.
+      1,
+    ));
   } catch (err) {
     failed = true;
     ctx.logger.debug({ err, bookings: batch.length }, "booking batch failed: booking one at a time");
@@ -247,6 +299,7 @@ async function runBatch(ctx: ServiceContext, pool: string, batch: readonly Pendi
   // Pool names come from requests: only a known pool's holds are kept.
   if (seen && !failed && knownPool) remember(ctx, pool, seen, accepted);
   else forget(ctx, pool);
+  sequence.committed();
   if (accepted.length > 0) {
     // Plain acceptances change nothing the loop decides before the earliest of them starts
     // (unless webhooks now wait for delivery).
