@@ -1,24 +1,26 @@
-// Group commit of bookings, per pool. Bookings that arrive while a pool's previous batch is in its
-// transaction wait for it and then go together in the next one: one transaction, one snapshot read
-// and one write for the whole batch, so a burst costs a handful of round trips instead of a handful
-// per booking (on two cores the round trips, not the decisions, were the cost: BENCHMARKS.md).
-// At one booking at a time a batch is that one booking, with no added wait.
+// Group commit of bookings, per pool. Bookings that arrive while a pool's previous batch is being
+// decided or written wait and then go together in the next one: one round trip for the locks and
+// what must be read under them, one statement for the whole batch's write, so a burst costs a
+// handful of round trips instead of a handful per booking (on two cores the round trips, not the
+// decisions, were the cost: BENCHMARKS.md). One booking alone is a batch of one, with no added wait.
 //
 // A batch holds the pool's advisory lock (and the lock of every team whose quota can refuse, taken
-// first, as everywhere), reads the narrow snapshot (the pool's holds overlapping the batch's
-// windows, those teams' bookings in their quota weeks), and asks the core about each booking in
-// arrival order, each seeing the ones accepted before it. It commits the plain acceptances. Whatever
-// needs more than that goes through the one-at-a-time path (services/booking.ts) right after the
-// commit, in order: a refusal (its suggestions look further ahead), a displacement, a recurring
-// booking, a team whose quota changed under the batch. So both paths give the same answers; the
-// exclusion constraint on slot rows still has the last word, and a batch that fails as a whole
-// (a clash the lock did not prevent, a lost connection) hands each booking to that path.
+// first, as everywhere), takes the pool's holds from memory while the pool's hold version says
+// they are current (services/pool-holds-memory.ts; else it reads them), reads those teams' bookings
+// in their quota weeks, and asks the core about each booking in arrival order, each seeing the ones
+// accepted before it. It writes the plain acceptances; a refusal is decided again on the wider
+// snapshot (its suggestions look further ahead). Whatever needs more goes through the one-at-a-time
+// path (services/booking.ts) right after, in order: a displacement, a recurring booking, a team
+// whose quota changed under the batch. So both paths give the same answers; the exclusion
+// constraint on slot rows still has the last word, and a batch that fails as a whole (a clash the
+// lock did not prevent, a lost connection) hands each booking to that path.
 import type { Kysely } from "kysely";
 import { insertPlainBookings, type PlainBookingRecord } from "../adapters/db/repos/plain-bookings.ts";
 import {
   loadRowsForBookings,
   loadRowsForWindows,
-  readPoolHoldVersionAndTeams,
+  lockBatch,
+  unlockBatch,
 } from "../adapters/db/repos/reservations.ts";
 import type { Database, TeamRow } from "../adapters/db/tables.ts";
 import { decideBooking, isoWeekStart, WEEK_MS } from "../core/index.ts";
@@ -38,11 +40,12 @@ import {
 } from "./booking.ts";
 import { isAdmin, type Principal, type ServiceContext } from "./context.ts";
 import { cachedInventory } from "./inventory-cache.ts";
+import { invalidatePoolHolds } from "./pool-holds-cache.ts";
 import { forget, holdsUnderLock, remember } from "./pool-holds-memory.ts";
 import { noteReservationsAdded } from "./table-statistics.ts";
 import { cachedTeamRows } from "./team-rows-cache.ts";
 import { teamQuota } from "./teams.ts";
-import { inLockedTransaction, poolLockKey, teamLockKey } from "./transactions.ts";
+import { poolLockKey, teamLockKey } from "./transactions.ts";
 import { reservationView } from "./views.ts";
 
 /** Most bookings one transaction carries; a longer queue is served in several. */
@@ -145,6 +148,33 @@ interface Sequence {
   readonly committed: () => void;
 }
 
+/**
+ * Runs `work` on one connection holding the batch's advisory locks (session level: the batch's
+ * only write is one statement, atomic by itself, so no transaction is needed around it), and
+ * releases them whatever happens. No retry: the next batch may already wait for the pool's lock
+ * (see `drain`); a clash (23P01) sends this batch's bookings down the one-at-a-time path instead.
+ */
+async function underBatchLocks<T>(
+  ctx: ServiceContext,
+  keys: readonly string[],
+  pool: string,
+  teamNames: readonly string[],
+  work: (db: Kysely<Database>, current: { version: string; teams: TeamRow[] }) => Promise<T>,
+): Promise<T> {
+  return ctx.db.connection().execute(async (db) => {
+    try {
+      return await work(db, await lockBatch(db, keys, pool, teamNames));
+    } finally {
+      // Not awaited: the connection's next query queues behind it, and the next batch, already
+      // waiting in the database, proceeds as soon as it is done. A dropped connection unlocks too.
+      unlockBatch(db, keys).catch((err: unknown) =>
+        ctx.logger.warn({ err }, "releasing a batch's locks failed"),
+      );
+      invalidatePoolHolds(ctx);
+    }
+  });
+}
+
 /** What the batch's transaction decided for each booking. */
 type Verdict =
   | { readonly kind: "accepted"; readonly reservation: Reservation }
@@ -180,15 +210,15 @@ async function runBatch(
         .map((row) => row.name),
     );
     const locks = [...[...lockedTeams].sort().map(teamLockKey), poolLockKey(pool)];
-    ({ verdicts, now, deliveries } = await inLockedTransaction(
+    ({ verdicts, now, deliveries } = await underBatchLocks(
       ctx,
       locks,
-      async (trx) => {
+      pool,
+      teamNames,
+      async (trx, current) => {
         const now = ctx.clock.now();
-        // The previous batch released the lock by committing; its holds must be in memory first.
+        // The previous batch released the lock after its write; its holds must be in memory first.
         await sequence.after;
-        // Under the lock: the pool's hold version and the teams' rows as they are now.
-        const current = await readPoolHoldVersionAndTeams(trx, pool, teamNames);
         const teams = new Map<string, TeamRow>(current.teams.map((r) => [r.name, r]));
         const quotaTeams = quotaWeeks(batch, now, (team) => lockedTeams.has(team));
         // The pool's holds from memory when its version says nothing changed since, else read
@@ -284,9 +314,6 @@ async function runBatch(
           records.length > 0 ? await insertPlainBookings(trx, now, records) : { deliveries: 0 };
         return { verdicts, now, deliveries };
       },
-      // No retry: the next batch may already hold the pool's lock and wait for this one to end
-      // (see `drain`); a clash sends this batch's bookings down the one-at-a-time path instead.
-      1,
     ));
   } catch (err) {
     failed = true;

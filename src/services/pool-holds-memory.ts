@@ -4,7 +4,7 @@
 // bumps it in the writing transaction (a trigger), so an equal version under the pool's lock means
 // the memory is the table. On a mismatch (at start, after another writer) the batch reads the
 // pool's holds whole, under the lock, and memory starts again from there.
-import type { Kysely, Transaction } from "kysely";
+import type { Kysely } from "kysely";
 import { toReservation } from "../adapters/db/mappers.ts";
 import { loadPoolHoldsWithVersion, readPoolHoldVersion } from "../adapters/db/repos/reservations.ts";
 import type { Database } from "../adapters/db/tables.ts";
@@ -77,7 +77,7 @@ function entries(ctx: ServiceContext): Map<string, Entry> {
  */
 export async function holdsUnderLock(
   ctx: ServiceContext,
-  trx: Transaction<Database>,
+  trx: Kysely<Database>,
   pool: string,
   now: Millis,
   /** The version, when the caller read it already (in the same transaction, after the lock). */

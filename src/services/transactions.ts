@@ -38,8 +38,6 @@ export async function inLockedTransaction<T>(
   ctx: ServiceContext,
   locks: readonly string[] | LockPlan,
   work: (trx: Transaction<Database>, attempt: number) => Promise<T>,
-  /** At most this many attempts (default MAX_ATTEMPTS); 1: the caller handles a clash itself. */
-  attempts = MAX_ATTEMPTS,
 ): Promise<T> {
   const plan: LockPlan = Array.isArray(locks) ? { always: locks } : (locks as LockPlan);
   for (let attempt = 1; ; attempt++) {
@@ -58,7 +56,7 @@ export async function inLockedTransaction<T>(
       return result;
     } catch (err) {
       const state = sqlState(err);
-      if (state && RETRYABLE.has(state) && attempt < attempts) {
+      if (state && RETRYABLE.has(state) && attempt < MAX_ATTEMPTS) {
         ctx.logger.debug({ state, attempt }, "retrying a booking transaction");
         continue;
       }

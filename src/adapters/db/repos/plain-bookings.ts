@@ -4,7 +4,7 @@
 // the one-at-a-time path writes (services/booking.ts); one statement instead of four per booking
 // is what lets a burst of bookings commit together. The exclusion constraint on slot rows still
 // has the last word: any clash aborts the whole statement with 23P01.
-import { sql, type Transaction } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { Millis, Reservation } from "../../../core/types.ts";
 import type { Database } from "../tables.ts";
 
@@ -18,7 +18,7 @@ export interface PlainBookingRecord {
 
 /** Inserts every record in order (event ids follow it); returns how many webhook deliveries it queued. */
 export async function insertPlainBookings(
-  trx: Transaction<Database>,
+  trx: Kysely<Database>,
   at: Millis,
   records: readonly PlainBookingRecord[],
 ): Promise<{ deliveries: number }> {

@@ -192,20 +192,28 @@ export async function readPoolHoldVersion(db: Handle, pool: string): Promise<str
   return row ? String(row.version) : "0";
 }
 
-/** The pool's hold version and the named teams' rows, in one statement (one round trip). */
-export async function readPoolHoldVersionAndTeams(
+/**
+ * Takes the batch's advisory locks at session level, in order, then reads the pool's hold version
+ * and the teams' rows under them (migrations/20261128T103000Z): one round trip. The caller must
+ * release them with `unlockBatch` on the same connection.
+ */
+export async function lockBatch(
   db: Handle,
+  keys: readonly string[],
   pool: string,
   teams: readonly string[],
 ): Promise<{ version: string; teams: TeamRow[] }> {
-  const result = await sql<TeamRow & { hold_version: string }>`
-    SELECT coalesce((SELECT version FROM pool_hold_versions WHERE pool = ${pool}), 0) AS hold_version, t.*
-    FROM (SELECT 1) AS one
-    LEFT JOIN teams t ON t.name = ANY (${teams}::text[])`.execute(db);
+  const result = await sql<{ hold_version: string; team: TeamRow | null }>`
+    SELECT hold_version, team FROM berth_batch_lock(${keys}::text[], ${pool}, ${teams}::text[])`.execute(db);
   return {
     version: String(result.rows[0]?.hold_version ?? "0"),
-    teams: result.rows.filter((r) => r.name !== null).map(({ hold_version: _v, ...row }) => row as TeamRow),
+    teams: result.rows.flatMap((r) => (r.team ? [r.team] : [])),
   };
+}
+
+/** Releases what `lockBatch` took (a key not held is skipped with a warning in the server log). */
+export async function unlockBatch(db: Handle, keys: readonly string[]): Promise<void> {
+  await sql`SELECT pg_advisory_unlock(hashtext(k)) FROM unnest(${keys}::text[]) AS k`.execute(db);
 }
 
 /**
