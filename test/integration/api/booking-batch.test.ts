@@ -3,7 +3,7 @@
 // plain acceptances, a slot conflict with suggestions and holders, an invalid window, an unknown
 // team, a displacement; and it must write exactly what the one-at-a-time path writes.
 import { sql } from "kysely";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Harness, HOUR, startHarness, T0 } from "../../support/api-harness.ts";
 import { checkConsistency } from "../../support/consistency.ts";
 import { BACKENDS } from "../../support/database.ts";
@@ -108,5 +108,31 @@ describe.each(BACKENDS)("a burst of bookings of one pool on %s", (backend) => {
 
     const { problems } = await checkConsistency(h.ctx.db);
     expect(problems).toEqual([]);
+  });
+
+  it("releases every advisory lock a batch took (they are session-level)", async () => {
+    const replies = await Promise.all(
+      Array.from({ length: 24 }, (_, i) =>
+        h.call("POST", "/api/v1/reservations", {
+          token: i % 2 ? t1 : t2,
+          body: { pool: "V100", nodes: 1, gpusPerNode: 1, priority: "normal", ...window(60 + (i % 6), 1) },
+        }),
+      ),
+    );
+    expect(replies.filter((r) => r.status === 201).length).toBeGreaterThan(0);
+    await vi.waitFor(
+      async () => {
+        const held = await sql<{ n: string }>`
+          SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND granted`.execute(h.ctx.db);
+        expect(Number(held.rows[0]!.n)).toBe(0);
+      },
+      { timeout: 5000, interval: 20 },
+    );
+    // And a booking from a fresh request is not kept waiting by a leftover lock.
+    const after = await h.call("POST", "/api/v1/reservations", {
+      token: t1,
+      body: { pool: "V100", nodes: 1, gpusPerNode: 1, priority: "normal", ...window(70, 1) },
+    });
+    expect(after.status).toBe(201);
   });
 });
