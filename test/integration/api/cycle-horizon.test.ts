@@ -3,30 +3,14 @@
 // belongs to, and the bookings on a node that went down. These tests fail if either is forgotten.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchWebhookSender } from "../../../src/adapters/http/webhook-sender.ts";
-import type { Executor, LaunchOrder } from "../../../src/services/ports.ts";
 import { CYCLE_HORIZON_MS } from "../../../src/services/scheduling-cycle.ts";
 import { runTick } from "../../../src/services/tick.ts";
 import { type Harness, HOUR, startHarness, T0 } from "../../support/api-harness.ts";
 import { BACKENDS } from "../../support/database.ts";
+import { recordingExecutor } from "../../support/recording-executor.ts";
 
 const iso = (t: number) => new Date(t).toISOString();
 const DAY = 24 * HOUR;
-
-/** Test double for the cluster (no GPUs or container runtime here): records launches only. */
-function recordingExecutor() {
-  const launches: LaunchOrder[] = [];
-  const executor: Executor = {
-    kind: "simulated",
-    launch: async (o) => {
-      launches.push(o);
-    },
-    stop: async () => {},
-    known: async () => [],
-    onEvent: () => {},
-    close: async () => {},
-  };
-  return { executor, launches };
-}
 
 describe.each(BACKENDS)("the cycle's horizon on %s", (backend) => {
   let h: Harness;

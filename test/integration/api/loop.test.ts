@@ -1,31 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchWebhookSender } from "../../../src/adapters/http/webhook-sender.ts";
 import { recordExecutorEvent } from "../../../src/services/executor-events.ts";
-import type { Executor, ExecutorEvent, LaunchOrder } from "../../../src/services/ports.ts";
+import type { Executor, ExecutorEvent } from "../../../src/services/ports.ts";
 import { runTick } from "../../../src/services/tick.ts";
 import { type Harness, HOUR, startHarness, T0 } from "../../support/api-harness.ts";
 import { BACKENDS } from "../../support/database.ts";
+import { recordingExecutor } from "../../support/recording-executor.ts";
 
 const iso = (t: number) => new Date(t).toISOString();
-
-/** Test double for the cluster (no GPUs or container runtime here): records orders, reports nothing by itself. */
-function recordingExecutor() {
-  const launches: LaunchOrder[] = [];
-  const stops: { job: string; attempt: number; stopAt: number }[] = [];
-  const executor: Executor = {
-    kind: "simulated",
-    launch: async (o) => {
-      launches.push(o);
-    },
-    stop: async (job, attempt, stopAt) => {
-      stops.push({ job, attempt, stopAt });
-    },
-    known: async () => [],
-    onEvent: () => {},
-    close: async () => {},
-  };
-  return { executor, launches, stops };
-}
 
 describe.each(BACKENDS)("the scheduling loop on %s", (backend) => {
   let h: Harness;
