@@ -48,7 +48,7 @@ import { teamQuota } from "./teams.ts";
 import { poolLockKey, teamLockKey } from "./transactions.ts";
 import { reservationView } from "./views.ts";
 
-/** Most bookings one transaction carries; a longer queue is served in several. */
+/** Most bookings one batch carries; a longer queue is served in several. */
 export const MAX_BATCH = 256;
 
 interface Pending {
@@ -66,7 +66,7 @@ interface PoolQueue {
 
 const queues = new WeakMap<Kysely<Database>, Map<string, PoolQueue>>();
 
-/** Books `input` (same answers and errors as `book`), sharing a transaction with concurrent bookings of its pool. */
+/** Books `input` (same answers and errors as `book`), in one batch with concurrent bookings of its pool. */
 export function bookBatched(
   ctx: ServiceContext,
   by: Principal,
@@ -101,7 +101,7 @@ export function bookBatched(
 /**
  * Runs the pool's batches, two at a time at most: once a batch has decided (and holds the pool's
  * lock while it writes), the next one is formed from what arrived meanwhile and starts its
- * transaction; it waits for the lock in the database, then for the first batch's holds to be
+ * connection; it waits for the lock in the database, then for the first batch's holds to be
  * remembered, and decides while nothing else can write. So the server decides one batch while the
  * database commits the one before, instead of each waiting for the other.
  */
@@ -175,7 +175,7 @@ async function underBatchLocks<T>(
   });
 }
 
-/** What the batch's transaction decided for each booking. */
+/** What the batch decided for each booking. */
 type Verdict =
   | { readonly kind: "accepted"; readonly reservation: Reservation }
   | { readonly kind: "alone" }
