@@ -100,8 +100,8 @@ export function bookBatched(
 
 /**
  * Runs the pool's batches, two at a time at most: once a batch has decided (and holds the pool's
- * lock while it writes), the next one is formed from what arrived meanwhile and starts its
- * connection; it waits for the lock in the database, then for the first batch's holds to be
+ * lock while it writes), the next one is formed from what arrived meanwhile and takes a
+ * connection of its own; it waits for the lock in the database, then for the first batch's holds to be
  * remembered, and decides while nothing else can write. So the server decides one batch while the
  * database commits the one before, instead of each waiting for the other.
  */
