@@ -17,8 +17,8 @@
 import type { Kysely } from "kysely";
 import { insertPlainBookings, type PlainBookingRecord } from "../adapters/db/repos/plain-bookings.ts";
 import {
+  loadQuotaRows,
   loadRowsForBookings,
-  loadRowsForWindows,
   lockBatch,
   unlockBatch,
 } from "../adapters/db/repos/reservations.ts";
@@ -42,7 +42,6 @@ import { isAdmin, type Principal, type ServiceContext } from "./context.ts";
 import { cachedInventory } from "./inventory-cache.ts";
 import { invalidatePoolHolds } from "./pool-holds-cache.ts";
 import { forget, holdsUnderLock, remember } from "./pool-holds-memory.ts";
-import { noteReservationsAdded } from "./table-statistics.ts";
 import { cachedTeamRows } from "./team-rows-cache.ts";
 import { teamQuota } from "./teams.ts";
 import { poolLockKey, teamLockKey } from "./transactions.ts";
@@ -225,10 +224,7 @@ async function runBatch(
         // whole; the quota rows of locked teams from the table.
         seen = await holdsUnderLock(ctx, trx, pool, now, current.version);
         const fromMemory = seen.index;
-        const rows =
-          quotaTeams.length > 0
-            ? await loadRowsForWindows(trx, now, { pool, windows: [], teams: quotaTeams })
-            : [];
+        const rows = quotaTeams.length > 0 ? await loadQuotaRows(trx, now, quotaTeams) : [];
         const held = asQuotaSnapshot(rows, now);
         const relevant = (r: { team: string; pool: string; start: Millis; end: Millis }, quota: boolean) => {
           // The quota rows and the batch's acceptances, then the pool's holds, each id once.
@@ -330,7 +326,6 @@ async function runBatch(
   if (accepted.length > 0) {
     // Plain acceptances change nothing the loop decides before the earliest of them starts
     // (unless webhooks now wait for delivery).
-    noteReservationsAdded(ctx, accepted.length);
     const wakeAt = Math.min(...accepted.map((r) => r.start));
     ctx.changed(deliveries > 0 ? undefined : { wakeAt });
   }

@@ -103,41 +103,28 @@ export async function loadRowsForWindow(
   ]);
 }
 
-/** What a booking batch of one pool reads: its windows, and the quota weeks of some of its teams. */
-export interface BatchScope {
-  readonly pool: string;
-  readonly windows: readonly { readonly start: Millis; readonly end: Millis }[];
-  readonly teams: readonly { readonly team: string; readonly weeksFrom: Millis; readonly weeksTo: Millis }[];
+/** A team and the ISO weeks its quota looks at (for one batch's bookings). */
+export interface QuotaWeeks {
+  readonly team: string;
+  readonly weeksFrom: Millis;
+  readonly weeksTo: Millis;
 }
 
 /**
- * `loadRowsForWindow` for a batch of plain bookings in one pool: the pool's holds overlapping any
- * of `windows`, and for each team in `teams` (those whose quota can refuse) its holds in its quota
- * weeks and its finished bookings of those weeks. One statement whatever the batch's size.
+ * What a booking batch reads for the teams whose quota can refuse: each team's holds in its quota
+ * weeks and its finished bookings of those weeks (they still count). One statement for all teams.
  */
-export async function loadRowsForWindows(db: Handle, now: Millis, q: BatchScope): Promise<ReservationRow[]> {
+export async function loadQuotaRows(
+  db: Handle,
+  now: Millis,
+  teams: readonly QuotaWeeks[],
+): Promise<ReservationRow[]> {
   const at = new Date(now).toISOString();
   const isoList = (ts: readonly Millis[]) => ts.map((t) => new Date(t).toISOString());
-  const windowStarts = isoList(q.windows.map((w) => w.start));
-  const windowEnds = isoList(q.windows.map((w) => w.end));
-  // One index probe per window (reservations_held_window); a row overlapping several windows
-  // comes back once per window and is kept once below.
-  const pool = sql<ReservationRow>`
-    SELECT r.*
-    FROM unnest(${windowStarts}::timestamptz[], ${windowEnds}::timestamptz[]) AS w(s, e),
-    LATERAL (
-      SELECT * FROM reservations
-      WHERE state = 'confirmed' AND tstzrange(start_at, end_at, '[)') && tstzrange(w.s, w.e, '[)')
-        AND pool = ${q.pool} AND end_at > ${at}::timestamptz) AS r`;
-  if (q.teams.length === 0) return distinctById((await pool.execute(db)).rows);
-  const names = q.teams.map((t) => t.team);
-  const from = isoList(q.teams.map((t) => t.weeksFrom));
-  const to = isoList(q.teams.map((t) => t.weeksTo));
   const result = await sql<ReservationRow>`
-    ${pool}
-    UNION ALL
     SELECT r.* FROM reservations r
-    JOIN unnest(${names}::text[], ${from}::timestamptz[], ${to}::timestamptz[]) AS t(team, f, u)
+    JOIN unnest(${teams.map((t) => t.team)}::text[], ${isoList(teams.map((t) => t.weeksFrom))}::timestamptz[],
+                ${isoList(teams.map((t) => t.weeksTo))}::timestamptz[]) AS t(team, f, u)
       ON r.team = t.team
     WHERE (r.state = 'confirmed' AND r.end_at > ${at}::timestamptz AND r.start_at < t.u AND r.end_at > t.f)
        OR (r.state IN ('confirmed', 'completed') AND r.end_at > t.f AND r.end_at <= ${at}::timestamptz)`.execute(
@@ -159,7 +146,15 @@ function distinctById(rows: readonly ReservationRow[]): ReservationRow[] {
  * nothing else; suggestions do not check it). A superset of each booking's own rows, which decides
  * the same (the core filters what it reads).
  */
-export async function loadRowsForBookings(db: Handle, now: Millis, q: BatchScope): Promise<ReservationRow[]> {
+export async function loadRowsForBookings(
+  db: Handle,
+  now: Millis,
+  q: {
+    readonly pool: string;
+    readonly windows: readonly { readonly start: Millis; readonly end: Millis }[];
+    readonly teams: readonly QuotaWeeks[];
+  },
+): Promise<ReservationRow[]> {
   const at = new Date(now).toISOString();
   const iso = (t: Millis) => new Date(t).toISOString();
   const from = iso(Math.max(now, Math.min(...q.windows.map((w) => w.start))));
