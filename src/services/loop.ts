@@ -53,7 +53,9 @@ export function startLoop(o: LoopOptions): Loop {
     if (at === null || stopped) return;
     armedAt = at;
     const delay = Math.min(MAX_TIMER_MS, Math.max(0, at - o.now()));
-    timer = setTimeout(() => wake(), delay);
+    // Timers may fire a millisecond before the wall clock reaches `at` (and long waits come in
+    // pieces): a tick then would still see the event in the future, so wait the rest instead.
+    timer = setTimeout(() => (o.now() < at ? arm(at) : wake()), delay);
     timer.unref();
   };
 
