@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
 import pg from "pg";
+import { seededRandom } from "../../src/abcheck/seeded-random.ts";
 import { openDatabase } from "../../src/adapters/db/connect.ts";
 import { startBerthProcess } from "../../test/support/berth-process.ts";
 import { checkConsistency } from "../../test/support/consistency.ts";
@@ -92,18 +93,6 @@ async function metered(m: CpuMeter, phase: () => Promise<Row>): Promise<Row> {
     "server ms/req": per("server"),
     "pg ms/req": per("postgres"),
     "loadgen ms/req": per("loadgen"),
-  };
-}
-
-/** Deterministic pseudo-random numbers (mulberry32), one stream per scenario. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 
@@ -191,7 +180,7 @@ async function bookingRun(
   days: number,
   seed: number,
 ): Promise<Row> {
-  const random = rng(seed);
+  const random = seededRandom(seed); // one reproducible stream per scenario
   const base = Math.ceil(Date.now() / (24 * HOUR)) * 24 * HOUR + 24 * HOUR;
   const result = await autocannon({
     url,
