@@ -20,6 +20,7 @@ import {
   loadQuotaRows,
   loadRowsForBookings,
   lockBatch,
+  newReservationRow,
   unlockBatch,
 } from "../adapters/db/repos/reservations.ts";
 import type { Database, TeamRow } from "../adapters/db/tables.ts";
@@ -375,30 +376,13 @@ function quotaWeeks(of: readonly Pending[], now: Millis, include: (team: string)
 }
 
 function outcome(r: Reservation, p: Pending, now: Millis): BookingOutcome {
-  const view = reservationView(
-    {
-      id: r.id,
-      team: r.team,
-      pool: r.pool,
-      nodes: r.nodes,
-      gpus_per_node: r.gpusPerNode,
-      start_at: new Date(r.start),
-      end_at: new Date(r.end),
-      priority: r.priority,
-      state: "confirmed",
-      kind: "booking",
-      title: p.input.title ?? "",
-      placement: r.placement as never,
-      booked_at: new Date(now),
-      booked_by: p.by.name,
-      recurrence_id: null,
-      displaced_by: null,
-      reason: null,
-      ended_at: null,
-      started_at: null,
-      seq: "",
-    },
-    now,
-  );
+  const row = newReservationRow({
+    reservation: r,
+    title: p.input.title ?? "",
+    kind: "booking",
+    bookedBy: p.by.name,
+    recurrenceId: null,
+  });
+  const view = reservationView({ ...row, started_at: null, seq: "" }, now);
   return { reservation: { ...view, displaced: [] }, occurrences: [r.id] };
 }

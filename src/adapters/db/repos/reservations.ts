@@ -3,7 +3,7 @@
 import { type ExpressionBuilder, type Kysely, sql, type Transaction } from "kysely";
 import type { Millis, Placement, Reservation } from "../../../core/types.ts";
 import { tstzrange } from "../mappers.ts";
-import type { Database, ReservationRow, StoredReservationState, TeamRow } from "../tables.ts";
+import type { Database, PlacementJson, ReservationRow, StoredReservationState, TeamRow } from "../tables.ts";
 
 type Handle = Kysely<Database> | Transaction<Database>;
 
@@ -250,6 +250,31 @@ export interface NewReservationRecord {
   readonly recurrenceId: string | null;
 }
 
+/** The row a new reservation is stored as (the database adds `seq`; `started_at` comes later). */
+export function newReservationRow(rec: NewReservationRecord): Omit<ReservationRow, "seq" | "started_at"> {
+  const r = rec.reservation;
+  return {
+    id: r.id,
+    team: r.team,
+    pool: r.pool,
+    nodes: r.nodes,
+    gpus_per_node: r.gpusPerNode,
+    start_at: new Date(r.start),
+    end_at: new Date(r.end),
+    priority: r.priority,
+    state: "confirmed",
+    kind: rec.kind,
+    title: rec.title,
+    placement: r.placement as PlacementJson[],
+    booked_at: new Date(r.bookedAt),
+    booked_by: rec.bookedBy,
+    recurrence_id: rec.recurrenceId,
+    displaced_by: null,
+    reason: null,
+    ended_at: null,
+  };
+}
+
 /** Inserts the reservation and one slot row per (node, ordinal); the exclusion constraint has the last word. */
 export async function insertReservation(
   trx: Transaction<Database>,
@@ -260,28 +285,13 @@ export async function insertReservation(
   // data-modifying CTEs. The exclusion constraint on the slot rows still aborts it (23P01), and the
   // slot rows' foreign key is checked at the statement's end, when the reservation row exists.
   const slots = slotRows(r.id, r.placement, r.start, r.end);
+  const row = newReservationRow(rec);
   const withReservation = trx.with("r", (db) =>
     db
       .insertInto("reservations")
       .values({
-        id: r.id,
-        team: r.team,
-        pool: r.pool,
-        nodes: r.nodes,
-        gpus_per_node: r.gpusPerNode,
-        start_at: new Date(r.start),
-        end_at: new Date(r.end),
-        priority: r.priority,
-        state: "confirmed",
-        kind: rec.kind,
-        title: rec.title,
-        placement: JSON.stringify(r.placement),
-        booked_at: new Date(r.bookedAt),
-        booked_by: rec.bookedBy,
-        recurrence_id: rec.recurrenceId,
-        displaced_by: null,
-        reason: null,
-        ended_at: null,
+        ...row,
+        placement: JSON.stringify(row.placement),
       })
       .returningAll(),
   );
