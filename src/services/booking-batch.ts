@@ -41,7 +41,6 @@ import {
 } from "./booking.ts";
 import { isAdmin, type Principal, type ServiceContext } from "./context.ts";
 import { cachedInventory } from "./inventory-cache.ts";
-import { invalidatePoolHolds } from "./pool-holds-cache.ts";
 import { forget, holdsUnderLock, remember } from "./pool-holds-memory.ts";
 import { cachedTeamRows } from "./team-rows-cache.ts";
 import { teamQuota } from "./teams.ts";
@@ -170,7 +169,6 @@ async function underBatchLocks<T>(
       unlockBatch(db, keys).catch((err: unknown) =>
         ctx.logger.warn({ err }, "releasing a batch's locks failed"),
       );
-      invalidatePoolHolds(ctx);
     }
   });
 }

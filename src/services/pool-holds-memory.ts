@@ -1,9 +1,9 @@
-// A pool's holds kept in memory between booking batches, for the batch path only
-// (services/booking-batch.ts). Trusted only while the pool's hold version in the database equals
-// the version they were read or advanced at: every write to the pool's reservations, by anyone,
-// bumps it in the writing transaction (a trigger), so an equal version under the pool's lock means
-// the memory is the table. On a mismatch (at start, after another writer) the batch reads the
-// pool's holds whole, under the lock, and memory starts again from there.
+// A pool's holds kept in memory between booking batches (services/booking-batch.ts) and read by
+// the free-window search (`GET /availability`). Trusted only while the pool's hold version in the
+// database equals the version they were read or advanced at: every write to the pool's
+// reservations, by anyone, bumps it in the writing transaction (a trigger), so an equal version
+// means the memory is the table. On a mismatch (at start, after another writer) the pool's holds
+// are read whole, in one statement with their version, and memory starts again from there.
 import type { Kysely } from "kysely";
 import { toReservation } from "../adapters/db/mappers.ts";
 import { loadPoolHoldsWithVersion, readPoolHoldVersion } from "../adapters/db/repos/reservations.ts";
@@ -35,6 +35,11 @@ export class HoldIndex {
       if (h.end > start && h.end > now) out.push(h);
     }
     return out;
+  }
+
+  /** Every hold that has not ended by `now`, in a new array. */
+  holdsAfter(now: Millis): Reservation[] {
+    return this.byStart.filter((h) => h.end > now);
   }
 
   add(h: Reservation): void {
@@ -77,21 +82,39 @@ function entries(ctx: ServiceContext): Map<string, Entry> {
  */
 export async function holdsUnderLock(
   ctx: ServiceContext,
-  trx: Kysely<Database>,
+  db: Kysely<Database>,
   pool: string,
   now: Millis,
-  /** The version, when the caller read it already (in the same transaction, after the lock). */
-  known?: string,
+  /** The version the caller read on `db` after taking the lock. */
+  version: string,
 ): Promise<Entry & { readonly fresh: boolean }> {
-  const version = known ?? (await readPoolHoldVersion(trx, pool));
   const kept = entries(ctx).get(pool);
   if (kept && kept.version === version) return { ...kept, fresh: false };
-  const loaded = await loadPoolHoldsWithVersion(trx, pool, now);
+  const loaded = await loadPoolHoldsWithVersion(db, pool, now);
   return {
     version: loaded.version,
     index: new HoldIndex(loaded.rows.map((r) => toReservation(r, now))),
     fresh: true,
   };
+}
+
+/**
+ * The pool's holds as of now, for readers that take no lock (the free-window search): memory when
+ * the pool's version says it is current, else read whole (with the version, in one statement) and
+ * kept when newer than memory. Exact whoever wrote last, this replica or another.
+ */
+export async function currentHolds(ctx: ServiceContext, pool: string): Promise<Reservation[]> {
+  const now = ctx.clock.now();
+  const version = await readPoolHoldVersion(ctx.db, pool);
+  const kept = entries(ctx).get(pool);
+  if (kept && kept.version === version) return kept.index.holdsAfter(now);
+  const loaded = await loadPoolHoldsWithVersion(ctx.db, pool, now);
+  const index = new HoldIndex(loaded.rows.map((r) => toReservation(r, now)));
+  const latest = entries(ctx).get(pool);
+  if (!latest || BigInt(latest.version) < BigInt(loaded.version)) {
+    entries(ctx).set(pool, { version: loaded.version, index });
+  }
+  return index.holdsAfter(now);
 }
 
 /**

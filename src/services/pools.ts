@@ -6,7 +6,7 @@ import type { Millis, Pool } from "../core/types.ts";
 import { isAdmin, type Principal, type ServiceContext } from "./context.ts";
 import { DomainError, invalid, notFound } from "./errors.ts";
 import { cachedInventory, invalidateInventory } from "./inventory-cache.ts";
-import { poolHolds } from "./pool-holds-cache.ts";
+import { currentHolds } from "./pool-holds-memory.ts";
 import { iso } from "./views.ts";
 
 export async function listPools(ctx: ServiceContext) {
@@ -57,7 +57,7 @@ export async function availability(ctx: ServiceContext, q: AvailabilityQuery) {
   const now = ctx.clock.now();
   // Only the pool's holds from the search's start on can matter.
   const from = Math.max(now, q.after ?? now);
-  const [inventory, holds] = await Promise.all([cachedInventory(ctx), poolHolds(ctx, q.pool)]);
+  const inventory = await cachedInventory(ctx);
   const pool = inventory.pools.find((p) => p.name === q.pool);
   if (!pool) throw invalid([{ field: "pool", message: `unknown pool "${q.pool}"` }]);
   const nodeCount = inventory.nodes.filter((n) => n.pool === q.pool).length;
@@ -78,6 +78,7 @@ export async function availability(ctx: ServiceContext, q: AvailabilityQuery) {
     });
   }
   if (errors.length > 0) throw invalid(errors);
+  const holds = await currentHolds(ctx, q.pool);
   const windows = findFreeWindows({
     inventory,
     reservations: holds.filter((r) => r.end > from),

@@ -12,7 +12,6 @@ import type { Database, JobRow, ReservationRow } from "../adapters/db/tables.ts"
 import { type Decision, type JobView, plan, type Snapshot } from "../core/index.ts";
 import type { Millis, Placement, Priority, Reservation } from "../core/types.ts";
 import type { ServiceContext } from "./context.ts";
-import { invalidatePoolHolds } from "./pool-holds-cache.ts";
 import type { Executor } from "./ports.ts";
 
 export interface CycleDeps {
@@ -387,7 +386,6 @@ export async function runCycle(
     }
     return out;
   });
-  invalidatePoolHolds(ctx);
   ctx.changed();
   const acting = intents.filter((i) => i.decision.kind === "admit" || i.decision.kind === "signal");
   for (const i of acting) await apply(deps, i, now);

@@ -11,7 +11,6 @@ import { endReservation } from "../adapters/db/repos/reservations.ts";
 import type { WebhookSender } from "../adapters/http/webhook-sender.ts";
 import type { Millis } from "../core/types.ts";
 import type { ServiceContext } from "./context.ts";
-import { invalidatePoolHolds } from "./pool-holds-cache.ts";
 import type { Executor } from "./ports.ts";
 import { runCycle } from "./scheduling-cycle.ts";
 import { deliverWebhooks, nextDeliveryAt } from "./webhook-delivery.ts";
@@ -94,7 +93,6 @@ export async function runTick(deps: TickDeps, now: Millis): Promise<TickResult> 
     }
   }
   if (released > 0) {
-    invalidatePoolHolds(ctx);
     ctx.changed();
   }
 

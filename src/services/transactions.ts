@@ -10,7 +10,6 @@ import { sql, type Transaction } from "kysely";
 import { sqlState, translateSqlError } from "../adapters/db/sql-errors.ts";
 import type { Database } from "../adapters/db/tables.ts";
 import type { ServiceContext } from "./context.ts";
-import { invalidatePoolHolds } from "./pool-holds-cache.ts";
 
 const RETRYABLE = new Set(["40001", "40P01", "23P01"]);
 const MAX_ATTEMPTS = 4;
@@ -52,7 +51,6 @@ export async function inLockedTransaction<T>(
         }
         return work(trx, attempt);
       });
-      invalidatePoolHolds(ctx);
       return result;
     } catch (err) {
       const state = sqlState(err);
