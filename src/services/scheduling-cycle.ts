@@ -3,11 +3,11 @@
 // confirm. A crash between 3 and 5 leaves intents that step 0 of the next cycle re-applies;
 // launches are idempotent per (job, attempt), so nothing runs twice (DESIGN invariant 4).
 import { sql, type Transaction } from "kysely";
-import { toReservation, tstzrange } from "../adapters/db/mappers.ts";
+import { toReservation } from "../adapters/db/mappers.ts";
 import { appendAudit } from "../adapters/db/repos/audit.ts";
 import { appendEvent } from "../adapters/db/repos/events.ts";
 import { loadInventory } from "../adapters/db/repos/inventory.ts";
-import { endReservation } from "../adapters/db/repos/reservations.ts";
+import { endReservation, slotRows } from "../adapters/db/repos/reservations.ts";
 import type { Database, JobRow, ReservationRow } from "../adapters/db/tables.ts";
 import { type Decision, type JobView, plan, type Snapshot } from "../core/index.ts";
 import type { Millis, Placement, Priority, Reservation } from "../core/types.ts";
@@ -164,10 +164,7 @@ async function persist(trx: Transaction<Database>, d: Decision, now: Millis): Pr
         .where("id", "=", d.reservation)
         .executeTakeFirstOrThrow();
       await trx.deleteFrom("reservation_slots").where("reservation_id", "=", d.reservation).execute();
-      const during = tstzrange(row.start_at.getTime(), row.end_at.getTime());
-      const slots = d.placement.flatMap((ns) =>
-        ns.gpus.map((ordinal) => ({ reservation_id: d.reservation, node: ns.node, ordinal, during })),
-      );
+      const slots = slotRows(d.reservation, d.placement, row.start_at.getTime(), row.end_at.getTime());
       if (slots.length > 0) await trx.insertInto("reservation_slots").values(slots).execute();
       await trx
         .updateTable("reservations")

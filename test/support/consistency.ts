@@ -20,8 +20,10 @@ export interface Consistency {
 export async function checkConsistency(db: Kysely<Database>): Promise<Consistency> {
   const problems: string[] = [];
   const rows = await db.selectFrom("reservations").selectAll().where("state", "=", "confirmed").execute();
+  // Each slot row's GPU set expanded back into ordinals, one result row per (node, ordinal).
   const slots = await sql<{ reservation_id: string; node: string; ordinal: number; lo: Date; hi: Date }>`
-    SELECT reservation_id, node, ordinal, lower(during) AS lo, upper(during) AS hi FROM reservation_slots`.execute(
+    SELECT s.reservation_id, s.node, o.ordinal, lower(s.during) AS lo, upper(s.during) AS hi
+    FROM reservation_slots s, unnest(s.gpus) AS g(run), generate_series(lower(g.run), upper(g.run) - 1) AS o(ordinal)`.execute(
     db,
   );
   const byRes = new Map<string, typeof slots.rows>();

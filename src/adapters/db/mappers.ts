@@ -54,3 +54,19 @@ export function toNode(row: NodeRow): GpuNode {
 export function tstzrange(start: Millis, end: Millis): string {
   return `[${new Date(start).toISOString()},${new Date(end).toISOString()})`;
 }
+
+/**
+ * The int4multirange literal of a set of GPU ordinals, as a slot row stores it: runs of
+ * consecutive ordinals become one range, so [0,1,2,5] is `{[0,3),[5,6)}`.
+ */
+export function gpuSet(ordinals: readonly number[]): string {
+  const sorted = [...new Set(ordinals)].sort((a, b) => a - b);
+  const runs: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
+    runs.push(`[${sorted[i]},${sorted[j]! + 1})`);
+    i = j + 1;
+  }
+  return `{${runs.join(",")}}`;
+}

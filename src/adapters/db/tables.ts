@@ -101,7 +101,8 @@ export interface ReservationsTable {
 export interface ReservationSlotsTable {
   reservation_id: string;
   node: string;
-  ordinal: number;
+  /** The GPU ordinals held on `node`, an int4multirange literal such as `{[0,3),[5,6)}`. */
+  gpus: string;
   /** A tstzrange literal such as `[2026-12-01T20:00:00.000Z,2026-12-02T06:00:00.000Z)`. */
   during: string;
   /** The node's `key`, filled from `node` by a trigger on every insert. */

@@ -6,6 +6,7 @@
 // has the last word: any clash aborts the whole statement with 23P01.
 import { type Kysely, sql } from "kysely";
 import type { Millis, Reservation } from "../../../core/types.ts";
+import { gpuSet } from "../mappers.ts";
 import type { Database } from "../tables.ts";
 
 export interface PlainBookingRecord {
@@ -36,6 +37,10 @@ export async function insertPlainBookings(
       priority: r.priority,
       title: rec.title,
       placement: r.placement,
+      // The slot rows' GPU sets, one per node (repos/reservations.ts `slotRows`).
+      slots: r.placement
+        .filter((ns) => ns.gpus.length > 0)
+        .map((ns) => ({ node: ns.node, gpus: gpuSet(ns.gpus) })),
       booked_by: rec.bookedBy,
       gpu_seconds: (r.nodes * r.gpusPerNode * (r.end - r.start)) / 1000,
       audit: rec.audit,
@@ -47,7 +52,7 @@ export async function insertPlainBookings(
     WITH input AS (
       SELECT * FROM jsonb_to_recordset(${JSON.stringify(input)}::jsonb) AS x(
         ord int, id text, team text, pool text, nodes int, gpus_per_node int,
-        start_at timestamptz, end_at timestamptz, priority text, title text, placement jsonb,
+        start_at timestamptz, end_at timestamptz, priority text, title text, placement jsonb, slots jsonb,
         booked_by text, gpu_seconds double precision, audit jsonb, event jsonb)
     ),
     r AS (
@@ -62,11 +67,9 @@ export async function insertPlainBookings(
       SELECT id, gpu_seconds, 0, ${now}::timestamptz FROM input
     ),
     s AS (
-      INSERT INTO reservation_slots (reservation_id, node, ordinal, during)
-      SELECT i.id, p.value ->> 'node', g.value::int, tstzrange(i.start_at, i.end_at, '[)')
-      FROM input i,
-           jsonb_array_elements(i.placement) AS p(value),
-           jsonb_array_elements_text(p.value -> 'gpus') AS g(value)
+      INSERT INTO reservation_slots (reservation_id, node, gpus, during)
+      SELECT i.id, s.value ->> 'node', (s.value ->> 'gpus')::int4multirange, tstzrange(i.start_at, i.end_at, '[)')
+      FROM input i, jsonb_array_elements(i.slots) AS s(value)
     ),
     a AS (
       INSERT INTO audit_log (at, actor, action, team, reservation_id, detail)

@@ -2,7 +2,7 @@
 // caller (the booking service) owns it and the per-pool lock that serialises it.
 import { type ExpressionBuilder, type Kysely, sql, type Transaction } from "kysely";
 import type { Millis, Placement, Reservation } from "../../../core/types.ts";
-import { tstzrange } from "../mappers.ts";
+import { gpuSet, tstzrange } from "../mappers.ts";
 import type { Database, PlacementJson, ReservationRow, StoredReservationState, TeamRow } from "../tables.ts";
 
 type Handle = Kysely<Database> | Transaction<Database>;
@@ -275,7 +275,7 @@ export function newReservationRow(rec: NewReservationRecord): Omit<ReservationRo
   };
 }
 
-/** Inserts the reservation and one slot row per (node, ordinal); the exclusion constraint has the last word. */
+/** Inserts the reservation and one slot row per node it holds; the exclusion constraint has the last word. */
 export async function insertReservation(
   trx: Transaction<Database>,
   rec: NewReservationRecord,
@@ -311,11 +311,12 @@ export async function insertReservation(
     .executeTakeFirstOrThrow();
 }
 
-function slotRows(id: string, placement: Placement, start: Millis, end: Millis) {
+/** A reservation's slot rows: one per node of its placement, holding that node's GPU ordinals. */
+export function slotRows(id: string, placement: Placement, start: Millis, end: Millis) {
   const during = tstzrange(start, end);
-  return placement.flatMap((ns) =>
-    ns.gpus.map((ordinal) => ({ reservation_id: id, node: ns.node, ordinal, during })),
-  );
+  return placement
+    .filter((ns) => ns.gpus.length > 0)
+    .map((ns) => ({ reservation_id: id, node: ns.node, gpus: gpuSet(ns.gpus), during }));
 }
 
 /** Ends a reservation's hold: frees its slots and records the terminal state and why. */
