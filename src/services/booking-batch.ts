@@ -18,7 +18,6 @@ import type { Kysely } from "kysely";
 import { insertPlainBookings, type PlainBookingRecord } from "../adapters/db/repos/plain-bookings.ts";
 import {
   loadQuotaRows,
-  loadRowsForBookings,
   lockBatch,
   newReservationRow,
   unlockBatch,
@@ -41,7 +40,7 @@ import {
 } from "./booking.ts";
 import { isAdmin, type Principal, type ServiceContext } from "./context.ts";
 import { cachedInventory } from "./inventory-cache.ts";
-import { forget, holdsUnderLock, remember } from "./pool-holds-memory.ts";
+import { currentHoldsOf, forget, holdsUnderLock, remember } from "./pool-holds-memory.ts";
 import { cachedTeamRows } from "./team-rows-cache.ts";
 import { teamQuota } from "./teams.ts";
 import { poolLockKey, teamLockKey } from "./transactions.ts";
@@ -275,20 +274,27 @@ async function runBatch(
           return { kind: "alone" };
         });
         if (refusedHere.length > 0) {
-          const wide = asQuotaSnapshot(
-            await loadRowsForBookings(trx, now, {
-              pool,
-              windows: refusedHere.map((i) => requests[i]!),
-              teams: quotaWeeks(
-                refusedHere.map((i) => batch[i]!),
-                now,
-                () => true,
-              ),
-            }),
+          // Decided again on the wider snapshot its answer needs: the pool's holds from the
+          // booking's start on (the "later" suggestion; exact, under the lock) and the other pools'
+          // holds overlapping its window (their suggestions; as of now, from memory while their
+          // versions say it is current). The quota rows are those of `held`: an unlocked team's
+          // quota cannot refuse.
+          const others = await currentHoldsOf(
+            ctx,
+            trx,
+            inventory.pools.map((p) => p.name).filter((name) => name !== pool),
             now,
           );
           for (const i of refusedHere) {
-            const decision = decide(i, [...wide, ...accepted]);
+            const r = requests[i]!;
+            const byId = new Map(relevantTo(held, r, lockedTeams.has(r.team)).map((h) => [h.id, h]));
+            const add = (h: Reservation) => {
+              if (!byId.has(h.id)) byId.set(h.id, h);
+            };
+            accepted.forEach(add);
+            fromMemory.overlapping(Math.max(now, r.start), Number.POSITIVE_INFINITY, now).forEach(add);
+            for (const index of others.values()) index.overlapping(r.start, r.end, now).forEach(add);
+            const decision = decide(i, [...byId.values()]);
             // An acceptance here would be a displacement (plain ones were accepted above): alone.
             if (!decision.ok) verdicts[i] = { kind: "error", error: refusal(decision) };
           }

@@ -6,7 +6,7 @@
 // are read whole, in one statement with their version, and memory starts again from there.
 import type { Kysely } from "kysely";
 import { toReservation } from "../adapters/db/mappers.ts";
-import { loadPoolHoldsWithVersion, readPoolHoldVersion } from "../adapters/db/repos/reservations.ts";
+import { loadPoolHoldsWithVersion, readPoolHoldVersions } from "../adapters/db/repos/reservations.ts";
 import type { Database } from "../adapters/db/tables.ts";
 import type { Millis, Reservation } from "../core/types.ts";
 import type { ServiceContext } from "./context.ts";
@@ -105,16 +105,37 @@ export async function holdsUnderLock(
  */
 export async function currentHolds(ctx: ServiceContext, pool: string): Promise<Reservation[]> {
   const now = ctx.clock.now();
-  const version = await readPoolHoldVersion(ctx.db, pool);
-  const kept = entries(ctx).get(pool);
-  if (kept && kept.version === version) return kept.index.holdsAfter(now);
-  const loaded = await loadPoolHoldsWithVersion(ctx.db, pool, now);
-  const index = new HoldIndex(loaded.rows.map((r) => toReservation(r, now)));
-  const latest = entries(ctx).get(pool);
-  if (!latest || BigInt(latest.version) < BigInt(loaded.version)) {
-    entries(ctx).set(pool, { version: loaded.version, index });
+  const [index] = (await currentHoldsOf(ctx, ctx.db, [pool], now)).values();
+  return index!.holdsAfter(now);
+}
+
+/**
+ * Several pools' holds as of now, read on `db` without their locks (a batch's suggestions of other
+ * pools): one statement for the versions, then only the pools whose memory is behind are read.
+ */
+export async function currentHoldsOf(
+  ctx: ServiceContext,
+  db: Kysely<Database>,
+  pools: readonly string[],
+  now: Millis,
+): Promise<Map<string, HoldIndex>> {
+  const versions = await readPoolHoldVersions(db, pools);
+  const out = new Map<string, HoldIndex>();
+  for (const [pool, version] of versions) {
+    const kept = entries(ctx).get(pool);
+    if (kept && kept.version === version) {
+      out.set(pool, kept.index);
+      continue;
+    }
+    const loaded = await loadPoolHoldsWithVersion(db, pool, now);
+    const index = new HoldIndex(loaded.rows.map((r) => toReservation(r, now)));
+    const latest = entries(ctx).get(pool);
+    if (!latest || BigInt(latest.version) < BigInt(loaded.version)) {
+      entries(ctx).set(pool, { version: loaded.version, index });
+    }
+    out.set(pool, index);
   }
-  return index.holdsAfter(now);
+  return out;
 }
 
 /**

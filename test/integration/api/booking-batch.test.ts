@@ -174,3 +174,58 @@ describe.each(BACKENDS)("a burst of bookings of one pool on %s", (backend) => {
     expect((await free()).body.items[0].start).toBe(iso(T0 + 102 * HOUR));
   });
 });
+
+describe.each(BACKENDS)("a refusal decided in a batch on %s", (backend) => {
+  let h: Harness;
+  let t1: string;
+  let t2: string;
+  beforeAll(async () => {
+    h = await startHarness(backend, {
+      pools: [
+        { name: "V100", nodes: 2, gpusPerNode: 4 },
+        { name: "A100", nodes: 1, gpusPerNode: 4, cc: "8.0" },
+        { name: "P100", nodes: 1, gpusPerNode: 4, cc: "7.0" },
+      ],
+    });
+    t1 = await h.team("t1");
+    t2 = await h.team("t2");
+  });
+  afterAll(async () => h.close());
+
+  it("suggests what the one-at-a-time path suggests, other pools included, and names the holders", async () => {
+    // t2 holds all of V100 for hours 20–22 and three of A100's four GPUs for hour 20: the refused
+    // request below (two GPUs at hour 20) can move later in its pool or go to P100, not to A100.
+    for (const [pool, nodes, gpusPerNode] of [
+      ["V100", 2, 4],
+      ["A100", 1, 3],
+    ] as const) {
+      const held = await h.call("POST", "/api/v1/reservations", {
+        token: t2,
+        body: { pool, nodes, gpusPerNode, priority: "normal", ...window(20, pool === "V100" ? 2 : 1) },
+      });
+      expect(held.status).toBe(201);
+    }
+    const request = { pool: "V100", nodes: 1, gpusPerNode: 2, priority: "normal", ...window(20, 1) };
+    // A dry run is decided alone, on the one-at-a-time path.
+    const alone = await h.call("POST", "/api/v1/reservations?dryRun=true", { token: t1, body: request });
+    expect(alone.status).toBe(409);
+    const pools = alone.body.suggestions.map((s: { pool: string }) => s.pool);
+    expect(pools).toEqual(expect.arrayContaining(["V100", "P100"]));
+    expect(pools).not.toContain("A100");
+    // The same request in a burst of bookings far from its window and its suggestions.
+    const [refused, ...others] = await Promise.all([
+      h.call("POST", "/api/v1/reservations", { token: t1, body: request }),
+      ...[60, 61, 62, 63].map((hour) =>
+        h.call("POST", "/api/v1/reservations", {
+          token: t1,
+          body: { pool: "V100", nodes: 1, gpusPerNode: 1, priority: "normal", ...window(hour, 1) },
+        }),
+      ),
+    ]);
+    expect(others.map((r) => r.status)).toEqual([201, 201, 201, 201]);
+    expect(refused.status).toBe(409);
+    expect(refused.body.type).toBe("https://berth.dev/problems/slot-taken");
+    expect(refused.body.suggestions).toEqual(alone.body.suggestions);
+    expect(refused.body.holders).toEqual(alone.body.holders);
+  });
+});

@@ -139,52 +139,20 @@ function distinctById(rows: readonly ReservationRow[]): ReservationRow[] {
   return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
-/**
- * What a refused booking of a batch is decided on again: the pool's holds from the earliest start
- * on (the "later" suggestion), everything overlapping any of the windows (other pools'
- * suggestions), and each team's holds and finished bookings in its quota weeks (the quota looks at
- * nothing else; suggestions do not check it). A superset of each booking's own rows, which decides
- * the same (the core filters what it reads).
- */
-export async function loadRowsForBookings(
+/** The pools' hold versions (migrations/20261128T100000Z), in one statement: 0 before a pool's first reservation. */
+export async function readPoolHoldVersions(
   db: Handle,
-  now: Millis,
-  q: {
-    readonly pool: string;
-    readonly windows: readonly { readonly start: Millis; readonly end: Millis }[];
-    readonly teams: readonly QuotaWeeks[];
-  },
-): Promise<ReservationRow[]> {
-  const at = new Date(now).toISOString();
-  const iso = (t: Millis) => new Date(t).toISOString();
-  const from = iso(Math.max(now, Math.min(...q.windows.map((w) => w.start))));
-  const result = await sql<ReservationRow>`
-    SELECT r.* FROM reservations r
-    WHERE r.state = 'confirmed' AND r.end_at > ${at}::timestamptz
-      AND ((r.pool = ${q.pool} AND r.end_at > ${from}::timestamptz)
-        OR EXISTS (
-          SELECT 1 FROM unnest(${q.windows.map((w) => iso(w.start))}::timestamptz[],
-                               ${q.windows.map((w) => iso(w.end))}::timestamptz[]) AS w(s, e)
-          WHERE r.start_at < w.e AND r.end_at > w.s))
-    UNION
-    SELECT r.* FROM reservations r
-    JOIN unnest(${q.teams.map((t) => t.team)}::text[], ${q.teams.map((t) => iso(t.weeksFrom))}::timestamptz[],
-                ${q.teams.map((t) => iso(t.weeksTo))}::timestamptz[]) AS t(team, f, u)
-      ON r.team = t.team
-    WHERE (r.state = 'confirmed' AND r.end_at > ${at}::timestamptz AND r.start_at < t.u AND r.end_at > t.f)
-       OR (r.state IN ('confirmed', 'completed') AND r.end_at > t.f AND r.end_at <= ${at}::timestamptz)
-    ORDER BY id`.execute(db);
-  return result.rows;
-}
-
-/** The pool's hold version (migrations/20261128T100000Z): 0 before its first reservation. */
-export async function readPoolHoldVersion(db: Handle, pool: string): Promise<string> {
-  const row = await db
+  pools: readonly string[],
+): Promise<Map<string, string>> {
+  const versions = new Map(pools.map((p) => [p, "0"]));
+  if (pools.length === 0) return versions;
+  const rows = await db
     .selectFrom("pool_hold_versions")
-    .select("version")
-    .where("pool", "=", pool)
-    .executeTakeFirst();
-  return row ? String(row.version) : "0";
+    .select(["pool", "version"])
+    .where("pool", "in", [...pools])
+    .execute();
+  for (const r of rows) versions.set(r.pool, String(r.version));
+  return versions;
 }
 
 /**
