@@ -9,6 +9,7 @@ import { btree_gist } from "@electric-sql/pglite/contrib/btree_gist";
 import { createPgConfig } from "@electric-sql/pglite/node-postgres";
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
+import { PreparingClient } from "./prepared-statements.ts";
 import type { Database } from "./tables.ts";
 
 export interface DatabaseHandle {
@@ -30,7 +31,11 @@ export interface OpenOptions {
 
 export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle> {
   if (options.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 20 });
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.poolSize ?? 20,
+      Client: PreparingClient,
+    });
     // An idle connection the server closes (restart, admin command) is dropped from the pool and
     // replaced on next use; without a listener the emitted error would crash the process.
     pool.on("error", (err) => options.onIdleError?.(err));
@@ -48,7 +53,12 @@ export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle
   const pglite = await PGlite.create(dir, { extensions: { btree_gist } });
   // One connection: PGlite is a single session. Idle clients are never closed, so the session
   // (and a transaction's view of it) is not torn down under a waiting caller.
-  const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1, idleTimeoutMillis: 0 });
+  const pool = new pg.Pool({
+    ...createPgConfig(pglite),
+    max: 1,
+    idleTimeoutMillis: 0,
+    Client: PreparingClient,
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,

@@ -7,6 +7,7 @@
 import { type Kysely, sql } from "kysely";
 import type { Millis, Reservation } from "../../../core/types.ts";
 import { gpuSet } from "../mappers.ts";
+import { preparedAs } from "../prepared-statements.ts";
 import type { Database } from "../tables.ts";
 
 export interface PlainBookingRecord {
@@ -48,7 +49,7 @@ export async function insertPlainBookings(
     };
   });
   const now = new Date(at).toISOString();
-  const result = await sql<{ deliveries: string }>`
+  const result = await sql<{ deliveries: string }>`${preparedAs("berth_insert_plain_bookings")}
     WITH input AS (
       SELECT * FROM jsonb_to_recordset(${JSON.stringify(input)}::jsonb) AS x(
         ord int, id text, team text, pool text, nodes int, gpus_per_node int,

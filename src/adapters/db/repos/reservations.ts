@@ -3,6 +3,7 @@
 import { type ExpressionBuilder, type Kysely, sql, type Transaction } from "kysely";
 import type { Millis, Placement, Reservation } from "../../../core/types.ts";
 import { gpuSet, tstzrange } from "../mappers.ts";
+import { preparedAs } from "../prepared-statements.ts";
 import type { Database, PlacementJson, ReservationRow, StoredReservationState, TeamRow } from "../tables.ts";
 
 type Handle = Kysely<Database> | Transaction<Database>;
@@ -166,7 +167,7 @@ export async function lockBatch(
   pool: string,
   teams: readonly string[],
 ): Promise<{ version: string; teams: TeamRow[] }> {
-  const result = await sql<{ hold_version: string; team: TeamRow | null }>`
+  const result = await sql<{ hold_version: string; team: TeamRow | null }>`${preparedAs("berth_batch_lock")}
     SELECT hold_version, team FROM berth_batch_lock(${keys}::text[], ${pool}, ${teams}::text[])`.execute(db);
   return {
     version: String(result.rows[0]?.hold_version ?? "0"),
@@ -176,7 +177,8 @@ export async function lockBatch(
 
 /** Releases what `lockBatch` took (a key not held is skipped with a warning in the server log). */
 export async function unlockBatch(db: Handle, keys: readonly string[]): Promise<void> {
-  await sql`SELECT pg_advisory_unlock(hashtext(k)) FROM unnest(${keys}::text[]) AS k`.execute(db);
+  await sql`${preparedAs("berth_batch_unlock")}
+    SELECT pg_advisory_unlock(hashtext(k)) FROM unnest(${keys}::text[]) AS k`.execute(db);
 }
 
 /**
