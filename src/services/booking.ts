@@ -13,8 +13,7 @@ import {
   insertReservation,
   listReservationRows,
   loadHoldingRows,
-  loadRowsForBooking,
-  loadRowsForWindow,
+  loadQuotaRows,
   lockReservationRow,
   setReservationEnd,
 } from "../adapters/db/repos/reservations.ts";
@@ -35,6 +34,7 @@ import { isAdmin, type Principal, type ServiceContext } from "./context.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
 import { DomainError, invalid, notFound } from "./errors.ts";
 import { cachedInventory } from "./inventory-cache.ts";
+import { currentHoldsOf } from "./pool-holds-memory.ts";
 import { teamQuota } from "./teams.ts";
 import { inLockedTransaction, poolLockKey, StaleSnapshot, teamLockKey } from "./transactions.ts";
 import { iso, reservationView } from "./views.ts";
@@ -126,7 +126,16 @@ interface Snapshot {
   readonly quota: ReturnType<typeof teamQuota> | null;
 }
 
+/**
+ * What a booking is decided on. The team's rows its quota reads (held and finished in the ISO weeks
+ * the booking touches) come from the table; every pool's holds from the per-pool memory, checked
+ * against the pools' hold versions on `db` (services/pool-holds-memory.ts), so a decision in a busy
+ * pool does not read and parse its whole future: the pool's holds over the window (placement,
+ * displacement) or, for the wider snapshot, from the window's start on (the "later" suggestion),
+ * and the other pools' holds over the window (their suggestions).
+ */
 async function snapshot(
+  ctx: ServiceContext,
   db: Transaction<Database> | ServiceContext["db"],
   team: string,
   input: BookingInput,
@@ -137,22 +146,31 @@ async function snapshot(
   const lastEnd = input.repeat
     ? Math.max(input.end, input.repeat.until + (input.end - input.start))
     : input.end;
-  const usedSince = isoWeekStart(Math.min(now, input.start));
-  const [rows, teamRow] = await Promise.all([
-    narrow
-      ? loadRowsForWindow(db, now, {
-          pool: input.pool,
-          team,
-          start: input.start,
-          end: lastEnd,
-          weeksFrom: usedSince,
-          weeksTo: isoWeekStart(lastEnd) + WEEK_MS,
-        })
-      : loadRowsForBooking(db, now, { pool: input.pool, team, start: input.start, end: lastEnd, usedSince }),
-    db.selectFrom("teams").selectAll().where("name", "=", team).executeTakeFirst(),
-  ]);
+  const weeks = {
+    team,
+    weeksFrom: isoWeekStart(Math.min(now, input.start)),
+    weeksTo: isoWeekStart(lastEnd) + WEEK_MS,
+  };
+  const teamRow = await db.selectFrom("teams").selectAll().where("name", "=", team).executeTakeFirst();
   if (!teamRow) throw unknownTeam(team);
-  return { inventory, reservations: asQuotaSnapshot(rows, now), quota: teamQuota(teamRow) };
+  const quotaRows = await loadQuotaRows(db, now, [weeks]);
+  // Only known pools: a pool name comes from the request, and memory keeps what it reads.
+  const known = inventory.pools.map((p) => p.name);
+  const pools = narrow ? known.filter((name) => name === input.pool) : known;
+  const holds = await currentHoldsOf(ctx, db, pools, now);
+  const byId = new Map(asQuotaSnapshot(quotaRows, now).map((r) => [r.id, r]));
+  const add = (r: Reservation) => {
+    if (!byId.has(r.id)) byId.set(r.id, r);
+  };
+  for (const [pool, index] of holds) {
+    const from = pool === input.pool && !narrow ? Math.max(now, input.start) : input.start;
+    const to = pool === input.pool && !narrow ? Number.POSITIVE_INFINITY : lastEnd;
+    index.overlapping(from, to, now).forEach(add);
+  }
+  // In id order, as the table gave them: the core's choices between equals must not depend on it,
+  // but the same snapshot should always read the same.
+  const reservations = [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return { inventory, reservations, quota: teamQuota(teamRow) };
 }
 
 /**
@@ -237,7 +255,7 @@ export async function dryRun(
 ): Promise<DryRunOutcome> {
   const team = resolveTeam(by, input.team);
   const now = ctx.clock.now();
-  const snap = await snapshot(ctx.db, team, input, now, await cachedInventory(ctx));
+  const snap = await snapshot(ctx, ctx.db, team, input, now, await cachedInventory(ctx));
   const decided = decideAll(ctx, by, team, input, snap, now);
   const first = decided[0]!;
   return {
@@ -378,14 +396,14 @@ async function decideInTransaction(
   now: Millis,
   inventory: Inventory,
 ) {
-  const narrow = await snapshot(trx, team, input, now, inventory, true);
+  const narrow = await snapshot(ctx, trx, team, input, now, inventory, true);
   try {
     const decided = decideAll(ctx, by, team, input, narrow, now);
     if (decided.every((d) => d.decision.displaced.length === 0)) return { snap: narrow, decided };
   } catch (err) {
     if (!(err instanceof DomainError)) throw err;
   }
-  const snap = await snapshot(trx, team, input, now, inventory);
+  const snap = await snapshot(ctx, trx, team, input, now, inventory);
   return { snap, decided: decideAll(ctx, by, team, input, snap, now) };
 }
 

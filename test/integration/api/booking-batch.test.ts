@@ -137,7 +137,7 @@ describe.each(BACKENDS)("a burst of bookings of one pool on %s", (backend) => {
     expect(after.status).toBe(201);
   });
 
-  it("shows free windows that include another replica's booking at once", async () => {
+  it("shows free windows, and decides bookings, with another replica's booking at once", async () => {
     const free = () =>
       h.call(
         "GET",
@@ -172,6 +172,13 @@ describe.each(BACKENDS)("a burst of bookings of one pool on %s", (backend) => {
       }),
     );
     expect((await free()).body.items[0].start).toBe(iso(T0 + 102 * HOUR));
+    // A booking decided alone (a dry run) reads the same memory, and sees it too.
+    const dry = await h.call("POST", "/api/v1/reservations?dryRun=true", {
+      token: t1,
+      body: { pool: "V100", nodes: 1, gpusPerNode: 1, priority: "normal", ...window(100, 1) },
+    });
+    expect(dry.status).toBe(409);
+    expect(dry.body.holders).toEqual([expect.objectContaining({ reservation: "r-other-replica" })]);
   });
 });
 

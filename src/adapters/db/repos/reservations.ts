@@ -1,6 +1,6 @@
 // Reservations and the slot rows that hold them. Anything that writes takes a Transaction: the
 // caller (the booking service) owns it and the per-pool lock that serialises it.
-import { type ExpressionBuilder, type Kysely, sql, type Transaction } from "kysely";
+import { type Kysely, sql, type Transaction } from "kysely";
 import type { Millis, Placement, Reservation } from "../../../core/types.ts";
 import { gpuSet, tstzrange } from "../mappers.ts";
 import { preparedAs } from "../prepared-statements.ts";
@@ -17,91 +17,6 @@ export async function loadHoldingRows(db: Handle, now: Millis): Promise<Reservat
     .where("end_at", ">", new Date(now))
     .orderBy("id")
     .execute();
-}
-
-/** The team's finished bookings of the quota weeks: they still count against its GPU-hours. */
-function teamFinishedSince(
-  eb: ExpressionBuilder<Database, "reservations">,
-  team: string,
-  since: Millis,
-  now: Millis,
-) {
-  return eb.and([
-    eb("team", "=", team),
-    eb("state", "in", ["confirmed", "completed"]),
-    eb("end_at", ">", new Date(since)),
-    eb("end_at", "<=", new Date(now)),
-  ]);
-}
-
-type ReservationsEb = ExpressionBuilder<Database, "reservations">;
-
-/**
- * Holding rows matching any of `scopes`, plus the team's finished bookings since `since` (quota).
- * The two booking snapshots below differ only in their scopes.
- */
-function loadHeldOrFinished(
-  db: Handle,
-  now: Millis,
-  team: string,
-  since: Millis,
-  scopes: (eb: ReservationsEb) => ReturnType<ReservationsEb["and"]>[],
-): Promise<ReservationRow[]> {
-  return db
-    .selectFrom("reservations")
-    .selectAll()
-    .where((eb) =>
-      eb.or([
-        eb.and([eb("state", "=", "confirmed"), eb("end_at", ">", new Date(now)), eb.or(scopes(eb))]),
-        teamFinishedSince(eb, team, since, now),
-      ]),
-    )
-    .orderBy("id")
-    .execute();
-}
-
-/**
- * The holding rows a booking decision can depend on, rather than all of them: the pool's holds
- * from the request's start on (placement, displacement, the "later" suggestion), anything
- * overlapping the window (the "other pool" suggestions), and the team's own (its quota).
- */
-export async function loadRowsForBooking(
-  db: Handle,
-  now: Millis,
-  q: { pool: string; team: string; start: Millis; end: Millis; usedSince: Millis },
-): Promise<ReservationRow[]> {
-  const start = new Date(Math.max(now, q.start));
-  return loadHeldOrFinished(db, now, q.team, q.usedSince, (eb) => [
-    eb.and([eb("pool", "=", q.pool), eb("end_at", ">", start)]),
-    eb.and([eb("team", "=", q.team)]),
-    eb.and([eb("start_at", "<", new Date(q.end)), eb("end_at", ">", new Date(q.start))]),
-  ]);
-}
-
-/**
- * The rows an accepted booking without displacement depends on, and nothing more: the pool's holds
- * overlapping the window (placement) and the team's holds in the ISO weeks the window touches
- * (quota), plus the team's finished bookings of those weeks. A refusal or a displacement needs the
- * wider set of `loadRowsForBooking` (suggestions, the loser's alternative): the caller asks again.
- * Its size does not grow with the bookings held elsewhere in the pool.
- */
-export async function loadRowsForWindow(
-  db: Handle,
-  now: Millis,
-  q: { pool: string; team: string; start: Millis; end: Millis; weeksFrom: Millis; weeksTo: Millis },
-): Promise<ReservationRow[]> {
-  return loadHeldOrFinished(db, now, q.team, q.weeksFrom, (eb) => [
-    eb.and([
-      eb("pool", "=", q.pool),
-      eb("start_at", "<", new Date(q.end)),
-      eb("end_at", ">", new Date(q.start)),
-    ]),
-    eb.and([
-      eb("team", "=", q.team),
-      eb("start_at", "<", new Date(q.weeksTo)),
-      eb("end_at", ">", new Date(q.weeksFrom)),
-    ]),
-  ]);
 }
 
 /** A team and the ISO weeks its quota looks at (for one batch's bookings). */
