@@ -12,7 +12,6 @@ import {
   getReservationRow,
   insertReservation,
   listReservationRows,
-  loadHoldingRows,
   loadQuotaRows,
   lockReservationRow,
   setReservationEnd,
@@ -583,18 +582,21 @@ export async function changeEnd(ctx: ServiceContext, by: Principal, id: string, 
         .selectAll()
         .where("name", "=", row.team)
         .executeTakeFirst())!;
-      const others = (await loadHoldingRows(trx, now)).map((r) => toReservation(r, now));
-      const verdict = checkQuota(
-        teamQuota(teamRow),
-        others,
-        {
-          team: row.team,
-          priority: current.priority,
-          gpus: row.nodes * row.gpus_per_node,
-          window: { start: current.end, end },
-        },
-        new Set([id]),
-      );
+      // The team's rows in the ISO weeks the added time touches: all its quota looks at.
+      const weeks = {
+        team: row.team,
+        weeksFrom: isoWeekStart(Math.min(now, current.end)),
+        weeksTo: isoWeekStart(end) + WEEK_MS,
+      };
+      // Its finished bookings count, as for a booking; the reservation itself is among them and
+      // counts with its current window: the request is only the added time, which it does not overlap.
+      const held = asQuotaSnapshot(await loadQuotaRows(trx, now, [weeks]), now);
+      const verdict = checkQuota(teamQuota(teamRow), held, {
+        team: row.team,
+        priority: current.priority,
+        gpus: row.nodes * row.gpus_per_node,
+        window: { start: current.end, end },
+      });
       if (!verdict.ok) {
         const { ok: _ok, ...figures } = verdict;
         throw new DomainError("quota-exceeded", verdict.detail, figures);

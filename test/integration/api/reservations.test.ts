@@ -219,6 +219,35 @@ describe.each(BACKENDS)("reservations API on %s", (backend) => {
     }
   });
 
+  it("refuses to extend a booking past its team's weekly quota, and extends it within the quota", async () => {
+    const token = await h.team("extenders");
+    // 6 normal GPU-hours a week; 2 GPUs for 2 hours use 4 of them (all in one ISO week).
+    expect((await h.call("PUT", "/api/v1/teams/extenders/quotas", { body: { normal: 6 } })).status).toBe(200);
+    const r = await h.call("POST", "/api/v1/reservations", {
+      token,
+      body: booking({ start: iso(T0 + 80 * HOUR), end: iso(T0 + 82 * HOUR) }),
+    });
+    expect(r.status).toBe(201);
+    const tooLong = await h.call("PATCH", `/api/v1/reservations/${r.body.id}`, {
+      token,
+      body: { end: iso(T0 + 84 * HOUR) },
+    });
+    expect(tooLong.status).toBe(409);
+    expect(tooLong.body).toMatchObject({
+      type: "https://berth.dev/problems/quota-exceeded",
+      limitGpuHours: 6,
+      usedGpuHours: 4,
+      requestedGpuHours: 4,
+    });
+    expect((await h.call("GET", `/api/v1/reservations/${r.body.id}`)).body.end).toBe(iso(T0 + 82 * HOUR));
+    const fits = await h.call("PATCH", `/api/v1/reservations/${r.body.id}`, {
+      token,
+      body: { end: iso(T0 + 83 * HOUR) },
+    });
+    expect(fits.status).toBe(200);
+    expect(fits.body.end).toBe(iso(T0 + 83 * HOUR));
+  });
+
   it("pages through the list with a cursor, each item once", async () => {
     const seen: string[] = [];
     let cursor: string | undefined;

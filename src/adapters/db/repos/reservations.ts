@@ -8,17 +8,6 @@ import type { Database, PlacementJson, ReservationRow, StoredReservationState, T
 
 type Handle = Kysely<Database> | Transaction<Database>;
 
-/** Rows that may hold slots at or after `now` (stored `confirmed`, not yet ended). */
-export async function loadHoldingRows(db: Handle, now: Millis): Promise<ReservationRow[]> {
-  return db
-    .selectFrom("reservations")
-    .selectAll()
-    .where("state", "=", "confirmed")
-    .where("end_at", ">", new Date(now))
-    .orderBy("id")
-    .execute();
-}
-
 /** A team and the ISO weeks its quota looks at (for one batch's bookings). */
 export interface QuotaWeeks {
   readonly team: string;
