@@ -12,6 +12,7 @@ import {
   getReservationRow,
   insertReservation,
   listReservationRows,
+  loadFinishedRows,
   loadQuotaRows,
   lockReservationRow,
   setReservationEnd,
@@ -126,12 +127,13 @@ interface Snapshot {
 }
 
 /**
- * What a booking is decided on. The team's rows its quota reads (held and finished in the ISO weeks
- * the booking touches) come from the table; every pool's holds from the per-pool memory, checked
- * against the pools' hold versions on `db` (services/pool-holds-memory.ts), so a decision in a busy
- * pool does not read and parse its whole future: the pool's holds over the window (placement,
- * displacement) or, for the wider snapshot, from the window's start on (the "later" suggestion),
- * and the other pools' holds over the window (their suggestions).
+ * What a booking is decided on, without reading any pool's whole future from the table: every
+ * pool's holds come from the per-pool memory, checked against the pools' hold versions on `db`
+ * (services/pool-holds-memory.ts); only the team's finished bookings of its quota weeks come from the
+ * table. Of the holds it takes the team's own in those weeks (its quota counts every pool), the
+ * pool's holds over the window (placement, displacement) or, for the wider snapshot, from the
+ * window's start on (the "later" suggestion), and the other pools' holds over the window (their
+ * suggestions).
  */
 async function snapshot(
   ctx: ServiceContext,
@@ -152,22 +154,25 @@ async function snapshot(
   };
   const teamRow = await db.selectFrom("teams").selectAll().where("name", "=", team).executeTakeFirst();
   if (!teamRow) throw unknownTeam(team);
-  const quotaRows = await loadQuotaRows(db, now, [weeks]);
+  const finished = await loadFinishedRows(db, now, weeks);
   // Only known pools: a pool name comes from the request, and memory keeps what it reads.
-  const known = inventory.pools.map((p) => p.name);
-  const pools = narrow ? known.filter((name) => name === input.pool) : known;
-  const holds = await currentHoldsOf(ctx, db, pools, now);
-  const byId = new Map(asQuotaSnapshot(quotaRows, now).map((r) => [r.id, r]));
+  const holds = await currentHoldsOf(
+    ctx,
+    db,
+    inventory.pools.map((p) => p.name),
+    now,
+  );
+  const byId = new Map(asQuotaSnapshot(finished, now).map((r) => [r.id, r]));
   const add = (r: Reservation) => {
     if (!byId.has(r.id)) byId.set(r.id, r);
   };
   for (const [pool, index] of holds) {
-    const from = pool === input.pool && !narrow ? Math.max(now, input.start) : input.start;
-    const to = pool === input.pool && !narrow ? Number.POSITIVE_INFINITY : lastEnd;
-    index.overlapping(from, to, now).forEach(add);
+    for (const h of index.overlapping(weeks.weeksFrom, weeks.weeksTo, now)) if (h.team === team) add(h);
+    if (pool === input.pool && !narrow)
+      index.overlapping(Math.max(now, input.start), Number.POSITIVE_INFINITY, now).forEach(add);
+    else if (pool === input.pool || !narrow) index.overlapping(input.start, lastEnd, now).forEach(add);
   }
-  // In id order, as the table gave them: the core's choices between equals must not depend on it,
-  // but the same snapshot should always read the same.
+  // In id order, as the table gave them: the same snapshot always reads the same.
   const reservations = [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return { inventory, reservations, quota: teamQuota(teamRow) };
 }

@@ -38,6 +38,22 @@ export async function loadQuotaRows(
   return distinctById(result.rows);
 }
 
+/**
+ * The team's finished bookings of its quota weeks (they still count against its GPU-hours): the
+ * part of its quota rows that no pool's holds in memory carry.
+ */
+export async function loadFinishedRows(db: Handle, now: Millis, q: QuotaWeeks): Promise<ReservationRow[]> {
+  return db
+    .selectFrom("reservations")
+    .selectAll()
+    .where("team", "=", q.team)
+    .where("state", "in", ["confirmed", "completed"])
+    .where("end_at", ">", new Date(q.weeksFrom))
+    .where("end_at", "<=", new Date(now))
+    .orderBy("id")
+    .execute();
+}
+
 function distinctById(rows: readonly ReservationRow[]): ReservationRow[] {
   const byId = new Map<string, ReservationRow>();
   for (const r of rows) byId.set(r.id, r);
