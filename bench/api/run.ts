@@ -7,8 +7,11 @@
 // Each row also says how many CPU milliseconds the server process, PostgreSQL (every `postgres`
 // process on the machine) and the load generator spent per answered request, read from /proc.
 //
+// Then, one request at a time into a pool booked full for 40 days, what the one-at-a-time path
+// answers: dry runs, and high-priority bookings that displace a normal one (DESIGN's critical run).
+//
 //   npx tsx bench/api/run.ts [--backend postgres|pglite|both] [--seconds 10]
-//                            [--clients 1,16,128] [--race no] [--availability no]
+//                            [--clients 1,16,128] [--race no] [--availability no] [--alone no]
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -34,6 +37,9 @@ const backends = (args.get("backend") ?? "both") === "both" ? ["postgres", "pgli
 const spreadClients = (args.get("clients") ?? "1,16,128").split(",").map(Number);
 const withRace = args.get("race") !== "no";
 const withAvailability = args.get("availability") !== "no";
+const withAlone = args.get("alone") !== "no";
+/** Requests of each kind in the one-at-a-time scenarios. */
+const ALONE_REQUESTS = 30;
 
 /** CPU seconds (user + system) of one process, from /proc (Linux). */
 async function procCpu(pid: number): Promise<number> {
@@ -248,6 +254,84 @@ async function availabilityRun(url: string, backend: string, clients: number, he
   };
 }
 
+/** The pool of the one-at-a-time scenarios: every node booked whole, 4-hour windows, 40 days. */
+const ALONE_NODES = 50;
+const ALONE_DAYS = 40;
+
+async function seedAlone(url: string): Promise<number> {
+  await api(url, "PUT", "/pools/ALONE", {
+    product: "bench",
+    computeCapability: "8.0",
+    gpusPerNode: 8,
+    nodes: ALONE_NODES,
+  });
+  const base = Math.ceil(Date.now() / (24 * HOUR)) * 24 * HOUR + 24 * HOUR;
+  const total = ALONE_NODES * ALONE_DAYS * 6;
+  let next = 0;
+  const worker = async () => {
+    while (next < total) {
+      const start = base + Math.floor(next++ / ALONE_NODES) * 4 * HOUR;
+      await api(url, "POST", "/reservations", {
+        pool: "ALONE",
+        nodes: 1,
+        gpusPerNode: 8,
+        start: new Date(start).toISOString(),
+        end: new Date(start + 4 * HOUR).toISOString(),
+        priority: "normal",
+        team: "t1",
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: 64 }, worker));
+  return total;
+}
+
+/**
+ * One request at a time (no batch to share) into the full ALONE pool: `dry run` asks what a
+ * 1-node × 8-GPU normal booking would do (409: slot taken, with suggestions); `displacing` books a
+ * high-priority 1 × 8, which displaces one normal booking each time.
+ */
+async function aloneRun(url: string, backend: string, kind: "dry run" | "displacing"): Promise<Row> {
+  const base = Math.ceil(Date.now() / (24 * HOUR)) * 24 * HOUR + 24 * HOUR;
+  const latencies: number[] = [];
+  const codes = new Map<number, number>();
+  const began = performance.now();
+  for (let i = 0; i < ALONE_REQUESTS; i++) {
+    const start = base + (kind === "dry run" ? 2 * i : 2 * i + 1) * 4 * HOUR;
+    const t = performance.now();
+    const res = await fetch(`${url}/api/v1/reservations${kind === "dry run" ? "?dryRun=true" : ""}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        pool: "ALONE",
+        nodes: 1,
+        gpusPerNode: 8,
+        start: new Date(start).toISOString(),
+        end: new Date(start + 4 * HOUR).toISOString(),
+        priority: kind === "dry run" ? "normal" : "high",
+        team: "t0",
+      }),
+    });
+    await res.text();
+    latencies.push(performance.now() - t);
+    codes.set(res.status, (codes.get(res.status) ?? 0) + 1);
+  }
+  const seconds = (performance.now() - began) / 1000;
+  latencies.sort((a, b) => a - b);
+  const ok = (codes.get(200) ?? 0) + (codes.get(201) ?? 0);
+  return {
+    backend,
+    scenario: `alone, full pool of ${ALONE_NODES * ALONE_DAYS * 6}: ${kind === "dry run" ? "dry run (409)" : "high priority, displacing (201)"}`,
+    clients: 1,
+    "201/s": Math.round(ALONE_REQUESTS / seconds),
+    "201": ok,
+    "409": codes.get(409) ?? 0,
+    other: ALONE_REQUESTS - ok - (codes.get(409) ?? 0),
+    p50: Math.round(latencies[Math.floor(latencies.length / 2)]!),
+    p99: Math.round(latencies.at(-1)!),
+  };
+}
+
 async function benchBackend(backend: string): Promise<{ rows: Row[]; held: number; doubleBookings: number }> {
   const dir = await mkdtemp(join(tmpdir(), "berth-bench-"));
   const env: Record<string, string> = {
@@ -292,6 +376,14 @@ async function benchBackend(backend: string): Promise<{ rows: Row[]; held: numbe
       );
       console.error(JSON.stringify(rows.at(-1)));
       await drain(berth.url);
+    }
+    if (withAlone) {
+      await seedAlone(berth.url);
+      await drain(berth.url);
+      for (const kind of ["dry run", "displacing"] as const) {
+        rows.push(await metered(meter, () => aloneRun(berth.url, backend, kind)));
+        console.error(JSON.stringify(rows.at(-1)));
+      }
     }
     if (withRace) {
       rows.push(
@@ -350,5 +442,7 @@ console.log(`| ${cols.join(" | ")} |`);
 console.log(`| ${cols.map(() => "---").join(" | ")} |`);
 for (const r of all) console.log(`| ${cols.map((c) => String(r[c] ?? "")).join(" | ")} |`);
 console.log("");
-console.log("(GET /availability rows: the 201 columns count 200 answers; p50/p99 in ms)");
+console.log(
+  "(GET /availability rows: the 201 columns count 200 answers; alone rows: 200 + 201 answers, p99 = the slowest of 30; p50/p99 in ms)",
+);
 for (const s of summary) console.log(s);
