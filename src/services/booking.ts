@@ -12,8 +12,8 @@ import {
   getReservationRow,
   insertReservation,
   listReservationRows,
-  loadFinishedRows,
   loadQuotaRows,
+  loadTeamQuotaRows,
   lockReservationRow,
   setReservationEnd,
 } from "../adapters/db/repos/reservations.ts";
@@ -127,13 +127,13 @@ interface Snapshot {
 }
 
 /**
- * What a booking is decided on, without reading any pool's whole future from the table: every
- * pool's holds come from the per-pool memory, checked against the pools' hold versions on `db`
- * (services/pool-holds-memory.ts); only the team's finished bookings of its quota weeks come from the
- * table. Of the holds it takes the team's own in those weeks (its quota counts every pool), the
- * pool's holds over the window (placement, displacement) or, for the wider snapshot, from the
- * window's start on (the "later" suggestion), and the other pools' holds over the window (their
- * suggestions).
+ * What a booking is decided on, without reading any pool's whole future from the table. The
+ * pools' holds come from the per-pool memory, checked against their hold versions on `db`
+ * (services/pool-holds-memory.ts): the pool's holds over the window (placement, displacement) or,
+ * for the wider snapshot, from the window's start on (the "later" suggestion) and the other pools'
+ * holds over the window (their suggestions). From the table come only the team's rows its quota
+ * reads: the bookings of its limited classes in the weeks touched, and its holds over the window
+ * when it has a GPU cap.
  */
 async function snapshot(
   ctx: ServiceContext,
@@ -147,34 +147,36 @@ async function snapshot(
   const lastEnd = input.repeat
     ? Math.max(input.end, input.repeat.until + (input.end - input.start))
     : input.end;
-  const weeks = {
+  const teamRow = await db.selectFrom("teams").selectAll().where("name", "=", team).executeTakeFirst();
+  if (!teamRow) throw unknownTeam(team);
+  const quota = teamQuota(teamRow);
+  const quotaRows = await loadTeamQuotaRows(db, now, {
     team,
     weeksFrom: isoWeekStart(Math.min(now, input.start)),
     weeksTo: isoWeekStart(lastEnd) + WEEK_MS,
-  };
-  const teamRow = await db.selectFrom("teams").selectAll().where("name", "=", team).executeTakeFirst();
-  if (!teamRow) throw unknownTeam(team);
-  const finished = await loadFinishedRows(db, now, weeks);
+    limitedClasses: Object.keys(quota.gpuHoursPerWeek),
+    capWindow: quota.maxGpus !== undefined ? { start: input.start, end: lastEnd } : undefined,
+  });
   // Only known pools: a pool name comes from the request, and memory keeps what it reads.
+  const known = inventory.pools.map((p) => p.name);
   const holds = await currentHoldsOf(
     ctx,
     db,
-    inventory.pools.map((p) => p.name),
+    narrow ? known.filter((name) => name === input.pool) : known,
     now,
   );
-  const byId = new Map(asQuotaSnapshot(finished, now).map((r) => [r.id, r]));
+  const byId = new Map(asQuotaSnapshot(quotaRows, now).map((r) => [r.id, r]));
   const add = (r: Reservation) => {
     if (!byId.has(r.id)) byId.set(r.id, r);
   };
   for (const [pool, index] of holds) {
-    for (const h of index.overlapping(weeks.weeksFrom, weeks.weeksTo, now)) if (h.team === team) add(h);
     if (pool === input.pool && !narrow)
       index.overlapping(Math.max(now, input.start), Number.POSITIVE_INFINITY, now).forEach(add);
-    else if (pool === input.pool || !narrow) index.overlapping(input.start, lastEnd, now).forEach(add);
+    else index.overlapping(input.start, lastEnd, now).forEach(add);
   }
   // In id order, as the table gave them: the same snapshot always reads the same.
   const reservations = [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return { inventory, reservations, quota: teamQuota(teamRow) };
+  return { inventory, reservations, quota };
 }
 
 /**

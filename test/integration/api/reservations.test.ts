@@ -248,6 +248,43 @@ describe.each(BACKENDS)("reservations API on %s", (backend) => {
     expect(fits.body.end).toBe(iso(T0 + 83 * HOUR));
   });
 
+  it("caps the GPUs a team holds at once, in bursts, dry runs and recurring bookings alike", async () => {
+    const token = await h.team("capped");
+    expect((await h.call("PUT", "/api/v1/teams/capped/quotas", { body: { maxGpus: 4 } })).status).toBe(200);
+    const at = (hours: number, over: Record<string, unknown> = {}) =>
+      booking({ start: iso(T0 + hours * HOUR), end: iso(T0 + (hours + 2) * HOUR), ...over });
+    const [a, b] = await Promise.all([
+      h.call("POST", "/api/v1/reservations", { token, body: at(90) }),
+      h.call("POST", "/api/v1/reservations", { token, body: at(91) }),
+    ]);
+    expect([a.status, b.status]).toEqual([201, 201]);
+    const capped = {
+      type: "https://berth.dev/problems/quota-exceeded",
+      limitGpus: 4,
+      usedGpus: 4,
+      requestedGpus: 1,
+    };
+    // Hour 91–92 already holds 4 GPUs of the team.
+    const third = await h.call("POST", "/api/v1/reservations", { token, body: at(91, { gpusPerNode: 1 }) });
+    expect(third.status).toBe(409);
+    expect(third.body).toMatchObject(capped);
+    const dry = await h.call("POST", "/api/v1/reservations?dryRun=true", {
+      token,
+      body: at(91, { gpusPerNode: 1 }),
+    });
+    expect(dry.status).toBe(409);
+    expect(dry.body).toMatchObject(capped);
+    // Daily from hour 67: the second occurrence (hour 91) overflows.
+    const daily = await h.call("POST", "/api/v1/reservations", {
+      token,
+      body: at(67, { gpusPerNode: 1, repeat: { every: "day", until: iso(T0 + 100 * HOUR) } }),
+    });
+    expect(daily.status).toBe(409);
+    expect(daily.body).toMatchObject(capped);
+    // Outside those hours the cap leaves room.
+    expect((await h.call("POST", "/api/v1/reservations", { token, body: at(94) })).status).toBe(201);
+  });
+
   it("pages through the list with a cursor, each item once", async () => {
     const seen: string[] = [];
     let cursor: string | undefined;

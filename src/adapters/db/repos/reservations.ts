@@ -39,17 +39,55 @@ export async function loadQuotaRows(
 }
 
 /**
- * The team's finished bookings of its quota weeks (they still count against its GPU-hours): the
- * part of its quota rows that no pool's holds in memory carry.
+ * The team's rows its quota can read for one booking, and no others: in the ISO weeks the booking
+ * touches, the held and finished bookings of the classes that have a weekly limit (finished ones
+ * still count), and, when the team has a concurrent-GPU cap, its holds overlapping the window.
+ * Nothing to read when neither applies (an unlimited class and no cap).
  */
-export async function loadFinishedRows(db: Handle, now: Millis, q: QuotaWeeks): Promise<ReservationRow[]> {
+export async function loadTeamQuotaRows(
+  db: Handle,
+  now: Millis,
+  q: QuotaWeeks & {
+    readonly limitedClasses: readonly string[];
+    readonly capWindow?: { readonly start: Millis; readonly end: Millis } | undefined;
+  },
+): Promise<ReservationRow[]> {
+  if (q.limitedClasses.length === 0 && !q.capWindow) return [];
+  const at = new Date(now);
   return db
     .selectFrom("reservations")
     .selectAll()
     .where("team", "=", q.team)
-    .where("state", "in", ["confirmed", "completed"])
-    .where("end_at", ">", new Date(q.weeksFrom))
-    .where("end_at", "<=", new Date(now))
+    .where((eb) => {
+      const wanted = [];
+      if (q.limitedClasses.length > 0) {
+        wanted.push(
+          eb.and([
+            eb("priority", "in", [...q.limitedClasses]),
+            eb("end_at", ">", new Date(q.weeksFrom)),
+            eb.or([
+              eb.and([
+                eb("state", "=", "confirmed"),
+                eb("end_at", ">", at),
+                eb("start_at", "<", new Date(q.weeksTo)),
+              ]),
+              eb.and([eb("state", "in", ["confirmed", "completed"]), eb("end_at", "<=", at)]),
+            ]),
+          ]),
+        );
+      }
+      if (q.capWindow) {
+        wanted.push(
+          eb.and([
+            eb("state", "=", "confirmed"),
+            eb("end_at", ">", at),
+            eb("start_at", "<", new Date(q.capWindow.end)),
+            eb("end_at", ">", new Date(q.capWindow.start)),
+          ]),
+        );
+      }
+      return eb.or(wanted);
+    })
     .orderBy("id")
     .execute();
 }
