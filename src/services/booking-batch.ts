@@ -293,7 +293,7 @@ async function runBatch(
             };
             accepted.forEach(add);
             fromMemory.overlapping(Math.max(now, r.start), Number.POSITIVE_INFINITY, now).forEach(add);
-            for (const index of others.values()) index.overlapping(r.start, r.end, now).forEach(add);
+            for (const { index } of others.values()) index.overlapping(r.start, r.end, now).forEach(add);
             const decision = decide(i, [...byId.values()]);
             // An acceptance here would be a displacement (plain ones were accepted above): alone.
             if (!decision.ok) verdicts[i] = { kind: "error", error: refusal(decision) };

@@ -15,6 +15,7 @@ import {
   loadQuotaRows,
   loadTeamQuotaRows,
   lockReservationRow,
+  ownHoldVersionBumps,
   setReservationEnd,
 } from "../adapters/db/repos/reservations.ts";
 import type { Database, ReservationRow } from "../adapters/db/tables.ts";
@@ -34,7 +35,7 @@ import { isAdmin, type Principal, type ServiceContext } from "./context.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
 import { DomainError, invalid, notFound } from "./errors.ts";
 import { cachedInventory } from "./inventory-cache.ts";
-import { currentHoldsOf } from "./pool-holds-memory.ts";
+import { applyOwnWrites, currentHoldsOf } from "./pool-holds-memory.ts";
 import { teamQuota } from "./teams.ts";
 import { inLockedTransaction, poolLockKey, StaleSnapshot, teamLockKey } from "./transactions.ts";
 import { iso, reservationView } from "./views.ts";
@@ -124,6 +125,8 @@ interface Snapshot {
   readonly inventory: Inventory;
   readonly reservations: Reservation[];
   readonly quota: ReturnType<typeof teamQuota> | null;
+  /** The version of the booking's pool whose holds (from memory) the snapshot holds. */
+  readonly holdVersion?: string | undefined;
 }
 
 /**
@@ -169,14 +172,14 @@ async function snapshot(
   const add = (r: Reservation) => {
     if (!byId.has(r.id)) byId.set(r.id, r);
   };
-  for (const [pool, index] of holds) {
+  for (const [pool, { index }] of holds) {
     if (pool === input.pool && !narrow)
       index.overlapping(Math.max(now, input.start), Number.POSITIVE_INFINITY, now).forEach(add);
     else index.overlapping(input.start, lastEnd, now).forEach(add);
   }
   // In id order, as the table gave them: the same snapshot always reads the same.
   const reservations = [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return { inventory, reservations, quota };
+  return { inventory, reservations, quota, holdVersion: holds.get(input.pool)?.version };
 }
 
 /**
@@ -354,10 +357,26 @@ async function bookOnce(ctx: ServiceContext, by: Principal, input: BookingInput)
     const ids = decided.map((d) => d.request.id);
     const row = firstRow!;
     const firstDisplaced = decided[0]!.decision.displaced.map((d) => d.id);
-    return { reservation: { ...reservationView(row, now), displaced: firstDisplaced }, occurrences: ids };
+    // Whether memory may move on by this booking's own writes (else the next reader reads the pool).
+    const own = snap.holdVersion !== undefined ? await ownHoldVersionBumps(trx, input.pool) : null;
+    const keep =
+      own && own.before === snap.holdVersion
+        ? {
+            versions: { from: own.before, to: own.after },
+            writes: {
+              added: decided.map((d) => d.request),
+              removed: displacedAll.map((id) => byId.get(id)!),
+            },
+          }
+        : undefined;
+    return {
+      outcome: { reservation: { ...reservationView(row, now), displaced: firstDisplaced }, occurrences: ids },
+      keep,
+    };
   });
+  if (result.keep) applyOwnWrites(ctx, input.pool, result.keep.versions, result.keep.writes);
   ctx.changed();
-  return result;
+  return result.outcome;
 }
 
 /** The `book` audit entry's detail (the batched path writes the same). */

@@ -42,6 +42,18 @@ export class HoldIndex {
     return this.byStart.filter((h) => h.end > now);
   }
 
+  /** Drops `h` (found by its start and id); nothing when it is not here. */
+  remove(h: Reservation): void {
+    for (let i = this.firstStartingAtOrAfter(h.start); i < this.byStart.length; i++) {
+      const at = this.byStart[i]!;
+      if (at.start !== h.start) return;
+      if (at.id === h.id) {
+        this.byStart.splice(i, 1);
+        return;
+      }
+    }
+  }
+
   add(h: Reservation): void {
     this.byStart.splice(this.firstStartingAtOrAfter(h.start + 1), 0, h);
     this.longest = Math.max(this.longest, h.end - h.start);
@@ -105,8 +117,8 @@ export async function holdsUnderLock(
  */
 export async function currentHolds(ctx: ServiceContext, pool: string): Promise<Reservation[]> {
   const now = ctx.clock.now();
-  const [index] = (await currentHoldsOf(ctx, ctx.db, [pool], now)).values();
-  return index!.holdsAfter(now);
+  const [entry] = (await currentHoldsOf(ctx, ctx.db, [pool], now)).values();
+  return entry!.index.holdsAfter(now);
 }
 
 /**
@@ -118,13 +130,13 @@ export async function currentHoldsOf(
   db: Kysely<Database>,
   pools: readonly string[],
   now: Millis,
-): Promise<Map<string, HoldIndex>> {
+): Promise<Map<string, Entry>> {
   const versions = await readPoolHoldVersions(db, pools);
-  const out = new Map<string, HoldIndex>();
+  const out = new Map<string, Entry>();
   for (const [pool, version] of versions) {
     const kept = entries(ctx).get(pool);
     if (kept && kept.version === version) {
-      out.set(pool, kept.index);
+      out.set(pool, kept);
       continue;
     }
     const loaded = await loadPoolHoldsWithVersion(db, pool, now);
@@ -133,7 +145,7 @@ export async function currentHoldsOf(
     if (!latest || BigInt(latest.version) < BigInt(loaded.version)) {
       entries(ctx).set(pool, { version: loaded.version, index });
     }
-    out.set(pool, index);
+    out.set(pool, { version: loaded.version, index });
   }
   return out;
 }
@@ -151,6 +163,24 @@ export function remember(
   for (const r of added) seen.index.add(r);
   const version = added.length > 0 ? String(BigInt(seen.version) + 1n) : seen.version;
   entries(ctx).set(pool, { version, index: seen.index });
+}
+
+/**
+ * After the commit of a one-at-a-time booking that decided on the pool's holds at `from` and, by
+ * its own writes alone, left the pool at `to` (`ownHoldVersionBumps`): moves memory there by
+ * applying those writes, when memory is still at `from`; otherwise leaves it to be read again.
+ */
+export function applyOwnWrites(
+  ctx: ServiceContext,
+  pool: string,
+  versions: { readonly from: string; readonly to: string },
+  writes: { readonly added: readonly Reservation[]; readonly removed: readonly Reservation[] },
+): void {
+  const kept = entries(ctx).get(pool);
+  if (!kept || kept.version !== versions.from) return;
+  for (const r of writes.removed) kept.index.remove(r);
+  for (const r of writes.added) kept.index.add(r);
+  entries(ctx).set(pool, { version: versions.to, index: kept.index });
 }
 
 /** Forgets a pool's holds (a batch that failed may have left them half-updated). */

@@ -112,6 +112,10 @@ export interface ReservationSlotsTable {
 export interface PoolHoldVersionsTable {
   pool: string;
   version: ColumnType<string, string | number, string | number>;
+  /** The transaction that bumped `version` last (written by the trigger only). */
+  bumped_by: Generated<string | null>;
+  /** How many bumps in a row `bumped_by` made. */
+  bumps_in_a_row: Generated<number>;
 }
 
 export interface JobsTable {

@@ -137,6 +137,29 @@ describe.each(BACKENDS)("a burst of bookings of one pool on %s", (backend) => {
     expect(after.status).toBe(201);
   });
 
+  it("keeps the pool's holds exact after a displacement booked alone", async () => {
+    const whole = (token: string, priority: string, fromHour: number) =>
+      h.call("POST", "/api/v1/reservations", {
+        token,
+        body: { pool: "V100", nodes: 2, gpusPerNode: 4, priority, ...window(fromHour, 2) },
+      });
+    const low = await whole(t1, "low", 120);
+    expect(low.status).toBe(201);
+    const high = await whole(t2, "high", 120);
+    expect(high.status).toBe(201);
+    expect(high.body.displaced).toEqual([low.body.id]);
+    // Decided from memory after the displacement: the high booking holds the pool, the low one nothing.
+    const dry = await h.call("POST", "/api/v1/reservations?dryRun=true", {
+      token: t1,
+      body: { pool: "V100", nodes: 1, gpusPerNode: 1, priority: "normal", ...window(120, 1) },
+    });
+    expect(dry.status).toBe(409);
+    expect(dry.body.holders.map((x: { reservation: string }) => x.reservation)).toEqual([high.body.id]);
+    expect((await whole(t1, "normal", 122)).status).toBe(201);
+    const { problems } = await checkConsistency(h.ctx.db);
+    expect(problems).toEqual([]);
+  });
+
   it("shows free windows, and decides bookings, with another replica's booking at once", async () => {
     const free = () =>
       h.call(

@@ -115,6 +115,23 @@ export async function readPoolHoldVersions(
 }
 
 /**
+ * The pool's hold version as this transaction leaves it, and the version before its own writes
+ * when nobody else's came between them (migrations/20261128T130000Z); null when another
+ * transaction bumped it last (or nobody ever did).
+ */
+export async function ownHoldVersionBumps(
+  trx: Transaction<Database>,
+  pool: string,
+): Promise<{ before: string; after: string } | null> {
+  const result = await sql<{ version: string; bumps: number; mine: boolean | null }>`
+    SELECT version::text AS version, bumps_in_a_row AS bumps, bumped_by = pg_current_xact_id() AS mine
+    FROM pool_hold_versions WHERE pool = ${pool}`.execute(trx);
+  const row = result.rows[0];
+  if (!row?.mine) return null;
+  return { before: String(BigInt(row.version) - BigInt(row.bumps)), after: row.version };
+}
+
+/**
  * Takes the batch's advisory locks at session level, in order, then reads the pool's hold version
  * and the teams' rows under them (migrations/20261128T103000Z): one round trip. The caller must
  * release them with `unlockBatch` on the same connection.
