@@ -132,34 +132,44 @@ const AVAILABILITY_HOLDS = 10_000;
 const AVAIL_NODES = 250;
 
 /**
- * Fills the AVAIL pool (250 nodes × 8 GPUs) with 10 000 whole-node reservations through the API:
- * 40 consecutive 2-hour windows from tomorrow 00:00 UTC, 250 bookings each, 64 in flight. The
- * search for a free 2-hour whole node must then walk past 80 booked hours.
+ * Books every node of `pool` whole through the API, `windows` consecutive windows of `hours` from
+ * tomorrow 00:00 UTC, 64 requests in flight. Returns how many it booked.
  */
-async function seedAvailability(url: string): Promise<number> {
+async function fillPool(
+  url: string,
+  pool: string,
+  nodes: number,
+  windows: number,
+  hours: number,
+  team: string,
+) {
   const base = Math.ceil(Date.now() / (24 * HOUR)) * 24 * HOUR + 24 * HOUR;
-  const jobs: { start: number }[] = [];
-  for (let k = 0; k < AVAILABILITY_HOLDS; k++)
-    jobs.push({ start: base + Math.floor(k / AVAIL_NODES) * 2 * HOUR });
+  const total = nodes * windows;
   let next = 0;
-  let booked = 0;
   const worker = async () => {
-    while (next < jobs.length) {
-      const { start } = jobs[next++]!;
+    while (next < total) {
+      const start = base + Math.floor(next++ / nodes) * hours * HOUR;
       await api(url, "POST", "/reservations", {
-        pool: "AVAIL",
+        pool,
         nodes: 1,
         gpusPerNode: 8,
         start: new Date(start).toISOString(),
-        end: new Date(start + 2 * HOUR).toISOString(),
+        end: new Date(start + hours * HOUR).toISOString(),
         priority: "normal",
-        team: "t0",
+        team,
       });
-      booked++;
     }
   };
   await Promise.all(Array.from({ length: 64 }, worker));
-  return booked;
+  return total;
+}
+
+/**
+ * Fills the AVAIL pool (250 nodes × 8 GPUs) with 10 000 whole-node reservations: 40 consecutive
+ * 2-hour windows. The search for a free 2-hour whole node must then walk past 80 booked hours.
+ */
+async function seedAvailability(url: string): Promise<number> {
+  return fillPool(url, "AVAIL", AVAIL_NODES, AVAILABILITY_HOLDS / AVAIL_NODES, 2, "t0");
 }
 
 interface Row {
@@ -265,25 +275,7 @@ async function seedAlone(url: string): Promise<number> {
     gpusPerNode: 8,
     nodes: ALONE_NODES,
   });
-  const base = Math.ceil(Date.now() / (24 * HOUR)) * 24 * HOUR + 24 * HOUR;
-  const total = ALONE_NODES * ALONE_DAYS * 6;
-  let next = 0;
-  const worker = async () => {
-    while (next < total) {
-      const start = base + Math.floor(next++ / ALONE_NODES) * 4 * HOUR;
-      await api(url, "POST", "/reservations", {
-        pool: "ALONE",
-        nodes: 1,
-        gpusPerNode: 8,
-        start: new Date(start).toISOString(),
-        end: new Date(start + 4 * HOUR).toISOString(),
-        priority: "normal",
-        team: "t1",
-      });
-    }
-  };
-  await Promise.all(Array.from({ length: 64 }, worker));
-  return total;
+  return fillPool(url, "ALONE", ALONE_NODES, ALONE_DAYS * 6, 4, "t1");
 }
 
 /**
