@@ -33,6 +33,7 @@ import {
   book,
   bookAuditDetail,
   createdEventData,
+  distinctReservations,
   quotaMayRefuse,
   refusal,
   resolveTeam,
@@ -224,12 +225,9 @@ async function runBatch(
         const fromMemory = seen.index;
         const rows = quotaTeams.length > 0 ? await loadQuotaRows(trx, now, quotaTeams) : [];
         const held = asQuotaSnapshot(rows, now);
-        const relevant = (r: { team: string; pool: string; start: Millis; end: Millis }, quota: boolean) => {
-          // The quota rows and the batch's acceptances, then the pool's holds, each id once.
-          const byId = new Map(relevantTo(held, r, quota).map((h) => [h.id, h]));
-          for (const h of fromMemory.overlapping(r.start, r.end, now)) if (!byId.has(h.id)) byId.set(h.id, h);
-          return [...byId.values()];
-        };
+        // The quota rows and the batch's acceptances, then the pool's holds, each id once.
+        const relevant = (r: { team: string; pool: string; start: Millis; end: Millis }, quota: boolean) =>
+          distinctReservations(relevantTo(held, r, quota), fromMemory.overlapping(r.start, r.end, now));
         const requests = batch.map((p) => ({
           id: newId("r"),
           team: p.team,
@@ -287,14 +285,15 @@ async function runBatch(
           );
           for (const i of refusedHere) {
             const r = requests[i]!;
-            const byId = new Map(relevantTo(held, r, lockedTeams.has(r.team)).map((h) => [h.id, h]));
-            const add = (h: Reservation) => {
-              if (!byId.has(h.id)) byId.set(h.id, h);
-            };
-            accepted.forEach(add);
-            fromMemory.overlapping(Math.max(now, r.start), Number.POSITIVE_INFINITY, now).forEach(add);
-            for (const { index } of others.values()) index.overlapping(r.start, r.end, now).forEach(add);
-            const decision = decide(i, [...byId.values()]);
+            const decision = decide(
+              i,
+              distinctReservations(
+                relevantTo(held, r, lockedTeams.has(r.team)),
+                accepted,
+                fromMemory.overlapping(Math.max(now, r.start), Number.POSITIVE_INFINITY, now),
+                ...[...others.values()].map(({ index }) => index.overlapping(r.start, r.end, now)),
+              ),
+            );
             // An acceptance here would be a displacement (plain ones were accepted above): alone.
             if (!decision.ok) verdicts[i] = { kind: "error", error: refusal(decision) };
           }

@@ -12,7 +12,6 @@ import {
   getReservationRow,
   insertReservation,
   listReservationRows,
-  loadQuotaRows,
   loadTeamQuotaRows,
   lockReservationRow,
   ownHoldVersionBumps,
@@ -168,18 +167,26 @@ async function snapshot(
     narrow ? known.filter((name) => name === input.pool) : known,
     now,
   );
-  const byId = new Map(asQuotaSnapshot(quotaRows, now).map((r) => [r.id, r]));
-  const add = (r: Reservation) => {
-    if (!byId.has(r.id)) byId.set(r.id, r);
-  };
-  for (const [pool, { index }] of holds) {
-    if (pool === input.pool && !narrow)
-      index.overlapping(Math.max(now, input.start), Number.POSITIVE_INFINITY, now).forEach(add);
-    else index.overlapping(input.start, lastEnd, now).forEach(add);
-  }
+  const fromPools = [...holds].map(([pool, { index }]) =>
+    pool === input.pool && !narrow
+      ? index.overlapping(Math.max(now, input.start), Number.POSITIVE_INFINITY, now)
+      : index.overlapping(input.start, lastEnd, now),
+  );
   // In id order, as the table gave them: the same snapshot always reads the same.
-  const reservations = [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const reservations = distinctReservations(asQuotaSnapshot(quotaRows, now), ...fromPools).sort((a, b) =>
+    a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+  );
   return { inventory, reservations, quota, holdVersion: holds.get(input.pool)?.version };
+}
+
+/**
+ * The reservations of several lists, each id once (its first appearance wins): a snapshot gathered
+ * from the table's quota rows and the pools' holds in memory, which overlap.
+ */
+export function distinctReservations(...lists: Iterable<Reservation>[]): Reservation[] {
+  const byId = new Map<string, Reservation>();
+  for (const list of lists) for (const r of list) if (!byId.has(r.id)) byId.set(r.id, r);
+  return [...byId.values()];
 }
 
 /**
@@ -608,16 +615,19 @@ export async function changeEnd(ctx: ServiceContext, by: Principal, id: string, 
         .selectAll()
         .where("name", "=", row.team)
         .executeTakeFirst())!;
-      // The team's rows in the ISO weeks the added time touches: all its quota looks at.
-      const weeks = {
+      const quota = teamQuota(teamRow);
+      // The team's rows its quota reads for the added time (as for a booking). Its finished
+      // bookings count; the reservation itself is among them and counts with its current window:
+      // the request is only the added time, which that window does not overlap.
+      const rows = await loadTeamQuotaRows(trx, now, {
         team: row.team,
         weeksFrom: isoWeekStart(Math.min(now, current.end)),
         weeksTo: isoWeekStart(end) + WEEK_MS,
-      };
-      // Its finished bookings count, as for a booking; the reservation itself is among them and
-      // counts with its current window: the request is only the added time, which it does not overlap.
-      const held = asQuotaSnapshot(await loadQuotaRows(trx, now, [weeks]), now);
-      const verdict = checkQuota(teamQuota(teamRow), held, {
+        limitedClasses: Object.keys(quota.gpuHoursPerWeek),
+        capWindow: quota.maxGpus !== undefined ? { start: current.end, end } : undefined,
+      });
+      const held = asQuotaSnapshot(rows, now);
+      const verdict = checkQuota(quota, held, {
         team: row.team,
         priority: current.priority,
         gpus: row.nodes * row.gpus_per_node,

@@ -13,13 +13,19 @@ describe("the scheduling loop's wakeBy", () => {
     return loop;
   }
 
-  it("runs no tick now, and one once the time comes", async () => {
+  /** A loop whose ticks ask for nothing and record when they ran, after its start-up tick. */
+  async function recordingTicks() {
     const ticks: number[] = [];
     const l = start(async (now) => {
       ticks.push(now);
       return { nextWakeAt: null };
     });
     await l.idle();
+    return { l, ticks };
+  }
+
+  it("runs no tick now, and one once the time comes", async () => {
+    const { l, ticks } = await recordingTicks();
     expect(ticks).toHaveLength(1); // the start-up tick
     const at = Date.now() + 150;
     l.wakeBy(at);
@@ -30,12 +36,7 @@ describe("the scheduling loop's wakeBy", () => {
   });
 
   it("ticks at once for a time already due", async () => {
-    const ticks: number[] = [];
-    const l = start(async (now) => {
-      ticks.push(now);
-      return { nextWakeAt: null };
-    });
-    await l.idle();
+    const { l, ticks } = await recordingTicks();
     l.wakeBy(Date.now() - 1);
     await vi.waitFor(() => expect(ticks).toHaveLength(2), { timeout: 2000, interval: 10 });
   });

@@ -6,9 +6,9 @@
 // has the last word: any clash aborts the whole statement with 23P01.
 import { type Kysely, sql } from "kysely";
 import type { Millis, Reservation } from "../../../core/types.ts";
-import { gpuSet } from "../mappers.ts";
 import { preparedAs } from "../prepared-statements.ts";
 import type { Database } from "../tables.ts";
+import { slotRows } from "./reservations.ts";
 
 export interface PlainBookingRecord {
   readonly reservation: Reservation;
@@ -38,10 +38,7 @@ export async function insertPlainBookings(
       priority: r.priority,
       title: rec.title,
       placement: r.placement,
-      // The slot rows' GPU sets, one per node (repos/reservations.ts `slotRows`).
-      slots: r.placement
-        .filter((ns) => ns.gpus.length > 0)
-        .map((ns) => ({ node: ns.node, gpus: gpuSet(ns.gpus) })),
+      slots: slotRows(r.id, r.placement, r.start, r.end),
       booked_by: rec.bookedBy,
       gpu_seconds: (r.nodes * r.gpusPerNode * (r.end - r.start)) / 1000,
       audit: rec.audit,
@@ -69,7 +66,7 @@ export async function insertPlainBookings(
     ),
     s AS (
       INSERT INTO reservation_slots (reservation_id, node, gpus, during)
-      SELECT i.id, s.value ->> 'node', (s.value ->> 'gpus')::int4multirange, tstzrange(i.start_at, i.end_at, '[)')
+      SELECT i.id, s.value ->> 'node', (s.value ->> 'gpus')::int4multirange, (s.value ->> 'during')::tstzrange
       FROM input i, jsonb_array_elements(i.slots) AS s(value)
     ),
     a AS (
