@@ -13,7 +13,7 @@ import { watchInventory } from "./adapters/kube/inventory-watch.ts";
 import { kubeConfigFromEnvironment } from "./adapters/kube/kube-config.ts";
 import { KubernetesExecutor } from "./adapters/kube/kubernetes-executor.ts";
 import { namespaceByTeamLabel } from "./adapters/kube/team-namespaces.ts";
-import { createDemoExecutor } from "./adapters/sim/demo-executor.ts";
+import { createDemoExecutor } from "./adapters/demo/demo-executor.ts";
 import { createApp } from "./api/app.ts";
 import { createMetrics } from "./api/metrics.ts";
 import { type Config, ConfigError } from "./config.ts";

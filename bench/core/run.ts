@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { simulateWorkload } from "../../src/adapters/sim/simulate.ts";
+import { simulateWorkload } from "../../src/simulator/simulate.ts";
 import { decideBooking } from "../../src/core/booking.ts";
 import { DEFAULT_BOOKING_RULES } from "../../src/core/booking-rules.ts";
 import { CapacityIndex } from "../../src/core/capacity.ts";

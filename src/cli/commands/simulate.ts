@@ -2,9 +2,9 @@
 // through the real core. Bad input: one line on stderr and exit code 1, nothing else written.
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
-import type { Metrics } from "../../adapters/sim/metrics.ts";
-import { POLICIES, type SimulateOutput, simulateWorkload } from "../../adapters/sim/simulate.ts";
-import { WorkloadError } from "../../adapters/sim/workload.ts";
+import type { Metrics } from "../../simulator/metrics.ts";
+import { POLICIES, type SimulateOutput, simulateWorkload } from "../../simulator/simulate.ts";
+import { WorkloadError } from "../../simulator/workload.ts";
 
 function fail(message: string): never {
   process.stderr.write(`berth simulate: ${message}\n`);

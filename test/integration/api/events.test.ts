@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchWebhookSender } from "../../../src/adapters/http/webhook-sender.ts";
-import { createDemoExecutor } from "../../../src/adapters/sim/demo-executor.ts";
+import { createDemoExecutor } from "../../../src/adapters/demo/demo-executor.ts";
 import { runTick } from "../../../src/services/tick.ts";
 import { ADMIN_TOKEN, type Harness, HOUR, startHarness, T0 } from "../../support/api-harness.ts";
 import { BACKENDS } from "../../support/database.ts";

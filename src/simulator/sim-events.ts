@@ -1,5 +1,5 @@
 // The event log of `berth simulate` (CONTRACTS §3) and its order: by time, then type rank, then id.
-import type { Millis, Placement } from "../../core/types.ts";
+import type { Millis, Placement } from "../core/types.ts";
 
 export const EVENT_TYPES = [
   "finish",

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { simulateWorkload } from "../../../src/adapters/sim/simulate.ts";
+import { simulateWorkload } from "../../../src/simulator/simulate.ts";
 import { checkRun } from "./invariant-checker.ts";
 import { crowdedWorkloadArb, workloadArb } from "./workload-arbitrary.ts";
 

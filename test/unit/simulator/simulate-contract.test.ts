@@ -1,8 +1,8 @@
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import schema from "../../../schemas/simulate-output.schema.json" with { type: "json" };
-import { simulateWorkload } from "../../../src/adapters/sim/simulate.ts";
-import { WorkloadError } from "../../../src/adapters/sim/workload.ts";
+import { simulateWorkload } from "../../../src/simulator/simulate.ts";
+import { WorkloadError } from "../../../src/simulator/workload.ts";
 
 const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
 const T0 = "2026-12-07T00:00:00.000Z";

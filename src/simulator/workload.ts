@@ -2,7 +2,7 @@
 // (epoch milliseconds; the contract's durations are seconds). Unknown extra fields are ignored so
 // workloads written for a later contract version still load.
 import { z } from "zod";
-import { PRIORITIES, type Priority } from "../../core/types.ts";
+import { PRIORITIES, type Priority } from "../core/types.ts";
 
 const time = z
   .string()

@@ -4,11 +4,11 @@
 // durations: jobs run for their duration unless stopped, progress accrues while they hold GPUs
 // (grace included), and a stopped job resumes from its last checkpoint (or where it stopped when it
 // saves on signal).
-import { decideBooking } from "../../core/booking.ts";
-import { DEFAULT_BOOKING_RULES } from "../../core/booking-rules.ts";
-import { plan } from "../../core/plan.ts";
-import type { Decision, JobSignal, JobView } from "../../core/snapshot.ts";
-import type { GpuNode, Inventory, Millis, Placement, Reservation } from "../../core/types.ts";
+import { decideBooking } from "../core/booking.ts";
+import { DEFAULT_BOOKING_RULES } from "../core/booking-rules.ts";
+import { plan } from "../core/plan.ts";
+import type { Decision, JobSignal, JobView } from "../core/snapshot.ts";
+import type { GpuNode, Inventory, Millis, Placement, Reservation } from "../core/types.ts";
 import type { SimEventRecord } from "./sim-events.ts";
 import type { SimJob, Workload } from "./workload.ts";
 

@@ -1,6 +1,6 @@
 // The metrics of CONTRACTS §3, computed from the simulation log. Seconds throughout; null where
 // there is nothing to measure. Each definition is also written out in the README.
-import { PRIORITIES, type Priority } from "../../core/types.ts";
+import { PRIORITIES, type Priority } from "../core/types.ts";
 import type { SimulationLog } from "./simulator.ts";
 import type { Workload } from "./workload.ts";
 

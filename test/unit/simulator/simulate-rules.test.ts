@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { simulateWorkload } from "../../../src/adapters/sim/simulate.ts";
+import { simulateWorkload } from "../../../src/simulator/simulate.ts";
 
 const T0 = Date.parse("2026-12-07T00:00:00.000Z");
 const at = (s: number) => new Date(T0 + s * 1000).toISOString();
