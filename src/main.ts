@@ -1,5 +1,6 @@
 // Composition root: config -> database (migrated) -> services -> HTTP + loop; graceful shutdown.
 // `npm start` runs `tsx src/main.ts serve`: run directly, this file hands argv to the CLI.
+
 import type { Server } from "node:http";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -16,18 +17,19 @@ import { KubernetesExecutor } from "./adapters/kube/kubernetes-executor.ts";
 import { namespaceByTeamLabel } from "./adapters/kube/team-namespaces.ts";
 import { createApp } from "./api/app.ts";
 import { createMetrics } from "./api/metrics.ts";
+import { systemClock } from "./basics/clock.ts";
 import { type Config, ConfigError } from "./config.ts";
 import { DEFAULT_BOOKING_RULES } from "./core/index.ts";
-import { bootstrapAdmin } from "./services/auth.ts";
+import { bootstrapAdmin } from "./services/access/auth.ts";
 import type { ChangeHint, ServiceContext } from "./services/context.ts";
-import { seedDemoCluster } from "./services/demo-cluster.ts";
-import { EventHub } from "./services/event-hub.ts";
-import { recordExecutorEvent } from "./services/executor-events.ts";
-import { syncInventory } from "./services/inventory-sync.ts";
-import { startLoop } from "./services/loop.ts";
+import { seedDemoCluster } from "./services/inventory/demo-cluster.ts";
+import { syncInventory } from "./services/inventory/inventory-sync.ts";
+import { EventHub } from "./services/notify/event-hub.ts";
 import type { Executor } from "./services/ports.ts";
-import { relaunchRuns } from "./services/scheduling-cycle.ts";
-import { runTick } from "./services/tick.ts";
+import { recordExecutorEvent } from "./services/scheduling/executor-events.ts";
+import { startLoop } from "./services/scheduling/loop.ts";
+import { relaunchRuns } from "./services/scheduling/scheduling-cycle.ts";
+import { runTick } from "./services/scheduling/tick.ts";
 
 export interface RunningBerth {
   readonly url: string;
@@ -139,7 +141,7 @@ export async function startBerth(
   const ctx: ServiceContext = {
     db: handle.db,
     dbKind: handle.kind,
-    clock: { now: () => Date.now() },
+    clock: systemClock,
     rules: DEFAULT_BOOKING_RULES,
     logger,
     changed: (hint) => {

@@ -4,10 +4,10 @@ import { OpenAPIRegistry, OpenApiGeneratorV31 } from "@asteasolutions/zod-to-ope
 import express, { type Express } from "express";
 import { sql } from "kysely";
 import type { Logger } from "pino";
+import { DomainError } from "../basics/domain-error.ts";
 import type { ServiceContext } from "../services/context.ts";
-import { DomainError } from "../services/errors.ts";
-import type { EventHub } from "../services/event-hub.ts";
-import { consumeTicket } from "../services/stream-tickets.ts";
+import type { EventHub } from "../services/notify/event-hub.ts";
+import { consumeTicket } from "../services/notify/stream-tickets.ts";
 import { bearerAuth } from "./auth.ts";
 import { idempotency } from "./idempotency.ts";
 import type { Metrics } from "./metrics.ts";

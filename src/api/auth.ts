@@ -2,9 +2,9 @@
 // every request's path; a revoked token stops working within CACHE_MS.
 import { createHash } from "node:crypto";
 import type { RequestHandler } from "express";
-import { authenticate } from "../services/auth.ts";
+import { DomainError } from "../basics/domain-error.ts";
+import { authenticate } from "../services/access/auth.ts";
 import type { Principal, ServiceContext } from "../services/context.ts";
-import { DomainError } from "../services/errors.ts";
 import { problemOf, sendProblem } from "./problem.ts";
 
 const CACHE_MS = 5_000;

@@ -4,8 +4,8 @@ import type { OpenAPIRegistry, RouteConfig } from "@asteasolutions/zod-to-openap
 import type { Request, RequestHandler, Response, Router } from "express";
 import type { Logger } from "pino";
 import type { ZodType, z } from "zod";
+import { DomainError, type FieldError } from "../basics/domain-error.ts";
 import type { Principal } from "../services/context.ts";
-import { DomainError, type FieldError } from "../services/errors.ts";
 import { badRequest, sendProblem } from "./problem.ts";
 import { Problem } from "./schemas.ts";
 

@@ -3,8 +3,8 @@
 // one key in this process wait for the first; across replicas the stored row decides afterwards.
 import { createHash } from "node:crypto";
 import type { RequestHandler } from "express";
+import { DomainError } from "../basics/domain-error.ts";
 import type { Principal, ServiceContext } from "../services/context.ts";
-import { DomainError } from "../services/errors.ts";
 import { problemOf, sendProblem } from "./problem.ts";
 
 export function idempotency(ctx: ServiceContext): RequestHandler {

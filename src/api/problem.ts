@@ -2,7 +2,7 @@
 // and problem types (CONTRACTS §4).
 import type { ErrorRequestHandler, Response } from "express";
 import type { Logger } from "pino";
-import { DomainError, type DomainErrorCode, type FieldError } from "../services/errors.ts";
+import { DomainError, type DomainErrorCode, type FieldError } from "../basics/domain-error.ts";
 
 export const PROBLEM_BASE = "https://berth.dev/problems/";
 

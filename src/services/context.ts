@@ -3,14 +3,9 @@
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { Database } from "../adapters/db/tables.ts";
+import type { Clock } from "../basics/clock.ts";
 import type { BookingRules } from "../core/index.ts";
 import type { Millis } from "../core/types.ts";
-
-export interface Clock {
-  now(): Millis;
-}
-
-export const systemClock: Clock = { now: () => Date.now() };
 
 export interface ServiceContext {
   readonly db: Kysely<Database>;

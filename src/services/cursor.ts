@@ -1,6 +1,6 @@
 // Opaque list cursors: the last row's `seq` (a bigserial), base64url-encoded so clients treat it as
 // a token and not a number to do arithmetic on.
-import { invalid } from "./errors.ts";
+import { invalid } from "../basics/domain-error.ts";
 
 export function encodeCursor(seq: string): string {
   return Buffer.from(`s:${seq}`).toString("base64url");

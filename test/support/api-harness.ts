@@ -7,10 +7,10 @@ import { pino } from "pino";
 import { createApp } from "../../src/api/app.ts";
 import { createMetrics } from "../../src/api/metrics.ts";
 import { DEFAULT_BOOKING_RULES } from "../../src/core/index.ts";
-import { bootstrapAdmin } from "../../src/services/auth.ts";
+import { bootstrapAdmin } from "../../src/services/access/auth.ts";
 import type { ServiceContext } from "../../src/services/context.ts";
-import { EventHub } from "../../src/services/event-hub.ts";
-import { putPool } from "../../src/services/pools.ts";
+import { putPool } from "../../src/services/inventory/pools.ts";
+import { EventHub } from "../../src/services/notify/event-hub.ts";
 import { type Backend, createTestDatabase, type TestDatabase } from "./database.ts";
 
 export const ADMIN_TOKEN = "test-admin-token-0123456789abcdef";

@@ -1,9 +1,11 @@
 // Per-test-file databases on both back-ends: a fresh database in the shared PostgreSQL server, or
 // a fresh in-memory PGlite. Each is migrated from empty, exactly as the service does at start-up.
-// A PostgreSQL test database is dropped only when the file passed, so a failure can be inspected.
+// A PostgreSQL test database is dropped only when every test of its file passed, so a failure can
+// be inspected: its name is printed, and the server's data directory is kept likewise
+// (test/support/postgres-server.ts).
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { inject } from "vitest";
+import { afterEach, inject } from "vitest";
 import { type DatabaseHandle, openDatabase } from "../../src/adapters/db/connect.ts";
 import { migrate } from "../../src/adapters/db/migrate.ts";
 
@@ -16,6 +18,12 @@ export interface TestDatabase {
   readonly url: string | undefined;
   drop(keep?: boolean): Promise<void>;
 }
+
+// Vitest evaluates this module once per test file (isolated), so the flag is the file's own.
+let fileHasFailure = false;
+afterEach((context) => {
+  if (context.task.result?.state === "fail") fileHasFailure = true;
+});
 
 export async function createTestDatabase(backend: Backend, options: { migrate?: boolean } = {}) {
   let url: string | undefined;
@@ -36,10 +44,11 @@ export async function createTestDatabase(backend: Backend, options: { migrate?: 
   const db: TestDatabase = {
     handle,
     url,
-    async drop(keep = false) {
+    async drop(keep = fileHasFailure) {
       await handle.close();
       if (admin && name) {
-        if (!keep) await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        if (keep) console.warn(`kept the failed test's database for inspection: ${url}`);
+        else await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
         await admin.end();
       }
     },

@@ -7,6 +7,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import pg from "pg";
 
 const run = promisify(execFile);
 
@@ -40,6 +41,20 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Test databases still present at the end of a run: those test/support/database.ts kept. */
+async function keptTestDatabases(url: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ datname: string }>(
+      "SELECT datname FROM pg_database WHERE datname LIKE 'berth\\_test\\_%'",
+    );
+    return rows.map((r) => r.datname);
+  } finally {
+    await client.end();
+  }
+}
+
 export async function startPostgres(): Promise<PostgresServer> {
   const bin = await findBinDir();
   const base = await mkdtemp(join(tmpdir(), "berth-pg-"));
@@ -64,8 +79,17 @@ export async function startPostgres(): Promise<PostgresServer> {
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     async stop() {
+      const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+      const kept = await keptTestDatabases(url).catch(() => []);
       await as("pg_ctl", ["-D", dataDir, "-m", "immediate", "-w", "stop"]).catch(() => {});
-      await rm(base, { recursive: true, force: true });
+      if (kept.length === 0) {
+        await rm(base, { recursive: true, force: true });
+        return;
+      }
+      // test/support/database.ts keeps a failed file's database: keep the cluster that holds it.
+      console.warn(
+        `kept PostgreSQL data for ${kept.join(", ")}: start it with\n  ${asRoot ? "runuser -u postgres -- " : ""}${join(bin, "pg_ctl")} -D ${dataDir} -o "${opts}" start`,
+      );
     },
   };
 }

@@ -1,5 +1,5 @@
 // Translates PostgreSQL SQLSTATEs into domain errors, once, at the adapter boundary.
-import { DomainError } from "../../services/errors.ts";
+import { DomainError } from "../../basics/domain-error.ts";
 
 export const EXCLUSION_VIOLATION = "23P01";
 export const SERIALIZATION_FAILURE = "40001";

@@ -4,8 +4,8 @@
 // priority class, a podFailurePolicy under which a preemption (DisruptionTarget) never counts as a
 // failure, and the grace period for checkpointing. What to run comes from the order's spec.
 import type { V1Job } from "@kubernetes/client-node";
+import { DomainError, invalid } from "../../basics/domain-error.ts";
 import type { Priority } from "../../core/types.ts";
-import { DomainError, invalid } from "../../services/errors.ts";
 import type { LaunchOrder } from "../../services/ports.ts";
 import { runJobName } from "./job-name.ts";
 import {

@@ -2,7 +2,7 @@
 // Kubernetes contract: a namespace belongs to the team its label names). Looked up once per team
 // and remembered; a team with no namespace, or with several, is a configuration error to fix.
 import type { CoreV1Api } from "@kubernetes/client-node";
-import { DomainError } from "../../services/errors.ts";
+import { DomainError } from "../../basics/domain-error.ts";
 import { translateKubeError } from "./kube-errors.ts";
 import { LABEL_TEAM } from "./labels.ts";
 

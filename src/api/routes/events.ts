@@ -3,10 +3,10 @@
 import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import type { Router } from "express";
 import { eventsAfter, lastEventId } from "../../adapters/db/repos/events.ts";
+import { DomainError } from "../../basics/domain-error.ts";
 import type { ServiceContext } from "../../services/context.ts";
-import { DomainError } from "../../services/errors.ts";
-import type { EventHub } from "../../services/event-hub.ts";
-import { issueTicket } from "../../services/stream-tickets.ts";
+import type { EventHub } from "../../services/notify/event-hub.ts";
+import { issueTicket } from "../../services/notify/stream-tickets.ts";
 import { endpoint } from "../endpoint.ts";
 import { EventsQuery } from "../schemas.ts";
 

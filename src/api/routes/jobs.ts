@@ -3,7 +3,7 @@ import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import type { Router } from "express";
 import { z } from "zod";
 import type { ServiceContext } from "../../services/context.ts";
-import { cancelJob, getJob, listJobs, submitJob } from "../../services/jobs.ts";
+import { cancelJob, getJob, listJobs, submitJob } from "../../services/scheduling/jobs.ts";
 import { endpoint } from "../endpoint.ts";
 import { IdParam, Job, JobCreate, JobListQuery } from "../schemas.ts";
 

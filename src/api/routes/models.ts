@@ -3,9 +3,9 @@ import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import type { Router } from "express";
 import { z } from "zod";
 import type { ServiceContext } from "../../services/context.ts";
-import { scheduleMaintenance } from "../../services/maintenance.ts";
-import { getModel, listAbChecks, listModels } from "../../services/models.ts";
-import { poolUtilisation } from "../../services/utilisation.ts";
+import { scheduleMaintenance } from "../../services/inventory/maintenance.ts";
+import { poolUtilisation } from "../../services/inventory/utilisation.ts";
+import { getModel, listAbChecks, listModels } from "../../services/models/models.ts";
 import { endpoint } from "../endpoint.ts";
 import { IdParam, NameParam, Time } from "../schemas.ts";
 

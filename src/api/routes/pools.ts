@@ -3,7 +3,7 @@ import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import type { Router } from "express";
 import { z } from "zod";
 import type { ServiceContext } from "../../services/context.ts";
-import { availability, listNodes, listPools, occupancy, putPool } from "../../services/pools.ts";
+import { availability, listNodes, listPools, occupancy, putPool } from "../../services/inventory/pools.ts";
 import { endpoint } from "../endpoint.ts";
 import { Availability, AvailabilityQuery, NameParam, OccupancyQuery, Pool, PoolPut } from "../schemas.ts";
 

@@ -12,7 +12,7 @@ import {
   recordAbCheck,
   registerModel,
   switchPrecision,
-} from "../../services/promotion.ts";
+} from "../../services/models/promotion.ts";
 import { endpoint } from "../endpoint.ts";
 import { PROBLEM_BASE } from "../problem.ts";
 import { IdParam, TeamName } from "../schemas.ts";

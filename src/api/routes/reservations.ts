@@ -7,8 +7,8 @@ import {
   dryRun,
   getReservation,
   listReservations,
-} from "../../services/booking.ts";
-import { bookBatched } from "../../services/booking-batch.ts";
+} from "../../services/booking/booking.ts";
+import { bookBatched } from "../../services/booking/booking-batch.ts";
 import type { ServiceContext } from "../../services/context.ts";
 import { endpoint } from "../endpoint.ts";
 import type { Metrics } from "../metrics.ts";

@@ -3,9 +3,9 @@ import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import type { Router } from "express";
 import { z } from "zod";
 import type { Priority } from "../../core/types.ts";
-import { createToken, listTokens, revokeToken } from "../../services/auth.ts";
+import { createToken, listTokens, revokeToken } from "../../services/access/auth.ts";
+import { createTeam, getTeam, listTeams, quotaReport, setQuotas } from "../../services/access/teams.ts";
 import type { ServiceContext } from "../../services/context.ts";
-import { createTeam, getTeam, listTeams, quotaReport, setQuotas } from "../../services/teams.ts";
 import { endpoint } from "../endpoint.ts";
 import { IdParam, NameParam, QuotaPut, Team, TeamCreate, TokenCreate, TokenCreated } from "../schemas.ts";
 

@@ -2,7 +2,7 @@
 import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import type { Router } from "express";
 import type { ServiceContext } from "../../services/context.ts";
-import { createWebhook, deleteWebhook, listWebhooks } from "../../services/webhooks.ts";
+import { createWebhook, deleteWebhook, listWebhooks } from "../../services/notify/webhooks.ts";
 import { endpoint } from "../endpoint.ts";
 import { IdParam, WebhookCreate } from "../schemas.ts";
 

@@ -1,0 +1,112 @@
+// Teams and their quotas (CONTRACTS §1): GPU-hours per priority per UTC ISO week and a cap on
+// concurrent GPUs. Service default: unlimited for every class except `critical`, 0 until granted.
+import { toReservation } from "../../adapters/db/mappers.ts";
+import { DomainError, notFound } from "../../basics/domain-error.ts";
+import { isoWeekStart, type TeamQuota, usedGpuHoursInWeek, WEEK_MS } from "../../core/index.ts";
+import { PRIORITIES, type Priority } from "../../core/types.ts";
+import { invalidateTeamRows } from "../booking/team-rows-cache.ts";
+import { isAdmin, type Principal, type ServiceContext } from "../context.ts";
+
+/** Classes limited unless an admin says otherwise, and their default GPU-hours per week. */
+export const DEFAULT_QUOTA: Partial<Record<Priority, number>> = Object.freeze({ critical: 0 });
+
+export function teamQuota(row: { quota: Record<string, number>; max_gpus: number | null }): TeamQuota {
+  return {
+    gpuHoursPerWeek: { ...DEFAULT_QUOTA, ...(row.quota as Partial<Record<Priority, number>>) },
+    ...(row.max_gpus !== null ? { maxGpus: row.max_gpus } : {}),
+  };
+}
+
+export async function createTeam(
+  ctx: ServiceContext,
+  by: Principal,
+  req: { name: string; namespaces?: string[] },
+) {
+  if (!isAdmin(by)) throw new DomainError("forbidden", "only an admin may create teams");
+  await ctx.db
+    .insertInto("teams")
+    .values({ name: req.name, namespaces: req.namespaces ?? [], quota: "{}", max_gpus: null })
+    .execute()
+    .catch((err: unknown) => {
+      if ((err as { code?: string }).code === "23505") {
+        throw new DomainError("conflict", `team "${req.name}" already exists`, {}, { cause: err });
+      }
+      throw err;
+    });
+  return getTeam(ctx, req.name);
+}
+
+export async function getTeam(ctx: ServiceContext, name: string) {
+  const row = await ctx.db.selectFrom("teams").selectAll().where("name", "=", name).executeTakeFirst();
+  if (!row) throw notFound(`team ${name}`);
+  const q = teamQuota(row);
+  return {
+    name: row.name,
+    namespaces: row.namespaces,
+    quotas: { ...q.gpuHoursPerWeek, maxGpus: q.maxGpus ?? null },
+  };
+}
+
+export async function listTeams(ctx: ServiceContext) {
+  const rows = await ctx.db.selectFrom("teams").select("name").orderBy("name").execute();
+  return Promise.all(rows.map((r) => getTeam(ctx, r.name)));
+}
+
+/** Replaces the team's quotas: classes not named go back to the service default. */
+export async function setQuotas(
+  ctx: ServiceContext,
+  by: Principal,
+  team: string,
+  req: { perPriority: Partial<Record<Priority, number>>; maxGpus?: number | null | undefined },
+) {
+  if (!isAdmin(by)) throw new DomainError("forbidden", "only an admin may set quotas");
+  const res = await ctx.db
+    .updateTable("teams")
+    .set({ quota: JSON.stringify(req.perPriority), max_gpus: req.maxGpus ?? null })
+    .where("name", "=", team)
+    .executeTakeFirst();
+  if (res.numUpdatedRows === 0n) throw notFound(`team ${team}`);
+  invalidateTeamRows(ctx);
+  return quotaReport(ctx, team);
+}
+
+/** Limits, use and what is left in the current UTC ISO week. */
+export async function quotaReport(ctx: ServiceContext, team: string) {
+  const row = await ctx.db.selectFrom("teams").selectAll().where("name", "=", team).executeTakeFirst();
+  if (!row) throw notFound(`team ${team}`);
+  const now = ctx.clock.now();
+  const quota = teamQuota(row);
+  const weekStart = isoWeekStart(now);
+  const week = { start: weekStart, end: weekStart + WEEK_MS };
+  const rows = await ctx.db
+    .selectFrom("reservations")
+    .selectAll()
+    .where("team", "=", team)
+    .where("state", "in", ["confirmed", "completed"])
+    .where("end_at", ">", new Date(week.start))
+    .where("start_at", "<", new Date(week.end))
+    .execute();
+  // Completed rows still count for the week they were used in, so read them as held here
+  // (cancelled, displaced and released ones give their hours back).
+  const reservations = rows.map((r) => ({ ...toReservation(r, now), state: "confirmed" as const }));
+  const classes = Object.fromEntries(
+    PRIORITIES.map((p) => {
+      const limit = quota.gpuHoursPerWeek[p];
+      const used = usedGpuHoursInWeek(reservations, team, p, week);
+      return [
+        p,
+        {
+          limitGpuHours: limit ?? null,
+          usedGpuHours: used,
+          leftGpuHours: limit === undefined ? null : limit - used,
+        },
+      ];
+    }),
+  );
+  return {
+    team,
+    week: { start: new Date(week.start).toISOString(), end: new Date(week.end).toISOString() },
+    maxGpus: quota.maxGpus ?? null,
+    classes,
+  };
+}

@@ -1,0 +1,119 @@
+// Admin maintenance windows: a reservation of a whole node (kind `maintenance`) that nobody can book
+// over. Future bookings on the node in the window are displaced (an admin decision, whatever their
+// priority); a window that would cut into a booking already running is refused, the admin cancels
+// that first. While the window is active the scheduling cycle treats the node as lost.
+import type { Transaction } from "kysely";
+import { appendAudit } from "../../adapters/db/repos/audit.ts";
+import { appendEvent } from "../../adapters/db/repos/events.ts";
+import { endReservation, insertReservation } from "../../adapters/db/repos/reservations.ts";
+import type { Database } from "../../adapters/db/tables.ts";
+import { DomainError, invalid } from "../../basics/domain-error.ts";
+import { newId } from "../../basics/ids.ts";
+import { onGrid } from "../../core/index.ts";
+import type { Millis } from "../../core/types.ts";
+import { inLockedTransaction, poolLockKey } from "../booking/transactions.ts";
+import { isAdmin, type Principal, type ServiceContext } from "../context.ts";
+import { reservationView } from "../views.ts";
+
+export const MAINTENANCE_TEAM = "berth-maintenance";
+
+async function ensureTeam(trx: Transaction<Database>) {
+  await trx
+    .insertInto("teams")
+    .values({ name: MAINTENANCE_TEAM, quota: "{}", max_gpus: null })
+    .onConflict((oc) => oc.column("name").doNothing())
+    .execute();
+}
+
+export async function scheduleMaintenance(
+  ctx: ServiceContext,
+  by: Principal,
+  req: { node: string; start: Millis; end: Millis; reason?: string | undefined },
+) {
+  if (!isAdmin(by)) throw new DomainError("forbidden", "only an admin may schedule maintenance");
+  const node = await ctx.db.selectFrom("nodes").selectAll().where("name", "=", req.node).executeTakeFirst();
+  const now = ctx.clock.now();
+  const errors = [];
+  if (!node) errors.push({ field: "node", message: `unknown node "${req.node}"` });
+  if (!onGrid(req.start, ctx.rules.gridMs) || !onGrid(req.end, ctx.rules.gridMs)) {
+    errors.push({
+      field: "start",
+      message: `start and end must lie on the ${ctx.rules.gridMs / 60_000} min grid`,
+    });
+  }
+  if (req.end <= req.start) errors.push({ field: "end", message: "must be after start" });
+  if (req.end <= now) errors.push({ field: "end", message: "lies in the past" });
+  if (errors.length > 0 || !node) throw invalid(errors);
+  const out = await inLockedTransaction(ctx, [poolLockKey(node.pool)], async (trx) => {
+    await ensureTeam(trx);
+    const overlapping = await trx
+      .selectFrom("reservations")
+      .selectAll()
+      .where("state", "=", "confirmed")
+      .where("pool", "=", node.pool)
+      .where("start_at", "<", new Date(req.end))
+      .where("end_at", ">", new Date(req.start))
+      .execute();
+    const onNode = overlapping.filter((r) => r.placement.some((p) => p.node === node.name));
+    const running = onNode.filter((r) => r.start_at.getTime() <= now);
+    if (running.length > 0) {
+      throw new DomainError(
+        "invalid-state",
+        `node ${node.name} is held by reservations already running: cancel them first`,
+        {
+          holders: running.map((r) => ({ reservation: r.id, team: r.team, priority: r.priority })),
+        },
+      );
+    }
+    const id = newId("m");
+    for (const r of onNode) {
+      await endReservation(trx, r.id, "displaced", now, { displacedBy: id, reason: "maintenance" });
+      await appendAudit(trx, {
+        at: now,
+        actor: by.name,
+        action: "displace",
+        team: r.team,
+        reservationId: r.id,
+        reason: `maintenance of ${node.name}`,
+        lostGpuHours: (r.nodes * r.gpus_per_node * (r.end_at.getTime() - r.start_at.getTime())) / 3_600_000,
+      });
+      await appendEvent(trx, now, "reservation.displaced", r.team, {
+        reservation: r.id,
+        team: r.team,
+        by: id,
+        reason: "maintenance",
+        alternative: null,
+      });
+    }
+    const row = await insertReservation(trx, {
+      reservation: {
+        id,
+        team: MAINTENANCE_TEAM,
+        pool: node.pool,
+        nodes: 1,
+        gpusPerNode: node.gpus,
+        start: req.start,
+        end: req.end,
+        priority: "critical",
+        bookedAt: now,
+        state: "confirmed",
+        placement: [{ node: node.name, gpus: Array.from({ length: node.gpus }, (_, i) => i) }],
+      },
+      title: req.reason ?? `maintenance of ${node.name}`,
+      kind: "maintenance",
+      bookedBy: by.name,
+      recurrenceId: null,
+    });
+    await appendAudit(trx, {
+      at: now,
+      actor: by.name,
+      action: "maintenance",
+      reservationId: id,
+      reason: req.reason ?? null,
+      detail: { node: node.name },
+    });
+    return { ...reservationView(row, now), displaced: onNode.map((r) => r.id) };
+  });
+  ctx.changed();
+  return out;
+}

@@ -1,0 +1,65 @@
+// A train job submitted with `validate: true` queues its FP16-vs-FP32 validation job when it
+// succeeds (issue 5 §1): one GPU, the same team, pool and priority, and the same reservation while
+// that reservation still holds slots (else it runs as opportunistic work, like any job whose
+// reservation ended). Runs inside the transaction that records the success, so the follow-up is
+// never lost nor queued twice (its id is deterministic and the primary key refuses a second one).
+import type { Transaction } from "kysely";
+import { appendEvent } from "../../adapters/db/repos/events.ts";
+import type { Database, JobRow } from "../../adapters/db/tables.ts";
+import { validationJobId, validationSpecAfterTraining } from "../../yolo/validate-job.ts";
+
+/** Berth's own image runs `berth validate`; a train spec may name another (`validateImage`). */
+export const DEFAULT_VALIDATE_IMAGE = "berth:latest";
+
+export async function queueValidationAfterTraining(
+  trx: Transaction<Database>,
+  train: JobRow,
+  at: Date,
+): Promise<string | null> {
+  const spec = (typeof train.spec === "string" ? JSON.parse(train.spec) : train.spec) as Record<
+    string,
+    unknown
+  >;
+  if (train.kind !== "train" || spec.validate !== true || typeof spec.validationData !== "string")
+    return null;
+  const id = validationJobId(train.id);
+  const image = typeof spec.validateImage === "string" ? spec.validateImage : DEFAULT_VALIDATE_IMAGE;
+  let reservation = train.reservation_id;
+  if (reservation) {
+    const r = await trx
+      .selectFrom("reservations")
+      .select(["state", "end_at"])
+      .where("id", "=", reservation)
+      .executeTakeFirst();
+    if (r?.state !== "confirmed" || r.end_at.getTime() <= at.getTime()) reservation = null;
+  }
+  const inserted = await trx
+    .insertInto("jobs")
+    .values({
+      id,
+      kind: "validate",
+      team: train.team,
+      pool: train.pool,
+      gpus: 1,
+      priority: train.priority,
+      reservation_id: reservation,
+      spec: JSON.stringify(validationSpecAfterTraining(train.team, train.id, spec.validationData, image)),
+      state: "queued",
+      placement: null,
+      submitted_at: at,
+      submitted_by: train.submitted_by,
+      updated_at: at,
+      finished_at: null,
+    })
+    .onConflict((oc) => oc.column("id").doNothing())
+    .returning("id")
+    .executeTakeFirst();
+  if (!inserted) return null;
+  await appendEvent(trx, at.getTime(), "job.queued", train.team, {
+    job: id,
+    team: train.team,
+    reservation,
+    after: train.id,
+  });
+  return id;
+}

@@ -1,0 +1,169 @@
+// Job submission and control. Jobs are queued here; the loop admits them (on their reservation's
+// slots or opportunistically) and records every transition before acting on it.
+import { sql } from "kysely";
+import { appendAudit } from "../../adapters/db/repos/audit.ts";
+import { appendEvent } from "../../adapters/db/repos/events.ts";
+import { loadInventory } from "../../adapters/db/repos/inventory.ts";
+import type { JobsTable } from "../../adapters/db/tables.ts";
+import { DomainError, invalid, notFound } from "../../basics/domain-error.ts";
+import { newId } from "../../basics/ids.ts";
+import type { Priority } from "../../core/types.ts";
+import { isAdmin, type Principal, type ServiceContext } from "../context.ts";
+import { decodeCursor, encodeCursor } from "../cursor.ts";
+import { jobView } from "../views.ts";
+
+export interface JobInput {
+  readonly kind: "train" | "validate" | "external";
+  readonly pool: string;
+  readonly gpus: number;
+  readonly priority?: Priority | undefined;
+  readonly reservation?: string | undefined;
+  readonly team?: string | undefined;
+  readonly spec: Record<string, unknown>;
+}
+
+export async function submitJob(ctx: ServiceContext, by: Principal, input: JobInput) {
+  const team = isAdmin(by) ? (input.team ?? by.team) : by.team;
+  if (!team) throw invalid([{ field: "team", message: "an admin submits for a team: name it" }]);
+  if (!isAdmin(by) && input.team !== undefined && input.team !== by.team) {
+    throw new DomainError("forbidden", `members submit for their own team (${by.team}) only`);
+  }
+  const inv = await loadInventory(ctx.db);
+  const pool = inv.pools.find((p) => p.name === input.pool);
+  const errors = [];
+  if (!pool) errors.push({ field: "pool", message: `unknown pool "${input.pool}"` });
+  else if (input.gpus > pool.gpusPerNode && input.gpus % pool.gpusPerNode !== 0) {
+    errors.push({
+      field: "gpus",
+      message: `at most ${pool.gpusPerNode} (one node) or a multiple of it (whole nodes)`,
+    });
+  } else if (input.gpus > inv.nodes.filter((n) => n.pool === pool.name).length * pool.gpusPerNode) {
+    errors.push({ field: "gpus", message: `pool ${pool.name} has fewer GPUs than that` });
+  }
+  let priority: Priority = input.priority ?? "normal";
+  if (input.reservation !== undefined) {
+    const r = await ctx.db
+      .selectFrom("reservations")
+      .selectAll()
+      .where("id", "=", input.reservation)
+      .executeTakeFirst();
+    if (!r) errors.push({ field: "reservation", message: `unknown reservation "${input.reservation}"` });
+    else {
+      if (r.team !== team)
+        throw new DomainError("forbidden", `reservation ${r.id} belongs to team ${r.team}`);
+      if (r.pool !== input.pool)
+        errors.push({ field: "pool", message: `reservation ${r.id} is in pool ${r.pool}` });
+      if (input.gpus > r.nodes * r.gpus_per_node) {
+        errors.push({
+          field: "gpus",
+          message: `larger than reservation ${r.id} (${r.nodes * r.gpus_per_node} GPUs)`,
+        });
+      }
+      if (r.state !== "confirmed" || r.end_at.getTime() <= ctx.clock.now()) {
+        errors.push({ field: "reservation", message: `reservation ${r.id} no longer holds slots` });
+      }
+      priority = input.priority ?? (r.priority as Priority);
+    }
+  }
+  if (errors.length > 0) throw invalid(errors);
+  const now = new Date(ctx.clock.now());
+  const id = newId("j");
+  const row = await ctx.db.transaction().execute(async (trx) => {
+    const inserted = await trx
+      .insertInto("jobs")
+      .values({
+        id,
+        kind: input.kind,
+        team,
+        pool: input.pool,
+        gpus: input.gpus,
+        priority,
+        reservation_id: input.reservation ?? null,
+        spec: JSON.stringify(input.spec),
+        state: "queued",
+        placement: null,
+        submitted_at: now,
+        submitted_by: by.name,
+        updated_at: now,
+        finished_at: null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await appendEvent(trx, now.getTime(), "job.queued", team, {
+      job: id,
+      team,
+      reservation: input.reservation ?? null,
+    });
+    return inserted;
+  });
+  ctx.changed();
+  return jobView(row);
+}
+
+export async function getJob(ctx: ServiceContext, id: string) {
+  const row = await ctx.db.selectFrom("jobs").selectAll().where("id", "=", id).executeTakeFirst();
+  if (!row) throw notFound(`job ${id}`);
+  return jobView(row);
+}
+
+export async function listJobs(
+  ctx: ServiceContext,
+  q: {
+    team?: string | undefined;
+    state?: string | undefined;
+    reservation?: string | undefined;
+    limit: number;
+    cursor?: string | undefined;
+  },
+) {
+  let query = ctx.db.selectFrom("jobs").selectAll();
+  if (q.team) query = query.where("team", "=", q.team);
+  if (q.state) query = query.where("state", "=", q.state as JobsTable["state"]);
+  if (q.reservation) query = query.where("reservation_id", "=", q.reservation);
+  if (q.cursor) query = query.where("seq", ">", decodeCursor(q.cursor) as never);
+  const rows = await query
+    .orderBy("seq")
+    .limit(q.limit + 1)
+    .execute();
+  const page = rows.slice(0, q.limit);
+  return {
+    items: page.map(jobView),
+    ...(rows.length > q.limit ? { nextCursor: encodeCursor(page.at(-1)!.seq) } : {}),
+  };
+}
+
+const FINAL = new Set(["succeeded", "failed", "cancelled"]);
+
+export async function cancelJob(ctx: ServiceContext, by: Principal, id: string) {
+  const row = await ctx.db.transaction().execute(async (trx) => {
+    const job = await trx.selectFrom("jobs").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
+    if (!job) throw notFound(`job ${id}`);
+    if (!isAdmin(by) && job.team !== by.team)
+      throw new DomainError("forbidden", `job ${id} belongs to team ${job.team}`);
+    if (job.state === "cancelled") return job;
+    if (FINAL.has(job.state))
+      throw new DomainError("invalid-state", `job ${id} is ${job.state}`, { state: job.state });
+    const now = new Date(ctx.clock.now());
+    // The loop stops a running job's pods: it sees `cancelled` with a placement still recorded.
+    const updated = await trx
+      .updateTable("jobs")
+      .set({ state: "cancelled", updated_at: now, finished_at: now })
+      .where("id", "=", id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await sql`UPDATE job_attempts SET ended_at = ${now}, outcome = 'cancelled' WHERE job_id = ${id} AND ended_at IS NULL`.execute(
+      trx,
+    );
+    await appendAudit(trx, {
+      at: now.getTime(),
+      actor: by.name,
+      action: "cancel-job",
+      team: job.team,
+      jobId: id,
+    });
+    await appendEvent(trx, now.getTime(), "job.cancelled", job.team, { job: id, team: job.team });
+    return updated;
+  });
+  ctx.changed();
+  return jobView(row);
+}

@@ -1,0 +1,426 @@
+// One scheduling cycle (CONVENTIONS 2): 1 snapshot -> 2 plan (the core) -> 3 persist every decision
+// as an intent together with the state it implies, in one transaction -> 4 apply (executor) -> 5
+// confirm. A crash between 3 and 5 leaves intents that step 0 of the next cycle re-applies;
+// launches are idempotent per (job, attempt), so nothing runs twice (DESIGN invariant 4).
+import { sql, type Transaction } from "kysely";
+import { toReservation } from "../../adapters/db/mappers.ts";
+import { appendAudit } from "../../adapters/db/repos/audit.ts";
+import { appendEvent } from "../../adapters/db/repos/events.ts";
+import { loadInventory } from "../../adapters/db/repos/inventory.ts";
+import { endReservation, slotRows } from "../../adapters/db/repos/reservations.ts";
+import type { Database, JobRow, ReservationRow } from "../../adapters/db/tables.ts";
+import { type Decision, type JobView, plan, type Snapshot } from "../../core/index.ts";
+import type { Millis, Placement, Priority, Reservation } from "../../core/types.ts";
+import type { ServiceContext } from "../context.ts";
+import type { Executor } from "../ports.ts";
+
+export interface CycleDeps {
+  readonly ctx: ServiceContext;
+  readonly executor: Executor;
+  readonly onDecision?: (kind: string) => void;
+}
+
+/** Stored rows as the core sees them: `started_at` tells whether the start was already handled. */
+function asCoreReservation(row: ReservationRow, now: Millis): Reservation {
+  const r = toReservation(row, now);
+  if (row.state !== "confirmed") return r;
+  return { ...r, state: row.started_at ? "active" : "confirmed" };
+}
+
+function asJobView(row: JobRow): JobView {
+  const base = {
+    id: row.id,
+    team: row.team,
+    pool: row.pool,
+    gpus: row.gpus,
+    priority: row.priority as Priority,
+    reservation: row.reservation_id,
+    submittedAt: row.submitted_at.getTime(),
+    graceMs: row.grace_seconds * 1000,
+    attempts: row.attempts,
+  };
+  if (row.state === "queued") return { ...base, state: "queued" };
+  return {
+    ...base,
+    state: "running",
+    placement: (row.placement ?? []) as Placement,
+    runsOn: row.runs_on,
+    ...(row.signal ? { signal: row.signal } : {}),
+  };
+}
+
+/**
+ * How far ahead of now the cycle reads reservations (at least; more when a job's grace is longer).
+ * A reservation that starts later changes none of the cycle's decisions until then: it is not
+ * active, no owner job of it is due, and its GPUs are free to lend. Reading every future booking
+ * on every tick made the safety tick the slowest thing in the process (BENCHMARKS.md).
+ */
+export const CYCLE_HORIZON_MS = 2 * 24 * 3_600_000;
+
+export async function loadSnapshot(ctx: ServiceContext, now: Millis): Promise<Snapshot> {
+  const inventory = await loadInventory(ctx.db);
+  const jobRows = await ctx.db
+    .selectFrom("jobs")
+    .selectAll()
+    .where("state", "in", ["queued", "admitted", "running"])
+    .orderBy("id")
+    .execute();
+  // Reservations jobs run on or belong to are read whatever their start (an owner job must never
+  // look opportunistic), and so are the future bookings on down nodes (they are re-placed now).
+  const referenced = [
+    ...new Set(jobRows.flatMap((j) => [j.runs_on, j.reservation_id]).filter((x): x is string => x !== null)),
+  ];
+  const longestGraceMs = Math.max(0, ...jobRows.map((j) => j.grace_seconds * 1000));
+  const until = new Date(now + Math.max(CYCLE_HORIZON_MS, 2 * longestGraceMs));
+  const down = inventory.nodes.filter((n) => !n.up).map((n) => n.name);
+  const resRows = await ctx.db
+    .selectFrom("reservations")
+    .selectAll()
+    .where((eb) =>
+      eb.or([
+        eb.and([eb("state", "=", "confirmed"), eb("start_at", "<", until)]),
+        ...(referenced.length > 0 ? [eb("id", "in", referenced)] : []),
+        ...(down.length > 0
+          ? [
+              eb.and([
+                eb("state", "=", "confirmed"),
+                eb(
+                  "id",
+                  "in",
+                  eb.selectFrom("reservation_slots").select("reservation_id").where("node", "in", down),
+                ),
+              ]),
+            ]
+          : []),
+      ]),
+    )
+    .orderBy("id")
+    .execute();
+  // A maintenance window takes its node out while it is active: the core sees the node as lost
+  // (reservations on it are re-placed or displaced, jobs on it stopped), and never sees the window
+  // itself as a reservation (its idle slots must not be lent).
+  const inMaintenance = new Set(
+    resRows
+      .filter((r) => r.kind === "maintenance" && r.start_at.getTime() <= now && now < r.end_at.getTime())
+      .flatMap((r) => r.placement.map((p) => p.node)),
+  );
+  return {
+    inventory: {
+      pools: inventory.pools,
+      nodes: inventory.nodes.map((n) => (inMaintenance.has(n.name) ? { ...n, up: false } : n)),
+    },
+    reservations: resRows.filter((r) => r.kind !== "maintenance").map((r) => asCoreReservation(r, now)),
+    jobs: jobRows.map(asJobView),
+  };
+}
+
+interface Intent {
+  readonly id: string;
+  readonly decision: Decision;
+  /** For admits: the attempt number the launch carries. */
+  readonly attempt?: number;
+}
+
+async function persist(trx: Transaction<Database>, d: Decision, now: Millis): Promise<number | undefined> {
+  const at = new Date(now);
+  switch (d.kind) {
+    case "reservation-state": {
+      if (d.state === "active") {
+        const r = await trx
+          .updateTable("reservations")
+          .set({ started_at: at })
+          .where("id", "=", d.reservation)
+          .where("started_at", "is", null)
+          .returning(["team", "pool", "placement"])
+          .executeTakeFirst();
+        if (r)
+          await appendEvent(trx, now, "reservation.started", r.team, {
+            reservation: d.reservation,
+            team: r.team,
+            pool: r.pool,
+            placement: r.placement,
+          });
+      } else {
+        const r = await trx
+          .updateTable("reservations")
+          .set({ state: "completed", ended_at: sql<Date>`end_at` })
+          .where("id", "=", d.reservation)
+          .where("state", "=", "confirmed")
+          .returning(["team"])
+          .executeTakeFirst();
+        if (r)
+          await appendEvent(trx, now, "reservation.ended", r.team, {
+            reservation: d.reservation,
+            team: r.team,
+            reason: "completed",
+          });
+      }
+      return undefined;
+    }
+    case "replace": {
+      const row = await trx
+        .selectFrom("reservations")
+        .selectAll()
+        .where("id", "=", d.reservation)
+        .executeTakeFirstOrThrow();
+      await trx.deleteFrom("reservation_slots").where("reservation_id", "=", d.reservation).execute();
+      const slots = slotRows(d.reservation, d.placement, row.start_at.getTime(), row.end_at.getTime());
+      if (slots.length > 0) await trx.insertInto("reservation_slots").values(slots).execute();
+      await trx
+        .updateTable("reservations")
+        .set({ placement: JSON.stringify(d.placement) })
+        .where("id", "=", d.reservation)
+        .execute();
+      await appendAudit(trx, {
+        at: now,
+        actor: "berth",
+        action: "replace",
+        team: row.team,
+        reservationId: d.reservation,
+        reason: d.reason,
+        detail: { from: row.placement, to: d.placement },
+      });
+      return undefined;
+    }
+    case "displace": {
+      const row = await trx
+        .selectFrom("reservations")
+        .selectAll()
+        .where("id", "=", d.reservation)
+        .executeTakeFirstOrThrow();
+      await endReservation(trx, d.reservation, "displaced", now, { reason: d.reason });
+      const lost =
+        (row.nodes * row.gpus_per_node * (row.end_at.getTime() - Math.max(now, row.start_at.getTime()))) /
+        3_600_000;
+      await appendAudit(trx, {
+        at: now,
+        actor: "berth",
+        action: "displace",
+        team: row.team,
+        reservationId: d.reservation,
+        reason: d.reason,
+        lostGpuHours: lost,
+      });
+      await appendEvent(trx, now, "reservation.displaced", row.team, {
+        reservation: d.reservation,
+        team: row.team,
+        reason: d.reason,
+        alternative: null,
+      });
+      return undefined;
+    }
+    case "refuse-job": {
+      const j = await trx
+        .updateTable("jobs")
+        .set({ state: "failed", finished_at: at, updated_at: at })
+        .where("id", "=", d.job)
+        .returning(["team"])
+        .executeTakeFirst();
+      if (j)
+        await appendEvent(trx, now, "job.failed", j.team, { job: d.job, team: j.team, reason: d.reason });
+      return undefined;
+    }
+    case "signal": {
+      const signal = { reason: d.reason, at: now, stopAt: d.stopAt, ...(d.by ? { by: d.by } : {}) };
+      const j = await trx
+        .updateTable("jobs")
+        .set({ signal: JSON.stringify(signal), updated_at: at })
+        .where("id", "=", d.job)
+        .returning(["team", "attempts"])
+        .executeTakeFirstOrThrow();
+      await appendAudit(trx, {
+        at: now,
+        actor: "berth",
+        action: "signal",
+        team: j.team,
+        jobId: d.job,
+        reason: d.reason,
+        detail: signal,
+      });
+      return j.attempts;
+    }
+    case "admit": {
+      const j = await trx
+        .updateTable("jobs")
+        .set((eb) => ({
+          state: "admitted",
+          attempts: eb("attempts", "+", 1),
+          placement: JSON.stringify(d.placement),
+          runs_on: d.reservation,
+          lent_from: [...d.lentFrom],
+          signal: null,
+          updated_at: at,
+        }))
+        .where("id", "=", d.job)
+        .where("state", "=", "queued")
+        .returning(["team", "attempts"])
+        .executeTakeFirstOrThrow();
+      await trx
+        .insertInto("job_attempts")
+        .values({
+          job_id: d.job,
+          attempt: j.attempts,
+          placement: JSON.stringify(d.placement),
+          lent_from: [...d.lentFrom],
+          started_at: at,
+          ended_at: null,
+          outcome: null,
+        })
+        .execute();
+      await appendEvent(trx, now, "job.admitted", j.team, {
+        job: d.job,
+        team: j.team,
+        attempt: j.attempts,
+        placement: d.placement,
+        reservation: d.reservation,
+        lentFrom: d.lentFrom,
+      });
+      return j.attempts;
+    }
+  }
+}
+
+async function apply(deps: CycleDeps, intent: Intent, now: Millis): Promise<void> {
+  const d = intent.decision;
+  if (d.kind === "admit") {
+    const job = await deps.ctx.db
+      .selectFrom("jobs")
+      .select(["kind", "team", "spec", "reservation_id", "priority"])
+      .where("id", "=", d.job)
+      .executeTakeFirstOrThrow();
+    await deps.executor.launch({
+      job: d.job,
+      attempt: intent.attempt!,
+      kind: job.kind,
+      team: job.team,
+      placement: d.placement,
+      spec: job.spec,
+      ...(job.reservation_id ? { reservation: job.reservation_id } : {}),
+      priority: job.priority as Priority,
+    });
+  } else if (d.kind === "signal") {
+    await deps.executor.stop(d.job, intent.attempt!, Math.max(now, d.stopAt));
+  }
+}
+
+async function confirm(ctx: ServiceContext, ids: string[], now: Millis) {
+  if (ids.length === 0) return;
+  await ctx.db
+    .updateTable("decisions")
+    .set({ state: "applied", applied_at: new Date(now) })
+    .where("id", "in", ids)
+    .execute();
+}
+
+/** Step 0: intents persisted by a cycle that crashed before confirming them. */
+export async function reapplyPending(deps: CycleDeps, now: Millis): Promise<number> {
+  const rows = await deps.ctx.db
+    .selectFrom("decisions")
+    .selectAll()
+    .where("state", "=", "intent")
+    .orderBy("id")
+    .execute();
+  for (const r of rows) {
+    const { attempt, ...decision } = r.payload as Decision & { attempt?: number };
+    await apply(
+      deps,
+      { id: r.id, decision: decision as Decision, ...(attempt !== undefined ? { attempt } : {}) },
+      now,
+    );
+  }
+  await confirm(
+    deps.ctx,
+    rows.map((r) => r.id),
+    now,
+  );
+  return rows.length;
+}
+
+export async function runCycle(
+  deps: CycleDeps,
+  now: Millis,
+): Promise<{ decisions: number; nextWakeAt: Millis | null }> {
+  const { ctx } = deps;
+  await reapplyPending(deps, now);
+  // Jobs cancelled by a user while running: stop their run now.
+  const cancelled = await ctx.db
+    .updateTable("jobs")
+    .set({ placement: null, runs_on: null })
+    .where("state", "=", "cancelled")
+    .where("placement", "is not", null)
+    .returning(["id", "attempts"])
+    .execute();
+  for (const j of cancelled) await deps.executor.stop(j.id, j.attempts, now);
+
+  const snapshot = await loadSnapshot(ctx, now);
+  const planned = plan(snapshot, now);
+  // Bookings beyond the horizon are not in the snapshot: look again before the first could matter.
+  const result = {
+    ...planned,
+    nextWakeAt: Math.min(planned.nextWakeAt ?? Number.POSITIVE_INFINITY, now + CYCLE_HORIZON_MS / 2),
+  };
+  if (result.decisions.length === 0) return { decisions: 0, nextWakeAt: result.nextWakeAt };
+
+  const intents = await ctx.db.transaction().execute(async (trx) => {
+    const out: Intent[] = [];
+    for (const d of result.decisions) {
+      const attempt = await persist(trx, d, now);
+      const row = await trx
+        .insertInto("decisions")
+        .values({
+          at: new Date(now),
+          kind: d.kind,
+          job_id: "job" in d ? d.job : null,
+          reservation_id: "reservation" in d ? d.reservation : null,
+          payload: JSON.stringify(attempt !== undefined ? { ...d, attempt } : d),
+          state: d.kind === "admit" || d.kind === "signal" ? "intent" : "applied",
+          applied_at: d.kind === "admit" || d.kind === "signal" ? null : new Date(now),
+        })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      out.push({ id: row.id, decision: d, ...(attempt !== undefined ? { attempt } : {}) });
+      deps.onDecision?.(d.kind);
+    }
+    return out;
+  });
+  ctx.changed();
+  const acting = intents.filter((i) => i.decision.kind === "admit" || i.decision.kind === "signal");
+  for (const i of acting) await apply(deps, i, now);
+  await confirm(
+    ctx,
+    acting.map((i) => i.id),
+    now,
+  );
+  return { decisions: intents.length, nextWakeAt: result.nextWakeAt };
+}
+
+/**
+ * After a restart: runs the database says are admitted or running but the executor does not know
+ * (the simulated executor forgets everything; Kubernetes does not) are launched again. Launches are
+ * idempotent per (job, attempt), so a run that still exists is left alone.
+ */
+export async function relaunchRuns(ctx: ServiceContext, executor: Executor): Promise<number> {
+  const known = new Set((await executor.known()).map((k) => `${k.job}#${k.attempt}`));
+  const rows = await ctx.db
+    .selectFrom("jobs")
+    .selectAll()
+    .where("state", "in", ["admitted", "running"])
+    .execute();
+  let n = 0;
+  for (const j of rows) {
+    if (known.has(`${j.id}#${j.attempts}`)) continue;
+    await executor.launch({
+      job: j.id,
+      attempt: j.attempts,
+      kind: j.kind,
+      team: j.team,
+      placement: (j.placement ?? []) as Placement,
+      spec: j.spec,
+      ...(j.reservation_id ? { reservation: j.reservation_id } : {}),
+      priority: j.priority as Priority,
+    });
+    if (j.signal) await executor.stop(j.id, j.attempts, Math.max(ctx.clock.now(), j.signal.stopAt));
+    n++;
+  }
+  return n;
+}

@@ -1,0 +1,127 @@
+// One tick of the scheduling loop, in numbered steps (CONVENTIONS 2), each persisted before anything
+// outside the database is told:
+//   1. the scheduling cycle (services/scheduling-cycle.ts): snapshot, the core's plan(), intents
+//      persisted, executor told, confirmed
+//   2. no-show release: an active reservation none of whose jobs started within the window
+//   3. webhooks due
+// and the time of the next known event, so the loop wakes then instead of waiting for the cron.
+import { appendAudit } from "../../adapters/db/repos/audit.ts";
+import { appendEvent } from "../../adapters/db/repos/events.ts";
+import { endReservation } from "../../adapters/db/repos/reservations.ts";
+import type { WebhookSender } from "../../adapters/http/webhook-sender.ts";
+import type { Millis } from "../../core/types.ts";
+import type { ServiceContext } from "../context.ts";
+import { deliverWebhooks, nextDeliveryAt } from "../notify/webhook-delivery.ts";
+import type { Executor } from "../ports.ts";
+import { runCycle } from "./scheduling-cycle.ts";
+
+export interface TickDeps {
+  readonly ctx: ServiceContext;
+  readonly sendWebhook: WebhookSender;
+  /** Seconds after start with no job started before an active reservation is released; 0 = never. */
+  readonly noShowSeconds: number;
+  readonly executor: Executor;
+  readonly onDecision?: (kind: string) => void;
+}
+
+export interface TickResult {
+  readonly decisions: number;
+  readonly released: number;
+  readonly webhooks: number;
+  readonly nextWakeAt: Millis | null;
+}
+
+const HOUR_MS = 3_600_000;
+
+export async function runTick(deps: TickDeps, now: Millis): Promise<TickResult> {
+  const { ctx } = deps;
+  const at = new Date(now);
+
+  // 1. The scheduling cycle: reservation starts and ends, node loss, admissions, signals.
+  const cycle = await runCycle(
+    { ctx, executor: deps.executor, ...(deps.onDecision ? { onDecision: deps.onDecision } : {}) },
+    now,
+  );
+
+  // 2. No-show release: started long enough ago, and no job of it has ever been admitted.
+  let released = 0;
+  if (deps.noShowSeconds > 0) {
+    const cutoff = new Date(now - deps.noShowSeconds * 1000);
+    const idle = await ctx.db
+      .selectFrom("reservations as r")
+      .select(["r.id", "r.team", "r.nodes", "r.gpus_per_node", "r.end_at"])
+      .where("r.state", "=", "confirmed")
+      .where("r.kind", "=", "booking")
+      .where("r.start_at", "<=", cutoff)
+      .where("r.end_at", ">", at)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom("jobs as j")
+              .select("j.id")
+              .whereRef("j.reservation_id", "=", "r.id")
+              .where((eb) =>
+                eb.or([
+                  eb("j.attempts", ">", 0),
+                  eb("j.state", "in", ["admitted", "running", "succeeded", "failed"]),
+                ]),
+              ),
+          ),
+        ),
+      )
+      .execute();
+    for (const r of idle) {
+      await ctx.db.transaction().execute(async (trx) => {
+        await endReservation(trx, r.id, "released", now, { reason: "no-show" });
+        const freed = (r.nodes * r.gpus_per_node * (r.end_at.getTime() - now)) / HOUR_MS;
+        await appendAudit(trx, {
+          at: now,
+          actor: "berth",
+          action: "release",
+          team: r.team,
+          reservationId: r.id,
+          reason: `no job started within ${deps.noShowSeconds} s of the start`,
+          detail: { freedGpuHours: freed },
+        });
+        await appendEvent(trx, now, "reservation.ended", r.team, {
+          reservation: r.id,
+          team: r.team,
+          reason: "no-show",
+        });
+      });
+      released++;
+    }
+  }
+  if (released > 0) {
+    ctx.changed();
+  }
+
+  // 3. Webhooks.
+  const webhooks = await deliverWebhooks(ctx, deps.sendWebhook, now);
+
+  const wake = await nextWakeAt(deps, now);
+  const candidates = [wake, cycle.nextWakeAt].filter((t): t is Millis => t !== null);
+  return {
+    decisions: cycle.decisions,
+    released,
+    webhooks,
+    nextWakeAt: candidates.length > 0 ? Math.min(...candidates) : null,
+  };
+}
+
+async function nextWakeAt(deps: TickDeps, now: Millis): Promise<Millis | null> {
+  const candidates: Millis[] = [];
+  const hook = await nextDeliveryAt(deps.ctx);
+  if (hook !== null) candidates.push(Math.max(hook, now));
+  if (deps.noShowSeconds > 0) {
+    const ns = await deps.ctx.db
+      .selectFrom("reservations")
+      .select((eb) => eb.fn.min("start_at").as("t"))
+      .where("state", "=", "confirmed")
+      .where("kind", "=", "booking")
+      .where("start_at", ">", new Date(now - deps.noShowSeconds * 1000))
+      .executeTakeFirst();
+    if (ns?.t) candidates.push(new Date(ns.t as Date).getTime() + deps.noShowSeconds * 1000);
+  }
+  return candidates.length > 0 ? Math.min(...candidates) : null;
+}
