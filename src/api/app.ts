@@ -2,12 +2,12 @@
 import { randomUUID } from "node:crypto";
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from "@asteasolutions/zod-to-openapi";
 import express, { type Express } from "express";
-import { sql } from "kysely";
 import type { Logger } from "pino";
 import { DomainError } from "../basics/domain-error.ts";
 import type { ServiceContext } from "../services/context.ts";
 import type { EventHub } from "../services/notify/event-hub.ts";
 import { consumeTicket } from "../services/notify/stream-tickets.ts";
+import { isReady } from "../services/readiness.ts";
 import { bearerAuth } from "./auth.ts";
 import { idempotency } from "./idempotency.ts";
 import type { Metrics } from "./metrics.ts";
@@ -72,12 +72,8 @@ export function createApp(deps: AppDeps): BerthApp {
     res.json({ status: "ok" });
   });
   app.get("/readyz", async (_req, res) => {
-    try {
-      await sql`SELECT 1`.execute(ctx.db);
-      res.json({ status: "ready", ...deps.info });
-    } catch {
-      res.status(503).json({ status: "database unreachable" });
-    }
+    if (await isReady(ctx)) res.json({ status: "ready", ...deps.info });
+    else res.status(503).json({ status: "database unreachable" });
   });
   app.get("/metrics", async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());

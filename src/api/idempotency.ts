@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import type { RequestHandler } from "express";
 import { DomainError } from "../basics/domain-error.ts";
 import type { Principal, ServiceContext } from "../services/context.ts";
+import { priorAnswer, rememberAnswer } from "../services/idempotent-answers.ts";
 import { problemOf, sendProblem } from "./problem.ts";
 
 export function idempotency(ctx: ServiceContext): RequestHandler {
@@ -32,14 +33,9 @@ export function idempotency(ctx: ServiceContext): RequestHandler {
       const hash = createHash("sha256")
         .update(`${req.method} ${req.originalUrl}\n${JSON.stringify(req.body ?? null)}`)
         .digest("hex");
-      const prior = await ctx.db
-        .selectFrom("idempotency_keys")
-        .selectAll()
-        .where("token_id", "=", p.tokenId)
-        .where("key", "=", key)
-        .executeTakeFirst();
+      const prior = await priorAnswer(ctx, p.tokenId, key);
       if (prior) {
-        if (prior.request_hash !== hash) {
+        if (prior.requestHash !== hash) {
           return sendProblem(
             res,
             problemOf(
@@ -56,11 +52,11 @@ export function idempotency(ctx: ServiceContext): RequestHandler {
       const send = res.send.bind(res);
       res.send = (body: unknown) => {
         if (res.statusCode < 500 && typeof body === "string") {
-          const stored = ctx.db
-            .insertInto("idempotency_keys")
-            .values({ token_id: p.tokenId, key, request_hash: hash, status: res.statusCode, body })
-            .onConflict((oc) => oc.doNothing())
-            .execute();
+          const stored = rememberAnswer(ctx, p.tokenId, key, {
+            requestHash: hash,
+            status: res.statusCode,
+            body,
+          });
           stored.then(
             () => send(body),
             () => send(body),

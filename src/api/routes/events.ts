@@ -2,10 +2,10 @@
 // (or ?after=); authenticated by header (read with fetch) or by a short-lived ticket (EventSource).
 import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import type { Router } from "express";
-import { eventsAfter, lastEventId } from "../../adapters/db/repos/events.ts";
 import { DomainError } from "../../basics/domain-error.ts";
 import type { ServiceContext } from "../../services/context.ts";
 import type { EventHub } from "../../services/notify/event-hub.ts";
+import { latestEventCursor, readEventsAfter } from "../../services/notify/event-log.ts";
 import { issueTicket } from "../../services/notify/stream-tickets.ts";
 import { endpoint } from "../endpoint.ts";
 import { EventsQuery } from "../schemas.ts";
@@ -51,7 +51,7 @@ export function eventRoutes(router: Router, registry: OpenAPIRegistry, ctx: Serv
       const lastHeader = req.get("last-event-id");
       let cursor = /^\d{1,18}$/.test(lastHeader ?? "")
         ? lastHeader!
-        : (q.data.after ?? (await lastEventId(ctx.db)));
+        : (q.data.after ?? (await latestEventCursor(ctx)));
       res.writeHead(200, {
         "Content-Type": "text/event-stream",
         "Cache-Control": "no-cache, no-transform",
@@ -72,7 +72,7 @@ export function eventRoutes(router: Router, registry: OpenAPIRegistry, ctx: Serv
           do {
             again = false;
             for (;;) {
-              const batch = await eventsAfter(ctx.db, cursor, BATCH, q.data.team);
+              const batch = await readEventsAfter(ctx, cursor, BATCH, q.data.team);
               for (const e of batch) {
                 if (closed) return;
                 res.write(

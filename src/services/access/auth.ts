@@ -4,6 +4,15 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { teamExists } from "../../adapters/db/repos/teams.ts";
+import {
+  findActiveToken,
+  findTokenTeam,
+  insertToken,
+  listTokens as listTokenRows,
+  revokeToken as revokeTokenRow,
+  upsertToken,
+} from "../../adapters/db/repos/tokens.ts";
 import { DomainError, invalid, notFound } from "../../basics/domain-error.ts";
 import { newId } from "../../basics/ids.ts";
 import { isAdmin, type Principal, type ServiceContext } from "../context.ts";
@@ -17,12 +26,7 @@ export function newSecret(): string {
 }
 
 export async function authenticate(ctx: ServiceContext, secret: string): Promise<Principal | null> {
-  const row = await ctx.db
-    .selectFrom("api_tokens")
-    .select(["id", "name", "role", "team"])
-    .where("token_hash", "=", hashToken(secret))
-    .where("revoked_at", "is", null)
-    .executeTakeFirst();
+  const row = await findActiveToken(ctx.db, { hash: hashToken(secret) });
   return row ? { tokenId: row.id, name: row.name, role: row.role, team: row.team } : null;
 }
 
@@ -46,19 +50,13 @@ export async function bootstrapAdmin(
       await writeFile(path, `${secret}\n`, { mode: 0o600 });
     }
   }
-  const token_hash = hashToken(secret);
-  await ctx.db
-    .insertInto("api_tokens")
-    .values({
-      id: BOOTSTRAP_ID,
-      token_hash,
-      name: "bootstrap-admin",
-      team: null,
-      role: "admin",
-      user_id: null,
-    })
-    .onConflict((oc) => oc.column("id").doUpdateSet({ token_hash, revoked_at: null }))
-    .execute();
+  await upsertToken(ctx.db, {
+    id: BOOTSTRAP_ID,
+    tokenHash: hashToken(secret),
+    name: "bootstrap-admin",
+    team: null,
+    role: "admin",
+  });
   return path ? { source: "file", path } : { source: "environment" };
 }
 
@@ -79,36 +77,23 @@ export async function createToken(ctx: ServiceContext, by: Principal, req: NewTo
   if (req.role === "member" && !team)
     throw invalid([{ field: "team", message: "a member token needs a team" }]);
   if (team) {
-    const exists = await ctx.db
-      .selectFrom("teams")
-      .select("name")
-      .where("name", "=", team)
-      .executeTakeFirst();
-    if (!exists) throw invalid([{ field: "team", message: `unknown team "${team}"` }]);
+    if (!(await teamExists(ctx.db, team)))
+      throw invalid([{ field: "team", message: `unknown team "${team}"` }]);
   }
   const secret = newSecret();
   const id = newId("tok");
-  await ctx.db
-    .insertInto("api_tokens")
-    .values({
-      id,
-      token_hash: hashToken(secret),
-      name: req.name,
-      team: team ?? null,
-      role: req.role,
-      user_id: null,
-    })
-    .execute();
+  await insertToken(ctx.db, {
+    id,
+    tokenHash: hashToken(secret),
+    name: req.name,
+    team: team ?? null,
+    role: req.role,
+  });
   return { id, token: secret, name: req.name, team: team ?? null, role: req.role };
 }
 
 export async function listTokens(ctx: ServiceContext, by: Principal) {
-  let q = ctx.db
-    .selectFrom("api_tokens")
-    .select(["id", "name", "team", "role", "created_at", "revoked_at"])
-    .orderBy("created_at");
-  if (!isAdmin(by)) q = q.where("team", "=", by.team ?? "");
-  const rows = await q.execute();
+  const rows = await listTokenRows(ctx.db, isAdmin(by) ? null : (by.team ?? ""));
   return rows.map((r) => ({
     id: r.id,
     name: r.name,
@@ -120,18 +105,9 @@ export async function listTokens(ctx: ServiceContext, by: Principal) {
 }
 
 export async function revokeToken(ctx: ServiceContext, by: Principal, id: string) {
-  const row = await ctx.db
-    .selectFrom("api_tokens")
-    .select(["id", "team"])
-    .where("id", "=", id)
-    .executeTakeFirst();
+  const row = await findTokenTeam(ctx.db, id);
   if (!row) throw notFound(`token ${id}`);
   if (!isAdmin(by) && row.team !== by.team)
     throw new DomainError("forbidden", "this token belongs to another team");
-  await ctx.db
-    .updateTable("api_tokens")
-    .set({ revoked_at: new Date(ctx.clock.now()) })
-    .where("id", "=", id)
-    .where("revoked_at", "is", null)
-    .execute();
+  await revokeTokenRow(ctx.db, id, new Date(ctx.clock.now()));
 }

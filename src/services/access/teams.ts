@@ -1,6 +1,8 @@
 // Teams and their quotas (CONTRACTS §1): GPU-hours per priority per UTC ISO week and a cap on
 // concurrent GPUs. Service default: unlimited for every class except `critical`, 0 until granted.
 import { toReservation } from "../../adapters/db/mappers.ts";
+import { listTeamBookingsOverlapping } from "../../adapters/db/repos/reservations.ts";
+import { getTeamRow, insertTeam, listTeamNames, setTeamQuota } from "../../adapters/db/repos/teams.ts";
 import { DomainError, notFound } from "../../basics/domain-error.ts";
 import { isoWeekStart, type TeamQuota, usedGpuHoursInWeek, WEEK_MS } from "../../core/index.ts";
 import { PRIORITIES, type Priority } from "../../core/types.ts";
@@ -23,21 +25,12 @@ export async function createTeam(
   req: { name: string; namespaces?: string[] },
 ) {
   if (!isAdmin(by)) throw new DomainError("forbidden", "only an admin may create teams");
-  await ctx.db
-    .insertInto("teams")
-    .values({ name: req.name, namespaces: req.namespaces ?? [], quota: "{}", max_gpus: null })
-    .execute()
-    .catch((err: unknown) => {
-      if ((err as { code?: string }).code === "23505") {
-        throw new DomainError("conflict", `team "${req.name}" already exists`, {}, { cause: err });
-      }
-      throw err;
-    });
+  await insertTeam(ctx.db, req.name, req.namespaces ?? []);
   return getTeam(ctx, req.name);
 }
 
 export async function getTeam(ctx: ServiceContext, name: string) {
-  const row = await ctx.db.selectFrom("teams").selectAll().where("name", "=", name).executeTakeFirst();
+  const row = await getTeamRow(ctx.db, name);
   if (!row) throw notFound(`team ${name}`);
   const q = teamQuota(row);
   return {
@@ -48,8 +41,8 @@ export async function getTeam(ctx: ServiceContext, name: string) {
 }
 
 export async function listTeams(ctx: ServiceContext) {
-  const rows = await ctx.db.selectFrom("teams").select("name").orderBy("name").execute();
-  return Promise.all(rows.map((r) => getTeam(ctx, r.name)));
+  const names = await listTeamNames(ctx.db);
+  return Promise.all(names.map((name) => getTeam(ctx, name)));
 }
 
 /** Replaces the team's quotas: classes not named go back to the service default. */
@@ -60,32 +53,21 @@ export async function setQuotas(
   req: { perPriority: Partial<Record<Priority, number>>; maxGpus?: number | null | undefined },
 ) {
   if (!isAdmin(by)) throw new DomainError("forbidden", "only an admin may set quotas");
-  const res = await ctx.db
-    .updateTable("teams")
-    .set({ quota: JSON.stringify(req.perPriority), max_gpus: req.maxGpus ?? null })
-    .where("name", "=", team)
-    .executeTakeFirst();
-  if (res.numUpdatedRows === 0n) throw notFound(`team ${team}`);
+  const found = await setTeamQuota(ctx.db, team, req.perPriority, req.maxGpus ?? null);
+  if (!found) throw notFound(`team ${team}`);
   invalidateTeamRows(ctx);
   return quotaReport(ctx, team);
 }
 
 /** Limits, use and what is left in the current UTC ISO week. */
 export async function quotaReport(ctx: ServiceContext, team: string) {
-  const row = await ctx.db.selectFrom("teams").selectAll().where("name", "=", team).executeTakeFirst();
+  const row = await getTeamRow(ctx.db, team);
   if (!row) throw notFound(`team ${team}`);
   const now = ctx.clock.now();
   const quota = teamQuota(row);
   const weekStart = isoWeekStart(now);
   const week = { start: weekStart, end: weekStart + WEEK_MS };
-  const rows = await ctx.db
-    .selectFrom("reservations")
-    .selectAll()
-    .where("team", "=", team)
-    .where("state", "in", ["confirmed", "completed"])
-    .where("end_at", ">", new Date(week.start))
-    .where("start_at", "<", new Date(week.end))
-    .execute();
+  const rows = await listTeamBookingsOverlapping(ctx.db, team, week);
   // Completed rows still count for the week they were used in, so read them as held here
   // (cancelled, displaced and released ones give their hours back).
   const reservations = rows.map((r) => ({ ...toReservation(r, now), state: "confirmed" as const }));

@@ -1,6 +1,7 @@
 // The simulated demo cluster of `npm start` (until the Kubernetes executor lands): pools V100, T4
 // and P100, created only when no pool is configured, so real configuration is never overwritten.
 
+import { anyPoolExists } from "../../adapters/db/repos/pools.ts";
 import type { ServiceContext } from "../context.ts";
 import { putPool } from "./pools.ts";
 
@@ -32,8 +33,7 @@ export const DEMO_POOLS = [
 ] as const;
 
 export async function seedDemoCluster(ctx: ServiceContext): Promise<string[]> {
-  const any = await ctx.db.selectFrom("pools").select("name").limit(1).executeTakeFirst();
-  if (any) return [];
+  if (await anyPoolExists(ctx.db)) return [];
   const system = { tokenId: "system", name: "berth", role: "admin" as const, team: null };
   for (const p of DEMO_POOLS) await putPool(ctx, system, { ...p });
   return DEMO_POOLS.map((p) => p.name);

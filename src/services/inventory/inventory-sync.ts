@@ -1,7 +1,8 @@
 // The inventory a real cluster reports, written into the database the core books against: every
 // discovered pool and node upserted in one transaction, and nodes the cluster no longer lists marked
 // down (never deleted: past reservations and runs still name them), so their bookings are re-placed.
-import { upsertNode, upsertPool } from "../../adapters/db/repos/inventory.ts";
+import { markNodesDownExcept, upsertNode } from "../../adapters/db/repos/nodes.ts";
+import { upsertPool } from "../../adapters/db/repos/pools.ts";
 import type { Inventory } from "../../core/types.ts";
 import type { ServiceContext } from "../context.ts";
 import { invalidateInventory } from "./inventory-cache.ts";
@@ -18,11 +19,7 @@ export async function syncInventory(ctx: ServiceContext, inventory: Inventory): 
   const vanished = await ctx.db.transaction().execute(async (trx) => {
     for (const pool of inventory.pools) await upsertPool(trx, pool);
     for (const node of inventory.nodes) await upsertNode(trx, node);
-    const rows = await trx.selectFrom("nodes").select(["name", "up"]).execute();
-    const gone = rows.filter((r) => !seen.has(r.name) && r.up).map((r) => r.name);
-    if (gone.length > 0)
-      await trx.updateTable("nodes").set({ up: false }).where("name", "in", gone).execute();
-    return gone;
+    return markNodesDownExcept(trx, seen);
   });
   invalidateInventory(ctx);
   ctx.changed();

@@ -2,11 +2,15 @@
 // over. Future bookings on the node in the window are displaced (an admin decision, whatever their
 // priority); a window that would cut into a booking already running is refused, the admin cancels
 // that first. While the window is active the scheduling cycle treats the node as lost.
-import type { Transaction } from "kysely";
 import { appendAudit } from "../../adapters/db/repos/audit.ts";
 import { appendEvent } from "../../adapters/db/repos/events.ts";
-import { endReservation, insertReservation } from "../../adapters/db/repos/reservations.ts";
-import type { Database } from "../../adapters/db/tables.ts";
+import { getNodeRow } from "../../adapters/db/repos/nodes.ts";
+import {
+  endReservation,
+  insertReservation,
+  listPoolHoldsOverlapping,
+} from "../../adapters/db/repos/reservations.ts";
+import { ensureTeam } from "../../adapters/db/repos/teams.ts";
 import { DomainError, invalid } from "../../basics/domain-error.ts";
 import { newId } from "../../basics/ids.ts";
 import { onGrid } from "../../core/index.ts";
@@ -17,21 +21,13 @@ import { reservationView } from "../views.ts";
 
 export const MAINTENANCE_TEAM = "berth-maintenance";
 
-async function ensureTeam(trx: Transaction<Database>) {
-  await trx
-    .insertInto("teams")
-    .values({ name: MAINTENANCE_TEAM, quota: "{}", max_gpus: null })
-    .onConflict((oc) => oc.column("name").doNothing())
-    .execute();
-}
-
 export async function scheduleMaintenance(
   ctx: ServiceContext,
   by: Principal,
   req: { node: string; start: Millis; end: Millis; reason?: string | undefined },
 ) {
   if (!isAdmin(by)) throw new DomainError("forbidden", "only an admin may schedule maintenance");
-  const node = await ctx.db.selectFrom("nodes").selectAll().where("name", "=", req.node).executeTakeFirst();
+  const node = await getNodeRow(ctx.db, req.node);
   const now = ctx.clock.now();
   const errors = [];
   if (!node) errors.push({ field: "node", message: `unknown node "${req.node}"` });
@@ -45,15 +41,8 @@ export async function scheduleMaintenance(
   if (req.end <= now) errors.push({ field: "end", message: "lies in the past" });
   if (errors.length > 0 || !node) throw invalid(errors);
   const out = await inLockedTransaction(ctx, [poolLockKey(node.pool)], async (trx) => {
-    await ensureTeam(trx);
-    const overlapping = await trx
-      .selectFrom("reservations")
-      .selectAll()
-      .where("state", "=", "confirmed")
-      .where("pool", "=", node.pool)
-      .where("start_at", "<", new Date(req.end))
-      .where("end_at", ">", new Date(req.start))
-      .execute();
+    await ensureTeam(trx, MAINTENANCE_TEAM);
+    const overlapping = await listPoolHoldsOverlapping(trx, node.pool, { start: req.start, end: req.end });
     const onNode = overlapping.filter((r) => r.placement.some((p) => p.node === node.name));
     const running = onNode.filter((r) => r.start_at.getTime() <= now);
     if (running.length > 0) {

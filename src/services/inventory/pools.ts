@@ -1,6 +1,9 @@
 // Pools, nodes, free windows and per-node occupancy for the timeline.
 import { toReservation } from "../../adapters/db/mappers.ts";
-import { loadInventory, upsertNode, upsertPool } from "../../adapters/db/repos/inventory.ts";
+import { loadInventory } from "../../adapters/db/repos/inventory.ts";
+import { upsertNode } from "../../adapters/db/repos/nodes.ts";
+import { upsertPool } from "../../adapters/db/repos/pools.ts";
+import { listPoolBookingsOverlapping } from "../../adapters/db/repos/reservations.ts";
 import { DomainError, invalid, notFound } from "../../basics/domain-error.ts";
 import { findFreeWindows } from "../../core/index.ts";
 import type { Millis, Pool } from "../../core/types.ts";
@@ -100,15 +103,7 @@ export async function occupancy(ctx: ServiceContext, pool: string, from: Millis,
   if (to - from > 92 * 86_400_000) throw invalid([{ field: "to", message: "at most 92 days per request" }]);
   const inv = await loadInventory(ctx.db);
   if (!inv.pools.some((p) => p.name === pool)) throw notFound(`pool ${pool}`);
-  const rows = await ctx.db
-    .selectFrom("reservations")
-    .selectAll()
-    .where("pool", "=", pool)
-    .where("state", "in", ["confirmed", "completed", "released"])
-    .where("end_at", ">", new Date(from))
-    .where("start_at", "<", new Date(to))
-    .orderBy("start_at")
-    .execute();
+  const rows = await listPoolBookingsOverlapping(ctx.db, pool, { start: from, end: to });
   const now = ctx.clock.now();
   const nodes = inv.nodes
     .filter((n) => n.pool === pool)

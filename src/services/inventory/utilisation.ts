@@ -1,6 +1,9 @@
 // Utilisation history of a pool: the share of its GPU-seconds held by reservations per time bucket
 // (what was booked; GPU-hours used by jobs are in the `usage` table per reservation).
 
+import { listNodeRows } from "../../adapters/db/repos/nodes.ts";
+import { poolExists } from "../../adapters/db/repos/pools.ts";
+import { listPoolWindowsOverlapping } from "../../adapters/db/repos/reservations.ts";
 import { invalid, notFound } from "../../basics/domain-error.ts";
 import type { Millis } from "../../core/types.ts";
 import type { ServiceContext } from "../context.ts";
@@ -19,18 +22,10 @@ export async function poolUtilisation(
   if (to <= from) throw invalid([{ field: "to", message: "must be after from" }]);
   if ((to - from) / step > MAX_BUCKETS)
     throw invalid([{ field: "step", message: `at most ${MAX_BUCKETS} buckets per request` }]);
-  const nodes = await ctx.db.selectFrom("nodes").select(["gpus"]).where("pool", "=", pool).execute();
-  const exists = await ctx.db.selectFrom("pools").select("name").where("name", "=", pool).executeTakeFirst();
-  if (!exists) throw notFound(`pool ${pool}`);
+  if (!(await poolExists(ctx.db, pool))) throw notFound(`pool ${pool}`);
+  const nodes = (await listNodeRows(ctx.db)).filter((n) => n.pool === pool);
   const capacity = nodes.reduce((s, n) => s + n.gpus, 0);
-  const rows = await ctx.db
-    .selectFrom("reservations")
-    .select(["nodes", "gpus_per_node", "start_at", "end_at", "ended_at", "state"])
-    .where("pool", "=", pool)
-    .where("state", "in", ["confirmed", "completed", "released", "cancelled", "displaced"])
-    .where("end_at", ">", new Date(from))
-    .where("start_at", "<", new Date(to))
-    .execute();
+  const rows = await listPoolWindowsOverlapping(ctx.db, pool, { start: from, end: to });
   const buckets: { start: string; end: string; bookedFraction: number }[] = [];
   for (let t = from; t < to; t += step) {
     const end = Math.min(to, t + step);

@@ -1,6 +1,13 @@
 // Outbound webhooks a team registers: which events, where. Deliveries are queued in the same
 // transaction as the event (adapters/db/repos/events.ts) and sent by the loop with retries.
 import { randomBytes } from "node:crypto";
+import { teamExists } from "../../adapters/db/repos/teams.ts";
+import {
+  deleteWebhookRow,
+  findWebhookTeam,
+  insertWebhook,
+  listWebhookRows,
+} from "../../adapters/db/repos/webhooks.ts";
 import { DomainError, invalid, notFound } from "../../basics/domain-error.ts";
 import { newId } from "../../basics/ids.ts";
 import { isAdmin, type Principal, type ServiceContext } from "../context.ts";
@@ -35,25 +42,18 @@ export async function createWebhook(
   const unknown = req.events.filter((e) => !(EVENT_TYPES as readonly string[]).includes(e));
   if (unknown.length > 0)
     throw invalid([{ field: "events", message: `unknown event types: ${unknown.join(", ")}` }]);
-  const exists = await ctx.db.selectFrom("teams").select("name").where("name", "=", team).executeTakeFirst();
-  if (!exists) throw invalid([{ field: "team", message: `unknown team "${team}"` }]);
+  if (!(await teamExists(ctx.db, team)))
+    throw invalid([{ field: "team", message: `unknown team "${team}"` }]);
   const secret = `whsec_${randomBytes(24).toString("base64url")}`;
   const id = newId("wh");
-  await ctx.db
-    .insertInto("webhooks")
-    .values({ id, team, url: req.url, secret, events: req.events })
-    .execute();
+  await insertWebhook(ctx.db, { id, team, url: req.url, secret, events: req.events });
   // The signing secret is shown once, like a token.
   return { id, team, url: req.url, events: req.events, secret };
 }
 
 export async function listWebhooks(ctx: ServiceContext, by: Principal) {
-  let q = ctx.db
-    .selectFrom("webhooks")
-    .select(["id", "team", "url", "events", "created_at"])
-    .orderBy("created_at");
-  if (!isAdmin(by)) q = q.where("team", "=", by.team ?? "");
-  return (await q.execute()).map((w) => ({
+  const rows = await listWebhookRows(ctx.db, isAdmin(by) ? null : (by.team ?? ""));
+  return rows.map((w) => ({
     ...w,
     created_at: undefined,
     createdAt: w.created_at.toISOString(),
@@ -61,13 +61,9 @@ export async function listWebhooks(ctx: ServiceContext, by: Principal) {
 }
 
 export async function deleteWebhook(ctx: ServiceContext, by: Principal, id: string) {
-  const w = await ctx.db
-    .selectFrom("webhooks")
-    .select(["id", "team"])
-    .where("id", "=", id)
-    .executeTakeFirst();
+  const w = await findWebhookTeam(ctx.db, id);
   if (!w) throw notFound(`webhook ${id}`);
   if (!isAdmin(by) && w.team !== by.team)
     throw new DomainError("forbidden", "this webhook belongs to another team");
-  await ctx.db.deleteFrom("webhooks").where("id", "=", id).execute();
+  await deleteWebhookRow(ctx.db, id);
 }

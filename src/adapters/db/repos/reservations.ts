@@ -349,3 +349,70 @@ export async function listReservationRows(db: Handle, f: ReservationFilter, now:
     .limit(f.limit + 1)
     .execute();
 }
+
+// --- reads of the access and inventory services ---------------------------------------------
+
+/** A team's held and finished bookings overlapping a window (a quota week's report). */
+export async function listTeamBookingsOverlapping(
+  db: Handle,
+  team: string,
+  window: { readonly start: Millis; readonly end: Millis },
+): Promise<ReservationRow[]> {
+  return db
+    .selectFrom("reservations")
+    .selectAll()
+    .where("team", "=", team)
+    .where("state", "in", ["confirmed", "completed"])
+    .where("end_at", ">", new Date(window.start))
+    .where("start_at", "<", new Date(window.end))
+    .execute();
+}
+
+/** A pool's held, finished and released bookings overlapping a window, by start (the timeline). */
+export async function listPoolBookingsOverlapping(
+  db: Handle,
+  pool: string,
+  window: { readonly start: Millis; readonly end: Millis },
+): Promise<ReservationRow[]> {
+  return db
+    .selectFrom("reservations")
+    .selectAll()
+    .where("pool", "=", pool)
+    .where("state", "in", ["confirmed", "completed", "released"])
+    .where("end_at", ">", new Date(window.start))
+    .where("start_at", "<", new Date(window.end))
+    .orderBy("start_at")
+    .execute();
+}
+
+/** A pool's held bookings (state confirmed) overlapping a window. */
+export async function listPoolHoldsOverlapping(
+  db: Handle,
+  pool: string,
+  window: { readonly start: Millis; readonly end: Millis },
+): Promise<ReservationRow[]> {
+  return db
+    .selectFrom("reservations")
+    .selectAll()
+    .where("state", "=", "confirmed")
+    .where("pool", "=", pool)
+    .where("start_at", "<", new Date(window.end))
+    .where("end_at", ">", new Date(window.start))
+    .execute();
+}
+
+/** Every booking of a pool that held GPUs at some time in a window, with how and when it ended. */
+export async function listPoolWindowsOverlapping(
+  db: Handle,
+  pool: string,
+  window: { readonly start: Millis; readonly end: Millis },
+) {
+  return db
+    .selectFrom("reservations")
+    .select(["nodes", "gpus_per_node", "start_at", "end_at", "ended_at", "state"])
+    .where("pool", "=", pool)
+    .where("state", "in", ["confirmed", "completed", "released", "cancelled", "displaced"])
+    .where("end_at", ">", new Date(window.start))
+    .where("start_at", "<", new Date(window.end))
+    .execute();
+}

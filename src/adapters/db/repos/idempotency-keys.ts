@@ -1,0 +1,43 @@
+// The idempotency_keys table: the first answer to a POST per (token, Idempotency-Key).
+import type { Kysely } from "kysely";
+import type { Database } from "../tables.ts";
+
+export interface StoredAnswer {
+  readonly requestHash: string;
+  readonly status: number;
+  readonly body: unknown;
+}
+
+export async function findStoredAnswer(
+  db: Kysely<Database>,
+  tokenId: string,
+  key: string,
+): Promise<StoredAnswer | undefined> {
+  const row = await db
+    .selectFrom("idempotency_keys")
+    .select(["request_hash", "status", "body"])
+    .where("token_id", "=", tokenId)
+    .where("key", "=", key)
+    .executeTakeFirst();
+  return row ? { requestHash: row.request_hash, status: row.status, body: row.body } : undefined;
+}
+
+/** Stores the answer unless one is stored already (the first answer wins). */
+export async function storeAnswer(
+  db: Kysely<Database>,
+  tokenId: string,
+  key: string,
+  answer: StoredAnswer,
+): Promise<void> {
+  await db
+    .insertInto("idempotency_keys")
+    .values({
+      token_id: tokenId,
+      key,
+      request_hash: answer.requestHash,
+      status: answer.status,
+      body: answer.body as string,
+    })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}
