@@ -2,11 +2,13 @@
 // core, write the result: the new reservation and its slot rows, each displacement with its audit
 // entry and event. The exclusion constraint on slot rows has the last word (a bug in the core or
 // here surfaces as a conflict, never as a double booking).
-import { sql, type Transaction } from "kysely";
+import type { Transaction } from "kysely";
+import { lockForTransaction } from "../../adapters/db/advisory-locks.ts";
 import { toReservation } from "../../adapters/db/mappers.ts";
 import { appendAudit } from "../../adapters/db/repos/audit.ts";
 import { appendEvent } from "../../adapters/db/repos/events.ts";
 import { loadInventory } from "../../adapters/db/repos/inventory.ts";
+import { insertRecurrence } from "../../adapters/db/repos/recurrences.ts";
 import {
   endReservation,
   getReservationRow,
@@ -14,9 +16,11 @@ import {
   listReservationRows,
   loadTeamQuotaRows,
   lockReservationRow,
+  markDisplacedIfHeld,
   ownHoldVersionBumps,
   setReservationEnd,
 } from "../../adapters/db/repos/reservations.ts";
+import { getTeamRow } from "../../adapters/db/repos/teams.ts";
 import type { Database, ReservationRow } from "../../adapters/db/tables.ts";
 import { DomainError, invalid, notFound } from "../../basics/domain-error.ts";
 import { newId } from "../../basics/ids.ts";
@@ -149,7 +153,7 @@ async function snapshot(
   const lastEnd = input.repeat
     ? Math.max(input.end, input.repeat.until + (input.end - input.start))
     : input.end;
-  const teamRow = await db.selectFrom("teams").selectAll().where("name", "=", team).executeTakeFirst();
+  const teamRow = await getTeamRow(db, team);
   if (!teamRow) throw unknownTeam(team);
   const quota = teamQuota(teamRow);
   const quotaRows = await loadTeamQuotaRows(db, now, {
@@ -308,9 +312,9 @@ async function bookOnce(ctx: ServiceContext, by: Principal, input: BookingInput)
   const result = await inLockedTransaction(ctx, locks, async (trx, attempt) => {
     let teamLocked = attempt > 1;
     if (!teamLocked && !isAdmin(by)) {
-      const row = await trx.selectFrom("teams").selectAll().where("name", "=", team).executeTakeFirst();
+      const row = await getTeamRow(trx, team);
       if (row && quotaMayRefuse(teamQuota(row), input.priority)) {
-        await sql`SELECT pg_advisory_xact_lock(hashtext(${teamLockKey(team)}))`.execute(trx);
+        await lockForTransaction(trx, [teamLockKey(team)]);
         teamLocked = true;
       }
     }
@@ -323,15 +327,12 @@ async function bookOnce(ctx: ServiceContext, by: Principal, input: BookingInput)
     let recurrenceId: string | null = null;
     if (input.repeat) {
       recurrenceId = newId("rec");
-      await trx
-        .insertInto("recurrences")
-        .values({
-          id: recurrenceId,
-          team,
-          frequency: input.repeat.every === "day" ? "daily" : "weekly",
-          until_at: new Date(input.repeat.until),
-        })
-        .execute();
+      await insertRecurrence(trx, {
+        id: recurrenceId,
+        team,
+        every: input.repeat.every,
+        until: input.repeat.until,
+      });
     }
     const byId = new Map(snap.reservations.map((r) => [r.id, r]));
     const displacedAll: string[] = [];
@@ -455,13 +456,7 @@ async function displace(
   actor: Principal,
 ) {
   // Optimistic: another booking may have taken this victim since the snapshot was read.
-  const still = await trx
-    .updateTable("reservations")
-    .set({ state: "displaced" })
-    .where("id", "=", victim.id)
-    .where("state", "=", "confirmed")
-    .executeTakeFirst();
-  if (still.numUpdatedRows === 0n)
+  if (!(await markDisplacedIfHeld(trx, victim.id)))
     throw new StaleSnapshot(`reservation ${victim.id} changed under the booking`);
   await endReservation(trx, victim.id, "displaced", now, { displacedBy: by.id, reason });
   const lost = (victim.nodes * victim.gpusPerNode * (victim.end - victim.start)) / HOUR_MS;
@@ -610,11 +605,7 @@ export async function changeEnd(ctx: ServiceContext, by: Principal, id: string, 
     if (end <= now) errors.push({ field: "end", message: "the new end lies in the past" });
     if (errors.length > 0) throw invalid(errors);
     if (end > current.end && !isAdmin(by)) {
-      const teamRow = (await trx
-        .selectFrom("teams")
-        .selectAll()
-        .where("name", "=", row.team)
-        .executeTakeFirst())!;
+      const teamRow = (await getTeamRow(trx, row.team))!;
       const quota = teamQuota(teamRow);
       // The team's rows its quota reads for the added time (as for a booking). Its finished
       // bookings count; the reservation itself is among them and counts with its current window:

@@ -3,6 +3,7 @@
 // reads the pool's hold version, so a stale row here can only take a lock for nothing or send a
 // booking down the one-at-a-time path (services/booking-batch.ts); it never decides a quota.
 import type { Kysely } from "kysely";
+import { getTeamRows } from "../../adapters/db/repos/teams.ts";
 import type { Database, TeamRow } from "../../adapters/db/tables.ts";
 import type { ServiceContext } from "../context.ts";
 
@@ -24,7 +25,7 @@ export async function cachedTeamRows(ctx: ServiceContext, names: readonly string
     else missing.push(n);
   }
   if (missing.length > 0) {
-    const rows = await ctx.db.selectFrom("teams").selectAll().where("name", "in", missing).execute();
+    const rows = await getTeamRows(ctx.db, missing);
     for (const row of rows) {
       perDb.set(row.name, { at: wall, row });
       out.push(row);

@@ -6,7 +6,8 @@
 // heavy contention degrades to a queue instead of a retry storm. Locks are always taken team, then
 // pool, so two bookings never wait on each other in a cycle. SERIALIZABLE was rejected: under
 // contention it aborts most racers, and PGlite (one session) cannot exercise it.
-import { sql, type Transaction } from "kysely";
+import type { Transaction } from "kysely";
+import { lockForTransaction } from "../../adapters/db/advisory-locks.ts";
 import { sqlState, translateSqlError } from "../../adapters/db/sql-errors.ts";
 import type { Database } from "../../adapters/db/tables.ts";
 import type { ServiceContext } from "../context.ts";
@@ -43,12 +44,7 @@ export async function inLockedTransaction<T>(
     const keys = attempt === 1 ? plan.always : [...plan.always, ...(plan.onRetry ?? [])];
     try {
       const result = await ctx.db.transaction().execute(async (trx) => {
-        // One round trip for all locks; PostgreSQL evaluates the select list left to right, so
-        // they are taken in the order given.
-        if (keys.length > 0) {
-          const calls = sql.join(keys.map((k) => sql`pg_advisory_xact_lock(hashtext(${k}))`));
-          await sql`SELECT ${calls}`.execute(trx);
-        }
+        await lockForTransaction(trx, keys);
         return work(trx, attempt);
       });
       return result;

@@ -416,3 +416,19 @@ export async function listPoolWindowsOverlapping(
     .where("start_at", "<", new Date(window.end))
     .execute();
 }
+
+// --- writes of the booking service ------------------------------------------------------------
+
+/**
+ * Marks a held reservation displaced; false when it is no longer held (another booking took it
+ * since the snapshot was read: the caller decides again on a fresh one).
+ */
+export async function markDisplacedIfHeld(trx: Transaction<Database>, id: string): Promise<boolean> {
+  const res = await trx
+    .updateTable("reservations")
+    .set({ state: "displaced" })
+    .where("id", "=", id)
+    .where("state", "=", "confirmed")
+    .executeTakeFirst();
+  return res.numUpdatedRows > 0n;
+}
