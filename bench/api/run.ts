@@ -11,10 +11,11 @@
 // answers: dry runs, and high-priority bookings that displace a normal one (DESIGN's critical run).
 //
 //   npx tsx bench/api/run.ts [--backend postgres|pglite|both] [--seconds 10]
-//                            [--clients 1,16,128] [--race no] [--availability no] [--alone no]
+//                            [--clients 1,16,128] [--race yes|no] [--availability yes|no] [--alone yes|no]
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import pg from "pg";
 import { seededRandom } from "../../src/abcheck/seeded-random.ts";
@@ -28,16 +29,50 @@ const HOUR = 3_600_000;
 const GRID = 15 * 60_000;
 const TEAMS = ["t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7"];
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2)
-  args.set(process.argv[i]!.replace(/^--/, ""), process.argv[i + 1] ?? "");
-const seconds = Number(args.get("seconds") ?? 10);
-const backends = (args.get("backend") ?? "both") === "both" ? ["postgres", "pglite"] : [args.get("backend")!];
-/** Client counts of the spread scenario (default 1,16,128); `--race no` / `--availability no` skip those. */
-const spreadClients = (args.get("clients") ?? "1,16,128").split(",").map(Number);
-const withRace = args.get("race") !== "no";
-const withAvailability = args.get("availability") !== "no";
-const withAlone = args.get("alone") !== "no";
+/** Options, strictly: an unknown option or value stops the run instead of measuring something else. */
+function parseOptions() {
+  const fail = (msg: string): never => {
+    console.error(`bench/api: ${msg}`);
+    process.exit(2);
+  };
+  const { values } = (() => {
+    try {
+      return parseArgs({
+        options: {
+          backend: { type: "string", default: "both" },
+          seconds: { type: "string", default: "10" },
+          clients: { type: "string", default: "1,16,128" },
+          race: { type: "string", default: "yes" },
+          availability: { type: "string", default: "yes" },
+          alone: { type: "string", default: "yes" },
+        },
+        strict: true,
+        allowPositionals: false,
+      });
+    } catch (err) {
+      return fail((err as Error).message);
+    }
+  })();
+  const oneOf = (name: string, value: string, allowed: readonly string[]) =>
+    allowed.includes(value) ? value : fail(`--${name} must be one of ${allowed.join(", ")}, got "${value}"`);
+  const backend = oneOf("backend", values.backend, ["postgres", "pglite", "both"]);
+  const seconds = Number(values.seconds);
+  if (!Number.isFinite(seconds) || seconds <= 0)
+    fail(`--seconds must be a positive number, got "${values.seconds}"`);
+  const clients = values.clients.split(",").map(Number);
+  if (clients.some((c) => !Number.isInteger(c) || c < 1))
+    fail(`--clients must be positive integers separated by commas, got "${values.clients}"`);
+  return {
+    seconds,
+    backends: backend === "both" ? ["postgres", "pglite"] : [backend],
+    /** Client counts of the spread scenario; `--race no` / `--availability no` skip those. */
+    spreadClients: clients,
+    withRace: oneOf("race", values.race, ["yes", "no"]) === "yes",
+    withAvailability: oneOf("availability", values.availability, ["yes", "no"]) === "yes",
+    withAlone: oneOf("alone", values.alone, ["yes", "no"]) === "yes",
+  };
+}
+const { seconds, backends, spreadClients, withRace, withAvailability, withAlone } = parseOptions();
 /** Requests of each kind in the one-at-a-time scenarios. */
 const ALONE_REQUESTS = 30;
 
