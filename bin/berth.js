@@ -1,14 +1,12 @@
 #!/usr/bin/env node
-// Launcher for the `berth` command: runs the TypeScript CLI through tsx's loader, so no build step
-// stands between a checkout and a working command.
-import { spawnSync } from "node:child_process";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const result = spawnSync(
-  process.execPath,
-  ["--import", "tsx", join(root, "src/cli/main.ts"), ...process.argv.slice(2)],
-  { stdio: "inherit", cwd: process.cwd() },
-);
-process.exit(result.status ?? 1);
+// The `berth` command: the TypeScript CLI runs in this very process, with Node's own type stripping
+// (the sources use only erasable syntax; tsconfig's `erasableSyntaxOnly` keeps it so). One process,
+// so a supervisor's SIGTERM reaches `berth serve` itself, and nothing is compiled at start.
+const [major, minor] = process.versions.node.split(".").map(Number);
+if (major < 22 || (major === 22 && minor < 18) || (major === 23 && minor < 6)) {
+  process.stderr.write(
+    `berth: Node ${process.versions.node} cannot run TypeScript; use Node 24 (npm scripts and npx use the one this package installs)\n`,
+  );
+  process.exit(1);
+}
+await import("../src/cli/main.ts");

@@ -14,6 +14,8 @@ const envSchema = z.object({
   BERTH_EXECUTOR: z.enum(EXECUTORS).default("auto"),
   BERTH_RATE_LIMIT: z.coerce.number().min(0).default(0),
   BERTH_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** `auto`: lines a person reads on a terminal, JSON lines otherwise. */
+  BERTH_LOG_FORMAT: z.enum(["auto", "json", "pretty"]).default("auto"),
   /** Safety-net tick of the scheduling loop, seconds. */
   BERTH_TICK_SECONDS: z.coerce.number().positive().default(5),
   /** A reservation whose owner starts nothing this long after its start is released (seconds; 0 = never). */
@@ -35,6 +37,7 @@ export interface Config {
   /** Requests per second per token; 0 disables the limit. */
   readonly rateLimit: number;
   readonly logLevel: string;
+  readonly logFormat: "auto" | "json" | "pretty";
   readonly tickSeconds: number;
   readonly noShowSeconds: number;
   readonly bodyLimit: string;
@@ -63,6 +66,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     executor: e.BERTH_EXECUTOR,
     rateLimit: e.BERTH_RATE_LIMIT,
     logLevel: e.BERTH_LOG_LEVEL,
+    logFormat: e.BERTH_LOG_FORMAT,
     tickSeconds: e.BERTH_TICK_SECONDS,
     noShowSeconds: e.BERTH_NO_SHOW_SECONDS,
     bodyLimit: e.BERTH_BODY_LIMIT,

@@ -1,11 +1,12 @@
 // Composition root: config -> database (migrated) -> services -> HTTP + loop; graceful shutdown.
-// `npm start` runs `tsx src/main.ts serve`: run directly, this file hands argv to the CLI.
+// `npm start` runs `bin/berth.js serve`; run directly (`node src/main.ts serve`), this file hands
+// argv to the CLI.
 
 import type { Server } from "node:http";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
-import { type Logger, pino } from "pino";
+import type { Logger } from "pino";
 import { openDatabase } from "./adapters/db/connect.ts";
 import { migrate } from "./adapters/db/migrate.ts";
 import { createDemoExecutor } from "./adapters/demo/demo-executor.ts";
@@ -15,6 +16,7 @@ import { watchInventory } from "./adapters/kube/inventory-watch.ts";
 import { kubeConfigFromEnvironment } from "./adapters/kube/kube-config.ts";
 import { KubernetesExecutor } from "./adapters/kube/kubernetes-executor.ts";
 import { namespaceByTeamLabel } from "./adapters/kube/team-namespaces.ts";
+import { createLogger } from "./adapters/log/create-logger.ts";
 import { createApp } from "./api/app.ts";
 import { createMetrics } from "./api/metrics.ts";
 import { systemClock } from "./basics/clock.ts";
@@ -115,9 +117,10 @@ export async function startBerth(
 ): Promise<RunningBerth> {
   // Before anything opens: a missing Kubernetes configuration fails fast, with nothing to undo.
   const executor = chooseExecutor(config, env);
-  const logger = pino({
+  const logger = createLogger({
     level: config.logLevel,
-    redact: ["req.headers.authorization", "*.token", "*.secret"],
+    format: config.logFormat,
+    isTerminal: process.stdout.isTTY === true,
   });
   const handle = await openDatabase({
     databaseUrl: config.databaseUrl,

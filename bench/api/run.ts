@@ -10,7 +10,7 @@
 // Then, one request at a time into a pool booked full for 40 days, what the one-at-a-time path
 // answers: dry runs, and high-priority bookings that displace a normal one (DESIGN's critical run).
 //
-//   npx tsx bench/api/run.ts [--backend postgres|pglite|both] [--seconds 10]
+//   npm run bench:api -- [--backend postgres|pglite|both] [--seconds 10]
 //                            [--clients 1,16,128] [--race yes|no] [--availability yes|no] [--alone yes|no]
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";

@@ -1,4 +1,4 @@
-// Core benchmark (issue 2 §5). Run: npx tsx bench/core/run.ts [--only S|M|L|sim]
+// Core benchmark (issue 2 §5). Run: npm run bench:core --  [--only S|M|L|sim]
 // Every measurement follows ten warm-up runs: the loop of a running service is JIT-warm.
 // Each scale runs in its own child process so its RSS is its own. Results print as Markdown for
 // BENCHMARKS.md. Baseline in the same run: sorting the queue once by the admission key (the least
@@ -208,7 +208,7 @@ function simBench(): Record<string, unknown> {
   const c = performance.now();
   const cli = spawnSync(
     process.execPath,
-    ["--import", "tsx", join(root, "src/cli/main.ts"), "simulate", "--workload", file, "--json"],
+    [join(root, "bin/berth.js"), "simulate", "--workload", file, "--json"],
     {
       maxBuffer: 1 << 30,
     },
@@ -236,14 +236,10 @@ if (arg >= 0) {
   const results: Record<string, Record<string, unknown>> = {};
   for (const what of ["S", "M", "L", "sim"]) {
     if (only && only !== what) continue;
-    const child = spawnSync(
-      process.execPath,
-      ["--import", "tsx", fileURLToPath(import.meta.url), "--child", what],
-      {
-        encoding: "utf8",
-        maxBuffer: 1 << 28,
-      },
-    );
+    const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--child", what], {
+      encoding: "utf8",
+      maxBuffer: 1 << 28,
+    });
     if (child.status !== 0) throw new Error(`${what}: ${child.stderr}`);
     results[what] = JSON.parse(child.stdout);
     process.stderr.write(`${what}: ${child.stdout}\n`);

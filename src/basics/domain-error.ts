@@ -20,15 +20,20 @@ export type DomainErrorCode =
   | "unavailable";
 
 export class DomainError extends Error {
+  readonly code: DomainErrorCode;
+  /** Extra members of the problem document (suggestions, holders, quota figures, field errors). */
+  readonly extra: Record<string, unknown>;
+
   constructor(
-    readonly code: DomainErrorCode,
+    code: DomainErrorCode,
     message: string,
-    /** Extra members of the problem document (suggestions, holders, quota figures, field errors). */
-    readonly extra: Record<string, unknown> = {},
+    extra: Record<string, unknown> = {},
     options?: { cause?: unknown },
   ) {
     super(message, options);
     this.name = "DomainError";
+    this.code = code;
+    this.extra = extra;
   }
 }
 

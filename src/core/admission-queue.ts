@@ -21,15 +21,25 @@ export class AdmissionQueue {
   private level = PRIORITIES.length;
   private lines: TeamLine[] = [];
 
+  /** Queued jobs bucketed by priority rank (index 4 = critical); see `byPriority`. */
+  private readonly levels: JobView[][];
+  private readonly teamGpus: ReadonlyMap<string, number>;
+  /** Whether a job can still be placed or preempt for, asked when its level opens. */
+  private readonly live: (job: JobView) => boolean;
+  /** Whether anything at all can still happen at a level; a level closes as soon as it cannot. */
+  private readonly levelLive: (rank: number) => boolean;
+
   constructor(
-    /** Queued jobs bucketed by priority rank (index 4 = critical); see `byPriority`. */
-    private readonly levels: JobView[][],
-    private readonly teamGpus: ReadonlyMap<string, number>,
-    /** Whether a job can still be placed or preempt for, asked when its level opens. */
-    private readonly live: (job: JobView) => boolean = () => true,
-    /** Whether anything at all can still happen at a level; a level closes as soon as it cannot. */
-    private readonly levelLive: (rank: number) => boolean = () => true,
-  ) {}
+    levels: JobView[][],
+    teamGpus: ReadonlyMap<string, number>,
+    live: (job: JobView) => boolean = () => true,
+    levelLive: (rank: number) => boolean = () => true,
+  ) {
+    this.levels = levels;
+    this.teamGpus = teamGpus;
+    this.live = live;
+    this.levelLive = levelLive;
+  }
 
   /** Bucket jobs by priority rank, the constructor's input. */
   static byPriority(jobs: readonly JobView[]): JobView[][] {

@@ -2,12 +2,11 @@
 // jobs as a cycle can still place or preempt for, so a deep queue is never fully sorted.
 export class BinaryHeap<T> {
   private readonly items: T[];
+  private readonly less: (a: T, b: T) => boolean;
 
-  constructor(
-    items: T[],
-    private readonly less: (a: T, b: T) => boolean,
-  ) {
+  constructor(items: T[], less: (a: T, b: T) => boolean) {
     this.items = items;
+    this.less = less;
     for (let i = (items.length >> 1) - 1; i >= 0; i--) this.down(i);
   }
 

@@ -29,7 +29,7 @@ function serve(env: Record<string, string>): Berth {
   delete clean.KUBERNETES_SERVICE_HOST;
   delete clean.DATABASE_URL;
   delete clean.BERTH_ADMIN_TOKEN;
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "serve"], {
+  const child = spawn(process.execPath, ["bin/berth.js", "serve"], {
     env: { ...clean, HOST: "127.0.0.1", PORT: "0", BERTH_LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

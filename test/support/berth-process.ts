@@ -1,4 +1,4 @@
-// `berth serve` as a real child process (one node process, no tsx wrapper, so a SIGKILL hits the
+// `berth serve` as a real child process (`bin/berth.js serve`, one node process, so a SIGKILL or SIGTERM hits the
 // server itself), for crash and restart tests.
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
@@ -23,7 +23,7 @@ export async function freePort(): Promise<number> {
 
 export async function startBerthProcess(env: Record<string, string>): Promise<BerthProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts", "serve"], {
+  const child = spawn(process.execPath, ["bin/berth.js", "serve"], {
     // Simulated unless a test asks otherwise: a developer's kubeconfig must not change what runs.
     env: {
       ...process.env,

@@ -66,7 +66,10 @@ export class KubernetesExecutor implements Executor {
   private markSynced: () => void = () => {};
   private readonly syncedOnce = new Promise<void>((r) => (this.markSynced = r));
 
-  constructor(private readonly o: KubernetesExecutorOptions) {
+  private readonly o: KubernetesExecutorOptions;
+
+  constructor(o: KubernetesExecutorOptions) {
+    this.o = o;
     this.batch = o.kubeconfig.makeApiClient(BatchV1Api);
     this.core = o.kubeconfig.makeApiClient(CoreV1Api);
     this.now = o.now ?? Date.now;

@@ -1,8 +1,5 @@
 // berth migrate: apply pending migrations to DATABASE_URL (or the embedded PGlite) and exit.
 import type { Command } from "commander";
-import { openDatabase } from "../../adapters/db/connect.ts";
-import { migrate } from "../../adapters/db/migrate.ts";
-import { loadConfig } from "../../config.ts";
 import { action } from "../client.ts";
 import { printJson } from "../table.ts";
 
@@ -14,6 +11,10 @@ export function register(program: Command): void {
     .addHelpText("after", "\nExample:\n  DATABASE_URL=postgres://berth@db/berth berth migrate\n")
     .action(
       action(async (o: { json?: boolean }) => {
+        // Loaded here, not at the top: `berth --help` must not pay for the database drivers.
+        const { loadConfig } = await import("../../config.ts");
+        const { openDatabase } = await import("../../adapters/db/connect.ts");
+        const { migrate } = await import("../../adapters/db/migrate.ts");
         const config = loadConfig();
         const handle = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
         try {

@@ -1,6 +1,5 @@
 // berth serve: the service (REST API, event stream, scheduling loop). Configuration: CONTRACTS §4.
 import type { Command } from "commander";
-import { loadConfig } from "../../config.ts";
 import { action } from "../client.ts";
 
 export function register(program: Command): void {
@@ -12,6 +11,7 @@ export function register(program: Command): void {
     .addHelpText("after", "\nExample:\n  PORT=8080 BERTH_DATA_DIR=./.berth berth serve\n")
     .action(
       action(async () => {
+        const { loadConfig } = await import("../../config.ts");
         const { startBerth } = await import("../../main.ts");
         const berth = await startBerth(loadConfig());
         berth.closeOnSignals();

@@ -11,7 +11,7 @@ describe("the berth CLI against a real server", () => {
   let token: string;
   const berth = async (...args: string[]) => {
     try {
-      const r = await run(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
+      const r = await run(process.execPath, ["bin/berth.js", ...args], {
         env: { ...process.env, BERTH_URL: h.url, BERTH_TOKEN: token },
       });
       return { code: 0, stdout: r.stdout, stderr: r.stderr };

@@ -8,12 +8,7 @@ import { describe, expect, it } from "vitest";
 // The real command, in a child process, as users run it (bin/berth.js does the same).
 const run = async (args: string[]) => {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [
-      "--import",
-      "tsx",
-      "src/cli/main.ts",
-      ...args,
-    ]);
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ["bin/berth.js", ...args]);
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
