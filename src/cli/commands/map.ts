@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { parseDetections, parseGroundTruth } from "../../abcheck/coco-input.ts";
 import { cocoMap } from "../../abcheck/coco-summarize.ts";
-import { readJsonFile } from "../read-json-file.ts";
+import { readJsonFile } from "../../adapters/files/read-json-file.ts";
 
 const LABELS = [
   "AP @[ IoU=0.50:0.95 | area=   all | maxDets=100 ]",

@@ -3,21 +3,13 @@
 // over the same images, scored with the pycocotools-exact evaluator, and judged by the A/B gate.
 // The exit code is 0 whenever it ran, whatever the verdict: the verdict is in the report (and, in a
 // pod, in /dev/termination-log, so Berth reads it through the Kubernetes API alone).
-import { access, constants, readdir, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { access, constants, writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import type { Command } from "commander";
-import { DEFAULT_GATE, type GateConfig, runAbCheck } from "../../abcheck/ab-verdict.ts";
-import { parseGroundTruth } from "../../abcheck/coco-input.ts";
+import { DEFAULT_GATE, type GateConfig } from "../../abcheck/ab-verdict.ts";
 import { DEFAULT_POSTPROCESS, type PostprocessOptions } from "../../abcheck/detections-to-coco.ts";
-import { readPng } from "../../adapters/images/read-png.ts";
-import {
-  cudaProviderInstalled,
-  type DetectorSession,
-  openDetector,
-  type Provider,
-} from "../../adapters/onnx/detector-session.ts";
-import { type DetectorRun, runDetector, type ValidationImage } from "../../adapters/onnx/run-detector.ts";
-import { readJsonFile } from "../read-json-file.ts";
+import type { Provider } from "../../adapters/onnx/detector-session.ts";
+import { abRunSummary, runAbValidation } from "../../services/models/ab-run.ts";
 
 interface ValidateOptions {
   model: string;
@@ -45,39 +37,6 @@ function num(value: string | undefined, flag: string, min = 0): number | undefin
   const n = Number(value);
   if (!Number.isFinite(n) || n < min) throw new Error(`--${flag} must be a number ≥ ${min}, got "${value}"`);
   return n;
-}
-
-/** The data dir holds a COCO json (annotations.json, or the only .json) and the images it names. */
-async function loadDataDir(dir: string) {
-  const entries = await readdir(dir).catch(() => {
-    throw new Error(`--data ${dir} is not a readable directory`);
-  });
-  const jsons = entries.filter((e) => e.endsWith(".json"));
-  const name = jsons.includes("annotations.json")
-    ? "annotations.json"
-    : jsons.length === 1
-      ? jsons[0]
-      : undefined;
-  if (!name) throw new Error(`--data ${dir} must hold annotations.json (or exactly one .json COCO file)`);
-  const gt = parseGroundTruth(await readJsonFile(join(dir, name), "ground truth"));
-  const imageDir = entries.includes("images") ? join(dir, "images") : dir;
-  const images: ValidationImage[] = gt.imageIds.map((id) => {
-    const file = gt.fileNames.get(id);
-    if (!file) throw new Error(`${name}: image ${id} has no file_name`);
-    return { id, path: join(imageDir, file) };
-  });
-  return { gt, images };
-}
-
-async function open(path: string, provider: Provider | "auto", threads?: number): Promise<DetectorSession> {
-  if (provider !== "auto") return openDetector(path, { provider, ...(threads ? { threads } : {}) });
-  if (!cudaProviderInstalled())
-    return openDetector(path, { provider: "cpu", ...(threads ? { threads } : {}) });
-  try {
-    return await openDetector(path, { provider: "cuda", quiet: true, ...(threads ? { threads } : {}) });
-  } catch {
-    return openDetector(path, { provider: "cpu", ...(threads ? { threads } : {}) });
-  }
 }
 
 function progressBar(label: string, total: number): (done: number) => void {
@@ -168,76 +127,20 @@ export function register(program: Command): void {
           : {}),
       };
       const threads = num(o.threads, "threads", 1);
-      const { gt, images } = await loadDataDir(resolve(o.data));
-      const runs: Record<"fp32" | "fp16", { run: DetectorRun; session: DetectorSession }> = {} as never;
-      for (const [key, path] of [
-        ["fp32", o.model],
-        ["fp16", o.modelFp16],
-      ] as const) {
-        const session = await open(path, (o.provider as Provider | undefined) ?? "auto", threads);
-        const run = await runDetector(
-          session,
-          images,
-          readPng,
-          gt.categoryIds,
-          post,
-          progressBar(key, images.length),
-        );
-        await session.release();
-        runs[key] = { run, session };
-      }
-      const provider = runs.fp16.session.provider;
-      const {
-        fp32Metrics: m32,
-        fp16Metrics: m16,
-        verdict,
-      } = runAbCheck(
-        gt,
-        runs.fp32.run.detections,
-        runs.fp16.run.detections,
-        provider === "cuda" ? "gpu" : "emulated-on-cpu",
-        gate,
-      );
-      const side = (key: "fp32" | "fp16", m: typeof m32) => ({
-        model: runs[key].session.path,
-        inputType: runs[key].session.inputType,
-        outputType: runs[key].session.outputType,
-        layout: runs[key].run.layout,
-        detections: runs[key].run.detections.length,
-        map5095: m.map5095,
-        map50: m.map50,
-        apSmall: m.apSmall,
-        recall: m.recall,
-        imagesPerSecond: runs[key].run.imagesPerSecond,
-        peakMemoryMB: runs[key].run.peakMemoryMB,
-        stats: m.stats,
-        perClass: m.perClass,
-      });
-      const report = {
-        images: images.length,
-        provider,
-        fp32: side("fp32", m32),
-        fp16: side("fp16", m16),
-        delta: verdict.delta,
-        deltaUnit: "mAP points, fp16 - fp32 (negative = drop)",
-        passed: verdict.passed,
-        reasons: verdict.reasons,
-        fp16Arithmetic: verdict.fp16Arithmetic,
-        unlocksFp16: verdict.unlocksFp16,
-        gate,
+      const report = await runAbValidation({
+        fp32: o.model,
+        fp16: o.modelFp16,
+        data: resolve(o.data),
+        dataLabel: `--data ${resolve(o.data)}`,
+        provider: (o.provider as Provider | undefined) ?? "auto",
+        threads,
         postprocess: post,
-      };
-      await writeFile(o.out, `${JSON.stringify(report, null, 2)}\n`);
-      await writeTerminationLog({
-        passed: report.passed,
-        unlocksFp16: report.unlocksFp16,
-        fp16Arithmetic: report.fp16Arithmetic,
-        provider,
-        images: report.images,
-        map5095: { fp32: m32.map5095, fp16: m16.map5095 },
-        delta: { map5095: verdict.delta.map5095, ci95: verdict.delta.ci95 },
-        report: resolve(o.out),
+        gate,
+        progress: (precision, total) => progressBar(precision, total),
       });
+      const { provider, delta } = report;
+      await writeFile(o.out, `${JSON.stringify(report, null, 2)}\n`);
+      await writeTerminationLog(abRunSummary(report, resolve(o.out)));
       if (o.json) {
         process.stdout.write(`${JSON.stringify(report)}\n`);
         return;
@@ -249,7 +152,7 @@ export function register(program: Command): void {
           const s = report[k];
           return `  ${k}       ${pct(s.map5095)}  ${pct(s.map50)}  ${pct(s.apSmall)}  ${pct(s.recall)}  ${s.imagesPerSecond.toFixed(1).padStart(6)}  ${s.peakMemoryMB.toFixed(0).padStart(7)}`;
         }),
-        `  delta (pts) ${verdict.delta.map5095.toFixed(2).padStart(6)}  ${verdict.delta.map50.toFixed(2).padStart(6)}  ${verdict.delta.apSmall.toFixed(2).padStart(6)}  ${verdict.delta.recall.toFixed(2).padStart(6)}`,
+        `  delta (pts) ${delta.map5095.toFixed(2).padStart(6)}  ${delta.map50.toFixed(2).padStart(6)}  ${delta.apSmall.toFixed(2).padStart(6)}  ${delta.recall.toFixed(2).padStart(6)}`,
         `  ${report.passed ? "PASSED" : "FAILED"} on ${report.images} images, provider ${provider}, fp16 arithmetic ${report.fp16Arithmetic}${report.unlocksFp16 ? "" : " (does not unlock fp16)"}`,
         ...report.reasons.map((r) => `  - ${r}`),
         `  report: ${o.out}`,

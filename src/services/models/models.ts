@@ -1,13 +1,12 @@
 // Models and their A/B checks, read-only through the API for now (the A/B pipeline writes them).
-
+import { listAbCheckRows } from "../../adapters/db/repos/ab-checks.ts";
+import { listModelRows } from "../../adapters/db/repos/models.ts";
 import { notFound } from "../../basics/domain-error.ts";
 import type { ServiceContext } from "../context.ts";
 import { iso } from "../views.ts";
 
 export async function listModels(ctx: ServiceContext, q: { team?: string | undefined }) {
-  let query = ctx.db.selectFrom("models").selectAll().orderBy("created_at");
-  if (q.team) query = query.where("team", "=", q.team);
-  const rows = await query.execute();
+  const rows = await listModelRows(ctx.db, q);
   return rows.map((m) => ({
     id: m.id,
     name: m.name,
@@ -28,9 +27,7 @@ export async function getModel(ctx: ServiceContext, id: string) {
 }
 
 export async function listAbChecks(ctx: ServiceContext, q: { model?: string | undefined }) {
-  let query = ctx.db.selectFrom("ab_checks").selectAll().orderBy("created_at");
-  if (q.model) query = query.where("model_id", "=", q.model);
-  const rows = await query.execute();
+  const rows = await listAbCheckRows(ctx.db, q);
   return rows.map((c) => ({
     id: c.id,
     model: c.model_id,

@@ -4,8 +4,12 @@
 // compute capability), enforces who may act, and writes the result, its audit entry and its event
 // in one transaction.
 import type { Transaction } from "kysely";
+import { insertAbCheck, latestAbCheck } from "../../adapters/db/repos/ab-checks.ts";
 import { appendAudit } from "../../adapters/db/repos/audit.ts";
 import { appendEvent } from "../../adapters/db/repos/events.ts";
+import { getJobTeam } from "../../adapters/db/repos/jobs.ts";
+import { getModelRow, insertModel, lockModelRow, setModelPromoted } from "../../adapters/db/repos/models.ts";
+import { getPoolComputeCapability } from "../../adapters/db/repos/pools.ts";
 import type { Database } from "../../adapters/db/tables.ts";
 import { DomainError, invalid, notFound } from "../../basics/domain-error.ts";
 import { newId } from "../../basics/ids.ts";
@@ -40,7 +44,7 @@ function mayAct(by: Principal, team: string): void {
 }
 
 async function modelRow(ctx: ServiceContext, id: string) {
-  const row = await ctx.db.selectFrom("models").selectAll().where("id", "=", id).executeTakeFirst();
+  const row = await getModelRow(ctx.db, id);
   if (!row) throw notFound(`model ${id}`);
   return row;
 }
@@ -56,37 +60,13 @@ export async function registerModel(ctx: ServiceContext, by: Principal, input: M
   const team = input.team ?? by.team;
   if (!team) throw invalid([{ field: "team", message: "an admin names the team that owns the model" }]);
   mayAct(by, team);
-  const known = await ctx.db.selectFrom("teams").select("name").where("name", "=", team).executeTakeFirst();
-  if (!known) throw invalid([{ field: "team", message: `unknown team "${team}"` }]);
   const id = newId("m");
   const artifacts = {
     fp32: input.artifacts.fp32,
     ...(input.artifacts.fp16 ? { fp16: input.artifacts.fp16 } : {}),
   };
-  await ctx.db
-    .insertInto("models")
-    .values({
-      id,
-      name: input.name,
-      version: input.version,
-      team,
-      inference: null,
-      artifacts: JSON.stringify(artifacts),
-    })
-    .execute()
-    .catch((err: unknown) => {
-      if ((err as { code?: string }).code === "23505") {
-        throw new DomainError(
-          "conflict",
-          `model ${input.name} version ${input.version} already exists`,
-          {},
-          {
-            cause: err,
-          },
-        );
-      }
-      throw err;
-    });
+  // An unknown team and a name and version taken already are refused by the insert itself.
+  await insertModel(ctx.db, { id, name: input.name, version: input.version, team, artifacts });
   return getModel(ctx, id);
 }
 
@@ -117,29 +97,23 @@ export async function recordAbCheck(
     ]);
   }
   if (job !== undefined) {
-    const j = await ctx.db.selectFrom("jobs").select("team").where("id", "=", job).executeTakeFirst();
-    if (!j) throw invalid([{ field: "job", message: `unknown job "${job}"` }]);
-    if (j.team !== model.team)
+    const jobTeam = await getJobTeam(ctx.db, job);
+    if (jobTeam === undefined) throw invalid([{ field: "job", message: `unknown job "${job}"` }]);
+    if (jobTeam !== model.team)
       throw invalid([{ field: "job", message: `job ${job} is not team ${model.team}'s` }]);
   }
   const tensorrt = report.tensorrt ?? report.provider === "tensorrt";
   const stored = { ...report, tensorrt };
   const id = newId("ab");
   const now = ctx.clock.now();
-  // created_at is the database's commit-time clock, not the service clock: "latest check" must
-  // follow the order checks were recorded in, even when a test freezes the service clock.
-  const row = await ctx.db.transaction().execute(async (trx) => {
-    const inserted = await trx
-      .insertInto("ab_checks")
-      .values({
-        id,
-        model_id: modelId,
-        job_id: job ?? null,
-        passed: report.passed,
-        report: JSON.stringify(stored),
-      })
-      .returning("created_at")
-      .executeTakeFirstOrThrow();
+  const createdAt = await ctx.db.transaction().execute(async (trx) => {
+    const inserted = await insertAbCheck(trx, {
+      id,
+      model: modelId,
+      job: job ?? null,
+      passed: report.passed,
+      report: stored,
+    });
     await appendEvent(trx, now, "abcheck.completed", model.team, {
       check: id,
       model: modelId,
@@ -159,7 +133,7 @@ export async function recordAbCheck(
     job: job ?? null,
     passed: report.passed,
     report: stored,
-    createdAt: row.created_at.toISOString(),
+    createdAt: createdAt.toISOString(),
   };
 }
 
@@ -168,14 +142,7 @@ async function latestEvidence(
   db: Transaction<Database>,
   modelId: string,
 ): Promise<AbCheckEvidence | undefined> {
-  const row = await db
-    .selectFrom("ab_checks")
-    .select(["passed", "report"])
-    .where("model_id", "=", modelId)
-    .orderBy("created_at", "desc")
-    .orderBy("id", "desc")
-    .limit(1)
-    .executeTakeFirst();
+  const row = await latestAbCheck(db, modelId);
   if (!row) return undefined;
   const r = (row.report ?? {}) as { fp16Arithmetic?: unknown; tensorrt?: unknown };
   return {
@@ -187,13 +154,9 @@ async function latestEvidence(
 
 async function poolCc(db: Transaction<Database>, pool: string | null): Promise<string> {
   if (pool === null) return UNKNOWN_POOL_CC;
-  const row = await db
-    .selectFrom("pools")
-    .select("compute_capability")
-    .where("name", "=", pool)
-    .executeTakeFirst();
-  if (!row) throw invalid([{ field: "pool", message: `unknown pool "${pool}"` }]);
-  return row.compute_capability;
+  const cc = await getPoolComputeCapability(db, pool);
+  if (cc === undefined) throw invalid([{ field: "pool", message: `unknown pool "${pool}"` }]);
+  return cc;
 }
 
 export interface PromoteInput {
@@ -214,12 +177,7 @@ async function applyDecision(
   const now = ctx.clock.now();
   const outcome = await ctx.db.transaction().execute(async (trx) => {
     // FOR UPDATE: two promotions of one model serialise, so the audit log's order is the truth.
-    const model = await trx
-      .selectFrom("models")
-      .selectAll()
-      .where("id", "=", modelId)
-      .forUpdate()
-      .executeTakeFirst();
+    const model = await lockModelRow(trx, modelId);
     if (!model) throw notFound(`model ${modelId}`);
     mayAct(by, model.team);
     const current = { inference: model.inference as InferenceConfig | null, pool: model.serving_pool };
@@ -239,11 +197,7 @@ async function applyDecision(
     const notes = [...decision.notes];
     if (pool === null && req.precision !== "fp32")
       notes.push("no serving pool named: the compute-capability rule was not applied");
-    await trx
-      .updateTable("models")
-      .set({ state: "promoted", inference: JSON.stringify(decision.inference), serving_pool: pool })
-      .where("id", "=", modelId)
-      .execute();
+    await setModelPromoted(trx, modelId, decision.inference, pool);
     await appendAudit(trx, {
       at: now,
       actor: by.name,

@@ -5,6 +5,8 @@
 // never lost nor queued twice (its id is deterministic and the primary key refuses a second one).
 import type { Transaction } from "kysely";
 import { appendEvent } from "../../adapters/db/repos/events.ts";
+import { insertQueuedJobOnce } from "../../adapters/db/repos/jobs.ts";
+import { getReservationRow } from "../../adapters/db/repos/reservations.ts";
 import type { Database, JobRow } from "../../adapters/db/tables.ts";
 import { validationJobId, validationSpecAfterTraining } from "../../yolo/validate-job.ts";
 
@@ -26,34 +28,21 @@ export async function queueValidationAfterTraining(
   const image = typeof spec.validateImage === "string" ? spec.validateImage : DEFAULT_VALIDATE_IMAGE;
   let reservation = train.reservation_id;
   if (reservation) {
-    const r = await trx
-      .selectFrom("reservations")
-      .select(["state", "end_at"])
-      .where("id", "=", reservation)
-      .executeTakeFirst();
+    const r = await getReservationRow(trx, reservation);
     if (r?.state !== "confirmed" || r.end_at.getTime() <= at.getTime()) reservation = null;
   }
-  const inserted = await trx
-    .insertInto("jobs")
-    .values({
-      id,
-      kind: "validate",
-      team: train.team,
-      pool: train.pool,
-      gpus: 1,
-      priority: train.priority,
-      reservation_id: reservation,
-      spec: JSON.stringify(validationSpecAfterTraining(train.team, train.id, spec.validationData, image)),
-      state: "queued",
-      placement: null,
-      submitted_at: at,
-      submitted_by: train.submitted_by,
-      updated_at: at,
-      finished_at: null,
-    })
-    .onConflict((oc) => oc.column("id").doNothing())
-    .returning("id")
-    .executeTakeFirst();
+  const inserted = await insertQueuedJobOnce(trx, {
+    id,
+    kind: "validate",
+    team: train.team,
+    pool: train.pool,
+    gpus: 1,
+    priority: train.priority,
+    reservation,
+    spec: validationSpecAfterTraining(train.team, train.id, spec.validationData, image),
+    submittedAt: at.getTime(),
+    submittedBy: train.submitted_by,
+  });
   if (!inserted) return null;
   await appendEvent(trx, at.getTime(), "job.queued", train.team, {
     job: id,

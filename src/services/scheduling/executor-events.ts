@@ -1,6 +1,9 @@
 // What the executor reports (a run started, finished, or stopped with its GPUs free), persisted
 // with its event before the loop is woken to plan around it.
 import { appendEvent } from "../../adapters/db/repos/events.ts";
+import { endJobAttempt, getJobAttempt } from "../../adapters/db/repos/job-attempts.ts";
+import { finishJob, lockJobRow, markJobRunning, requeueJob } from "../../adapters/db/repos/jobs.ts";
+import { addUsedGpuSeconds } from "../../adapters/db/repos/usage.ts";
 import type { ServiceContext } from "../context.ts";
 import { queueValidationAfterTraining } from "../models/training-follow-up.ts";
 import type { ExecutorEvent } from "../ports.ts";
@@ -13,29 +16,14 @@ export interface ExecutorEventDeps {
 
 export async function recordExecutorEvent(deps: ExecutorEventDeps, e: ExecutorEvent): Promise<void> {
   const { ctx } = deps;
-  const at = new Date(e.at);
   await ctx.db.transaction().execute(async (trx) => {
-    const job = await trx
-      .selectFrom("jobs")
-      .selectAll()
-      .where("id", "=", e.job)
-      .forUpdate()
-      .executeTakeFirst();
+    const job = await lockJobRow(trx, e.job);
     // A report for an older attempt (a late one after a restart) changes nothing.
     if (!job || job.attempts !== e.attempt) return;
-    const attempt = await trx
-      .selectFrom("job_attempts")
-      .selectAll()
-      .where("job_id", "=", e.job)
-      .where("attempt", "=", e.attempt)
-      .executeTakeFirst();
+    const attempt = await getJobAttempt(trx, e.job, e.attempt);
     if (e.type === "running") {
       if (job.state !== "admitted") return;
-      await trx
-        .updateTable("jobs")
-        .set({ state: "running", updated_at: at })
-        .where("id", "=", e.job)
-        .execute();
+      await markJobRunning(trx, e.job, e.at);
       await appendEvent(trx, e.at, "job.running", job.team, {
         job: e.job,
         team: job.team,
@@ -46,30 +34,17 @@ export async function recordExecutorEvent(deps: ExecutorEventDeps, e: ExecutorEv
     if (attempt && attempt.ended_at === null) {
       const outcome =
         e.type === "stopped" ? (job.signal?.reason === "window-end" ? "stopped" : "preempted") : e.type;
-      await trx
-        .updateTable("job_attempts")
-        .set({ ended_at: at, outcome: job.state === "cancelled" ? "cancelled" : outcome })
-        .where("job_id", "=", e.job)
-        .where("attempt", "=", e.attempt)
-        .execute();
+      await endJobAttempt(trx, e.job, e.attempt, job.state === "cancelled" ? "cancelled" : outcome, e.at);
       // Usage: GPU-seconds a reservation's own jobs used on its slots.
       if (job.runs_on) {
         const seconds = (job.gpus * (e.at - attempt.started_at.getTime())) / 1000;
-        await trx
-          .updateTable("usage")
-          .set((eb) => ({ gpu_seconds_used: eb("gpu_seconds_used", "+", seconds), updated_at: at }))
-          .where("reservation_id", "=", job.runs_on)
-          .execute();
+        await addUsedGpuSeconds(trx, job.runs_on, seconds, e.at);
       }
     }
     if (job.state === "cancelled" || job.state === "succeeded" || job.state === "failed") return;
     if (e.type === "stopped") {
       if (job.signal) deps.onEvictionToFree?.((e.at - job.signal.at) / 1000);
-      await trx
-        .updateTable("jobs")
-        .set({ state: "queued", placement: null, runs_on: null, lent_from: [], signal: null, updated_at: at })
-        .where("id", "=", e.job)
-        .execute();
+      await requeueJob(trx, e.job, e.at);
       await appendEvent(trx, e.at, "job.preempted", job.team, {
         job: e.job,
         team: job.team,
@@ -79,26 +54,14 @@ export async function recordExecutorEvent(deps: ExecutorEventDeps, e: ExecutorEv
       });
       return;
     }
-    await trx
-      .updateTable("jobs")
-      .set({
-        state: e.type,
-        placement: null,
-        runs_on: null,
-        lent_from: [],
-        signal: null,
-        finished_at: at,
-        updated_at: at,
-      })
-      .where("id", "=", e.job)
-      .execute();
+    await finishJob(trx, e.job, e.type, e.at);
     await appendEvent(trx, e.at, `job.${e.type}`, job.team, {
       job: e.job,
       team: job.team,
       attempt: e.attempt,
       ...(e.message ? { message: e.message } : {}),
     });
-    if (e.type === "succeeded") await queueValidationAfterTraining(trx, job, at);
+    if (e.type === "succeeded") await queueValidationAfterTraining(trx, job, new Date(e.at));
   });
   ctx.changed();
 }

@@ -1,10 +1,17 @@
 // Job submission and control. Jobs are queued here; the loop admits them (on their reservation's
 // slots or opportunistically) and records every transition before acting on it.
-import { sql } from "kysely";
 import { appendAudit } from "../../adapters/db/repos/audit.ts";
 import { appendEvent } from "../../adapters/db/repos/events.ts";
 import { loadInventory } from "../../adapters/db/repos/inventory.ts";
-import type { JobsTable } from "../../adapters/db/tables.ts";
+import { cancelOpenJobAttempts } from "../../adapters/db/repos/job-attempts.ts";
+import {
+  getJobRow,
+  insertQueuedJob,
+  listJobRows,
+  lockJobRow,
+  markJobCancelled,
+} from "../../adapters/db/repos/jobs.ts";
+import { getReservationRow } from "../../adapters/db/repos/reservations.ts";
 import { DomainError, invalid, notFound } from "../../basics/domain-error.ts";
 import { newId } from "../../basics/ids.ts";
 import type { Priority } from "../../core/types.ts";
@@ -42,11 +49,7 @@ export async function submitJob(ctx: ServiceContext, by: Principal, input: JobIn
   }
   let priority: Priority = input.priority ?? "normal";
   if (input.reservation !== undefined) {
-    const r = await ctx.db
-      .selectFrom("reservations")
-      .selectAll()
-      .where("id", "=", input.reservation)
-      .executeTakeFirst();
+    const r = await getReservationRow(ctx.db, input.reservation);
     if (!r) errors.push({ field: "reservation", message: `unknown reservation "${input.reservation}"` });
     else {
       if (r.team !== team)
@@ -69,26 +72,18 @@ export async function submitJob(ctx: ServiceContext, by: Principal, input: JobIn
   const now = new Date(ctx.clock.now());
   const id = newId("j");
   const row = await ctx.db.transaction().execute(async (trx) => {
-    const inserted = await trx
-      .insertInto("jobs")
-      .values({
-        id,
-        kind: input.kind,
-        team,
-        pool: input.pool,
-        gpus: input.gpus,
-        priority,
-        reservation_id: input.reservation ?? null,
-        spec: JSON.stringify(input.spec),
-        state: "queued",
-        placement: null,
-        submitted_at: now,
-        submitted_by: by.name,
-        updated_at: now,
-        finished_at: null,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const inserted = await insertQueuedJob(trx, {
+      id,
+      kind: input.kind,
+      team,
+      pool: input.pool,
+      gpus: input.gpus,
+      priority,
+      reservation: input.reservation ?? null,
+      spec: input.spec,
+      submittedAt: now.getTime(),
+      submittedBy: by.name,
+    });
     await appendEvent(trx, now.getTime(), "job.queued", team, {
       job: id,
       team,
@@ -101,7 +96,7 @@ export async function submitJob(ctx: ServiceContext, by: Principal, input: JobIn
 }
 
 export async function getJob(ctx: ServiceContext, id: string) {
-  const row = await ctx.db.selectFrom("jobs").selectAll().where("id", "=", id).executeTakeFirst();
+  const row = await getJobRow(ctx.db, id);
   if (!row) throw notFound(`job ${id}`);
   return jobView(row);
 }
@@ -116,15 +111,13 @@ export async function listJobs(
     cursor?: string | undefined;
   },
 ) {
-  let query = ctx.db.selectFrom("jobs").selectAll();
-  if (q.team) query = query.where("team", "=", q.team);
-  if (q.state) query = query.where("state", "=", q.state as JobsTable["state"]);
-  if (q.reservation) query = query.where("reservation_id", "=", q.reservation);
-  if (q.cursor) query = query.where("seq", ">", decodeCursor(q.cursor) as never);
-  const rows = await query
-    .orderBy("seq")
-    .limit(q.limit + 1)
-    .execute();
+  const rows = await listJobRows(ctx.db, {
+    team: q.team,
+    state: q.state,
+    reservation: q.reservation,
+    afterSeq: q.cursor ? decodeCursor(q.cursor) : undefined,
+    limit: q.limit,
+  });
   const page = rows.slice(0, q.limit);
   return {
     items: page.map(jobView),
@@ -136,7 +129,7 @@ const FINAL = new Set(["succeeded", "failed", "cancelled"]);
 
 export async function cancelJob(ctx: ServiceContext, by: Principal, id: string) {
   const row = await ctx.db.transaction().execute(async (trx) => {
-    const job = await trx.selectFrom("jobs").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
+    const job = await lockJobRow(trx, id);
     if (!job) throw notFound(`job ${id}`);
     if (!isAdmin(by) && job.team !== by.team)
       throw new DomainError("forbidden", `job ${id} belongs to team ${job.team}`);
@@ -145,15 +138,8 @@ export async function cancelJob(ctx: ServiceContext, by: Principal, id: string) 
       throw new DomainError("invalid-state", `job ${id} is ${job.state}`, { state: job.state });
     const now = new Date(ctx.clock.now());
     // The loop stops a running job's pods: it sees `cancelled` with a placement still recorded.
-    const updated = await trx
-      .updateTable("jobs")
-      .set({ state: "cancelled", updated_at: now, finished_at: now })
-      .where("id", "=", id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await sql`UPDATE job_attempts SET ended_at = ${now}, outcome = 'cancelled' WHERE job_id = ${id} AND ended_at IS NULL`.execute(
-      trx,
-    );
+    const updated = await markJobCancelled(trx, id, now.getTime());
+    await cancelOpenJobAttempts(trx, id, now.getTime());
     await appendAudit(trx, {
       at: now.getTime(),
       actor: by.name,

@@ -2,12 +2,34 @@
 // as an intent together with the state it implies, in one transaction -> 4 apply (executor) -> 5
 // confirm. A crash between 3 and 5 leaves intents that step 0 of the next cycle re-applies;
 // launches are idempotent per (job, attempt), so nothing runs twice (DESIGN invariant 4).
-import { sql, type Transaction } from "kysely";
+import type { Transaction } from "kysely";
 import { toReservation } from "../../adapters/db/mappers.ts";
 import { appendAudit } from "../../adapters/db/repos/audit.ts";
+import {
+  insertDecision,
+  listPendingDecisions,
+  markDecisionsApplied,
+} from "../../adapters/db/repos/decisions.ts";
 import { appendEvent } from "../../adapters/db/repos/events.ts";
 import { loadInventory } from "../../adapters/db/repos/inventory.ts";
-import { endReservation, slotRows } from "../../adapters/db/repos/reservations.ts";
+import { insertJobAttempt } from "../../adapters/db/repos/job-attempts.ts";
+import {
+  admitQueuedJob,
+  detachCancelledRuns,
+  failRefusedJob,
+  getJobLaunchFields,
+  listJobRowsHoldingGpus,
+  listLiveJobRows,
+  setJobSignal,
+} from "../../adapters/db/repos/jobs.ts";
+import {
+  completeReservation,
+  endReservation,
+  getReservationRow,
+  loadCycleReservationRows,
+  markReservationStarted,
+  moveReservation,
+} from "../../adapters/db/repos/reservations.ts";
 import type { Database, JobRow, ReservationRow } from "../../adapters/db/tables.ts";
 import { type Decision, type JobView, plan, type Snapshot } from "../../core/index.ts";
 import type { Millis, Placement, Priority, Reservation } from "../../core/types.ts";
@@ -59,43 +81,18 @@ export const CYCLE_HORIZON_MS = 2 * 24 * 3_600_000;
 
 export async function loadSnapshot(ctx: ServiceContext, now: Millis): Promise<Snapshot> {
   const inventory = await loadInventory(ctx.db);
-  const jobRows = await ctx.db
-    .selectFrom("jobs")
-    .selectAll()
-    .where("state", "in", ["queued", "admitted", "running"])
-    .orderBy("id")
-    .execute();
+  const jobRows = await listLiveJobRows(ctx.db);
   // Reservations jobs run on or belong to are read whatever their start (an owner job must never
   // look opportunistic), and so are the future bookings on down nodes (they are re-placed now).
   const referenced = [
     ...new Set(jobRows.flatMap((j) => [j.runs_on, j.reservation_id]).filter((x): x is string => x !== null)),
   ];
   const longestGraceMs = Math.max(0, ...jobRows.map((j) => j.grace_seconds * 1000));
-  const until = new Date(now + Math.max(CYCLE_HORIZON_MS, 2 * longestGraceMs));
-  const down = inventory.nodes.filter((n) => !n.up).map((n) => n.name);
-  const resRows = await ctx.db
-    .selectFrom("reservations")
-    .selectAll()
-    .where((eb) =>
-      eb.or([
-        eb.and([eb("state", "=", "confirmed"), eb("start_at", "<", until)]),
-        ...(referenced.length > 0 ? [eb("id", "in", referenced)] : []),
-        ...(down.length > 0
-          ? [
-              eb.and([
-                eb("state", "=", "confirmed"),
-                eb(
-                  "id",
-                  "in",
-                  eb.selectFrom("reservation_slots").select("reservation_id").where("node", "in", down),
-                ),
-              ]),
-            ]
-          : []),
-      ]),
-    )
-    .orderBy("id")
-    .execute();
+  const resRows = await loadCycleReservationRows(ctx.db, {
+    startsBefore: now + Math.max(CYCLE_HORIZON_MS, 2 * longestGraceMs),
+    ids: referenced,
+    downNodes: inventory.nodes.filter((n) => !n.up).map((n) => n.name),
+  });
   // A maintenance window takes its node out while it is active: the core sees the node as lost
   // (reservations on it are re-placed or displaced, jobs on it stopped), and never sees the window
   // itself as a reservation (its idle slots must not be lent).
@@ -121,18 +118,18 @@ interface Intent {
   readonly attempt?: number;
 }
 
+/** A reservation the decision names, which the cycle has just read: gone is a broken invariant. */
+async function decidedReservation(trx: Transaction<Database>, id: string): Promise<ReservationRow> {
+  const row = await getReservationRow(trx, id);
+  if (!row) throw new Error(`reservation ${id} vanished under the cycle's decision`);
+  return row;
+}
+
 async function persist(trx: Transaction<Database>, d: Decision, now: Millis): Promise<number | undefined> {
-  const at = new Date(now);
   switch (d.kind) {
     case "reservation-state": {
       if (d.state === "active") {
-        const r = await trx
-          .updateTable("reservations")
-          .set({ started_at: at })
-          .where("id", "=", d.reservation)
-          .where("started_at", "is", null)
-          .returning(["team", "pool", "placement"])
-          .executeTakeFirst();
+        const r = await markReservationStarted(trx, d.reservation, now);
         if (r)
           await appendEvent(trx, now, "reservation.started", r.team, {
             reservation: d.reservation,
@@ -141,36 +138,19 @@ async function persist(trx: Transaction<Database>, d: Decision, now: Millis): Pr
             placement: r.placement,
           });
       } else {
-        const r = await trx
-          .updateTable("reservations")
-          .set({ state: "completed", ended_at: sql<Date>`end_at` })
-          .where("id", "=", d.reservation)
-          .where("state", "=", "confirmed")
-          .returning(["team"])
-          .executeTakeFirst();
-        if (r)
-          await appendEvent(trx, now, "reservation.ended", r.team, {
+        const team = await completeReservation(trx, d.reservation);
+        if (team !== undefined)
+          await appendEvent(trx, now, "reservation.ended", team, {
             reservation: d.reservation,
-            team: r.team,
+            team,
             reason: "completed",
           });
       }
       return undefined;
     }
     case "replace": {
-      const row = await trx
-        .selectFrom("reservations")
-        .selectAll()
-        .where("id", "=", d.reservation)
-        .executeTakeFirstOrThrow();
-      await trx.deleteFrom("reservation_slots").where("reservation_id", "=", d.reservation).execute();
-      const slots = slotRows(d.reservation, d.placement, row.start_at.getTime(), row.end_at.getTime());
-      if (slots.length > 0) await trx.insertInto("reservation_slots").values(slots).execute();
-      await trx
-        .updateTable("reservations")
-        .set({ placement: JSON.stringify(d.placement) })
-        .where("id", "=", d.reservation)
-        .execute();
+      const row = await decidedReservation(trx, d.reservation);
+      await moveReservation(trx, row, d.placement);
       await appendAudit(trx, {
         at: now,
         actor: "berth",
@@ -183,11 +163,7 @@ async function persist(trx: Transaction<Database>, d: Decision, now: Millis): Pr
       return undefined;
     }
     case "displace": {
-      const row = await trx
-        .selectFrom("reservations")
-        .selectAll()
-        .where("id", "=", d.reservation)
-        .executeTakeFirstOrThrow();
+      const row = await decidedReservation(trx, d.reservation);
       await endReservation(trx, d.reservation, "displaced", now, { reason: d.reason });
       const lost =
         (row.nodes * row.gpus_per_node * (row.end_at.getTime() - Math.max(now, row.start_at.getTime()))) /
@@ -210,24 +186,14 @@ async function persist(trx: Transaction<Database>, d: Decision, now: Millis): Pr
       return undefined;
     }
     case "refuse-job": {
-      const j = await trx
-        .updateTable("jobs")
-        .set({ state: "failed", finished_at: at, updated_at: at })
-        .where("id", "=", d.job)
-        .returning(["team"])
-        .executeTakeFirst();
-      if (j)
-        await appendEvent(trx, now, "job.failed", j.team, { job: d.job, team: j.team, reason: d.reason });
+      const team = await failRefusedJob(trx, d.job, now);
+      if (team !== undefined)
+        await appendEvent(trx, now, "job.failed", team, { job: d.job, team, reason: d.reason });
       return undefined;
     }
     case "signal": {
       const signal = { reason: d.reason, at: now, stopAt: d.stopAt, ...(d.by ? { by: d.by } : {}) };
-      const j = await trx
-        .updateTable("jobs")
-        .set({ signal: JSON.stringify(signal), updated_at: at })
-        .where("id", "=", d.job)
-        .returning(["team", "attempts"])
-        .executeTakeFirstOrThrow();
+      const j = await setJobSignal(trx, d.job, signal, now);
       await appendAudit(trx, {
         at: now,
         actor: "berth",
@@ -240,33 +206,20 @@ async function persist(trx: Transaction<Database>, d: Decision, now: Millis): Pr
       return j.attempts;
     }
     case "admit": {
-      const j = await trx
-        .updateTable("jobs")
-        .set((eb) => ({
-          state: "admitted",
-          attempts: eb("attempts", "+", 1),
-          placement: JSON.stringify(d.placement),
-          runs_on: d.reservation,
-          lent_from: [...d.lentFrom],
-          signal: null,
-          updated_at: at,
-        }))
-        .where("id", "=", d.job)
-        .where("state", "=", "queued")
-        .returning(["team", "attempts"])
-        .executeTakeFirstOrThrow();
-      await trx
-        .insertInto("job_attempts")
-        .values({
-          job_id: d.job,
-          attempt: j.attempts,
-          placement: JSON.stringify(d.placement),
-          lent_from: [...d.lentFrom],
-          started_at: at,
-          ended_at: null,
-          outcome: null,
-        })
-        .execute();
+      const j = await admitQueuedJob(trx, {
+        job: d.job,
+        placement: d.placement,
+        reservation: d.reservation,
+        lentFrom: d.lentFrom,
+        at: now,
+      });
+      await insertJobAttempt(trx, {
+        job: d.job,
+        attempt: j.attempts,
+        placement: d.placement,
+        lentFrom: d.lentFrom,
+        at: now,
+      });
       await appendEvent(trx, now, "job.admitted", j.team, {
         job: d.job,
         team: j.team,
@@ -283,11 +236,7 @@ async function persist(trx: Transaction<Database>, d: Decision, now: Millis): Pr
 async function apply(deps: CycleDeps, intent: Intent, now: Millis): Promise<void> {
   const d = intent.decision;
   if (d.kind === "admit") {
-    const job = await deps.ctx.db
-      .selectFrom("jobs")
-      .select(["kind", "team", "spec", "reservation_id", "priority"])
-      .where("id", "=", d.job)
-      .executeTakeFirstOrThrow();
+    const job = await getJobLaunchFields(deps.ctx.db, d.job);
     await deps.executor.launch({
       job: d.job,
       attempt: intent.attempt!,
@@ -304,22 +253,12 @@ async function apply(deps: CycleDeps, intent: Intent, now: Millis): Promise<void
 }
 
 async function confirm(ctx: ServiceContext, ids: string[], now: Millis) {
-  if (ids.length === 0) return;
-  await ctx.db
-    .updateTable("decisions")
-    .set({ state: "applied", applied_at: new Date(now) })
-    .where("id", "in", ids)
-    .execute();
+  await markDecisionsApplied(ctx.db, ids, now);
 }
 
 /** Step 0: intents persisted by a cycle that crashed before confirming them. */
 export async function reapplyPending(deps: CycleDeps, now: Millis): Promise<number> {
-  const rows = await deps.ctx.db
-    .selectFrom("decisions")
-    .selectAll()
-    .where("state", "=", "intent")
-    .orderBy("id")
-    .execute();
+  const rows = await listPendingDecisions(deps.ctx.db);
   for (const r of rows) {
     const { attempt, ...decision } = r.payload as Decision & { attempt?: number };
     await apply(
@@ -343,13 +282,7 @@ export async function runCycle(
   const { ctx } = deps;
   await reapplyPending(deps, now);
   // Jobs cancelled by a user while running: stop their run now.
-  const cancelled = await ctx.db
-    .updateTable("jobs")
-    .set({ placement: null, runs_on: null })
-    .where("state", "=", "cancelled")
-    .where("placement", "is not", null)
-    .returning(["id", "attempts"])
-    .execute();
+  const cancelled = await detachCancelledRuns(ctx.db);
   for (const j of cancelled) await deps.executor.stop(j.id, j.attempts, now);
 
   const snapshot = await loadSnapshot(ctx, now);
@@ -365,20 +298,15 @@ export async function runCycle(
     const out: Intent[] = [];
     for (const d of result.decisions) {
       const attempt = await persist(trx, d, now);
-      const row = await trx
-        .insertInto("decisions")
-        .values({
-          at: new Date(now),
-          kind: d.kind,
-          job_id: "job" in d ? d.job : null,
-          reservation_id: "reservation" in d ? d.reservation : null,
-          payload: JSON.stringify(attempt !== undefined ? { ...d, attempt } : d),
-          state: d.kind === "admit" || d.kind === "signal" ? "intent" : "applied",
-          applied_at: d.kind === "admit" || d.kind === "signal" ? null : new Date(now),
-        })
-        .returning("id")
-        .executeTakeFirstOrThrow();
-      out.push({ id: row.id, decision: d, ...(attempt !== undefined ? { attempt } : {}) });
+      const id = await insertDecision(trx, {
+        at: now,
+        kind: d.kind,
+        job: "job" in d ? d.job : null,
+        reservation: "reservation" in d ? d.reservation : null,
+        payload: attempt !== undefined ? { ...d, attempt } : { ...d },
+        pending: d.kind === "admit" || d.kind === "signal",
+      });
+      out.push({ id, decision: d, ...(attempt !== undefined ? { attempt } : {}) });
       deps.onDecision?.(d.kind);
     }
     return out;
@@ -401,11 +329,7 @@ export async function runCycle(
  */
 export async function relaunchRuns(ctx: ServiceContext, executor: Executor): Promise<number> {
   const known = new Set((await executor.known()).map((k) => `${k.job}#${k.attempt}`));
-  const rows = await ctx.db
-    .selectFrom("jobs")
-    .selectAll()
-    .where("state", "in", ["admitted", "running"])
-    .execute();
+  const rows = await listJobRowsHoldingGpus(ctx.db);
   let n = 0;
   for (const j of rows) {
     if (known.has(`${j.id}#${j.attempts}`)) continue;

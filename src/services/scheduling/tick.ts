@@ -7,7 +7,11 @@
 // and the time of the next known event, so the loop wakes then instead of waiting for the cron.
 import { appendAudit } from "../../adapters/db/repos/audit.ts";
 import { appendEvent } from "../../adapters/db/repos/events.ts";
-import { endReservation } from "../../adapters/db/repos/reservations.ts";
+import {
+  earliestBookingStartAfter,
+  endReservation,
+  listNoShowReservations,
+} from "../../adapters/db/repos/reservations.ts";
 import type { WebhookSender } from "../../adapters/http/webhook-sender.ts";
 import type { Millis } from "../../core/types.ts";
 import type { ServiceContext } from "../context.ts";
@@ -35,7 +39,6 @@ const HOUR_MS = 3_600_000;
 
 export async function runTick(deps: TickDeps, now: Millis): Promise<TickResult> {
   const { ctx } = deps;
-  const at = new Date(now);
 
   // 1. The scheduling cycle: reservation starts and ends, node loss, admissions, signals.
   const cycle = await runCycle(
@@ -46,30 +49,7 @@ export async function runTick(deps: TickDeps, now: Millis): Promise<TickResult> 
   // 2. No-show release: started long enough ago, and no job of it has ever been admitted.
   let released = 0;
   if (deps.noShowSeconds > 0) {
-    const cutoff = new Date(now - deps.noShowSeconds * 1000);
-    const idle = await ctx.db
-      .selectFrom("reservations as r")
-      .select(["r.id", "r.team", "r.nodes", "r.gpus_per_node", "r.end_at"])
-      .where("r.state", "=", "confirmed")
-      .where("r.kind", "=", "booking")
-      .where("r.start_at", "<=", cutoff)
-      .where("r.end_at", ">", at)
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom("jobs as j")
-              .select("j.id")
-              .whereRef("j.reservation_id", "=", "r.id")
-              .where((eb) =>
-                eb.or([
-                  eb("j.attempts", ">", 0),
-                  eb("j.state", "in", ["admitted", "running", "succeeded", "failed"]),
-                ]),
-              ),
-          ),
-        ),
-      )
-      .execute();
+    const idle = await listNoShowReservations(ctx.db, now - deps.noShowSeconds * 1000, now);
     for (const r of idle) {
       await ctx.db.transaction().execute(async (trx) => {
         await endReservation(trx, r.id, "released", now, { reason: "no-show" });
@@ -114,14 +94,8 @@ async function nextWakeAt(deps: TickDeps, now: Millis): Promise<Millis | null> {
   const hook = await nextDeliveryAt(deps.ctx);
   if (hook !== null) candidates.push(Math.max(hook, now));
   if (deps.noShowSeconds > 0) {
-    const ns = await deps.ctx.db
-      .selectFrom("reservations")
-      .select((eb) => eb.fn.min("start_at").as("t"))
-      .where("state", "=", "confirmed")
-      .where("kind", "=", "booking")
-      .where("start_at", ">", new Date(now - deps.noShowSeconds * 1000))
-      .executeTakeFirst();
-    if (ns?.t) candidates.push(new Date(ns.t as Date).getTime() + deps.noShowSeconds * 1000);
+    const start = await earliestBookingStartAfter(deps.ctx.db, now - deps.noShowSeconds * 1000);
+    if (start !== null) candidates.push(start + deps.noShowSeconds * 1000);
   }
   return candidates.length > 0 ? Math.min(...candidates) : null;
 }

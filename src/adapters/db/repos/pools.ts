@@ -36,3 +36,13 @@ export async function upsertPool(db: Handle, pool: Pool): Promise<void> {
     .onConflict((oc) => oc.column("name").doUpdateSet(row))
     .execute();
 }
+
+/** A pool's compute capability ("7.0"), none when there is no such pool. */
+export async function getPoolComputeCapability(db: Handle, pool: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom("pools")
+    .select("compute_capability")
+    .where("name", "=", pool)
+    .executeTakeFirst();
+  return row?.compute_capability;
+}

@@ -432,3 +432,130 @@ export async function markDisplacedIfHeld(trx: Transaction<Database>, id: string
     .executeTakeFirst();
   return res.numUpdatedRows > 0n;
 }
+
+// ---- What the scheduling loop reads and writes (src/services/scheduling). ----
+
+export interface CycleReservationQuery {
+  /** Confirmed reservations starting before this are read. */
+  readonly startsBefore: Millis;
+  /** Reservations read whatever their start and state (jobs run on them or belong to them). */
+  readonly ids: readonly string[];
+  /** Nodes that are down: the confirmed reservations holding slots on them are read too. */
+  readonly downNodes: readonly string[];
+}
+
+/** The reservations one scheduling cycle plans with, by id. */
+export async function loadCycleReservationRows(
+  db: Handle,
+  q: CycleReservationQuery,
+): Promise<ReservationRow[]> {
+  const ids = [...q.ids];
+  const down = [...q.downNodes];
+  return db
+    .selectFrom("reservations")
+    .selectAll()
+    .where((eb) =>
+      eb.or([
+        eb.and([eb("state", "=", "confirmed"), eb("start_at", "<", new Date(q.startsBefore))]),
+        ...(ids.length > 0 ? [eb("id", "in", ids)] : []),
+        ...(down.length > 0
+          ? [
+              eb.and([
+                eb("state", "=", "confirmed"),
+                eb(
+                  "id",
+                  "in",
+                  eb.selectFrom("reservation_slots").select("reservation_id").where("node", "in", down),
+                ),
+              ]),
+            ]
+          : []),
+      ]),
+    )
+    .orderBy("id")
+    .execute();
+}
+
+/** Records that a reservation's start was handled, once: what it holds comes back the first time only. */
+export async function markReservationStarted(trx: Transaction<Database>, id: string, at: Millis) {
+  return trx
+    .updateTable("reservations")
+    .set({ started_at: new Date(at) })
+    .where("id", "=", id)
+    .where("started_at", "is", null)
+    .returning(["team", "pool", "placement"])
+    .executeTakeFirst();
+}
+
+/** A held reservation that reached its end completes (ended at its end); its team comes back the first time only. */
+export async function completeReservation(
+  trx: Transaction<Database>,
+  id: string,
+): Promise<string | undefined> {
+  const row = await trx
+    .updateTable("reservations")
+    .set({ state: "completed", ended_at: sql<Date>`end_at` })
+    .where("id", "=", id)
+    .where("state", "=", "confirmed")
+    .returning(["team"])
+    .executeTakeFirst();
+  return row?.team;
+}
+
+/** Moves a reservation to another placement over its same window (its slot rows follow). */
+export async function moveReservation(
+  trx: Transaction<Database>,
+  row: ReservationRow,
+  placement: Placement,
+): Promise<void> {
+  await trx.deleteFrom("reservation_slots").where("reservation_id", "=", row.id).execute();
+  const slots = slotRows(row.id, placement, row.start_at.getTime(), row.end_at.getTime());
+  if (slots.length > 0) await trx.insertInto("reservation_slots").values(slots).execute();
+  await trx
+    .updateTable("reservations")
+    .set({ placement: JSON.stringify(placement) })
+    .where("id", "=", row.id)
+    .execute();
+}
+
+/**
+ * Bookings held since `startedBy` or earlier and not over at `now`, none of whose jobs was ever
+ * admitted: the no-show candidates.
+ */
+export async function listNoShowReservations(db: Handle, startedBy: Millis, now: Millis) {
+  return db
+    .selectFrom("reservations as r")
+    .select(["r.id", "r.team", "r.nodes", "r.gpus_per_node", "r.end_at"])
+    .where("r.state", "=", "confirmed")
+    .where("r.kind", "=", "booking")
+    .where("r.start_at", "<=", new Date(startedBy))
+    .where("r.end_at", ">", new Date(now))
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom("jobs as j")
+            .select("j.id")
+            .whereRef("j.reservation_id", "=", "r.id")
+            .where((eb) =>
+              eb.or([
+                eb("j.attempts", ">", 0),
+                eb("j.state", "in", ["admitted", "running", "succeeded", "failed"]),
+              ]),
+            ),
+        ),
+      ),
+    )
+    .execute();
+}
+
+/** The earliest start after `after` among held bookings (null when none). */
+export async function earliestBookingStartAfter(db: Handle, after: Millis): Promise<Millis | null> {
+  const row = await db
+    .selectFrom("reservations")
+    .select((eb) => eb.fn.min("start_at").as("t"))
+    .where("state", "=", "confirmed")
+    .where("kind", "=", "booking")
+    .where("start_at", ">", new Date(after))
+    .executeTakeFirst();
+  return row?.t ? new Date(row.t as Date).getTime() : null;
+}

@@ -1,4 +1,4 @@
-// Reads and parses a JSON file named on the command line, with errors that name the file.
+// Reads and parses a JSON file (named on the command line, or by a job), with errors that name the file.
 import { readFile } from "node:fs/promises";
 
 export async function readJsonFile(path: string, what: string): Promise<unknown> {

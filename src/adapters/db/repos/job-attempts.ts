@@ -1,0 +1,69 @@
+// One row per run of a job (its admission): where it ran, what it borrowed, how it ended. Written
+// in the transactions of the job's transitions, so a run is never recorded without its job's state.
+import type { Kysely, Selectable, Transaction } from "kysely";
+import type { Millis, Placement } from "../../../core/types.ts";
+import type { Database, JobAttemptsTable } from "../tables.ts";
+
+type Handle = Kysely<Database> | Transaction<Database>;
+export type JobAttemptRow = Selectable<JobAttemptsTable>;
+export type AttemptOutcome = NonNullable<JobAttemptsTable["outcome"]>;
+
+export async function insertJobAttempt(
+  trx: Transaction<Database>,
+  a: { job: string; attempt: number; placement: Placement; lentFrom: readonly string[]; at: Millis },
+): Promise<void> {
+  await trx
+    .insertInto("job_attempts")
+    .values({
+      job_id: a.job,
+      attempt: a.attempt,
+      placement: JSON.stringify(a.placement),
+      lent_from: [...a.lentFrom],
+      started_at: new Date(a.at),
+      ended_at: null,
+      outcome: null,
+    })
+    .execute();
+}
+
+export async function getJobAttempt(
+  db: Handle,
+  job: string,
+  attempt: number,
+): Promise<JobAttemptRow | undefined> {
+  return db
+    .selectFrom("job_attempts")
+    .selectAll()
+    .where("job_id", "=", job)
+    .where("attempt", "=", attempt)
+    .executeTakeFirst();
+}
+
+export async function endJobAttempt(
+  trx: Transaction<Database>,
+  job: string,
+  attempt: number,
+  outcome: AttemptOutcome,
+  at: Millis,
+): Promise<void> {
+  await trx
+    .updateTable("job_attempts")
+    .set({ ended_at: new Date(at), outcome })
+    .where("job_id", "=", job)
+    .where("attempt", "=", attempt)
+    .execute();
+}
+
+/** A cancelled job's run that has not ended yet ends as cancelled. */
+export async function cancelOpenJobAttempts(
+  trx: Transaction<Database>,
+  job: string,
+  at: Millis,
+): Promise<void> {
+  await trx
+    .updateTable("job_attempts")
+    .set({ ended_at: new Date(at), outcome: "cancelled" })
+    .where("job_id", "=", job)
+    .where("ended_at", "is", null)
+    .execute();
+}

@@ -1,0 +1,251 @@
+// Jobs: submission, the loop's transitions (admit, signal, run, requeue, finish, refuse) and the
+// reads the cycle and the API need. Anything that locks or belongs to a transition takes a
+// Transaction: the scheduling service owns it, so a state change and its event commit together.
+import type { Insertable, Kysely, Transaction } from "kysely";
+import type { Millis, Placement } from "../../../core/types.ts";
+import type { Database, JobRow, JobSignalJson, JobsTable } from "../tables.ts";
+
+type Handle = Kysely<Database> | Transaction<Database>;
+type JobState = JobsTable["state"];
+
+export async function getJobRow(db: Handle, id: string): Promise<JobRow | undefined> {
+  return db.selectFrom("jobs").selectAll().where("id", "=", id).executeTakeFirst();
+}
+
+/** The job's row, locked until the transaction ends (its transitions serialise on it). */
+export async function lockJobRow(trx: Transaction<Database>, id: string): Promise<JobRow | undefined> {
+  return trx.selectFrom("jobs").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
+}
+
+/** The jobs the core plans around: queued, admitted or running, by id. */
+export async function listLiveJobRows(db: Handle): Promise<JobRow[]> {
+  return db
+    .selectFrom("jobs")
+    .selectAll()
+    .where("state", "in", ["queued", "admitted", "running"])
+    .orderBy("id")
+    .execute();
+}
+
+/** The jobs that hold GPUs now (admitted or running): what must be running after a restart. */
+export async function listJobRowsHoldingGpus(db: Handle): Promise<JobRow[]> {
+  return db.selectFrom("jobs").selectAll().where("state", "in", ["admitted", "running"]).execute();
+}
+
+/** The team a job belongs to (none when there is no such job). */
+export async function getJobTeam(db: Handle, id: string): Promise<string | undefined> {
+  const row = await db.selectFrom("jobs").select("team").where("id", "=", id).executeTakeFirst();
+  return row?.team;
+}
+
+export interface JobFilter {
+  readonly team?: string | undefined;
+  readonly state?: string | undefined;
+  readonly reservation?: string | undefined;
+  /** Exclusive lower bound on `seq` (the cursor). */
+  readonly afterSeq?: string | undefined;
+  readonly limit: number;
+}
+
+/** One page of jobs in submission order, with one row more than `limit` when there is a next page. */
+export async function listJobRows(db: Handle, f: JobFilter): Promise<JobRow[]> {
+  let query = db.selectFrom("jobs").selectAll();
+  if (f.team) query = query.where("team", "=", f.team);
+  if (f.state) query = query.where("state", "=", f.state as JobState);
+  if (f.reservation) query = query.where("reservation_id", "=", f.reservation);
+  if (f.afterSeq) query = query.where("seq", ">", f.afterSeq as never);
+  return query
+    .orderBy("seq")
+    .limit(f.limit + 1)
+    .execute();
+}
+
+export interface NewJob {
+  readonly id: string;
+  readonly kind: JobsTable["kind"];
+  readonly team: string;
+  readonly pool: string;
+  readonly gpus: number;
+  readonly priority: string;
+  readonly reservation: string | null;
+  readonly spec: object;
+  readonly submittedAt: Millis;
+  readonly submittedBy: string | null;
+}
+
+/** A queued job's row. */
+function queuedJobValues(j: NewJob): Insertable<JobsTable> {
+  const at = new Date(j.submittedAt);
+  return {
+    id: j.id,
+    kind: j.kind,
+    team: j.team,
+    pool: j.pool,
+    gpus: j.gpus,
+    priority: j.priority,
+    reservation_id: j.reservation,
+    spec: JSON.stringify(j.spec),
+    state: "queued",
+    placement: null,
+    submitted_at: at,
+    submitted_by: j.submittedBy,
+    updated_at: at,
+    finished_at: null,
+  };
+}
+
+export async function insertQueuedJob(trx: Transaction<Database>, job: NewJob): Promise<JobRow> {
+  return trx.insertInto("jobs").values(queuedJobValues(job)).returningAll().executeTakeFirstOrThrow();
+}
+
+/** Queues a job unless one with its id exists: false when it did (a deterministic id seen twice). */
+export async function insertQueuedJobOnce(trx: Transaction<Database>, job: NewJob): Promise<boolean> {
+  const inserted = await trx
+    .insertInto("jobs")
+    .values(queuedJobValues(job))
+    .onConflict((oc) => oc.column("id").doNothing())
+    .returning("id")
+    .executeTakeFirst();
+  return inserted !== undefined;
+}
+
+export async function markJobCancelled(trx: Transaction<Database>, id: string, at: Millis): Promise<JobRow> {
+  const now = new Date(at);
+  return trx
+    .updateTable("jobs")
+    .set({ state: "cancelled", updated_at: now, finished_at: now })
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/**
+ * Cancelled jobs whose run is still recorded lose that record; they come back so the loop stops
+ * their runs (the cancel itself only marked them).
+ */
+export async function detachCancelledRuns(db: Handle): Promise<{ id: string; attempts: number }[]> {
+  return db
+    .updateTable("jobs")
+    .set({ placement: null, runs_on: null })
+    .where("state", "=", "cancelled")
+    .where("placement", "is not", null)
+    .returning(["id", "attempts"])
+    .execute();
+}
+
+/** What a launch needs beyond the decision: kind, team, spec, reservation, priority. */
+export async function getJobLaunchFields(db: Handle, id: string) {
+  return db
+    .selectFrom("jobs")
+    .select(["kind", "team", "spec", "reservation_id", "priority"])
+    .where("id", "=", id)
+    .executeTakeFirstOrThrow();
+}
+
+export interface JobAdmission {
+  readonly job: string;
+  readonly placement: Placement;
+  readonly reservation: string | null;
+  readonly lentFrom: readonly string[];
+  readonly at: Millis;
+}
+
+/** A queued job becomes admitted with one attempt more; its team and the new attempt number come back. */
+export async function admitQueuedJob(
+  trx: Transaction<Database>,
+  a: JobAdmission,
+): Promise<{ team: string; attempts: number }> {
+  return trx
+    .updateTable("jobs")
+    .set((eb) => ({
+      state: "admitted",
+      attempts: eb("attempts", "+", 1),
+      placement: JSON.stringify(a.placement),
+      runs_on: a.reservation,
+      lent_from: [...a.lentFrom],
+      signal: null,
+      updated_at: new Date(a.at),
+    }))
+    .where("id", "=", a.job)
+    .where("state", "=", "queued")
+    .returning(["team", "attempts"])
+    .executeTakeFirstOrThrow();
+}
+
+/** Records the stop signal a running job was sent. */
+export async function setJobSignal(
+  trx: Transaction<Database>,
+  id: string,
+  signal: JobSignalJson,
+  at: Millis,
+): Promise<{ team: string; attempts: number }> {
+  return trx
+    .updateTable("jobs")
+    .set({ signal: JSON.stringify(signal), updated_at: new Date(at) })
+    .where("id", "=", id)
+    .returning(["team", "attempts"])
+    .executeTakeFirstOrThrow();
+}
+
+/** A job the core can never place fails; its team comes back (none when the job is gone). */
+export async function failRefusedJob(
+  trx: Transaction<Database>,
+  id: string,
+  at: Millis,
+): Promise<string | undefined> {
+  const now = new Date(at);
+  const row = await trx
+    .updateTable("jobs")
+    .set({ state: "failed", finished_at: now, updated_at: now })
+    .where("id", "=", id)
+    .returning(["team"])
+    .executeTakeFirst();
+  return row?.team;
+}
+
+export async function markJobRunning(trx: Transaction<Database>, id: string, at: Millis): Promise<void> {
+  await trx
+    .updateTable("jobs")
+    .set({ state: "running", updated_at: new Date(at) })
+    .where("id", "=", id)
+    .execute();
+}
+
+/** A stopped run's job goes back to the queue, holding nothing. */
+export async function requeueJob(trx: Transaction<Database>, id: string, at: Millis): Promise<void> {
+  await trx
+    .updateTable("jobs")
+    .set({
+      state: "queued",
+      placement: null,
+      runs_on: null,
+      lent_from: [],
+      signal: null,
+      updated_at: new Date(at),
+    })
+    .where("id", "=", id)
+    .execute();
+}
+
+/** A run's end is the job's: it holds nothing more. */
+export async function finishJob(
+  trx: Transaction<Database>,
+  id: string,
+  state: "succeeded" | "failed",
+  at: Millis,
+): Promise<void> {
+  const now = new Date(at);
+  await trx
+    .updateTable("jobs")
+    .set({
+      state,
+      placement: null,
+      runs_on: null,
+      lent_from: [],
+      signal: null,
+      finished_at: now,
+      updated_at: now,
+    })
+    .where("id", "=", id)
+    .execute();
+}
