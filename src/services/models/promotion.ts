@@ -7,7 +7,7 @@ import type { Transaction } from "kysely";
 import { insertAbCheck, latestAbCheck } from "../../adapters/db/repos/ab-checks.ts";
 import { appendAudit } from "../../adapters/db/repos/audit.ts";
 import { appendEvent } from "../../adapters/db/repos/events.ts";
-import { getPoolComputeCapability } from "../../adapters/db/repos/inventory.ts";
+import { getPool } from "../../adapters/db/repos/inventory.ts";
 import { getJobTeam } from "../../adapters/db/repos/jobs.ts";
 import { getModelRow, insertModel, lockModelRow, setModelPromoted } from "../../adapters/db/repos/models.ts";
 import type { Database } from "../../adapters/db/tables.ts";
@@ -154,9 +154,9 @@ async function latestEvidence(
 
 async function poolCc(db: Transaction<Database>, pool: string | null): Promise<string> {
   if (pool === null) return UNKNOWN_POOL_CC;
-  const cc = await getPoolComputeCapability(db, pool);
-  if (cc === undefined) throw invalid([{ field: "pool", message: `unknown pool "${pool}"` }]);
-  return cc;
+  const found = await getPool(db, pool);
+  if (!found) throw invalid([{ field: "pool", message: `unknown pool "${pool}"` }]);
+  return found.computeCapability;
 }
 
 export interface PromoteInput {
