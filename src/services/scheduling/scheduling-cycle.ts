@@ -35,11 +35,15 @@ import { type Decision, type JobView, plan, type Snapshot } from "../../core/ind
 import type { Millis, Placement, Priority, Reservation } from "../../core/types.ts";
 import type { ServiceContext } from "../context.ts";
 import type { Executor } from "../ports.ts";
+import type { JobKindSettings } from "./job-kinds/job-kind.ts";
+import { DEFAULT_KIND_SETTINGS, launchOrderOf } from "./launch-order.ts";
 
 export interface CycleDeps {
   readonly ctx: ServiceContext;
   readonly executor: Executor;
   readonly onDecision?: (kind: string) => void;
+  /** What job kinds need from the deployment (BERTH_IMAGE, embedded mode); defaults otherwise. */
+  readonly kinds?: JobKindSettings;
 }
 
 /** Stored rows as the core sees them: `started_at` tells whether the start was already handled. */
@@ -237,16 +241,23 @@ async function apply(deps: CycleDeps, intent: Intent, now: Millis): Promise<void
   const d = intent.decision;
   if (d.kind === "admit") {
     const job = await getJobLaunchFields(deps.ctx.db, d.job);
-    await deps.executor.launch({
-      job: d.job,
-      attempt: intent.attempt!,
-      kind: job.kind,
-      team: job.team,
-      placement: d.placement,
-      spec: job.spec,
-      ...(job.reservation_id ? { reservation: job.reservation_id } : {}),
-      priority: job.priority as Priority,
-    });
+    await deps.executor.launch(
+      await launchOrderOf(
+        deps.ctx,
+        {
+          job: d.job,
+          attempt: intent.attempt!,
+          kind: job.kind,
+          team: job.team,
+          pool: job.pool,
+          priority: job.priority,
+          reservation: job.reservation_id,
+          spec: job.spec,
+          placement: d.placement,
+        },
+        deps.kinds,
+      ),
+    );
   } else if (d.kind === "signal") {
     await deps.executor.stop(d.job, intent.attempt!, Math.max(now, d.stopAt));
   }
@@ -327,22 +338,33 @@ export async function runCycle(
  * (the simulated executor forgets everything; Kubernetes does not) are launched again. Launches are
  * idempotent per (job, attempt), so a run that still exists is left alone.
  */
-export async function relaunchRuns(ctx: ServiceContext, executor: Executor): Promise<number> {
+export async function relaunchRuns(
+  ctx: ServiceContext,
+  executor: Executor,
+  kinds: JobKindSettings = DEFAULT_KIND_SETTINGS,
+): Promise<number> {
   const known = new Set((await executor.known()).map((k) => `${k.job}#${k.attempt}`));
   const rows = await listJobRowsHoldingGpus(ctx.db);
   let n = 0;
   for (const j of rows) {
     if (known.has(`${j.id}#${j.attempts}`)) continue;
-    await executor.launch({
-      job: j.id,
-      attempt: j.attempts,
-      kind: j.kind,
-      team: j.team,
-      placement: (j.placement ?? []) as Placement,
-      spec: j.spec,
-      ...(j.reservation_id ? { reservation: j.reservation_id } : {}),
-      priority: j.priority as Priority,
-    });
+    await executor.launch(
+      await launchOrderOf(
+        ctx,
+        {
+          job: j.id,
+          attempt: j.attempts,
+          kind: j.kind,
+          team: j.team,
+          pool: j.pool,
+          priority: j.priority,
+          reservation: j.reservation_id,
+          spec: j.spec,
+          placement: (j.placement ?? []) as Placement,
+        },
+        kinds,
+      ),
+    );
     if (j.signal) await executor.stop(j.id, j.attempts, Math.max(ctx.clock.now(), j.signal.stopAt));
     n++;
   }

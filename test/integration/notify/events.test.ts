@@ -74,7 +74,13 @@ describe.each(BACKENDS)("events on %s", (backend) => {
     await h.call("DELETE", `/api/v1/reservations/${a.body.id}`, { token: vision });
     const job = await h.call("POST", "/api/v1/jobs", {
       token: vision,
-      body: { kind: "train", pool: "V100", gpus: 1, reservation: b.body.id, spec: {} },
+      body: {
+        kind: "external",
+        pool: "V100",
+        gpus: 1,
+        reservation: b.body.id,
+        spec: { image: "busybox:1.36" },
+      },
     });
     await h.call("DELETE", `/api/v1/jobs/${job.body.id}`, { token: vision });
     const events = await reading;

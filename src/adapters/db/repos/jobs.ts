@@ -133,11 +133,11 @@ export async function detachCancelledRuns(db: Handle): Promise<{ id: string; att
     .execute();
 }
 
-/** What a launch needs beyond the decision: kind, team, spec, reservation, priority. */
+/** What a launch needs beyond the decision: kind, team, pool, spec, reservation, priority. */
 export async function getJobLaunchFields(db: Handle, id: string) {
   return db
     .selectFrom("jobs")
-    .select(["kind", "team", "spec", "reservation_id", "priority"])
+    .select(["kind", "team", "pool", "spec", "reservation_id", "priority"])
     .where("id", "=", id)
     .executeTakeFirstOrThrow();
 }
