@@ -34,6 +34,8 @@ export interface NodeState {
   needMin: number;
   /** Ordinals held now or later by a reservation (lending them names that reservation). */
   readonly heldLater: number;
+  /** Ordinals opportunistic work may never take: `heldLater` when lending is off, else none. */
+  readonly closed: number;
   readonly jobs: RunningJob[];
 }
 
@@ -54,7 +56,8 @@ export class CycleState {
   /** Per pool, GPUs of signalled jobs not yet promised to anyone (a waiting job may claim them). */
   readonly pendingFree = new Map<string, number>();
 
-  constructor(snapshot: Snapshot, reservations: readonly Reservation[], now: Millis) {
+  /** `lending` false: idle reserved slots are never lent (PlanConfig.lending). */
+  constructor(snapshot: Snapshot, reservations: readonly Reservation[], now: Millis, lending = true) {
     this.index = new CapacityIndex(snapshot.inventory, reservations);
     for (const r of reservations) this.reservations.set(r.id, r);
     for (const entry of this.index.nodes.values()) {
@@ -69,6 +72,7 @@ export class CycleState {
         needFrom: new Array<number>(entry.node.gpus).fill(Number.POSITIVE_INFINITY),
         needMin: Number.POSITIVE_INFINITY,
         heldLater,
+        closed: lending ? 0 : heldLater,
         jobs: [],
       });
     }

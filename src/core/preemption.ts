@@ -12,7 +12,7 @@ import { type Millis, priorityRank } from "./types.ts";
 /** Ordinals of `st` that `job` may take: not promised this cycle, not needed by an owner within its grace. */
 export function lendableMask(st: NodeState, job: Pick<JobView, "graceMs">, now: Millis): number {
   if (!st.entry.node.up) return 0;
-  let mask = st.entry.full & ~st.claimed;
+  let mask = st.entry.full & ~st.claimed & ~st.closed;
   const horizon = now + job.graceMs;
   if (st.needMin > horizon) return mask;
   for (let o = 0; o < st.needFrom.length; o++) if (st.needFrom[o]! <= horizon) mask &= ~(1 << o);

@@ -1,11 +1,12 @@
 // `berth simulate` as a function: workload JSON in, the contract's output out (CONTRACTS §3).
 // Identical input gives identical output: the core is deterministic and nothing here reads a clock.
 import { computeMetrics, type Metrics } from "./metrics.ts";
+import { isPolicyName, POLICY_NAMES, policyOf } from "./policies.ts";
 import { type SimEvent, sortEvents, toOutputEvent } from "./sim-events.ts";
 import { runSimulation } from "./simulator.ts";
 import { parseWorkload, WorkloadError } from "./workload.ts";
 
-export const POLICIES = ["berth"] as const;
+export const POLICIES = POLICY_NAMES;
 
 export interface SimulateOutput {
   policy: string;
@@ -14,11 +15,11 @@ export interface SimulateOutput {
 }
 
 export function simulateWorkload(input: unknown, policy = "berth"): SimulateOutput {
-  if (!(POLICIES as readonly string[]).includes(policy)) {
+  if (!isPolicyName(policy)) {
     throw new WorkloadError(`unknown policy "${policy}" (known: ${POLICIES.join(", ")})`);
   }
   const workload = parseWorkload(input);
-  const log = runSimulation(workload);
+  const log = runSimulation(workload, policyOf(policy));
   return {
     policy,
     metrics: computeMetrics(workload, log),

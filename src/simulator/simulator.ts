@@ -9,6 +9,7 @@ import { DEFAULT_BOOKING_RULES } from "../core/booking-rules.ts";
 import { plan } from "../core/plan.ts";
 import type { Decision, JobSignal, JobView } from "../core/snapshot.ts";
 import type { GpuNode, Inventory, Millis, Placement, Reservation } from "../core/types.ts";
+import { type Policy, policyOf } from "./policies.ts";
 import type { SimEventRecord } from "./sim-events.ts";
 import type { SimJob, Workload } from "./workload.ts";
 
@@ -42,7 +43,7 @@ export interface SimulationLog {
 /** Guards against a planner that keeps freeing GPUs at one instant without end. */
 const MAX_PLANS_PER_INSTANT = 50;
 
-export function runSimulation(w: Workload): SimulationLog {
+export function runSimulation(w: Workload, policy: Policy = policyOf("berth")): SimulationLog {
   const nodes: GpuNode[] = w.pools.flatMap((p) =>
     Array.from({ length: p.nodes }, (_, i) => ({
       name: `${p.name}-${i}`,
@@ -82,7 +83,9 @@ export function runSimulation(w: Workload): SimulationLog {
     <T extends { id: string }>(key: (x: T) => number) =>
     (a: T, b: T) =>
       key(a) - key(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-  const bookings = [...w.reservations].sort(byTimeThenId((r) => r.bookedAt));
+  // A policy that does not book ignores reservations: their jobs are ordinary work at their priority.
+  const bookings = policy.books ? [...w.reservations].sort(byTimeThenId((r) => r.bookedAt)) : [];
+  const reservationOf = (j: JobRun) => (policy.books ? j.spec.reservation : null);
   const submissions = [...w.jobs].sort(byTimeThenId((j) => j.submitAt));
   // Same instant, same node: "up" before "down", so a node reported down at an instant is down.
   const nodeEvents = [...w.nodeEvents].sort(
@@ -146,7 +149,7 @@ export function runSimulation(w: Workload): SimulationLog {
       pool: j.spec.pool,
       gpus: j.spec.gpus,
       priority: j.spec.priority,
-      reservation: j.spec.reservation,
+      reservation: reservationOf(j),
       submittedAt: j.spec.submitAt,
       graceMs: j.spec.graceMs,
       attempts: j.attempts,
@@ -302,12 +305,13 @@ export function runSimulation(w: Workload): SimulationLog {
     while (ns < submissions.length && submissions[ns]!.submitAt <= t) {
       const j = jobs.get(submissions[ns++]!.id)!;
       j.state = "queued";
-      if (j.spec.reservation !== null && !decided(j.spec.reservation)) heldBack.push(j);
+      const r = reservationOf(j);
+      if (r !== null && !decided(r)) heldBack.push(j);
       else active.set(j.spec.id, j);
     }
     for (let i = heldBack.length - 1; i >= 0; i--) {
       const j = heldBack[i]!;
-      if (decided(j.spec.reservation!)) {
+      if (decided(reservationOf(j)!)) {
         heldBack.splice(i, 1);
         active.set(j.spec.id, j);
       }
@@ -321,6 +325,7 @@ export function runSimulation(w: Workload): SimulationLog {
           jobs: [...active.values()].map((j) => viewOf(j, t)),
         },
         t,
+        policy.plan,
       );
       wakeAt = result.nextWakeAt;
       let freed = false;

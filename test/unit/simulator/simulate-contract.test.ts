@@ -259,6 +259,6 @@ describe("a bad workload is refused with the field at fault", () => {
   }
 
   it("refuses an unknown policy", () => {
-    expect(() => simulateWorkload(PREEMPTION, "fifo")).toThrow(/unknown policy "fifo"/);
+    expect(() => simulateWorkload(PREEMPTION, "lottery")).toThrow(/unknown policy "lottery"/);
   });
 });
