@@ -18,6 +18,8 @@
 // - time compression: arrivals are scaled so the offered load (GPU-seconds asked inside the arrival
 //   window over the cluster's GPU-seconds in it) is the one asked for.
 
+import type { WorkloadJson } from "./workload.ts";
+
 export interface AlibabaTraceOptions {
   /** Offered load to compress arrivals to; null keeps the trace's own times. */
   readonly load: number | null;
@@ -70,35 +72,8 @@ export interface TraceStats {
   arrivalSpan: number;
 }
 
-export interface TraceWorkload {
-  cluster: {
-    pools: { name: string; product: string; computeCapability: string; nodes: number; gpusPerNode: number }[];
-  };
-  reservations: {
-    id: string;
-    team: string;
-    pool: string;
-    nodes: number;
-    gpusPerNode: number;
-    start: string;
-    end: string;
-    priority: string;
-    bookedAt: string;
-  }[];
-  jobs: {
-    id: string;
-    team: string;
-    pool: string;
-    gpus: number;
-    submitAt: string;
-    duration: number;
-    priority: string;
-    reservation: string | null;
-    checkpointEvery: number;
-    grace: number;
-    deadline?: string;
-  }[];
-}
+/** The workload, as `berth simulate` reads it (every reservation and job listed). */
+export type TraceWorkload = WorkloadJson;
 
 /** The simulated instant of the trace's first kept arrival. */
 export const TRACE_EPOCH = Date.parse("2026-12-07T00:00:00.000Z");
