@@ -251,8 +251,16 @@ export function alibabaWorkload(
         continue;
       }
       const weight = fits.reduce((s, q) => s + q.nodes * q.gpusPerNode, 0);
-      let point = seededFraction(o.seed, "pool", id) * weight;
-      const pool = fits.find((q) => (point -= q.nodes * q.gpusPerNode) < 0) ?? fits.at(-1)!;
+      const point = seededFraction(o.seed, "pool", id) * weight;
+      let pool = fits.at(-1)!;
+      let below = 0;
+      for (const q of fits) {
+        below += q.nodes * q.gpusPerNode;
+        if (point < below) {
+          pool = q;
+          break;
+        }
+      }
       const team = `team-${Math.floor(seededFraction(o.seed, "team", id) * o.teams)}`;
       let arrival = p.created * scale;
       let priority = p.qos === "LS" ? "high" : p.qos === "BE" ? "best-effort" : "normal";

@@ -1,0 +1,272 @@
+// Policy benchmark (issue 16): the Alibaba GPU v2023 trace with the reservation overlay, compressed
+// to offered loads of 70%, 90% and 110%, replayed under the four policies of `berth simulate` side by
+// side in one run. Writes bench/policies/results.json and a plot per metric (bench/policies/plots/),
+// and prints Markdown for BENCHMARKS.md. Run: npm run bench:policies [-- --loads 0.9]
+import { spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { TraceStats } from "../../src/simulator/alibaba-trace.ts";
+import type { Metrics } from "../../src/simulator/metrics.ts";
+import { POLICY_NAMES } from "../../src/simulator/policies.ts";
+import type { SimEvent } from "../../src/simulator/sim-events.ts";
+import { simulateWorkload } from "../../src/simulator/simulate.ts";
+import { linePlot, type Point } from "./plot.ts";
+import { traceWorkload } from "./trace-files.ts";
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The cluster: every 50th node of each GPU model (31 nodes, 149 GPUs), so that the trace's 6,171
+ * GPU jobs load it over about a day rather than minutes (the whole cluster has ~1,000 times the GPUs
+ * the trace keeps busy at once). */
+export const NODE_EVERY = 50;
+const LOADS = [0.7, 0.9, 1.1];
+
+interface PolicyResult {
+  policy: string;
+  metrics: Metrics;
+  /** Admissions on lent GPUs, and the share of them that a reclaim ended. */
+  lentAdmissions: number;
+  lentReclaimed: number | null;
+  events: number;
+  cpuMs: number;
+}
+
+interface LoadResult {
+  load: number;
+  stats: TraceStats;
+  policies: PolicyResult[];
+}
+
+/** Admissions that borrowed reserved GPUs, and the share of them a reclaim ended. */
+export function lentOutcome(events: readonly SimEvent[]): { lent: number; reclaimed: number | null } {
+  const onLent = new Map<string, boolean>();
+  let lent = 0;
+  let reclaimed = 0;
+  for (const e of events) {
+    if (!e.job) continue;
+    if (e.type === "admit") {
+      const borrowed = (e.lentFrom?.length ?? 0) > 0;
+      onLent.set(e.job, borrowed);
+      if (borrowed) lent++;
+    } else if (e.type === "preempt" || e.type === "stop" || e.type === "finish") {
+      if (onLent.get(e.job) && e.type === "preempt" && e.reason === "reclaim") reclaimed++;
+      onLent.delete(e.job);
+    }
+  }
+  return { lent, reclaimed: lent > 0 ? reclaimed / lent : null };
+}
+
+function runLoad(load: number): LoadResult {
+  const { workload, stats } = traceWorkload({ load, nodeEvery: NODE_EVERY });
+  const policies: PolicyResult[] = [];
+  for (const policy of POLICY_NAMES) {
+    const c = process.cpuUsage();
+    const out = simulateWorkload(workload, policy);
+    const u = process.cpuUsage(c);
+    const lent = lentOutcome(out.events);
+    policies.push({
+      policy,
+      metrics: out.metrics,
+      lentAdmissions: lent.lent,
+      lentReclaimed: lent.reclaimed,
+      events: out.events.length,
+      cpuMs: Math.round((u.user + u.system) / 1000),
+    });
+    process.stderr.write(`load ${load} ${policy}: ${Math.round((u.user + u.system) / 1000)} ms CPU\n`);
+  }
+  return { load, stats, policies };
+}
+
+const pct = (x: number | null | undefined) =>
+  x === null || x === undefined ? "n/a" : `${(x * 100).toFixed(1)}%`;
+const sec = (x: number | null | undefined) => (x === null || x === undefined ? "n/a" : `${Math.round(x)} s`);
+
+/** Metric rows: label, how to read it from a result, how to print it, and its plot. */
+const ROWS: {
+  key: string;
+  label: string;
+  get: (r: PolicyResult) => number | null;
+  show: (x: number | null) => string;
+  unit: string;
+}[] = [
+  {
+    key: "utilization",
+    label: "GPU utilisation",
+    get: (r) => r.metrics.gpuUtilization,
+    show: pct,
+    unit: "share",
+  },
+  { key: "goodput", label: "goodput", get: (r) => r.metrics.goodput, show: pct, unit: "share" },
+  {
+    key: "reserved-on-time",
+    label: "reserved on time",
+    get: (r) => r.metrics.reservedOnTime,
+    show: pct,
+    unit: "share",
+  },
+  {
+    key: "deadline-hits",
+    label: "critical deadline hits",
+    get: (r) => r.metrics.deadlineHits,
+    show: pct,
+    unit: "share",
+  },
+  ...(["critical", "high", "normal", "best-effort"] as const).flatMap((p) => [
+    {
+      key: `queue-delay-p50-${p}`,
+      label: `queue delay p50, ${p}`,
+      get: (r: PolicyResult) => r.metrics.queueDelay[p]?.p50 ?? null,
+      show: sec,
+      unit: "seconds",
+    },
+    {
+      key: `queue-delay-p95-${p}`,
+      label: `queue delay p95, ${p}`,
+      get: (r: PolicyResult) => r.metrics.queueDelay[p]?.p95 ?? null,
+      show: sec,
+      unit: "seconds",
+    },
+  ]),
+  {
+    key: "preemptions",
+    label: "preemptions",
+    get: (r) => r.metrics.preemptions,
+    show: String,
+    unit: "count",
+  },
+  {
+    key: "lost-gpu-hours",
+    label: "lost GPU-hours",
+    get: (r) => r.metrics.lostGpuHours,
+    show: (x) => (x ?? 0).toFixed(1),
+    unit: "GPU-hours",
+  },
+  {
+    key: "displaced",
+    label: "displaced bookings",
+    get: (r) => r.metrics.displaced,
+    show: String,
+    unit: "count",
+  },
+  {
+    key: "refused",
+    label: "refused bookings",
+    get: (r) => r.metrics.refusedReservations,
+    show: String,
+    unit: "count",
+  },
+  {
+    key: "lent-reclaimed",
+    label: "lent admissions ended by a reclaim",
+    get: (r) => r.lentReclaimed,
+    show: pct,
+    unit: "share",
+  },
+];
+
+function targets(r: LoadResult): string[] {
+  const by = new Map(r.policies.map((p) => [p.policy, p]));
+  const b = by.get("berth")!;
+  const pr = by.get("priority")!;
+  const ro = by.get("reserve-only")!;
+  const g = (x: PolicyResult) => x.metrics.goodput ?? 0;
+  const hits = (x: PolicyResult) => x.metrics.deadlineHits ?? 0;
+  const critP95 = (x: PolicyResult) => x.metrics.queueDelay.critical?.p95 ?? Number.POSITIVE_INFINITY;
+  const others = r.policies.filter((p) => p.policy !== "berth");
+  const rows: [string, string, boolean][] = [
+    [
+      "berth starts 100% of held reservations on time",
+      pct(b.metrics.reservedOnTime),
+      b.metrics.reservedOnTime === 1,
+    ],
+    [
+      "goodput within 2 points of priority",
+      `${pct(g(b))} vs ${pct(g(pr))} (${((g(b) - g(pr)) * 100).toFixed(2)} points)`,
+      Math.abs(g(b) - g(pr)) <= 0.02,
+    ],
+    [
+      `goodput above reserve-only by at least the idle reserved share (${pct(r.stats.reservedIdleShare)})`,
+      `${pct(g(b))} vs ${pct(g(ro))} (${((g(b) - g(ro)) * 100).toFixed(2)} points)`,
+      g(b) - g(ro) >= r.stats.reservedIdleShare,
+    ],
+    [
+      "critical deadline hits above every other policy",
+      `${pct(hits(b))} vs ${others.map((o) => `${o.policy} ${pct(hits(o))}`).join(", ")}`,
+      others.every((o) => hits(b) > hits(o)),
+    ],
+    [
+      "critical queue delay p95 below priority's, with no more preemptions",
+      `${sec(critP95(b))} vs ${sec(critP95(pr))}; preemptions ${b.metrics.preemptions} vs ${pr.metrics.preemptions}`,
+      critP95(b) < critP95(pr) && b.metrics.preemptions <= pr.metrics.preemptions,
+    ],
+  ];
+  return [
+    `Targets at ${Math.round(r.load * 100)}% offered load:`,
+    "",
+    "| target | measured | met? |",
+    "| --- | --- | --- |",
+    ...rows.map(([t, m, ok]) => `| ${t} | ${m} | ${ok ? "yes" : "no"} |`),
+  ];
+}
+
+async function main(): Promise<void> {
+  const arg = process.argv.indexOf("--loads");
+  const loads = arg >= 0 ? process.argv[arg + 1]!.split(",").map(Number) : LOADS;
+  const child = process.argv.indexOf("--child");
+  if (child >= 0) {
+    process.stdout.write(JSON.stringify(runLoad(Number(process.argv[child + 1]))));
+    return;
+  }
+  // One child process per load: each run's memory is its own and freed before the next.
+  const results: LoadResult[] = loads.map((load) => {
+    const c = spawnSync(
+      process.execPath,
+      ["--import", "tsx", fileURLToPath(import.meta.url), "--child", String(load)],
+      {
+        encoding: "utf8",
+        maxBuffer: 1 << 28,
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
+    if (c.status !== 0) throw new Error(`load ${load} failed`);
+    return JSON.parse(c.stdout) as LoadResult;
+  });
+  writeFileSync(join(here, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  const plots = join(here, "plots");
+  mkdirSync(plots, { recursive: true });
+  for (const row of ROWS) {
+    const points: Point[] = [];
+    for (const r of results)
+      for (const p of r.policies) {
+        const v = row.get(p);
+        if (v !== null) points.push({ load: r.load, policy: p.policy, value: v });
+      }
+    writeFileSync(join(plots, `${row.key}.svg`), await linePlot(row.label, row.unit, points));
+  }
+  const lines: string[] = [
+    `Machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}; load average when done ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(", ")}.`,
+    "",
+  ];
+  for (const r of results) {
+    const s = r.stats;
+    lines.push(
+      `### ${Math.round(r.load * 100)}% offered load`,
+      "",
+      `${s.jobs} jobs (${s.reservations} booked, ${s.critical} critical with a deadline) on ${s.nodes} nodes / ${s.gpus} GPUs; arrivals compressed ${s.compression.toFixed(1)}× into ${(s.arrivalSpan / 3600).toFixed(1)} h; offered load ${pct(s.offeredLoad)}; idle reserved share ${pct(s.reservedIdleShare)}.`,
+      "",
+      `| metric | ${r.policies.map((p) => p.policy).join(" | ")} |`,
+      `| --- | ${r.policies.map(() => "---").join(" | ")} |`,
+      ...ROWS.map((row) => `| ${row.label} | ${r.policies.map((p) => row.show(row.get(p))).join(" | ")} |`),
+      `| simulation CPU | ${r.policies.map((p) => `${(p.cpuMs / 1000).toFixed(1)} s`).join(" | ")} |`,
+      "",
+    );
+  }
+  const at90 = results.find((r) => r.load === 0.9);
+  if (at90) lines.push(...targets(at90), "");
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+await main();
