@@ -82,87 +82,50 @@ const pct = (x: number | null | undefined) =>
   x === null || x === undefined ? "n/a" : `${(x * 100).toFixed(1)}%`;
 const sec = (x: number | null | undefined) => (x === null || x === undefined ? "n/a" : `${Math.round(x)} s`);
 
-/** Metric rows: label, how to read it from a result, how to print it, and its plot. */
-const ROWS: {
+interface Row {
   key: string;
   label: string;
   get: (r: PolicyResult) => number | null;
   show: (x: number | null) => string;
   unit: string;
-}[] = [
-  {
-    key: "utilization",
-    label: "GPU utilisation",
-    get: (r) => r.metrics.gpuUtilization,
-    show: pct,
-    unit: "share",
-  },
-  { key: "goodput", label: "goodput", get: (r) => r.metrics.goodput, show: pct, unit: "share" },
-  {
-    key: "reserved-on-time",
-    label: "reserved on time",
-    get: (r) => r.metrics.reservedOnTime,
-    show: pct,
-    unit: "share",
-  },
-  {
-    key: "deadline-hits",
-    label: "critical deadline hits",
-    get: (r) => r.metrics.deadlineHits,
-    show: pct,
-    unit: "share",
-  },
-  ...(["critical", "high", "normal", "best-effort"] as const).flatMap((p) => [
-    {
-      key: `queue-delay-p50-${p}`,
-      label: `queue delay p50, ${p}`,
-      get: (r: PolicyResult) => r.metrics.queueDelay[p]?.p50 ?? null,
-      show: sec,
-      unit: "seconds",
-    },
-    {
-      key: `queue-delay-p95-${p}`,
-      label: `queue delay p95, ${p}`,
-      get: (r: PolicyResult) => r.metrics.queueDelay[p]?.p95 ?? null,
-      show: sec,
-      unit: "seconds",
-    },
-  ]),
-  {
-    key: "preemptions",
-    label: "preemptions",
-    get: (r) => r.metrics.preemptions,
-    show: String,
-    unit: "count",
-  },
-  {
-    key: "lost-gpu-hours",
-    label: "lost GPU-hours",
-    get: (r) => r.metrics.lostGpuHours,
-    show: (x) => (x ?? 0).toFixed(1),
-    unit: "GPU-hours",
-  },
-  {
-    key: "displaced",
-    label: "displaced bookings",
-    get: (r) => r.metrics.displaced,
-    show: String,
-    unit: "count",
-  },
-  {
-    key: "refused",
-    label: "refused bookings",
-    get: (r) => r.metrics.refusedReservations,
-    show: String,
-    unit: "count",
-  },
-  {
-    key: "lent-reclaimed",
-    label: "lent admissions ended by a reclaim",
-    get: (r) => r.lentReclaimed,
-    show: pct,
-    unit: "share",
-  },
+}
+const row = (key: string, label: string, get: Row["get"], show: Row["show"], unit: string): Row => ({
+  key,
+  label,
+  get,
+  show,
+  unit,
+});
+const count = (x: number | null) => String(x ?? 0);
+
+/** Metric rows: file name of its plot, label, how to read it from a result, how to print it, unit. */
+const ROWS: Row[] = [
+  row("utilization", "GPU utilisation", (r) => r.metrics.gpuUtilization, pct, "share"),
+  row("goodput", "goodput", (r) => r.metrics.goodput, pct, "share"),
+  row("reserved-on-time", "reserved on time", (r) => r.metrics.reservedOnTime, pct, "share"),
+  row("deadline-hits", "critical deadline hits", (r) => r.metrics.deadlineHits, pct, "share"),
+  ...(["critical", "high", "normal", "best-effort"] as const).flatMap((p) =>
+    (["p50", "p95"] as const).map((q) =>
+      row(
+        `queue-delay-${q}-${p}`,
+        `queue delay ${q}, ${p}`,
+        (r) => r.metrics.queueDelay[p]?.[q] ?? null,
+        sec,
+        "seconds",
+      ),
+    ),
+  ),
+  row("preemptions", "preemptions", (r) => r.metrics.preemptions, count, "count"),
+  row(
+    "lost-gpu-hours",
+    "lost GPU-hours",
+    (r) => r.metrics.lostGpuHours,
+    (x) => (x ?? 0).toFixed(1),
+    "GPU-hours",
+  ),
+  row("displaced", "displaced bookings", (r) => r.metrics.displaced, count, "count"),
+  row("refused", "refused bookings", (r) => r.metrics.refusedReservations, count, "count"),
+  row("lent-reclaimed", "lent admissions ended by a reclaim", (r) => r.lentReclaimed, pct, "share"),
 ];
 
 function targets(r: LoadResult): string[] {
@@ -235,14 +198,14 @@ async function main(): Promise<void> {
   writeFileSync(join(here, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
   const plots = join(here, "plots");
   mkdirSync(plots, { recursive: true });
-  for (const row of ROWS) {
+  for (const metric of ROWS) {
     const points: Point[] = [];
     for (const r of results)
       for (const p of r.policies) {
-        const v = row.get(p);
+        const v = metric.get(p);
         if (v !== null) points.push({ load: r.load, policy: p.policy, value: v });
       }
-    writeFileSync(join(plots, `${row.key}.svg`), await linePlot(row.label, row.unit, points));
+    writeFileSync(join(plots, `${metric.key}.svg`), await linePlot(metric.label, metric.unit, points));
   }
   const lines: string[] = [
     `Machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}; load average when done ${loadavg()
@@ -259,7 +222,7 @@ async function main(): Promise<void> {
       "",
       `| metric | ${r.policies.map((p) => p.policy).join(" | ")} |`,
       `| --- | ${r.policies.map(() => "---").join(" | ")} |`,
-      ...ROWS.map((row) => `| ${row.label} | ${r.policies.map((p) => row.show(row.get(p))).join(" | ")} |`),
+      ...ROWS.map((m) => `| ${m.label} | ${r.policies.map((p) => m.show(m.get(p))).join(" | ")} |`),
       `| simulation CPU | ${r.policies.map((p) => `${(p.cpuMs / 1000).toFixed(1)} s`).join(" | ")} |`,
       "",
     );
