@@ -12,7 +12,7 @@
 //   whose nodes can hold it, chosen by a seeded hash of its name weighted by the pools' GPUs; its team
 //   likewise;
 // - the reservation overlay: a seeded share of jobs become bookings of their own shape, from their
-//   arrival (on the grid) for their duration (rounded up to the grid), made 1 h to 7 d ahead; such a
+//   arrival (on the grid) for their duration and one grace (rounded up to the grid), made 1 h to 7 d ahead; such a
 //   job is submitted at its window's start; the booked jobs of LS pods are critical, with the
 //   window's end as their deadline;
 // - time compression: arrivals are scaled so the offered load (GPU-seconds asked inside the arrival
@@ -266,7 +266,9 @@ export function alibabaWorkload(
       let priority = p.qos === "LS" ? "high" : p.qos === "BE" ? "best-effort" : "normal";
       let reservation: string | null = null;
       let deadline: string | undefined;
-      const length = Math.max(GRID_S, gridCeil(p.duration));
+      // The window covers the run plus one grace period: a job submitted as its window opens may
+      // wait that long for borrowers to leave (CONTRACTS §2), and a user books for it.
+      const length = Math.max(GRID_S, gridCeil(p.duration + o.grace));
       if (length <= MAX_BOOKING_S && seededFraction(o.seed, "reserve", id) < o.reservedShare) {
         const start = gridCeil(arrival);
         const ahead = HOUR_S + seededFraction(o.seed, "ahead", id) * (7 * DAY_S - HOUR_S);
