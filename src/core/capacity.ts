@@ -44,6 +44,13 @@ export interface NodeEntry {
   readonly holds: Hold[];
 }
 
+function compareHolds(a: Hold, b: Hold): number {
+  return (
+    a.start - b.start ||
+    (a.reservation.id < b.reservation.id ? -1 : a.reservation.id > b.reservation.id ? 1 : 0)
+  );
+}
+
 export class CapacityIndex {
   readonly pools = new Map<string, Pool>();
   /** Nodes of each pool in natural name order (the deterministic tie-break of placement). */
@@ -71,8 +78,13 @@ export class CapacityIndex {
         if (entry) entry.holds.push({ reservation: r, start: r.start, end: r.end, mask: maskOf(ns.gpus) });
       }
     }
+    // Reservations usually come in start order, so most nodes' holds are already sorted: checking
+    // is one pass, while a sort copies the list (V8's sort allocates even for a sorted input).
     for (const e of this.nodes.values()) {
-      e.holds.sort((a, b) => a.start - b.start || (a.reservation.id < b.reservation.id ? -1 : 1));
+      const holds = e.holds;
+      let sorted = true;
+      for (let i = 1; i < holds.length && sorted; i++) sorted = compareHolds(holds[i - 1]!, holds[i]!) <= 0;
+      if (!sorted) holds.sort(compareHolds);
     }
   }
 
