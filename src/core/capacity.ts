@@ -71,20 +71,28 @@ export class CapacityIndex {
       this.nodes.set(n.name, entry);
       this.poolNodes.get(n.pool)?.push(entry);
     }
-    for (const r of reservations) {
+    for (let i = 0; i < reservations.length; i++) {
+      const r = reservations[i]!;
       if (!holdsSlots(r)) continue;
-      for (const ns of r.placement) {
+      for (let k = 0; k < r.placement.length; k++) {
+        const ns = r.placement[k]!;
         const entry = this.nodes.get(ns.node);
         if (entry) entry.holds.push({ reservation: r, start: r.start, end: r.end, mask: maskOf(ns.gpus) });
       }
     }
-    // Reservations usually come in start order, so most nodes' holds are already sorted: checking
-    // is one pass, while a sort copies the list (V8's sort allocates even for a sorted input).
+    // Insertion sort in place: a node holds a handful of reservations, often already in order, and
+    // V8's sort copies the list (this ran for every node in every cycle).
     for (const e of this.nodes.values()) {
       const holds = e.holds;
-      let sorted = true;
-      for (let i = 1; i < holds.length && sorted; i++) sorted = compareHolds(holds[i - 1]!, holds[i]!) <= 0;
-      if (!sorted) holds.sort(compareHolds);
+      for (let i = 1; i < holds.length; i++) {
+        const h = holds[i]!;
+        let k = i;
+        while (k > 0 && compareHolds(holds[k - 1]!, h) > 0) {
+          holds[k] = holds[k - 1]!;
+          k--;
+        }
+        holds[k] = h;
+      }
     }
   }
 

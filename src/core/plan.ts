@@ -55,7 +55,8 @@ export function plan(snapshot: Snapshot, now: Millis, config: PlanConfig = DEFAU
 
   const state = new CycleState(snapshot, reservations, now, config.lending !== false);
   const pools = new Map<string, Pool>(snapshot.inventory.pools.map((p) => [p.name, p]));
-  for (const r of reservations) {
+  for (let i = 0; i < reservations.length; i++) {
+    const r = reservations[i]!;
     if (!holdsSlots(r)) continue;
     wake(r.start);
     wake(r.end);
@@ -138,7 +139,11 @@ export function plan(snapshot: Snapshot, now: Millis, config: PlanConfig = DEFAU
     if (problem) refusals.push({ job: j.id, reason: problem });
     else levels[submissionOnly ? 0 : priorityRank(j.priority)]!.push(j);
   };
-  for (const j of snapshot.jobs) {
+  // Indexed: the queue may be 100k deep, and an iterator costs an object per step where the loop is
+  // not optimised (this cycle allocated more in iterator steps than in its decisions).
+  const jobs = snapshot.jobs;
+  for (let i = 0; i < jobs.length; i++) {
+    const j = jobs[i]!;
     if (j.graceMs > lead) lead = j.graceMs;
     if (j.state === "queued") classify(j);
   }
@@ -247,8 +252,9 @@ function planOpportunistic(
           for (const id of state.lenders(node, mask, now)) lenders.add(id);
           const st = state.nodes.get(node)!;
           // A borrower of slots an owner already waits for must hear a grace period ahead.
-          for (let o = 0; o < st.needFrom.length; o++)
-            if (mask & (1 << o)) out.wake(st.needFrom[o]! - j.graceMs);
+          if (st.needMin !== Number.POSITIVE_INFINITY)
+            for (let o = 0; o < st.needFrom.length; o++)
+              if (mask & (1 << o)) out.wake(st.needFrom[o]! - j.graceMs);
         }
         out.decisions.push({
           kind: "admit",
