@@ -3,7 +3,7 @@
 import { computeMetrics, type Metrics } from "./metrics.ts";
 import { isPolicyName, POLICY_NAMES, policyOf } from "./policies.ts";
 import { type SimEvent, sortEvents, toOutputEvent } from "./sim-events.ts";
-import { runSimulation } from "./simulator.ts";
+import { runSimulation, type SimulationOptions } from "./simulator.ts";
 import { parseWorkload, WorkloadError } from "./workload.ts";
 
 export const POLICIES = POLICY_NAMES;
@@ -14,12 +14,16 @@ export interface SimulateOutput {
   events: SimEvent[];
 }
 
-export function simulateWorkload(input: unknown, policy = "berth"): SimulateOutput {
+export function simulateWorkload(
+  input: unknown,
+  policy = "berth",
+  options: SimulationOptions = {},
+): SimulateOutput {
   if (!isPolicyName(policy)) {
     throw new WorkloadError(`unknown policy "${policy}" (known: ${POLICIES.join(", ")})`);
   }
   const workload = parseWorkload(input);
-  const log = runSimulation(workload, policyOf(policy));
+  const log = runSimulation(workload, policyOf(policy), options);
   return {
     policy,
     metrics: computeMetrics(workload, log),

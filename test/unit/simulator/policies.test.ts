@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { POLICY_NAMES } from "../../../src/simulator/policies.ts";
 import { type SimulateOutput, simulateWorkload } from "../../../src/simulator/simulate.ts";
 import { at, cluster, job, reservation, T0 } from "./builders.ts";
 import { checkRun } from "./invariant-checker.ts";
@@ -110,4 +111,19 @@ describe("random workloads under every policy", () => {
       );
     });
   }
+});
+
+describe("instants where only jobs finished, nobody waits and no wake-up is due", () => {
+  it("are skipped without changing the output of any policy", () => {
+    fc.assert(
+      fc.property(
+        crowdedWorkloadArb,
+        fc.constantFrom("berth", "fifo", "priority", "reserve-only"),
+        (w, p) => {
+          expect(simulateWorkload(w, p)).toEqual(simulateWorkload(w, p, { everyInstant: true }));
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
 });
