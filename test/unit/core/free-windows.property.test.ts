@@ -5,7 +5,7 @@ import { CapacityIndex } from "../../../src/core/capacity.ts";
 import { findFreeWindows } from "../../../src/core/free-windows.ts";
 import { popcount } from "../../../src/core/gpu-mask.ts";
 import { placeShape } from "../../../src/core/placement.ts";
-import { CLUSTER, HOUR, NOW, reservation } from "./builders.ts";
+import { CLUSTER, NOW, reservation } from "./builders.ts";
 
 const Q = 15 * 60_000;
 

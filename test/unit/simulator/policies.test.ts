@@ -1,6 +1,5 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { POLICY_NAMES } from "../../../src/simulator/policies.ts";
 import { type SimulateOutput, simulateWorkload } from "../../../src/simulator/simulate.ts";
 import { at, cluster, job, reservation, T0 } from "./builders.ts";
 import { checkRun } from "./invariant-checker.ts";
