@@ -16,6 +16,7 @@ import { TimelinePage } from "./pages/timeline.tsx";
 import { plain } from "./text.ts";
 import { timeZoneName } from "./time.ts";
 import type { Me, Pool } from "./types.ts";
+import { AppLink } from "./ui.tsx";
 import "./style.css";
 
 const PAGES = [
@@ -123,17 +124,9 @@ function App() {
           <ul>
             {PAGES.map((p) => (
               <li key={p.path}>
-                <a
-                  href={p.path}
-                  aria-current={p === current ? "page" : undefined}
-                  onClick={(e) => {
-                    if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
-                    e.preventDefault();
-                    navigate(p.path);
-                  }}
-                >
+                <AppLink to={p.path} current={p === current}>
                   {p.label}
-                </a>
+                </AppLink>
               </li>
             ))}
           </ul>

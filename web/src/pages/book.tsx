@@ -18,7 +18,15 @@ import {
   timeZoneName,
   toLocalInput,
 } from "../time.ts";
-import { type DryRun, type FreeWindow, PRIORITIES, type Priority, type Reservation } from "../types.ts";
+import {
+  type Alternative,
+  type DryRun,
+  type FreeWindow,
+  PRIORITIES,
+  type Priority,
+  type Reservation,
+} from "../types.ts";
+import { AppLink, Field, Message, SelectField } from "../ui.tsx";
 
 interface Form {
   pool: string;
@@ -38,13 +46,8 @@ interface Holder {
   title?: string;
 }
 
-interface Suggestion {
-  pool: string;
-  nodes: number;
-  gpusPerNode: number;
-  start: string;
-  end: string;
-}
+/** A free window of the asked shape, as the server suggests it. */
+type Suggestion = Alternative;
 
 type Answer =
   | { kind: "idle"; message: string }
@@ -53,16 +56,8 @@ type Answer =
   | { kind: "taken"; detail: string; holders: Holder[]; suggestions: Suggestion[] }
   | { kind: "refused"; detail: string };
 
-type Request = {
-  pool: string;
-  nodes: number;
-  gpusPerNode: number;
-  start: string;
-  end: string;
-  priority: Priority;
-  title: string;
-  team?: string;
-};
+/** What POST /reservations takes: a window of a shape, with its priority and title. */
+type Request = Alternative & { priority: Priority; title: string; team?: string };
 
 function initialForm(url: URL, pools: { name: string; gpusPerNode: number }[], team: string): Form {
   const q = url.searchParams;
@@ -115,7 +110,7 @@ const placementText = (p: { node: string; gpus: number[] }[]) =>
   p.map((s) => `${s.node} (GPU ${s.gpus.join(", ")})`).join("; ");
 
 export function BookPage({ url }: { url: URL }) {
-  const { me, pools, navigate } = useApp();
+  const { me, pools } = useApp();
   const admin = me.role === "admin";
   const [form, setForm] = useState<Form>(() => initialForm(url, pools, me.team ?? ""));
   const [answer, setAnswer] = useState<Answer>({ kind: "checking" });
@@ -194,78 +189,55 @@ export function BookPage({ url }: { url: URL }) {
             if (parsed.ok && !busy) void book(parsed.req);
           }}
         >
-          <div class="field">
-            <label for="pool">Pool</label>
-            <select
-              id="pool"
-              value={form.pool}
-              onChange={(e) => {
-                const p = pools.find((x) => x.name === e.currentTarget.value);
-                set({ pool: e.currentTarget.value, gpusPerNode: String(p?.gpusPerNode ?? form.gpusPerNode) });
-              }}
-            >
-              {pools.map((p) => (
-                <option key={p.name} value={p.name}>
-                  {p.name}
-                </option>
-              ))}
-            </select>
+          <SelectField
+            id="pool"
+            label="Pool"
+            value={form.pool}
+            options={pools.map((p) => [p.name, p.name] as const)}
+            onValue={(name) => {
+              const p = pools.find((x) => x.name === name);
+              set({ pool: name, gpusPerNode: String(p?.gpusPerNode ?? form.gpusPerNode) });
+            }}
+          >
             {pool && (
               <p class="help">
                 {plain(pool.product)}: {pool.nodes} nodes × {pool.gpusPerNode} GPUs, compute capability{" "}
                 {pool.computeCapability}
               </p>
             )}
-          </div>
+          </SelectField>
           <div class="row2">
-            <div class="field">
-              <label for="nodes">Nodes</label>
-              <input
-                id="nodes"
+            {(
+              [
+                ["nodes", "Nodes", pool?.nodes],
+                ["gpusPerNode", "GPUs per node", pool?.gpusPerNode],
+              ] as const
+            ).map(([k, label, max]) => (
+              <Field
+                key={k}
+                id={k}
+                label={label}
                 type="number"
                 min={1}
-                max={pool?.nodes}
+                max={max}
                 inputMode="numeric"
-                value={form.nodes}
-                onInput={(e) => set({ nodes: e.currentTarget.value })}
+                value={form[k]}
+                onValue={(v) => set({ [k]: v })}
               />
-            </div>
-            <div class="field">
-              <label for="gpus">GPUs per node</label>
-              <input
-                id="gpus"
-                type="number"
-                min={1}
-                max={pool?.gpusPerNode}
-                inputMode="numeric"
-                value={form.gpusPerNode}
-                onInput={(e) => set({ gpusPerNode: e.currentTarget.value })}
-              />
-            </div>
+            ))}
           </div>
           <div class="row2">
-            <div class="field">
-              <label for="start">Start</label>
-              <input
-                id="start"
-                type="text"
+            {(["start", "end"] as const).map((k) => (
+              <Field
+                key={k}
+                id={k}
+                label={k === "start" ? "Start" : "End"}
                 placeholder="YYYY-MM-DDTHH:mm"
                 autocomplete="off"
-                value={form.start}
-                onInput={(e) => set({ start: e.currentTarget.value })}
+                value={form[k]}
+                onValue={(v) => set({ [k]: v })}
               />
-            </div>
-            <div class="field">
-              <label for="end">End</label>
-              <input
-                id="end"
-                type="text"
-                placeholder="YYYY-MM-DDTHH:mm"
-                autocomplete="off"
-                value={form.end}
-                onInput={(e) => set({ end: e.currentTarget.value })}
-              />
-            </div>
+            ))}
           </div>
           {parsed.ok && (
             <p class="help">
@@ -273,43 +245,29 @@ export function BookPage({ url }: { url: URL }) {
               {parsed.req.nodes * parsed.req.gpusPerNode} GPUs. Starts and ends fall on quarter hours.
             </p>
           )}
-          <div class="field">
-            <label for="priority">Priority</label>
-            <select
-              id="priority"
-              value={form.priority}
-              onChange={(e) => set({ priority: e.currentTarget.value as Priority })}
-            >
-              {PRIORITIES.map((p) => (
-                <option key={p} value={p}>
-                  {p}
-                </option>
-              ))}
-            </select>
-          </div>
+          <SelectField
+            id="priority"
+            label="Priority"
+            value={form.priority}
+            options={PRIORITIES.map((p) => [p, p] as const)}
+            onValue={(p) => set({ priority: p as Priority })}
+          />
           {admin && (
-            <div class="field">
-              <label for="team">Team</label>
-              <select id="team" value={form.team} onChange={(e) => set({ team: e.currentTarget.value })}>
-                <option value="">(choose a team)</option>
-                {teams.map((t) => (
-                  <option key={t} value={t}>
-                    {plain(t)}
-                  </option>
-                ))}
-              </select>
-            </div>
-          )}
-          <div class="field">
-            <label for="title">Title</label>
-            <input
-              id="title"
-              type="text"
-              maxLength={200}
-              value={form.title}
-              onInput={(e) => set({ title: e.currentTarget.value })}
+            <SelectField
+              id="team"
+              label="Team"
+              value={form.team}
+              options={[["", "(choose a team)"], ...teams.map((t) => [t, plain(t)] as const)]}
+              onValue={(team) => set({ team })}
             />
-          </div>
+          )}
+          <Field
+            id="title"
+            label="Title"
+            maxLength={200}
+            value={form.title}
+            onValue={(title) => set({ title })}
+          />
           {answer.kind === "ok" && answer.displaced.length > 0 && (
             <div class="warn" id="displaces">
               <p>
@@ -339,33 +297,17 @@ export function BookPage({ url }: { url: URL }) {
             </button>
           </div>
           {result && (
-            <div class={result.ok ? "success" : "error"} role={result.ok ? "status" : "alert"}>
-              <p>{result.text}</p>
+            <Message outcome={result}>
               {result.reservation && (
                 <p>
-                  <a
-                    href="/reservations"
-                    onClick={(e) => {
-                      e.preventDefault();
-                      navigate("/reservations");
-                    }}
-                  >
-                    See it in Reservations
-                  </a>{" "}
-                  or{" "}
-                  <a
-                    href="/jobs"
-                    onClick={(e) => {
-                      e.preventDefault();
-                      navigate(`/jobs?reservation=${encodeURIComponent(result.reservation!.id)}`);
-                    }}
-                  >
+                  <AppLink to="/reservations">See it in Reservations</AppLink> or{" "}
+                  <AppLink to={`/jobs?reservation=${encodeURIComponent(result.reservation.id)}`}>
                     submit a job into it
-                  </a>
+                  </AppLink>
                   .
                 </p>
               )}
-            </div>
+            </Message>
           )}
         </form>
         <div class="side">
@@ -552,11 +494,7 @@ function WhenFree(props: { form: Form; admin: boolean; onBook: (s: Suggestion) =
       <button type="button" class="secondary" onClick={find}>
         Find free windows
       </button>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Message outcome={error} />
       {windows && windows.length === 0 && <p>No free window found within the booking horizon.</p>}
       {windows && windows.length > 0 && (
         <ul class="plain">

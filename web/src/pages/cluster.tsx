@@ -8,6 +8,7 @@ import { useApp, useEvents, useLoad } from "../hooks.ts";
 import { plain } from "../text.ts";
 import { DAY, floorTo, formatStamp, HOUR, isoUtc } from "../time.ts";
 import type { Pool } from "../types.ts";
+import { Message, Table } from "../ui.tsx";
 
 interface Bucket {
   start: string;
@@ -34,34 +35,18 @@ export function ClusterPage(_: { url: URL }) {
         ))}
       </div>
       <h2>Nodes</h2>
-      {nodes.error && (
-        <p class="error" role="alert">
-          {nodes.error}
-        </p>
-      )}
+      <Message outcome={nodes.error} />
       {nodes.data && (
-        <div class="table-wrap">
-          <table class="list" aria-label="Nodes">
-            <thead>
-              <tr>
-                <th scope="col">Node</th>
-                <th scope="col">Pool</th>
-                <th scope="col">GPUs</th>
-                <th scope="col">State</th>
-              </tr>
-            </thead>
-            <tbody>
-              {nodes.data.map((n) => (
-                <tr key={n.name}>
-                  <td>{plain(n.name)}</td>
-                  <td>{plain(n.pool)}</td>
-                  <td>{n.gpus}</td>
-                  <td>{n.up ? "up" : "down"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table label="Nodes" columns={["Node", "Pool", "GPUs", "State"]}>
+          {nodes.data.map((n) => (
+            <tr key={n.name}>
+              <td>{plain(n.name)}</td>
+              <td>{plain(n.pool)}</td>
+              <td>{n.gpus}</td>
+              <td>{n.up ? "up" : "down"}</td>
+            </tr>
+          ))}
+        </Table>
       )}
     </div>
   );
@@ -154,11 +139,7 @@ function PoolChart({ pool }: { pool: Pool }) {
           {plain(pool.product)} · {pool.nodes * pool.gpusPerNode} GPUs
         </span>
       </h2>
-      {data.error && (
-        <p class="error" role="alert">
-          {data.error}
-        </p>
-      )}
+      <Message outcome={data.error} />
       <div ref={box} class="plot" aria-hidden="true" />
       {buckets.length > 0 && (
         <p>

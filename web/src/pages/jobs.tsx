@@ -6,6 +6,7 @@ import { useApp, useEvents, useLoad } from "../hooks.ts";
 import { plain } from "../text.ts";
 import { formatStamp, formatWindow } from "../time.ts";
 import type { Job, Reservation } from "../types.ts";
+import { Field, Message, SelectField, Table } from "../ui.tsx";
 import { PriorityBadge } from "./priority.tsx";
 
 export function JobsPage({ url }: { url: URL }) {
@@ -22,35 +23,17 @@ export function JobsPage({ url }: { url: URL }) {
       <h1>Jobs</h1>
       <SubmitTraining preselect={url.searchParams.get("reservation") ?? ""} onSubmitted={jobs.reload} />
       <h2>{team ? `Team ${plain(team)}'s jobs` : "All jobs"}</h2>
-      {jobs.error && (
-        <p class="error" role="alert">
-          {jobs.error}
-        </p>
-      )}
+      <Message outcome={jobs.error} />
       {!jobs.error && jobs.data && rows.length === 0 && <p>No jobs yet.</p>}
       {rows.length > 0 && (
-        <div class="table-wrap">
-          <table class="list" aria-label="Jobs">
-            <thead>
-              <tr>
-                <th scope="col">Job</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Pool</th>
-                <th scope="col">GPUs</th>
-                <th scope="col">Priority</th>
-                <th scope="col">Reservation</th>
-                <th scope="col">State</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((j) => (
-                <JobRow key={j.id} job={j} onChanged={jobs.reload} />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          label="Jobs"
+          columns={["Job", "Kind", "Pool", "GPUs", "Priority", "Reservation", "State", "Attempts", "Actions"]}
+        >
+          {rows.map((j) => (
+            <JobRow key={j.id} job={j} onChanged={jobs.reload} />
+          ))}
+        </Table>
       )}
     </div>
   );
@@ -99,11 +82,7 @@ function JobRow({ job, onChanged }: { job: Job; onChanged: () => void }) {
         >
           Cancel
         </button>
-        {error && (
-          <p class="error" role="alert">
-            {error}
-          </p>
-        )}
+        <Message outcome={error} />
       </td>
     </tr>
   );
@@ -160,89 +139,60 @@ function SubmitTraining(props: { preselect: string; onSubmitted: () => void }) {
     >
       <h2>Submit a YOLO training job</h2>
       <div class="row2">
-        <div class="field">
-          <label for="job-reservation">Reservation</label>
-          <select
-            id="job-reservation"
-            value={reservation}
-            onChange={(e) => setReservation(e.currentTarget.value)}
-          >
-            <option value="">None: opportunistic (preemptible)</option>
-            {(reservations.data ?? []).map((r) => (
-              <option key={r.id} value={r.id}>
-                {plain(r.title) || r.id} · {r.pool} {r.nodes}×{r.gpusPerNode} ·{" "}
-                {formatWindow(Date.parse(r.start), Date.parse(r.end))}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField
+          id="job-reservation"
+          label="Reservation"
+          value={reservation}
+          onValue={setReservation}
+          options={[
+            ["", "None: opportunistic (preemptible)"],
+            ...(reservations.data ?? []).map(
+              (r) =>
+                [
+                  r.id,
+                  `${plain(r.title) || r.id} · ${r.pool} ${r.nodes}×${r.gpusPerNode} · ${formatWindow(Date.parse(r.start), Date.parse(r.end))}`,
+                ] as const,
+            ),
+          ]}
+        />
         {!chosen && (
-          <div class="field">
-            <label for="job-pool">Job pool</label>
-            <select id="job-pool" value={pool} onChange={(e) => setPool(e.currentTarget.value)}>
-              {pools.map((p) => (
-                <option key={p.name} value={p.name}>
-                  {p.name}
-                </option>
-              ))}
-            </select>
-          </div>
+          <SelectField
+            id="job-pool"
+            label="Job pool"
+            value={pool}
+            onValue={setPool}
+            options={pools.map((p) => [p.name, p.name] as const)}
+          />
         )}
-        <div class="field">
-          <label for="job-gpus">GPUs</label>
-          <input
-            id="job-gpus"
-            type="number"
-            min={1}
-            max={gpuLimit}
-            value={gpus}
-            onInput={(e) => setGpus(e.currentTarget.value)}
-          />
-        </div>
+        <Field
+          id="job-gpus"
+          label="GPUs"
+          type="number"
+          min={1}
+          max={gpuLimit}
+          value={gpus}
+          onValue={setGpus}
+        />
       </div>
       <div class="row2">
-        <div class="field">
-          <label for="job-image">Image</label>
-          <input id="job-image" type="text" value={image} onInput={(e) => setImage(e.currentTarget.value)} />
-        </div>
-        <div class="field">
-          <label for="job-model">Model</label>
-          <input id="job-model" type="text" value={model} onInput={(e) => setModel(e.currentTarget.value)} />
-        </div>
+        <Field id="job-image" label="Image" value={image} onValue={setImage} />
+        <Field id="job-model" label="Model" value={model} onValue={setModel} />
       </div>
       <div class="row2">
-        <div class="field">
-          <label for="job-data">Dataset</label>
-          <input id="job-data" type="text" value={data} onInput={(e) => setData(e.currentTarget.value)} />
-        </div>
-        <div class="field">
-          <label for="job-epochs">Epochs</label>
-          <input
-            id="job-epochs"
-            type="number"
-            min={1}
-            value={epochs}
-            onInput={(e) => setEpochs(e.currentTarget.value)}
-          />
-        </div>
-        <div class="field">
-          <label for="job-imgsz">Image size</label>
-          <input
-            id="job-imgsz"
-            type="number"
-            min={32}
-            step={32}
-            value={imageSize}
-            onInput={(e) => setImageSize(e.currentTarget.value)}
-          />
-        </div>
+        <Field id="job-data" label="Dataset" value={data} onValue={setData} />
+        <Field id="job-epochs" label="Epochs" type="number" min={1} value={epochs} onValue={setEpochs} />
+        <Field
+          id="job-imgsz"
+          label="Image size"
+          type="number"
+          min={32}
+          step={32}
+          value={imageSize}
+          onValue={setImageSize}
+        />
       </div>
       <button type="submit">Submit job</button>
-      {message && (
-        <p class={message.ok ? "success" : "error"} role={message.ok ? "status" : "alert"}>
-          {message.text}
-        </p>
-      )}
+      <Message outcome={message} />
     </form>
   );
 }

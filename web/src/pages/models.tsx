@@ -6,6 +6,7 @@ import { useApp, useEvents, useLoad } from "../hooks.ts";
 import { plain } from "../text.ts";
 import { formatStamp } from "../time.ts";
 import type { AbCheck, AbReport, Model, Side } from "../types.ts";
+import { Message } from "../ui.tsx";
 
 const METRICS: { key: keyof Side; label: string; digits: number; points?: boolean; unit?: string }[] = [
   { key: "map5095", label: "mAP50-95", digits: 2, points: true },
@@ -44,11 +45,7 @@ export function ModelsPage(_: { url: URL }) {
         A model is promoted to FP16 only after its A/B check passed with FP16 arithmetic on a GPU; a CPU run
         measures rounding only and is labelled so.
       </p>
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Message outcome={error} />
       {models.data && models.data.length === 0 && (
         <p>No models registered yet. A finished training job registers its exports.</p>
       )}

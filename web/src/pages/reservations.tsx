@@ -7,6 +7,7 @@ import { displacementReason, offeredAlternatives } from "../notices.tsx";
 import { plain } from "../text.ts";
 import { formatStamp, formatWindow, HOUR, isoUtc, parseLocalInput, toLocalInput } from "../time.ts";
 import type { Alternative, FreeWindow, Reservation } from "../types.ts";
+import { Message, Table } from "../ui.tsx";
 import { PriorityBadge } from "./priority.tsx";
 
 type Scope = "mine" | "team" | "all";
@@ -58,37 +59,19 @@ export function ReservationsPage(_: { url: URL }) {
           Include older than a week
         </label>
       </div>
-      {list.error && (
-        <p class="error" role="alert">
-          {list.error}
-        </p>
-      )}
+      <Message outcome={list.error} />
       {!list.error && list.data && rows.length === 0 && (
         <p>No reservations here yet. Book some on the Book page.</p>
       )}
       {rows.length > 0 && (
-        <div class="table-wrap">
-          <table class="list">
-            <caption class="sr-only">Reservations</caption>
-            <thead>
-              <tr>
-                <th scope="col">Title</th>
-                <th scope="col">Team</th>
-                <th scope="col">Pool</th>
-                <th scope="col">GPUs</th>
-                <th scope="col">When</th>
-                <th scope="col">Priority</th>
-                <th scope="col">State</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((r) => (
-                <ReservationRow key={r.id} r={r} onChanged={list.reload} />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          label="Reservations"
+          columns={["Title", "Team", "Pool", "GPUs", "When", "Priority", "State", "Actions"]}
+        >
+          {rows.map((r) => (
+            <ReservationRow key={r.id} r={r} onChanged={list.reload} />
+          ))}
+        </Table>
       )}
     </div>
   );
@@ -180,11 +163,7 @@ function ReservationRow({ r, onChanged }: { r: Reservation; onChanged: () => voi
             <button type="submit">Save end</button>
           </form>
         )}
-        {message && (
-          <p class={message.ok ? "success" : "error"} role={message.ok ? "status" : "alert"}>
-            {message.text}
-          </p>
-        )}
+        <Message outcome={message} />
       </td>
     </tr>
   );

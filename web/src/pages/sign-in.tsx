@@ -1,6 +1,7 @@
 // Sign-in with an API token (`POST /tokens` makes one). It is kept in sessionStorage: gone when the
 // tab closes, never in a cookie the browser would send on its own.
 import { useState } from "preact/hooks";
+import { Message } from "../ui.tsx";
 
 export function SignIn(props: { error: string | undefined; onSubmit: (token: string) => Promise<void> }) {
   const [token, setToken] = useState("");
@@ -37,11 +38,7 @@ export function SignIn(props: { error: string | undefined; onSubmit: (token: str
         <button type="submit" disabled={busy}>
           Sign in
         </button>
-        {props.error && (
-          <p class="error" role="alert">
-            {props.error}
-          </p>
-        )}
+        <Message outcome={props.error} />
       </form>
     </main>
   );

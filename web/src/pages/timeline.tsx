@@ -28,6 +28,7 @@ import {
   visibleRows,
 } from "../timeline/layout.ts";
 import type { Hold, NodeOccupancy, Occupancy, Pool } from "../types.ts";
+import { AppLink, Message } from "../ui.tsx";
 import { PRIORITY_MARK } from "./priority.tsx";
 
 const ZOOMS = [
@@ -218,11 +219,7 @@ export function TimelinePage(_: { url: URL }) {
         </span>
       </div>
       <Legend />
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
+      <Message outcome={error} />
       <section class="timeline" aria-label="Timeline" data-from={isoUtc(viewStart)} data-to={isoUtc(viewEnd)}>
         <div
           class="tl-scroll"
@@ -330,7 +327,7 @@ export function TimelinePage(_: { url: URL }) {
                           width: `${Math.abs(x(drag.to) - x(drag.from))}px`,
                         }}
                       >
-                        <span>
+                        <span class="tl-selection-label">
                           {formatClock(Math.min(drag.from, drag.to))}–
                           {formatClock(Math.max(drag.from, drag.to))}
                         </span>
@@ -355,15 +352,7 @@ export function TimelinePage(_: { url: URL }) {
             {idleNote(selected)}
           </p>
           <p>
-            <a
-              href="/reservations"
-              onClick={(e) => {
-                e.preventDefault();
-                navigate("/reservations");
-              }}
-            >
-              Open Reservations
-            </a>{" "}
+            <AppLink to="/reservations">Open Reservations</AppLink>{" "}
             <button type="button" class="link" onClick={() => setSelected(undefined)}>
               Close
             </button>
