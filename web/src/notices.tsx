@@ -21,10 +21,13 @@ interface Notice {
 export const offeredAlternatives = new Map<string, Alternative | null>();
 
 export function displacementReason(r: { reason?: string }, by: Reservation | undefined): string {
-  const who = by ? `a ${by.priority} booking of team ${plain(by.team)} ("${plain(by.title)}")` : undefined;
-  const why = r.reason ? plain(r.reason) : "";
-  if (who && why) return `${why}: ${who}`;
-  return who ? `displaced by ${who}` : why || "displaced";
+  // The server's reason names the displacing booking by id; the person wants its team and title.
+  const why = plain(r.reason ?? "")
+    .replace(/^displaced by \S+\s*/, "")
+    .trim();
+  if (!by) return why || "displaced by a higher-priority booking";
+  const who = `a ${by.priority} booking of team ${plain(by.team)} ("${plain(by.title)}") took its slots`;
+  return why ? `${who} ${why}` : who;
 }
 
 export function Notices() {

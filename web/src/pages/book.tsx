@@ -413,7 +413,7 @@ function AnswerView(props: {
             </p>
           )}
           <p>
-            Quota left this week at {props.priority}:{" "}
+            Quota left this week at {props.priority} after this booking:{" "}
             {props.quota === null || props.quota === undefined
               ? "unlimited"
               : `${Math.round(props.quota * 100) / 100} GPU-hours`}
