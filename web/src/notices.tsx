@@ -5,7 +5,7 @@ import { call, errorText, get } from "./api.ts";
 import { useApp, useEvents } from "./hooks.ts";
 import { plain } from "./text.ts";
 import { formatStamp, formatWindow } from "./time.ts";
-import type { Alternative, Reservation } from "./types.ts";
+import { type Alternative, type Reservation, windowOf } from "./types.ts";
 
 interface Notice {
   id: string;
@@ -83,7 +83,7 @@ export function Notices() {
                   let outcome: string;
                   try {
                     const made = await call<Reservation>("POST", "/reservations", {
-                      ...alt,
+                      ...windowOf(alt),
                       priority: n.reservation?.priority ?? "normal",
                       title: n.reservation?.title ?? "",
                       ...(me.role === "admin" && n.reservation ? { team: n.reservation.team } : {}),

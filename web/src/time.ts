@@ -65,6 +65,10 @@ export function addLocalDays(ms: number, days: number): number {
 const timeFmt = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
 const dayFmt = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short" });
 
+const weekdayFmt = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric" });
+
+/** `Fri 4`: a day's short name where space is tight. */
+export const formatWeekday = (ms: number) => weekdayFmt.format(ms);
 /** `HH:mm` local. */
 export const formatClock = (ms: number) => timeFmt.format(ms);
 /** `Fri 4 Dec` (the locale's order). */

@@ -31,6 +31,11 @@ export interface Alternative {
   end: string;
 }
 
+/** Only the fields POST /reservations takes (suggestions and events carry more, which it refuses). */
+export function windowOf(a: Alternative): Alternative {
+  return { pool: a.pool, nodes: a.nodes, gpusPerNode: a.gpusPerNode, start: a.start, end: a.end };
+}
+
 export interface Reservation {
   id: string;
   team: string;

@@ -25,6 +25,7 @@ import {
   PRIORITIES,
   type Priority,
   type Reservation,
+  windowOf,
 } from "../types.ts";
 import { AppLink, Field, Message, SelectField } from "../ui.tsx";
 
@@ -300,7 +301,7 @@ export function BookPage({ url }: { url: URL }) {
             <Message outcome={result}>
               {result.reservation && (
                 <p>
-                  <AppLink to="/reservations">See it in Reservations</AppLink> or{" "}
+                  <AppLink to="/reservations">Open the list</AppLink> or{" "}
                   <AppLink to={`/jobs?reservation=${encodeURIComponent(result.reservation.id)}`}>
                     submit a job into it
                   </AppLink>
@@ -323,13 +324,13 @@ export function BookPage({ url }: { url: URL }) {
               quota={quota}
               priority={form.priority}
               busy={busy}
-              onBook={(s) => parsed.ok && void book({ ...parsed.req, ...s })}
+              onBook={(s) => parsed.ok && void book({ ...parsed.req, ...windowOf(s) })}
             />
           </section>
           <WhenFree
             form={form}
             admin={admin}
-            onBook={(s) => parsed.ok && void book({ ...parsed.req, ...s })}
+            onBook={(s) => parsed.ok && void book({ ...parsed.req, ...windowOf(s) })}
           />
         </div>
       </div>

@@ -6,7 +6,7 @@ import { useApp, useEvents, useLoad } from "../hooks.ts";
 import { displacementReason, offeredAlternatives } from "../notices.tsx";
 import { plain } from "../text.ts";
 import { formatStamp, formatWindow, HOUR, isoUtc, parseLocalInput, toLocalInput } from "../time.ts";
-import type { Alternative, FreeWindow, Reservation } from "../types.ts";
+import { type Alternative, type FreeWindow, type Reservation, windowOf } from "../types.ts";
 import { Message, Table } from "../ui.tsx";
 import { PriorityBadge } from "./priority.tsx";
 
@@ -205,7 +205,7 @@ function Displaced({ r }: { r: Reservation }) {
   const bookAlt = async (a: Alternative) => {
     try {
       const made = await call<Reservation>("POST", "/reservations", {
-        ...a,
+        ...windowOf(a),
         priority: r.priority,
         title: r.title,
         ...(me.role === "admin" ? { team: r.team } : {}),

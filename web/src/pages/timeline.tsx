@@ -11,6 +11,7 @@ import {
   formatClock,
   formatDay,
   formatStamp,
+  formatWeekday,
   formatWindow,
   GRID,
   HOUR,
@@ -131,16 +132,18 @@ export function TimelinePage(_: { url: URL }) {
   const ticks = useMemo(
     () =>
       axisTicks(viewStart, viewEnd, span, (t) =>
-        new Date(t).getHours() === 0 ? formatDay(t) : formatClock(t),
+        new Date(t).getHours() !== 0 ? formatClock(t) : span > 3 * DAY ? formatDay(t) : formatWeekday(t),
       ),
     [viewStart, viewEnd, span],
   );
 
   const pan = (fraction: number) => setViewStart((v) => v + Math.round((span * fraction) / GRID) * GRID);
+  // Zooming keeps "now" in view when it was (anchored an eighth from the left), else the centre.
   const zoom = (next: number) => {
-    const centre = viewStart + span / 2;
+    const t = Date.now();
+    const anchor = t >= viewStart && t < viewEnd ? t - next / 8 : viewStart + span / 2 - next / 2;
     setSpan(next);
-    setViewStart(Math.round((centre - next / 2) / GRID) * GRID);
+    setViewStart(Math.round(anchor / GRID) * GRID);
   };
 
   const onWheel = (e: WheelEvent) => {
@@ -352,7 +355,7 @@ export function TimelinePage(_: { url: URL }) {
             {idleNote(selected)}
           </p>
           <p>
-            <AppLink to="/reservations">Open Reservations</AppLink>{" "}
+            <AppLink to="/reservations">Open the list</AppLink>{" "}
             <button type="button" class="link" onClick={() => setSelected(undefined)}>
               Close
             </button>
