@@ -1,47 +1,21 @@
 // Issue 15's story in a real browser: every V100 is booked tonight by team speech; an engineer of
 // team vision (in Berlin) sees the pool's night, books 8 GPUs at critical, is told before confirming
 // whose booking it displaces, and the displaced team sees it live, with the reason and an alternative.
-import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  HOUR,
-  launchChromium,
-  localInput,
-  screenshot,
-  signedInPage,
-  startUiServer,
-  type UiServer,
-} from "../support/browser.ts";
+import { describe, expect, it } from "vitest";
+import { browserSuite, HOUR, localInput, screenshot, signedInPage } from "../support/browser.ts";
 
-let server: UiServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startUiServer(), launchChromium()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const suite = browserSuite();
 
 describe("the critical YOLO run booked over a full V100 night", () => {
   it("names the displaced booking before Book, and its team sees why and an alternative live", async () => {
+    const { server, browser } = suite;
     const vision = await server.member("vision", { critical: 1000 });
     const speech = await server.member("speech");
     // Beyond the 2 h displacement freeze, on the hour: "tonight" for the test's purposes.
     const start = Math.ceil(Date.now() / HOUR) * HOUR + 4 * HOUR;
     const end = start + 10 * HOUR;
     for (let i = 0; i < 4; i++) {
-      await server.api(speech, "POST", "/reservations", {
-        pool: "V100",
-        nodes: 1,
-        gpusPerNode: 8,
-        start: new Date(start).toISOString(),
-        end: new Date(end).toISOString(),
-        priority: "normal",
-        title: `ASR sweep ${i}`,
-      });
+      await server.book(speech, "V100", [1, 8], [start, end], "normal", `ASR sweep ${i}`);
     }
 
     const started = Date.now();

@@ -1,19 +1,10 @@
 // Booking in a real browser: by dragging across free time on the timeline, by one click on a
 // conflict's suggestion, then Extend and Cancel on the Reservations page.
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  HOUR,
-  launchChromium,
-  localInput,
-  screenshot,
-  signedInPage,
-  startUiServer,
-  type UiServer,
-} from "../support/browser.ts";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { browserSuite, HOUR, localInput, screenshot, signedInPage } from "../support/browser.ts";
 
-let server: UiServer;
-let browser: Browser;
+const suite = browserSuite();
 let vision: string;
 let page: Page;
 
@@ -26,17 +17,11 @@ interface Res {
 }
 
 const visionReservations = async () =>
-  (await server.api<{ items: Res[] }>(vision, "GET", "/reservations?team=vision")).items;
+  (await suite.server.api<{ items: Res[] }>(vision, "GET", "/reservations?team=vision")).items;
 
 beforeAll(async () => {
-  [server, browser] = await Promise.all([startUiServer(), launchChromium()]);
-  vision = await server.member("vision");
-  page = await signedInPage(browser, server.url, vision);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
+  vision = await suite.server.member("vision");
+  page = await signedInPage(suite.browser, suite.server.url, vision);
 });
 
 describe("booking from the UI", () => {
@@ -95,18 +80,11 @@ describe("booking from the UI", () => {
   });
 
   it("explains a conflict and books a suggested window in one click", async () => {
+    const { server } = suite;
     const speech = await server.member("speech");
     const start = Math.ceil(Date.now() / HOUR) * HOUR + 30 * HOUR;
     const end = start + 4 * HOUR;
-    await server.api(speech, "POST", "/reservations", {
-      pool: "V100",
-      nodes: 4,
-      gpusPerNode: 8,
-      start: new Date(start).toISOString(),
-      end: new Date(end).toISOString(),
-      priority: "high",
-      title: "speech all-hands sweep",
-    });
+    await server.book(speech, "V100", [4, 8], [start, end], "high", "speech all-hands sweep");
 
     await page.getByRole("link", { name: "Book" }).click();
     await page.getByLabel("Pool").selectOption("V100");

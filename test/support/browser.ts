@@ -5,6 +5,7 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, type BrowserContextOptions, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
 import { type BerthProcess, startBerthProcess } from "./berth-process.ts";
 
 export const CHROMIUM = process.env.BERTH_CHROMIUM ?? "/usr/bin/chromium";
@@ -28,6 +29,15 @@ export interface UiServer {
   readonly adminToken: string;
   readonly berth: BerthProcess;
   api<T = Record<string, unknown>>(token: string, method: string, path: string, body?: unknown): Promise<T>;
+  /** Books through the API: `shape` is nodes × GPUs per node, times in epoch ms. */
+  book(
+    token: string,
+    pool: string,
+    shape: [number, number],
+    window: [number, number],
+    priority: string,
+    title: string,
+  ): Promise<{ id: string }>;
   /** A team with a member token (and, for `critical`, the quota an admin must grant first). */
   member(team: string, quotas?: Record<string, number>): Promise<string>;
   stop(): Promise<void>;
@@ -52,6 +62,16 @@ export async function startUiServer(env: Record<string, string> = {}): Promise<U
     adminToken,
     berth,
     api,
+    book: (token, pool, [nodes, gpusPerNode], [start, end], priority, title) =>
+      api(token, "POST", "/reservations", {
+        pool,
+        nodes,
+        gpusPerNode,
+        start: new Date(start).toISOString(),
+        end: new Date(end).toISOString(),
+        priority,
+        title,
+      }),
     async member(team, quotas) {
       await api(adminToken, "POST", "/teams", { name: team });
       if (quotas) await api(adminToken, "PUT", `/teams/${team}/quotas`, quotas);
@@ -67,6 +87,24 @@ export async function startUiServer(env: Record<string, string> = {}): Promise<U
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+export interface BrowserSuite {
+  server: UiServer;
+  browser: Browser;
+}
+
+/** One Berth and one Chromium for a test file, started before its tests and stopped after. */
+export function browserSuite(env: Record<string, string> = {}): BrowserSuite {
+  const suite = {} as BrowserSuite;
+  beforeAll(async () => {
+    [suite.server, suite.browser] = await Promise.all([startUiServer(env), launchChromium()]);
+  });
+  afterAll(async () => {
+    await suite.browser?.close();
+    await suite.server?.stop();
+  });
+  return suite;
 }
 
 /** Opens the UI in a fresh context and signs in with `token` through the form. */

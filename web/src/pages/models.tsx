@@ -167,10 +167,20 @@ function AbTable({ check, report }: { check: AbCheck; report: AbReport }) {
   );
 }
 
+function recommendedText(rec: Record<string, unknown> | undefined): string {
+  if (!rec) return "";
+  const precision = rec.precision ?? rec.inference;
+  const batch = rec.batch_size ?? rec.batchSize;
+  const trt = rec.use_tensorrt ?? rec.useTensorrt;
+  return ` The rules allow instead: ${String(precision ?? "?")}, batch ${String(batch ?? "?")}${trt ? ", TensorRT" : ""}.`;
+}
+
 function Promote({ model, onPromoted }: { model: Model; onPromoted: () => void }) {
   const { me, pools } = useApp();
   const [precision, setPrecision] = useState("fp16");
   const [pool, setPool] = useState(pools[0]?.name ?? "");
+  const [batch, setBatch] = useState("8");
+  const [tensorrt, setTensorrt] = useState(false);
   const [outcome, setOutcome] = useState<{ ok: boolean; text: string; reasons?: string[] }>();
   if (me.role !== "admin" && me.team !== model.team) return null;
   const id = model.id;
@@ -181,18 +191,21 @@ function Promote({ model, onPromoted }: { model: Model; onPromoted: () => void }
       onSubmit={async (e) => {
         e.preventDefault();
         try {
-          await call("POST", `/models/${encodeURIComponent(id)}/promote`, { precision, pool });
+          await call("POST", `/models/${encodeURIComponent(id)}/promote`, {
+            precision,
+            pool,
+            batchSize: Number(batch),
+            useTensorrt: tensorrt,
+          });
           setOutcome({ ok: true, text: `Promoted as ${precision} on ${pool}.` });
           onPromoted();
         } catch (err) {
-          const reasons = err instanceof ApiError ? (err.problem.reasons as string[] | undefined) : undefined;
-          const rec =
-            err instanceof ApiError
-              ? (err.problem.recommended as Record<string, unknown> | undefined)
-              : undefined;
+          const p = err instanceof ApiError ? err.problem : undefined;
+          const reasons =
+            (p?.reasons as string[] | undefined) ?? (p?.reason ? [String(p.reason)] : undefined);
           setOutcome({
             ok: false,
-            text: `${errorText(err)}${rec ? ` Recommended instead: ${JSON.stringify(rec)}.` : ""}`,
+            text: `Refused: ${errorText(err)}${recommendedText(p?.recommended as Record<string, unknown> | undefined)}`,
             reasons,
           });
         }
@@ -212,18 +225,30 @@ function Promote({ model, onPromoted }: { model: Model; onPromoted: () => void }
           </option>
         ))}
       </select>
+      <label for={`batch-${id}`}>Batch size</label>
+      <input
+        id={`batch-${id}`}
+        type="number"
+        min={1}
+        max={4096}
+        value={batch}
+        onInput={(e) => setBatch(e.currentTarget.value)}
+      />
+      <label class="check">
+        <input type="checkbox" checked={tensorrt} onChange={(e) => setTensorrt(e.currentTarget.checked)} />
+        TensorRT
+      </label>
       <button type="submit">Promote</button>
       {outcome && (
-        <div class={outcome.ok ? "success" : "error"} role={outcome.ok ? "status" : "alert"}>
-          <p>{outcome.text}</p>
-          {outcome.reasons && (
+        <Message outcome={outcome}>
+          {outcome.reasons && outcome.reasons.length > 1 && (
             <ul>
               {outcome.reasons.map((r) => (
                 <li key={r}>{plain(r)}</li>
               ))}
             </ul>
           )}
-        </div>
+        </Message>
       )}
     </form>
   );

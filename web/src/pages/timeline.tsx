@@ -129,12 +129,20 @@ export function TimelinePage(_: { url: URL }) {
     [pools, occupancy, collapsed],
   );
   const [first, last] = visibleRows(rows, scrollTop - OVERSCAN, scrollTop + size.height + OVERSCAN);
+  const pxPerHour = (trackWidth * HOUR) / span;
   const ticks = useMemo(
     () =>
-      axisTicks(viewStart, viewEnd, span, (t) =>
-        new Date(t).getHours() !== 0 ? formatClock(t) : span > 3 * DAY ? formatDay(t) : formatWeekday(t),
-      ),
-    [viewStart, viewEnd, span],
+      axisTicks(viewStart, viewEnd, pxPerHour, (t) => {
+        const d = new Date(t);
+        if (d.getHours() !== 0) return formatClock(t);
+        // Midnights: as much of the date as the space between them holds.
+        return pxPerHour * 24 >= 90
+          ? formatDay(t)
+          : pxPerHour * 24 >= 44
+            ? formatWeekday(t)
+            : String(d.getDate());
+      }),
+    [viewStart, viewEnd, pxPerHour],
   );
 
   const pan = (fraction: number) => setViewStart((v) => v + Math.round((span * fraction) / GRID) * GRID);

@@ -1,7 +1,7 @@
 // Pure layout of the timeline: rows (pool headers and node rows) with their heights and offsets,
 // bars stacked in lanes so overlapping holds on one node never cover each other, and axis ticks in
 // the viewer's local time. Computed once per data change; scrolling only slices these arrays.
-import { DAY, HOUR, MINUTE } from "../time.ts";
+import { MINUTE } from "../time.ts";
 import type { Hold, NodeOccupancy, Pool } from "../types.ts";
 
 export const LANE_HEIGHT = 28;
@@ -80,11 +80,9 @@ export interface Tick {
   major: boolean;
 }
 
-/** Hours between labelled ticks for a view `span` long. */
-function labelStep(span: number): number {
-  if (span <= 13 * HOUR) return 1;
-  if (span <= 3 * DAY) return 3;
-  return 24;
+/** Hours between labelled ticks: the smallest step leaving about 48 px per label. */
+function labelStep(pxPerHour: number): number {
+  return [1, 3, 6, 12].find((h) => h * pxPerHour >= 48) ?? 24;
 }
 
 /**
@@ -92,9 +90,9 @@ function labelStep(span: number): number {
  * put local hours on half hours of UTC): walk the view in quarter hours and keep those that fall on
  * a local hour divisible by the step. Local midnights are major ticks.
  */
-export function axisTicks(from: number, to: number, span: number, fmt: (ms: number) => string): Tick[] {
-  const step = labelStep(span);
-  const minorStep = step === 24 ? 6 : step;
+export function axisTicks(from: number, to: number, pxPerHour: number, fmt: (ms: number) => string): Tick[] {
+  const step = labelStep(pxPerHour);
+  const minorStep = step < 24 ? step : 6 * pxPerHour >= 8 ? 6 : 24;
   const ticks: Tick[] = [];
   for (let t = Math.floor(from / (15 * MINUTE)) * 15 * MINUTE; t <= to; t += 15 * MINUTE) {
     const d = new Date(t);
