@@ -2,7 +2,8 @@
 // team vision (in Berlin) sees the pool's night, books 8 GPUs at critical, is told before confirming
 // whose booking it displaces, and the displaced team sees it live, with the reason and an alternative.
 import { describe, expect, it } from "vitest";
-import { browserSuite, HOUR, localInput, screenshot, signedInPage } from "../support/browser.ts";
+import { HOUR, localInput, screenshot, signedInPage } from "../support/browser.ts";
+import { browserSuite } from "../support/browser-suite.ts";
 
 const suite = browserSuite();
 

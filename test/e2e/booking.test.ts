@@ -2,7 +2,8 @@
 // conflict's suggestion, then Extend and Cancel on the Reservations page.
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
-import { browserSuite, HOUR, localInput, screenshot, signedInPage } from "../support/browser.ts";
+import { HOUR, localInput, screenshot, signedInPage } from "../support/browser.ts";
+import { browserSuite } from "../support/browser-suite.ts";
 
 const suite = browserSuite();
 let vision: string;

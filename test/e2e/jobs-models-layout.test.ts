@@ -1,7 +1,8 @@
 // Jobs followed live, the A/B report and a refused promotion, errors in words, hostile titles
 // neutralised, and the phone-width layout, each in a real browser.
 import { describe, expect, it } from "vitest";
-import { browserSuite, HOUR, screenshot, signedInPage } from "../support/browser.ts";
+import { HOUR, screenshot, signedInPage } from "../support/browser.ts";
+import { browserSuite } from "../support/browser-suite.ts";
 
 const suite = browserSuite();
 const QUARTER = 15 * 60_000;

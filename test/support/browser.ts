@@ -5,7 +5,6 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, type BrowserContextOptions, chromium, type Page } from "playwright-core";
-import { afterAll, beforeAll } from "vitest";
 import { type BerthProcess, startBerthProcess } from "./berth-process.ts";
 
 export const CHROMIUM = process.env.BERTH_CHROMIUM ?? "/usr/bin/chromium";
@@ -87,24 +86,6 @@ export async function startUiServer(env: Record<string, string> = {}): Promise<U
       await rm(dir, { recursive: true, force: true });
     },
   };
-}
-
-export interface BrowserSuite {
-  server: UiServer;
-  browser: Browser;
-}
-
-/** One Berth and one Chromium for a test file, started before its tests and stopped after. */
-export function browserSuite(env: Record<string, string> = {}): BrowserSuite {
-  const suite = {} as BrowserSuite;
-  beforeAll(async () => {
-    [suite.server, suite.browser] = await Promise.all([startUiServer(env), launchChromium()]);
-  });
-  afterAll(async () => {
-    await suite.browser?.close();
-    await suite.server?.stop();
-  });
-  return suite;
 }
 
 /** Opens the UI in a fresh context and signs in with `token` through the form. */
