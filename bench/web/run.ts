@@ -120,9 +120,12 @@ try {
   const total = await page.evaluate<number>("document.querySelector('.tl-scroll').scrollHeight");
   const steps = 60;
   const started = Date.now();
+  const stepMs: number[] = [];
   for (let i = 1; i <= steps; i++) {
+    const t0 = Date.now();
     await page.evaluate(`document.querySelector('.tl-scroll').scrollTop = ${(total * i) / steps}`);
     await frame();
+    stepMs.push(Date.now() - t0);
   }
   const scrollMs = Date.now() - started;
   const scrollLong = await page.evaluate<number[]>("window.__long.splice(0)");
@@ -156,7 +159,15 @@ try {
     rowsInDom: rows,
     barsInDom: inView,
     longTasksDuringLoad: summary(initialLong),
-    scroll: { steps, ms: scrollMs, longTasks: summary(scrollLong) },
+    scroll: {
+      steps,
+      ms: scrollMs,
+      // Per step: set scrollTop, then two animation frames (includes the test driver's round trip).
+      stepMsMedian: [...stepMs].sort((a, b) => a - b)[Math.floor(steps / 2)],
+      stepMsMax: Math.max(...stepMs),
+      longTasks: summary(scrollLong),
+    },
+    loadAverage: (await readFile("/proc/loadavg", "utf8")).split(" ").slice(0, 3).join(" "),
     zoomAndPan: { actions: 10, longTasks: summary(zoomLong) },
   };
   console.log(JSON.stringify(result, null, 2));

@@ -2,6 +2,7 @@
 // placed buttons in virtualised rows): vis-timeline does not virtualise rows, and each bar must be a
 // focusable element whose name says what it is. Dragging across a node's free time opens the
 // booking form with that window; the view follows the event stream.
+import { Component } from "preact";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { errorText, get } from "../api.ts";
 import { useApp, useEvents } from "../hooks.ts";
@@ -161,7 +162,7 @@ export function TimelinePage(_: { url: URL }) {
     pan(dx / trackWidth);
   };
 
-  const startDrag = (e: PointerEvent, row: Extract<Row, { kind: "node" }>) => {
+  const startDrag = (e: PointerEvent, row: NodeRowData) => {
     if (e.button !== 0 || e.target !== e.currentTarget) return;
     const el = e.currentTarget as HTMLElement;
     el.setPointerCapture(e.pointerId);
@@ -190,6 +191,15 @@ export function TimelinePage(_: { url: URL }) {
     });
     navigate(`/book?${q}`);
   };
+
+  // One object whose fields are refreshed each render: rows keep the same reference, so a row that
+  // did not change skips rendering while the list scrolls.
+  const actions = useRef({} as RowActions).current;
+  actions.startDrag = startDrag;
+  actions.moveDrag = moveDrag;
+  actions.endDrag = endDrag;
+  actions.cancelDrag = () => setDrag(undefined);
+  actions.select = setSelected;
 
   return (
     <div class="timeline-page">
@@ -298,54 +308,17 @@ export function TimelinePage(_: { url: URL }) {
                   </span>
                 </div>
               ) : (
-                <div
+                <NodeRow
                   key={`n-${row.node.node}`}
-                  class={`tl-row${row.node.up ? "" : " down"}`}
-                  style={{ top: `${row.top}px`, height: `${row.height}px` }}
-                >
-                  <div class="tl-label" style={{ width: `${labelWidth}px` }}>
-                    {plain(row.node.node)}{" "}
-                    <span class="sub">
-                      {row.node.gpus} GPUs{row.node.up ? "" : " · down"}
-                    </span>
-                  </div>
-                  <div
-                    class="tl-track"
-                    data-node={row.node.node}
-                    style={{ left: `${labelWidth}px`, width: `${trackWidth}px` }}
-                    onPointerDown={(e) => startDrag(e, row)}
-                    onPointerMove={moveDrag}
-                    onPointerUp={endDrag}
-                    onPointerCancel={() => setDrag(undefined)}
-                  >
-                    {row.bars
-                      .filter((b) => b.end > viewStart && b.start < viewEnd)
-                      .map((b) => (
-                        <BarButton
-                          key={`${b.hold.reservation}-${b.lane}`}
-                          bar={b}
-                          left={Math.max(0, x(b.start))}
-                          right={Math.min(trackWidth, x(b.end))}
-                          selected={selected?.reservation === b.hold.reservation}
-                          onSelect={() => setSelected(b.hold)}
-                        />
-                      ))}
-                    {drag && drag.node.node === row.node.node && (
-                      <div
-                        class="tl-selection"
-                        style={{
-                          left: `${x(Math.min(drag.from, drag.to))}px`,
-                          width: `${Math.abs(x(drag.to) - x(drag.from))}px`,
-                        }}
-                      >
-                        <span class="tl-selection-label">
-                          {formatClock(Math.min(drag.from, drag.to))}–
-                          {formatClock(Math.max(drag.from, drag.to))}
-                        </span>
-                      </div>
-                    )}
-                  </div>
-                </div>
+                  row={row}
+                  labelWidth={labelWidth}
+                  trackWidth={trackWidth}
+                  viewStart={viewStart}
+                  span={span}
+                  selectedId={selected?.reservation}
+                  drag={drag && drag.node.node === row.node.node ? drag : undefined}
+                  actions={actions}
+                />
               ),
             )}
           </div>
@@ -372,6 +345,100 @@ export function TimelinePage(_: { url: URL }) {
       )}
     </div>
   );
+}
+
+interface RowActions {
+  startDrag: (e: PointerEvent, row: NodeRowData) => void;
+  moveDrag: (e: PointerEvent) => void;
+  endDrag: () => void;
+  cancelDrag: () => void;
+  select: (h: Hold) => void;
+}
+
+type NodeRowData = Extract<Row, { kind: "node" }>;
+
+interface NodeRowProps {
+  row: NodeRowData;
+  labelWidth: number;
+  trackWidth: number;
+  viewStart: number;
+  span: number;
+  selectedId: string | undefined;
+  drag: Drag | undefined;
+  actions: RowActions;
+}
+
+/** One node's row; re-rendered only when its data, the scale, the selection or its drag change. */
+class NodeRow extends Component<NodeRowProps> {
+  override shouldComponentUpdate(next: NodeRowProps): boolean {
+    const p = this.props;
+    return (
+      p.row !== next.row ||
+      p.labelWidth !== next.labelWidth ||
+      p.trackWidth !== next.trackWidth ||
+      p.viewStart !== next.viewStart ||
+      p.span !== next.span ||
+      p.drag !== next.drag ||
+      (p.selectedId !== next.selectedId &&
+        next.row.bars.some(
+          (b) => b.hold.reservation === p.selectedId || b.hold.reservation === next.selectedId,
+        ))
+    );
+  }
+
+  override render() {
+    const { row, labelWidth, trackWidth, viewStart, span, selectedId, drag, actions } = this.props;
+    const viewEnd = viewStart + span;
+    const x = (t: number) => ((t - viewStart) / span) * trackWidth;
+    return (
+      <div
+        class={`tl-row${row.node.up ? "" : " down"}`}
+        style={{ top: `${row.top}px`, height: `${row.height}px` }}
+      >
+        <div class="tl-label" style={{ width: `${labelWidth}px` }}>
+          {plain(row.node.node)}{" "}
+          <span class="sub">
+            {row.node.gpus} GPUs{row.node.up ? "" : " · down"}
+          </span>
+        </div>
+        <div
+          class="tl-track"
+          data-node={row.node.node}
+          style={{ left: `${labelWidth}px`, width: `${trackWidth}px` }}
+          onPointerDown={(e) => actions.startDrag(e, row)}
+          onPointerMove={(e) => actions.moveDrag(e)}
+          onPointerUp={() => actions.endDrag()}
+          onPointerCancel={() => actions.cancelDrag()}
+        >
+          {row.bars
+            .filter((b) => b.end > viewStart && b.start < viewEnd)
+            .map((b) => (
+              <BarButton
+                key={`${b.hold.reservation}-${b.lane}`}
+                bar={b}
+                left={Math.max(0, x(b.start))}
+                right={Math.min(trackWidth, x(b.end))}
+                selected={selectedId === b.hold.reservation}
+                onSelect={() => actions.select(b.hold)}
+              />
+            ))}
+          {drag && (
+            <div
+              class="tl-selection"
+              style={{
+                left: `${x(Math.min(drag.from, drag.to))}px`,
+                width: `${Math.abs(x(drag.to) - x(drag.from))}px`,
+              }}
+            >
+              <span class="tl-selection-label">
+                {formatClock(Math.min(drag.from, drag.to))}–{formatClock(Math.max(drag.from, drag.to))}
+              </span>
+            </div>
+          )}
+        </div>
+      </div>
+    );
+  }
 }
 
 function BarButton(props: {
