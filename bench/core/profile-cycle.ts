@@ -1,5 +1,5 @@
 // Profiling aid for the cycle (issue 16 §5): plans one scale's snapshot repeatedly so a profiler sees
-// only the cycle. Run: node --import tsx --cpu-prof --cpu-prof-dir=DIR bench/core/profile-cycle.ts L
+// only the cycle. Run: node --cpu-prof --cpu-prof-dir=DIR bench/core/profile-cycle.ts L
 // (or --heap-prof for where it allocates). Prints the CPU p50/p99 of the cycles it ran.
 import { plan } from "../../src/core/plan.ts";
 import { NOW, SCALES, snapshotOf } from "./cluster-state.ts";

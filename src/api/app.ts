@@ -21,6 +21,7 @@ import { promotionRoutes } from "./routes/promotion.ts";
 import { reservationRoutes } from "./routes/reservations.ts";
 import { teamRoutes } from "./routes/teams.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
+import { webUi } from "./web-ui.ts";
 
 export interface AppDeps {
   readonly ctx: ServiceContext;
@@ -109,6 +110,7 @@ export function createApp(deps: AppDeps): BerthApp {
     res.json(openapi);
   });
   app.use("/api/v1", api);
+  app.use(webUi());
   app.use((req, res) =>
     sendProblem(res, problemOf(new DomainError("not-found", `no endpoint ${req.method} ${req.path}`))),
   );
