@@ -10,7 +10,7 @@ import type { Logger } from "pino";
 import { openDatabase } from "./adapters/db/connect.ts";
 import { migrate } from "./adapters/db/migrate.ts";
 import { createDemoExecutor } from "./adapters/demo/demo-executor.ts";
-import { fetchWebhookSender } from "./adapters/http/webhook-sender.ts";
+import { webhookSender } from "./adapters/http/webhook-sender.ts";
 import { discoverInventory } from "./adapters/kube/inventory.ts";
 import { watchInventory } from "./adapters/kube/inventory-watch.ts";
 import { kubeConfigFromEnvironment } from "./adapters/kube/kube-config.ts";
@@ -23,10 +23,13 @@ import { systemClock } from "./basics/clock.ts";
 import { type Config, ConfigError } from "./config.ts";
 import { DEFAULT_BOOKING_RULES } from "./core/index.ts";
 import { bootstrapAdmin } from "./services/access/auth.ts";
+import { loadSecretKey } from "./services/access/secret-key.ts";
 import type { ChangeHint, ServiceContext } from "./services/context.ts";
 import { seedDemoCluster } from "./services/inventory/demo-cluster.ts";
 import { syncInventory } from "./services/inventory/inventory-sync.ts";
 import { EventHub } from "./services/notify/event-hub.ts";
+import { sealPlainWebhookSecrets, useWebhookSecretKey } from "./services/notify/webhook-secrets.ts";
+import { webhookTargets } from "./services/notify/webhooks.ts";
 import type { Executor } from "./services/ports.ts";
 import { recordExecutorEvent } from "./services/scheduling/executor-events.ts";
 import { startLoop } from "./services/scheduling/loop.ts";
@@ -156,6 +159,18 @@ export async function startBerth(
   if (admin.source === "file")
     logger.info({ path: admin.path }, "admin token: read it from this file (mode 0600)");
   else logger.info("admin token: from BERTH_ADMIN_TOKEN");
+  if (admin.revoked) logger.warn("the configured admin token was revoked and stays so: configure a new one");
+  const secretKey = await loadSecretKey({ secretKey: config.secretKey, dataDir: config.dataDir });
+  useWebhookSecretKey(secretKey.key);
+  if (secretKey.source === "file")
+    logger.info(
+      { path: secretKey.path },
+      "secrets at rest are sealed with the key in this file (mode 0600); set BERTH_SECRET_KEY to manage it yourself",
+    );
+  else logger.info("secrets at rest: sealed with BERTH_SECRET_KEY");
+  const sealed = await sealPlainWebhookSecrets(ctx);
+  if (sealed > 0) logger.info({ webhooks: sealed }, "webhook secrets stored in plain text were sealed");
+  const sendWebhook = webhookSender(webhookTargets(config.webhookAllow));
 
   let runner: Executor;
   let stopWatching = async () => {};
@@ -193,7 +208,7 @@ export async function startBerth(
       runTick(
         {
           ctx,
-          sendWebhook: fetchWebhookSender,
+          sendWebhook,
           noShowSeconds: config.noShowSeconds,
           executor: runner,
           onDecision: (kind) => metrics.decisions.inc({ kind }),
@@ -214,6 +229,11 @@ export async function startBerth(
     logger,
     rateLimit: config.rateLimit,
     bodyLimit: config.bodyLimit,
+    security: {
+      memberTokenTtlSeconds: config.memberTokenTtlSeconds,
+      webhookAllow: config.webhookAllow,
+      maxStreamsPerToken: config.streamsPerToken,
+    },
     info: {
       database: handle.kind,
       executor: executor.executor,

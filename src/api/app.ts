@@ -10,6 +10,7 @@ import { consumeTicket } from "../services/notify/stream-tickets.ts";
 import { isReady } from "../services/readiness.ts";
 import { bearerAuth } from "./auth.ts";
 import { idempotency } from "./idempotency.ts";
+import { inputGuard } from "./input-guard.ts";
 import type { Metrics } from "./metrics.ts";
 import { errorHandler, problemOf, sendProblem } from "./problem.ts";
 import { rateLimit } from "./rate-limit.ts";
@@ -30,9 +31,26 @@ export interface AppDeps {
   readonly logger: Logger;
   readonly rateLimit: number;
   readonly bodyLimit: string;
+  /** Token lifetimes, webhook targets, stream limits; defaults where absent (tests). */
+  readonly security?: SecuritySettings;
   /** Extra facts for /readyz and the UI (executor in use, database kind). */
   readonly info?: Record<string, unknown>;
 }
+
+export interface SecuritySettings {
+  /** Lifetime of member tokens created without one, seconds; 0: never expire. */
+  readonly memberTokenTtlSeconds: number;
+  /** CIDRs webhook targets may lie in although they are private or special (on-premises receivers). */
+  readonly webhookAllow: readonly string[];
+  /** Open event streams per token; one more is a 429. */
+  readonly maxStreamsPerToken: number;
+}
+
+export const DEFAULT_SECURITY: SecuritySettings = {
+  memberTokenTtlSeconds: 0,
+  webhookAllow: [],
+  maxStreamsPerToken: 4,
+};
 
 export interface BerthApp {
   readonly app: Express;
@@ -41,6 +59,7 @@ export interface BerthApp {
 
 export function createApp(deps: AppDeps): BerthApp {
   const { ctx, logger, metrics } = deps;
+  const security = { ...DEFAULT_SECURITY, ...deps.security };
   const app = express();
   app.disable("x-powered-by");
   app.set("query parser", "simple");
@@ -86,14 +105,15 @@ export function createApp(deps: AppDeps): BerthApp {
   api.use(
     express.json({ limit: deps.bodyLimit, strict: true, type: ["application/json", "application/*+json"] }),
   );
+  api.use(inputGuard());
   api.use(bearerAuth(ctx, (t) => consumeTicket(ctx, t)));
   api.use(rateLimit(deps.rateLimit));
   api.use(idempotency(ctx));
   reservationRoutes(api, registry, ctx, metrics);
   poolRoutes(api, registry, ctx);
-  teamRoutes(api, registry, ctx);
+  teamRoutes(api, registry, ctx, { memberTokenTtlSeconds: security.memberTokenTtlSeconds });
   jobRoutes(api, registry, ctx);
-  webhookRoutes(api, registry, ctx);
+  webhookRoutes(api, registry, ctx, security.webhookAllow);
   modelRoutes(api, registry, ctx);
   promotionRoutes(api, registry, ctx);
   eventRoutes(api, registry, ctx, deps.hub);

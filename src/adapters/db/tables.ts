@@ -44,6 +44,7 @@ export interface ApiTokensTable {
   user_id: string | null;
   created_at: Generated<Date>;
   revoked_at: Timestamp | null;
+  expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface PoolsTable {

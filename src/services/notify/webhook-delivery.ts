@@ -8,6 +8,7 @@ import {
 import type { WebhookSender } from "../../adapters/http/webhook-sender.ts";
 import type { Millis } from "../../core/types.ts";
 import type { ServiceContext } from "../context.ts";
+import { openSecret } from "./webhook-secrets.ts";
 
 export const MAX_ATTEMPTS = 10;
 const BATCH = 50;
@@ -27,14 +28,23 @@ export async function deliverWebhooks(
   // Sent in event order, one webhook after another, so a receiver sees a team's events in order.
   for (const d of claimed) {
     const body = JSON.stringify({ id: d.event_id, type: d.type, at: d.at.toISOString(), data: d.data });
-    const result = await send({
-      url: d.url,
-      secret: d.secret,
-      eventId: d.event_id,
-      eventType: d.type,
-      body,
-      nowSeconds: Math.floor(now / 1000),
-    });
+    let secret: string;
+    try {
+      secret = openSecret(d.secret, d.webhook_id);
+    } catch {
+      // Sealed under another key (BERTH_SECRET_KEY changed): retrying cannot help until it is restored.
+      secret = "";
+    }
+    const result = secret
+      ? await send({
+          url: d.url,
+          secret,
+          eventId: d.event_id,
+          eventType: d.type,
+          body,
+          nowSeconds: Math.floor(now / 1000),
+        })
+      : { ok: false, error: "the webhook's secret cannot be opened with this BERTH_SECRET_KEY" };
     const attempts = d.attempts + 1;
     await recordDeliveryOutcome(
       ctx.db,

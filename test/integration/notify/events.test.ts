@@ -3,7 +3,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDemoExecutor } from "../../../src/adapters/demo/demo-executor.ts";
-import { fetchWebhookSender } from "../../../src/adapters/http/webhook-sender.ts";
+import { fetchWebhookSender, webhookSender } from "../../../src/adapters/http/webhook-sender.ts";
+import { WebhookTargetPolicy } from "../../../src/adapters/http/webhook-target.ts";
 import { runTick } from "../../../src/services/scheduling/tick.ts";
 import { ADMIN_TOKEN, type Harness, HOUR, startHarness, T0 } from "../../support/api-harness.ts";
 import { BACKENDS } from "../../support/database.ts";
@@ -51,7 +52,7 @@ describe.each(BACKENDS)("events on %s", (backend) => {
   let h: Harness;
   let vision: string;
   beforeAll(async () => {
-    h = await startHarness(backend);
+    h = await startHarness(backend, { security: { webhookAllow: ["127.0.0.0/8"] } });
     vision = await h.team("vision");
   });
   afterAll(async () => h.close());
@@ -148,7 +149,8 @@ describe.each(BACKENDS)("events on %s", (backend) => {
       });
       const deps = {
         ctx: h.ctx,
-        sendWebhook: fetchWebhookSender,
+        // The receiver is on loopback: allowed explicitly, as an operator allows on-premises ranges.
+        sendWebhook: webhookSender(new WebhookTargetPolicy(["127.0.0.0/8"])),
         noShowSeconds: 0,
         executor: createDemoExecutor({ now: () => T0 }),
       };
