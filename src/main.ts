@@ -27,6 +27,7 @@ import type { ChangeHint, ServiceContext } from "./services/context.ts";
 import { seedDemoCluster } from "./services/inventory/demo-cluster.ts";
 import { syncInventory } from "./services/inventory/inventory-sync.ts";
 import { EventHub } from "./services/notify/event-hub.ts";
+import { WebhookDispatcher } from "./services/notify/webhook-dispatcher.ts";
 import type { Executor } from "./services/ports.ts";
 import { recordExecutorEvent } from "./services/scheduling/executor-events.ts";
 import { startLoop } from "./services/scheduling/loop.ts";
@@ -193,7 +194,6 @@ export async function startBerth(
       runTick(
         {
           ctx,
-          sendWebhook: fetchWebhookSender,
           noShowSeconds: config.noShowSeconds,
           executor: runner,
           onDecision: (kind) => metrics.decisions.inc({ kind }),
@@ -205,7 +205,23 @@ export async function startBerth(
     logger: logger.child({ component: "loop" }),
     onTickSeconds: (s) => metrics.tickSeconds.observe(s),
   });
-  wakeLoop = (hint) => (hint ? loop.wakeBy(hint.wakeAt) : loop.wake());
+  // Webhooks run beside the scheduling loop on a loop of their own (same wake and no-overlap rules),
+  // so a receiver that never answers delays nobody's admission.
+  const dispatcher = new WebhookDispatcher({ ctx, send: fetchWebhookSender });
+  const webhooks = startLoop({
+    tick: async (now) => {
+      await dispatcher.deliverDue(now);
+      return { nextWakeAt: await dispatcher.nextDueAt() };
+    },
+    now: () => Date.now(),
+    tickSeconds: config.tickSeconds,
+    logger: logger.child({ component: "webhooks" }),
+  });
+  wakeLoop = (hint) => {
+    if (hint) loop.wakeBy(hint.wakeAt);
+    else loop.wake();
+    webhooks.wake();
+  };
 
   const { app } = createApp({
     ctx,
@@ -238,6 +254,7 @@ export async function startBerth(
       // Event streams never end on their own.
       setTimeout(() => server.closeAllConnections(), 2_000).unref();
       await loop.stop();
+      await webhooks.stop();
       await stopWatching();
       await runner.close();
       await closed;

@@ -9,6 +9,8 @@ export interface WebhookPost {
   readonly eventType: string;
   readonly body: string;
   readonly nowSeconds: number;
+  /** The send is abandoned after this long (default 10 s). */
+  readonly timeoutMs?: number;
 }
 
 export function signature(secret: string, t: number, body: string): string {
@@ -29,7 +31,7 @@ export const fetchWebhookSender: WebhookSender = async (post) => {
         "berth-signature": signature(post.secret, post.nowSeconds, post.body),
       },
       body: post.body,
-      signal: AbortSignal.timeout(10_000),
+      signal: AbortSignal.timeout(post.timeoutMs ?? 10_000),
       redirect: "manual",
     });
     await res.body?.cancel();
