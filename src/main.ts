@@ -28,6 +28,7 @@ import type { ChangeHint, ServiceContext } from "./services/context.ts";
 import { seedDemoCluster } from "./services/inventory/demo-cluster.ts";
 import { syncInventory } from "./services/inventory/inventory-sync.ts";
 import { EventHub } from "./services/notify/event-hub.ts";
+import { WebhookDispatcher } from "./services/notify/webhook-dispatcher.ts";
 import { sealPlainWebhookSecrets, useWebhookSecretKey } from "./services/notify/webhook-secrets.ts";
 import { webhookTargets } from "./services/notify/webhooks.ts";
 import type { Executor } from "./services/ports.ts";
@@ -208,7 +209,6 @@ export async function startBerth(
       runTick(
         {
           ctx,
-          sendWebhook,
           noShowSeconds: config.noShowSeconds,
           executor: runner,
           onDecision: (kind) => metrics.decisions.inc({ kind }),
@@ -220,7 +220,23 @@ export async function startBerth(
     logger: logger.child({ component: "loop" }),
     onTickSeconds: (s) => metrics.tickSeconds.observe(s),
   });
-  wakeLoop = (hint) => (hint ? loop.wakeBy(hint.wakeAt) : loop.wake());
+  // Webhooks run beside the scheduling loop on a loop of their own (same wake and no-overlap rules),
+  // so a receiver that never answers delays nobody's admission.
+  const dispatcher = new WebhookDispatcher({ ctx, send: sendWebhook });
+  const webhooks = startLoop({
+    tick: async (now) => {
+      await dispatcher.deliverDue(now);
+      return { nextWakeAt: await dispatcher.nextDueAt() };
+    },
+    now: () => Date.now(),
+    tickSeconds: config.tickSeconds,
+    logger: logger.child({ component: "webhooks" }),
+  });
+  wakeLoop = (hint) => {
+    if (hint) loop.wakeBy(hint.wakeAt);
+    else loop.wake();
+    webhooks.wake();
+  };
 
   const { app } = createApp({
     ctx,
@@ -258,6 +274,7 @@ export async function startBerth(
       // Event streams never end on their own.
       setTimeout(() => server.closeAllConnections(), 2_000).unref();
       await loop.stop();
+      await webhooks.stop();
       await stopWatching();
       await runner.close();
       await closed;

@@ -107,7 +107,7 @@ export function createApp(deps: AppDeps): BerthApp {
   );
   api.use(inputGuard());
   api.use(bearerAuth(ctx, (t) => consumeTicket(ctx, t)));
-  api.use(rateLimit(deps.rateLimit));
+  api.use(rateLimit(deps.rateLimit, () => ctx.clock.now()));
   api.use(idempotency(ctx));
   reservationRoutes(api, registry, ctx, metrics);
   poolRoutes(api, registry, ctx);

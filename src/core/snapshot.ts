@@ -29,7 +29,14 @@ export interface JobView {
   readonly workSinceCheckpointMs?: number;
 }
 
-export type SignalReason = "priority" | "reclaim" | "window-end" | "node-lost" | "reservation-lost";
+/** `cancelled`: a user cancelled the job; it is never requeued. */
+export type SignalReason =
+  | "priority"
+  | "reclaim"
+  | "window-end"
+  | "node-lost"
+  | "reservation-lost"
+  | "cancelled";
 
 export interface JobSignal {
   readonly reason: SignalReason;

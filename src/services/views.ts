@@ -47,5 +47,7 @@ export function jobView(row: JobRow) {
     submittedBy: row.submitted_by,
     updatedAt: iso(row.updated_at),
     ...(row.finished_at ? { finishedAt: iso(row.finished_at) } : {}),
+    ...(row.reason ? { reason: row.reason } : {}),
+    ...(row.retry_at && row.state === "queued" ? { retryAt: iso(row.retry_at) } : {}),
   };
 }

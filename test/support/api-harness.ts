@@ -4,6 +4,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pino } from "pino";
+import { afterAll, beforeAll } from "vitest";
 import { createApp, DEFAULT_SECURITY, type SecuritySettings } from "../../src/api/app.ts";
 import { createMetrics } from "../../src/api/metrics.ts";
 import { DEFAULT_BOOKING_RULES } from "../../src/core/index.ts";
@@ -124,4 +125,18 @@ export async function startHarness(
       await db.drop();
     },
   };
+}
+
+/**
+ * A harness for one describe block: started with a member token per team before its tests, closed
+ * after them. Read `h` and `tokens` inside the tests (they exist once `beforeAll` has run).
+ */
+export function useHarness<T extends string>(backend: Backend, teams: readonly T[]) {
+  const env = { h: undefined as unknown as Harness, tokens: {} as Record<T, string> };
+  beforeAll(async () => {
+    env.h = await startHarness(backend);
+    for (const t of teams) env.tokens[t] = await env.h.team(t);
+  });
+  afterAll(async () => env.h.close());
+  return env;
 }

@@ -13,7 +13,7 @@ export interface PlacementJson {
 }
 
 export interface JobSignalJson {
-  reason: "priority" | "reclaim" | "window-end" | "node-lost" | "reservation-lost";
+  reason: "priority" | "reclaim" | "window-end" | "node-lost" | "reservation-lost" | "cancelled";
   at: number;
   stopAt: number;
   by?: string;
@@ -140,6 +140,11 @@ export interface JobsTable {
   updated_at: Timestamp;
   finished_at: Timestamp | null;
   seq: BigId;
+  /** Why Berth last moved the job (a refused launch, a failed pod); null when nothing to say. */
+  reason: ColumnType<string | null, string | null | undefined, string | null>;
+  /** A queued job whose launch failed for a cause that may pass waits until then. */
+  retry_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  launch_failures: Generated<number>;
 }
 
 export interface JobAttemptsTable {

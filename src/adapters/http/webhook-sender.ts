@@ -12,6 +12,8 @@ export interface WebhookPost {
   readonly eventType: string;
   readonly body: string;
   readonly nowSeconds: number;
+  /** The send is abandoned after this long (default 10 s). */
+  readonly timeoutMs?: number;
 }
 
 export function signature(secret: string, t: number, body: string): string {
@@ -42,7 +44,7 @@ export function webhookSender(policy: WebhookTargetPolicy, timeoutMs = 10_000): 
           method: "POST",
           agent: false,
           lookup: pinned,
-          signal: AbortSignal.timeout(timeoutMs),
+          signal: AbortSignal.timeout(post.timeoutMs ?? timeoutMs),
           headers: {
             "content-type": "application/json",
             "content-length": Buffer.byteLength(post.body),

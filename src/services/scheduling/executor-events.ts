@@ -2,7 +2,13 @@
 // with its event before the loop is woken to plan around it.
 import { appendEvent } from "../../adapters/db/repos/events.ts";
 import { endJobAttempt, getJobAttempt } from "../../adapters/db/repos/job-attempts.ts";
-import { finishJob, lockJobRow, markJobRunning, requeueJob } from "../../adapters/db/repos/jobs.ts";
+import {
+  finishJob,
+  lockJobRow,
+  markJobRunning,
+  releaseCancelledRun,
+  requeueJob,
+} from "../../adapters/db/repos/jobs.ts";
 import { addUsedGpuSeconds } from "../../adapters/db/repos/usage.ts";
 import type { ServiceContext } from "../context.ts";
 import { queueValidationAfterTraining } from "../models/training-follow-up.ts";
@@ -41,7 +47,9 @@ export async function recordExecutorEvent(deps: ExecutorEventDeps, e: ExecutorEv
         await addUsedGpuSeconds(trx, job.runs_on, seconds, e.at);
       }
     }
-    if (job.state === "cancelled" || job.state === "succeeded" || job.state === "failed") return;
+    // A cancelled run that has ended frees its GPUs now, not when it was cancelled.
+    if (job.state === "cancelled") return releaseCancelledRun(trx, e.job, e.at);
+    if (job.state === "succeeded" || job.state === "failed") return;
     if (e.type === "stopped") {
       if (job.signal) deps.onEvictionToFree?.((e.at - job.signal.at) / 1000);
       await requeueJob(trx, e.job, e.at);

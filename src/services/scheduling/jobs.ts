@@ -1,6 +1,7 @@
 // Job submission and control. Jobs are queued here; the loop admits them (on their reservation's
 // slots or opportunistically) and records every transition before acting on it.
 import { appendAudit } from "../../adapters/db/repos/audit.ts";
+import { insertDecision } from "../../adapters/db/repos/decisions.ts";
 import { appendEvent } from "../../adapters/db/repos/events.ts";
 import { loadInventory } from "../../adapters/db/repos/inventory.ts";
 import { cancelOpenJobAttempts } from "../../adapters/db/repos/job-attempts.ts";
@@ -10,6 +11,7 @@ import {
   listJobRows,
   lockJobRow,
   markJobCancelled,
+  setJobSignal,
 } from "../../adapters/db/repos/jobs.ts";
 import { getReservationRow } from "../../adapters/db/repos/reservations.ts";
 import { DomainError, invalid, notFound } from "../../basics/domain-error.ts";
@@ -139,8 +141,32 @@ export async function cancelJob(ctx: ServiceContext, by: Principal, id: string) 
     if (FINAL.has(job.state))
       throw new DomainError("invalid-state", `job ${id} is ${job.state}`, { state: job.state });
     const now = new Date(ctx.clock.now());
-    // The loop stops a running job's pods: it sees `cancelled` with a placement still recorded.
     const updated = await markJobCancelled(trx, id, now.getTime());
+    // A run on the cluster is stopped like any other: an intent the loop applies (and applies again
+    // after a crash). The job keeps its placement, so its GPUs count as taken until the run has
+    // stopped (executor-events.ts frees them).
+    if (job.placement !== null) {
+      const signal = {
+        reason: "cancelled" as const,
+        at: now.getTime(),
+        stopAt: now.getTime() + job.grace_seconds * 1000,
+      };
+      await setJobSignal(trx, id, signal, now.getTime());
+      await insertDecision(trx, {
+        at: now.getTime(),
+        kind: "signal",
+        job: id,
+        reservation: null,
+        payload: {
+          kind: "signal",
+          job: id,
+          reason: "cancelled",
+          stopAt: signal.stopAt,
+          attempt: job.attempts,
+        },
+        pending: true,
+      });
+    }
     await cancelOpenJobAttempts(trx, id, now.getTime());
     await appendAudit(trx, {
       at: now.getTime(),

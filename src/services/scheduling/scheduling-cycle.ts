@@ -2,6 +2,9 @@
 // as an intent together with the state it implies, in one transaction -> 4 apply (executor) -> 5
 // confirm. A crash between 3 and 5 leaves intents that step 0 of the next cycle re-applies;
 // launches are idempotent per (job, attempt), so nothing runs twice (DESIGN invariant 4).
+// Nothing here may stop the loop for good: an intent whose job has moved on is dropped, a launch
+// that fails is recorded on its job (launch-failures.ts), and decisions the database refuses are
+// planned again on a fresh snapshot.
 import type { Transaction } from "kysely";
 import { toReservation } from "../../adapters/db/mappers.ts";
 import { appendAudit } from "../../adapters/db/repos/audit.ts";
@@ -15,11 +18,12 @@ import { loadInventory } from "../../adapters/db/repos/inventory.ts";
 import { insertJobAttempt } from "../../adapters/db/repos/job-attempts.ts";
 import {
   admitQueuedJob,
-  detachCancelledRuns,
+  earliestJobRetry,
   failRefusedJob,
   getJobLaunchFields,
   listJobRowsHoldingGpus,
   listLiveJobRows,
+  releaseCancelledRun,
   setJobSignal,
 } from "../../adapters/db/repos/jobs.ts";
 import {
@@ -31,11 +35,13 @@ import {
   moveReservation,
 } from "../../adapters/db/repos/reservations.ts";
 import type { Database, JobRow, ReservationRow } from "../../adapters/db/tables.ts";
+import { DomainError } from "../../basics/domain-error.ts";
 import { type Decision, type JobView, plan, type Snapshot } from "../../core/index.ts";
 import type { Millis, Placement, Priority, Reservation } from "../../core/types.ts";
 import type { ServiceContext } from "../context.ts";
 import type { Executor } from "../ports.ts";
 import type { JobKindSettings } from "./job-kinds/job-kind.ts";
+import { recordFailedLaunch } from "./launch-failures.ts";
 import { DEFAULT_KIND_SETTINGS, launchOrderOf } from "./launch-order.ts";
 
 export interface CycleDeps {
@@ -66,12 +72,18 @@ function asJobView(row: JobRow): JobView {
     attempts: row.attempts,
   };
   if (row.state === "queued") return { ...base, state: "queued" };
+  // A cancelled run that has not stopped yet is a signalled one: its GPUs stay taken until it stops.
+  const signal =
+    row.signal ??
+    (row.state === "cancelled"
+      ? { reason: "cancelled" as const, at: row.updated_at.getTime(), stopAt: row.updated_at.getTime() }
+      : null);
   return {
     ...base,
     state: "running",
     placement: (row.placement ?? []) as Placement,
     runsOn: row.runs_on,
-    ...(row.signal ? { signal: row.signal } : {}),
+    ...(signal ? { signal } : {}),
   };
 }
 
@@ -92,27 +104,61 @@ export async function loadSnapshot(ctx: ServiceContext, now: Millis): Promise<Sn
     ...new Set(jobRows.flatMap((j) => [j.runs_on, j.reservation_id]).filter((x): x is string => x !== null)),
   ];
   const longestGraceMs = Math.max(0, ...jobRows.map((j) => j.grace_seconds * 1000));
-  const resRows = await loadCycleReservationRows(ctx.db, {
+  const down = inventory.nodes.filter((n) => !n.up).map((n) => n.name);
+  let resRows = await loadCycleReservationRows(ctx.db, {
     startsBefore: now + Math.max(CYCLE_HORIZON_MS, 2 * longestGraceMs),
     ids: referenced,
-    downNodes: inventory.nodes.filter((n) => !n.up).map((n) => n.name),
+    downNodes: down,
   });
-  // A maintenance window takes its node out while it is active: the core sees the node as lost
-  // (reservations on it are re-placed or displaced, jobs on it stopped), and never sees the window
-  // itself as a reservation (its idle slots must not be lent).
-  const inMaintenance = new Set(
-    resRows
-      .filter((r) => r.kind === "maintenance" && r.start_at.getTime() <= now && now < r.end_at.getTime())
-      .flatMap((r) => r.placement.map((p) => p.node)),
-  );
+  const inMaintenance = maintenanceNodes(resRows, now);
+  const lostNodes = new Set([...down, ...inMaintenance]);
+  // Node loss re-places reservations onto other nodes for their whole window: the core must see
+  // every booking of those pools that the window overlaps, however far ahead it starts, or its
+  // re-placement lands on slots the database already gave away.
+  const lost = resRows.filter((r) => r.kind === "booking" && r.placement.some((p) => lostNodes.has(p.node)));
+  if (lost.length > 0) {
+    const extra = await loadCycleReservationRows(ctx.db, {
+      startsBefore: Math.max(...lost.map((r) => r.end_at.getTime())),
+      ids: [],
+      downNodes: [],
+      pools: [...new Set(lost.map((r) => r.pool))],
+    });
+    const seen = new Set(resRows.map((r) => r.id));
+    resRows = [...resRows, ...extra.filter((r) => !seen.has(r.id))];
+  }
   return {
     inventory: {
       pools: inventory.pools,
       nodes: inventory.nodes.map((n) => (inMaintenance.has(n.name) ? { ...n, up: false } : n)),
     },
-    reservations: resRows.filter((r) => r.kind !== "maintenance").map((r) => asCoreReservation(r, now)),
-    jobs: jobRows.map(asJobView),
+    reservations: resRows
+      .filter((r) => r.kind !== "maintenance" || (lost.length > 0 && isBlocker(r, lostNodes)))
+      .map((r) => asCoreReservation(r, now)),
+    // A job waiting out a launch backoff is not planned until then (runCycle wakes for it).
+    jobs: jobRows.filter((j) => !(j.retry_at && j.retry_at.getTime() > now)).map(asJobView),
   };
+}
+
+/**
+ * A maintenance window takes its node out while it is active: the core sees the node as lost
+ * (reservations on it are re-placed or displaced, jobs on it stopped), and never sees the active
+ * window itself as a reservation (its idle slots must not be lent).
+ */
+function maintenanceNodes(rows: readonly ReservationRow[], now: Millis): Set<string> {
+  return new Set(
+    rows
+      .filter((r) => r.kind === "maintenance" && r.start_at.getTime() <= now && now < r.end_at.getTime())
+      .flatMap((r) => r.placement.map((p) => p.node)),
+  );
+}
+
+/**
+ * While reservations are re-placed after a node loss, a future maintenance window on a node that is
+ * up is shown to the core as a booking, so nothing is re-placed onto it. (One on a lost node would
+ * be re-placed itself: those stay out.)
+ */
+function isBlocker(r: ReservationRow, lostNodes: ReadonlySet<string>): boolean {
+  return r.kind === "maintenance" && !r.placement.some((p) => lostNodes.has(p.node));
 }
 
 interface Intent {
@@ -237,53 +283,113 @@ async function persist(trx: Transaction<Database>, d: Decision, now: Millis): Pr
   }
 }
 
-async function apply(deps: CycleDeps, intent: Intent, now: Millis): Promise<void> {
+/**
+ * Tells the executor about one intent. True when the intent is done with: applied, recorded as a
+ * failed launch, or stale (its job has left the attempt it was for: cancelled before its launch,
+ * failed, requeued); false when it must be sent again (the cluster did not answer).
+ */
+async function apply(deps: CycleDeps, intent: Intent, now: Millis): Promise<boolean> {
   const d = intent.decision;
+  if (d.kind !== "admit" && d.kind !== "signal") return true;
+  const job = await getJobLaunchFields(deps.ctx.db, d.job);
+  if (!job || job.attempts !== intent.attempt) return true;
   if (d.kind === "admit") {
-    const job = await getJobLaunchFields(deps.ctx.db, d.job);
-    await deps.executor.launch(
-      await launchOrderOf(
-        deps.ctx,
-        {
-          job: d.job,
-          attempt: intent.attempt!,
-          kind: job.kind,
-          team: job.team,
-          pool: job.pool,
-          priority: job.priority,
-          reservation: job.reservation_id,
-          spec: job.spec,
-          placement: d.placement,
-        },
-        deps.kinds,
-      ),
-    );
-  } else if (d.kind === "signal") {
-    await deps.executor.stop(d.job, intent.attempt!, Math.max(now, d.stopAt));
+    if (job.state !== "admitted" && job.state !== "running") return true;
+    try {
+      await deps.executor.launch(
+        await launchOrderOf(
+          deps.ctx,
+          {
+            job: d.job,
+            attempt: intent.attempt,
+            kind: job.kind,
+            team: job.team,
+            pool: job.pool,
+            priority: job.priority,
+            reservation: job.reservation_id,
+            spec: job.spec,
+            placement: d.placement,
+          },
+          deps.kinds,
+        ),
+      );
+      return true;
+    } catch (err) {
+      return recordFailedLaunch(deps.ctx, d.job, intent.attempt, err, now);
+    }
+  }
+  if (job.placement === null) return true; // stopped already
+  try {
+    await deps.executor.stop(d.job, intent.attempt, Math.max(now, d.stopAt));
+    return true;
+  } catch (err) {
+    deps.ctx.logger.warn({ err, job: d.job }, "stop not sent; it is sent again on the next tick");
+    return false;
   }
 }
 
-async function confirm(ctx: ServiceContext, ids: string[], now: Millis) {
-  await markDecisionsApplied(ctx.db, ids, now);
+/** Applies intents one by one (one failing never holds up the others) and confirms those done. */
+async function applyAll(deps: CycleDeps, intents: readonly Intent[], now: Millis): Promise<void> {
+  const done: string[] = [];
+  for (const i of intents) if (await apply(deps, i, now)) done.push(i.id);
+  await markDecisionsApplied(deps.ctx.db, done, now);
 }
 
 /** Step 0: intents persisted by a cycle that crashed before confirming them. */
 export async function reapplyPending(deps: CycleDeps, now: Millis): Promise<number> {
   const rows = await listPendingDecisions(deps.ctx.db);
-  for (const r of rows) {
+  const intents = rows.map((r): Intent => {
     const { attempt, ...decision } = r.payload as Decision & { attempt?: number };
-    await apply(
-      deps,
-      { id: r.id, decision: decision as Decision, ...(attempt !== undefined ? { attempt } : {}) },
-      now,
-    );
-  }
-  await confirm(
-    deps.ctx,
-    rows.map((r) => r.id),
-    now,
-  );
+    return { id: r.id, decision: decision as Decision, ...(attempt !== undefined ? { attempt } : {}) };
+  });
+  await applyAll(deps, intents, now);
   return rows.length;
+}
+
+/** Persists one decision as the state it implies plus its intent row. */
+async function persistOne(
+  deps: CycleDeps,
+  trx: Transaction<Database>,
+  d: Decision,
+  now: Millis,
+): Promise<Intent> {
+  const attempt = await persist(trx, d, now);
+  const id = await insertDecision(trx, {
+    at: now,
+    kind: d.kind,
+    job: "job" in d ? d.job : null,
+    reservation: "reservation" in d ? d.reservation : null,
+    payload: attempt !== undefined ? { ...d, attempt } : { ...d },
+    pending: d.kind === "admit" || d.kind === "signal",
+  });
+  deps.onDecision?.(d.kind);
+  return { id, decision: d, ...(attempt !== undefined ? { attempt } : {}) };
+}
+
+const isSlotTaken = (err: unknown) => err instanceof DomainError && err.code === "slot-taken";
+
+/**
+ * After the database refused the cycle's decisions as a whole: each in its own transaction, in
+ * order, up to the first it refuses. A refused re-placement becomes a displacement (the slots it
+ * wanted are someone else's); the decisions after it were planned on what it would have done, so
+ * they are left to the next cycle, which plans them again on a fresh snapshot.
+ */
+async function persistUntilRefused(deps: CycleDeps, decisions: readonly Decision[], now: Millis) {
+  const intents: Intent[] = [];
+  for (const d of decisions) {
+    try {
+      intents.push(await deps.ctx.db.transaction().execute((trx) => persistOne(deps, trx, d, now)));
+      continue;
+    } catch (err) {
+      if (!isSlotTaken(err)) throw err;
+      deps.ctx.logger.warn({ decision: d }, "the database refused a decision; planning again");
+    }
+    if (d.kind !== "replace") return { intents, replanNow: false };
+    const instead: Decision = { kind: "displace", reservation: d.reservation, reason: d.reason };
+    intents.push(await deps.ctx.db.transaction().execute((trx) => persistOne(deps, trx, instead, now)));
+    return { intents, replanNow: true };
+  }
+  return { intents, replanNow: false };
 }
 
 export async function runCycle(
@@ -292,51 +398,43 @@ export async function runCycle(
 ): Promise<{ decisions: number; nextWakeAt: Millis | null }> {
   const { ctx } = deps;
   await reapplyPending(deps, now);
-  // Jobs cancelled by a user while running: stop their run now.
-  const cancelled = await detachCancelledRuns(ctx.db);
-  for (const j of cancelled) await deps.executor.stop(j.id, j.attempts, now);
 
   const snapshot = await loadSnapshot(ctx, now);
   const planned = plan(snapshot, now);
   // Bookings beyond the horizon are not in the snapshot: look again before the first could matter.
-  const result = {
-    ...planned,
-    nextWakeAt: Math.min(planned.nextWakeAt ?? Number.POSITIVE_INFINITY, now + CYCLE_HORIZON_MS / 2),
-  };
-  if (result.decisions.length === 0) return { decisions: 0, nextWakeAt: result.nextWakeAt };
+  // Jobs waiting out a launch backoff are not in it either: look again when the first may go.
+  const retry = await earliestJobRetry(ctx.db, now);
+  const nextWakeAt = Math.min(
+    planned.nextWakeAt ?? Number.POSITIVE_INFINITY,
+    now + CYCLE_HORIZON_MS / 2,
+    retry ?? Number.POSITIVE_INFINITY,
+  );
+  if (planned.decisions.length === 0) return { decisions: 0, nextWakeAt };
 
-  const intents = await ctx.db.transaction().execute(async (trx) => {
-    const out: Intent[] = [];
-    for (const d of result.decisions) {
-      const attempt = await persist(trx, d, now);
-      const id = await insertDecision(trx, {
-        at: now,
-        kind: d.kind,
-        job: "job" in d ? d.job : null,
-        reservation: "reservation" in d ? d.reservation : null,
-        payload: attempt !== undefined ? { ...d, attempt } : { ...d },
-        pending: d.kind === "admit" || d.kind === "signal",
-      });
-      out.push({ id, decision: d, ...(attempt !== undefined ? { attempt } : {}) });
-      deps.onDecision?.(d.kind);
-    }
-    return out;
-  });
+  let intents: Intent[];
+  let replanNow = false;
+  try {
+    intents = await ctx.db.transaction().execute(async (trx) => {
+      const out: Intent[] = [];
+      for (const d of planned.decisions) out.push(await persistOne(deps, trx, d, now));
+      return out;
+    });
+  } catch (err) {
+    if (!isSlotTaken(err)) throw err;
+    ({ intents, replanNow } = await persistUntilRefused(deps, planned.decisions, now));
+  }
   ctx.changed();
   const acting = intents.filter((i) => i.decision.kind === "admit" || i.decision.kind === "signal");
-  for (const i of acting) await apply(deps, i, now);
-  await confirm(
-    ctx,
-    acting.map((i) => i.id),
-    now,
-  );
-  return { decisions: intents.length, nextWakeAt: result.nextWakeAt };
+  await applyAll(deps, acting, now);
+  return { decisions: intents.length, nextWakeAt: replanNow ? now : nextWakeAt };
 }
 
 /**
  * After a restart: runs the database says are admitted or running but the executor does not know
  * (the simulated executor forgets everything; Kubernetes does not) are launched again. Launches are
- * idempotent per (job, attempt), so a run that still exists is left alone.
+ * idempotent per (job, attempt), so a run that still exists is left alone. A cancelled run the
+ * executor does not know holds nothing any more. A launch that fails is recorded on its job, so a
+ * job the cluster cannot run never keeps Berth from starting.
  */
 export async function relaunchRuns(
   ctx: ServiceContext,
@@ -345,27 +443,37 @@ export async function relaunchRuns(
 ): Promise<number> {
   const known = new Set((await executor.known()).map((k) => `${k.job}#${k.attempt}`));
   const rows = await listJobRowsHoldingGpus(ctx.db);
+  const now = ctx.clock.now();
   let n = 0;
   for (const j of rows) {
     if (known.has(`${j.id}#${j.attempts}`)) continue;
-    await executor.launch(
-      await launchOrderOf(
-        ctx,
-        {
-          job: j.id,
-          attempt: j.attempts,
-          kind: j.kind,
-          team: j.team,
-          pool: j.pool,
-          priority: j.priority,
-          reservation: j.reservation_id,
-          spec: j.spec,
-          placement: (j.placement ?? []) as Placement,
-        },
-        kinds,
-      ),
-    );
-    if (j.signal) await executor.stop(j.id, j.attempts, Math.max(ctx.clock.now(), j.signal.stopAt));
+    if (j.state === "cancelled") {
+      await ctx.db.transaction().execute((trx) => releaseCancelledRun(trx, j.id, now));
+      continue;
+    }
+    try {
+      await executor.launch(
+        await launchOrderOf(
+          ctx,
+          {
+            job: j.id,
+            attempt: j.attempts,
+            kind: j.kind,
+            team: j.team,
+            pool: j.pool,
+            priority: j.priority,
+            reservation: j.reservation_id,
+            spec: j.spec,
+            placement: (j.placement ?? []) as Placement,
+          },
+          kinds,
+        ),
+      );
+      if (j.signal) await executor.stop(j.id, j.attempts, Math.max(now, j.signal.stopAt));
+    } catch (err) {
+      await recordFailedLaunch(ctx, j.id, j.attempts, err, now);
+      continue;
+    }
     n++;
   }
   return n;

@@ -3,8 +3,9 @@
 //   1. the scheduling cycle (services/scheduling-cycle.ts): snapshot, the core's plan(), intents
 //      persisted, executor told, confirmed
 //   2. no-show release: an active reservation none of whose jobs started within the window
-//   3. webhooks due
 // and the time of the next known event, so the loop wakes then instead of waiting for the cron.
+// Webhooks are not the tick's: they are delivered beside it (notify/webhook-dispatcher.ts), so a
+// receiver that never answers cannot hold up an admission.
 import { appendAudit } from "../../adapters/db/repos/audit.ts";
 import { appendEvent } from "../../adapters/db/repos/events.ts";
 import {
@@ -12,17 +13,14 @@ import {
   endReservation,
   listNoShowReservations,
 } from "../../adapters/db/repos/reservations.ts";
-import type { WebhookSender } from "../../adapters/http/webhook-sender.ts";
 import type { Millis } from "../../core/types.ts";
 import type { ServiceContext } from "../context.ts";
-import { deliverWebhooks, nextDeliveryAt } from "../notify/webhook-delivery.ts";
 import type { Executor } from "../ports.ts";
 import type { JobKindSettings } from "./job-kinds/job-kind.ts";
 import { runCycle } from "./scheduling-cycle.ts";
 
 export interface TickDeps {
   readonly ctx: ServiceContext;
-  readonly sendWebhook: WebhookSender;
   /** Seconds after start with no job started before an active reservation is released; 0 = never. */
   readonly noShowSeconds: number;
   readonly executor: Executor;
@@ -33,7 +31,6 @@ export interface TickDeps {
 export interface TickResult {
   readonly decisions: number;
   readonly released: number;
-  readonly webhooks: number;
   readonly nextWakeAt: Millis | null;
 }
 
@@ -83,23 +80,17 @@ export async function runTick(deps: TickDeps, now: Millis): Promise<TickResult> 
     ctx.changed();
   }
 
-  // 3. Webhooks.
-  const webhooks = await deliverWebhooks(ctx, deps.sendWebhook, now);
-
   const wake = await nextWakeAt(deps, now);
   const candidates = [wake, cycle.nextWakeAt].filter((t): t is Millis => t !== null);
   return {
     decisions: cycle.decisions,
     released,
-    webhooks,
     nextWakeAt: candidates.length > 0 ? Math.min(...candidates) : null,
   };
 }
 
 async function nextWakeAt(deps: TickDeps, now: Millis): Promise<Millis | null> {
   const candidates: Millis[] = [];
-  const hook = await nextDeliveryAt(deps.ctx);
-  if (hook !== null) candidates.push(Math.max(hook, now));
   if (deps.noShowSeconds > 0) {
     const start = await earliestBookingStartAfter(deps.ctx.db, now - deps.noShowSeconds * 1000);
     if (start !== null) candidates.push(start + deps.noShowSeconds * 1000);

@@ -3,8 +3,9 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDemoExecutor } from "../../../src/adapters/demo/demo-executor.ts";
-import { fetchWebhookSender, webhookSender } from "../../../src/adapters/http/webhook-sender.ts";
+import { webhookSender } from "../../../src/adapters/http/webhook-sender.ts";
 import { WebhookTargetPolicy } from "../../../src/adapters/http/webhook-target.ts";
+import { WebhookDispatcher } from "../../../src/services/notify/webhook-dispatcher.ts";
 import { runTick } from "../../../src/services/scheduling/tick.ts";
 import { ADMIN_TOKEN, type Harness, HOUR, startHarness, T0 } from "../../support/api-harness.ts";
 import { BACKENDS } from "../../support/database.ts";
@@ -147,19 +148,14 @@ describe.each(BACKENDS)("events on %s", (backend) => {
           end: iso(T0 + 10 * HOUR),
         },
       });
-      const deps = {
-        ctx: h.ctx,
-        // The receiver is on loopback: allowed explicitly, as an operator allows on-premises ranges.
-        sendWebhook: webhookSender(new WebhookTargetPolicy(["127.0.0.0/8"])),
-        noShowSeconds: 0,
-        executor: createDemoExecutor({ now: () => T0 }),
-      };
-      // The clock is the test's: each tick is at the time the previous one asked to be woken.
+      // The receiver is on loopback: allowed explicitly, as an operator allows on-premises ranges.
+      const send = webhookSender(new WebhookTargetPolicy(["127.0.0.0/8"]));
+      const dispatcher = new WebhookDispatcher({ ctx: h.ctx, send });
+      // The clock is the test's: each pass is at the time the delivery is next due.
       let now = T0;
       for (let i = 0; i < 3; i++) {
-        const r = await runTick(deps, now);
-        expect(r.webhooks).toBe(1);
-        now = r.nextWakeAt!;
+        expect(await dispatcher.deliverDue(now)).toBe(1);
+        now = (await dispatcher.nextDueAt())!;
       }
       expect(received.map((r) => r.headers["berth-event"])).toEqual([
         "reservation.created",
@@ -175,8 +171,9 @@ describe.each(BACKENDS)("events on %s", (backend) => {
         type: "reservation.created",
         data: { reservation: booked.body.id },
       });
-      // Delivered: the next tick sends nothing more.
-      expect((await runTick(deps, now + HOUR / 4)).webhooks).toBe(0);
+      // Delivered: the next pass sends nothing more.
+      expect(await dispatcher.nextDueAt()).toBeNull();
+      expect(await dispatcher.deliverDue(now + HOUR / 4)).toBe(0);
     } finally {
       receiver.close();
     }
@@ -196,7 +193,7 @@ describe.each(BACKENDS)("events on %s", (backend) => {
     });
     const deps = {
       ctx: h.ctx,
-      sendWebhook: fetchWebhookSender,
+
       noShowSeconds: 1800,
       executor: createDemoExecutor({ now: () => T0 }),
     };

@@ -6,7 +6,7 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchWebhookSender, webhookSender } from "../../../src/adapters/http/webhook-sender.ts";
 import { WebhookTargetPolicy } from "../../../src/adapters/http/webhook-target.ts";
-import { deliverWebhooks } from "../../../src/services/notify/webhook-delivery.ts";
+import { WebhookDispatcher } from "../../../src/services/notify/webhook-dispatcher.ts";
 import { sealPlainWebhookSecrets } from "../../../src/services/notify/webhook-secrets.ts";
 import { type Harness, HOUR, startHarness, T0 } from "../../support/api-harness.ts";
 import { bookingBody } from "../../support/booking-body.ts";
@@ -83,7 +83,7 @@ describe.each(BACKENDS)("webhook safety on %s", (backend) => {
       body: bookingBody(),
     });
     expect(booked.status).toBe(201);
-    expect(await deliverWebhooks(h.ctx, fetchWebhookSender, T0)).toBe(1);
+    expect(await new WebhookDispatcher({ ctx: h.ctx, send: fetchWebhookSender }).deliverDue(T0)).toBe(1);
     expect(received).toEqual([]);
     const failed = await h.ctx.db
       .selectFrom("webhook_deliveries")
@@ -92,7 +92,7 @@ describe.each(BACKENDS)("webhook safety on %s", (backend) => {
       .executeTakeFirstOrThrow();
     expect(failed.last_error).toMatch(/target refused/);
     const onPrem = webhookSender(new WebhookTargetPolicy(["127.0.0.0/8"]));
-    expect(await deliverWebhooks(h.ctx, onPrem, T0 + HOUR)).toBe(1);
+    expect(await new WebhookDispatcher({ ctx: h.ctx, send: onPrem }).deliverDue(T0 + HOUR)).toBe(1);
     expect(received).toEqual(["reservation.created"]);
   });
 });

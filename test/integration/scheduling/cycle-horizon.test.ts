@@ -2,7 +2,6 @@
 // CYCLE_HORIZON_MS) plus those that matter whatever their start: the reservation an owner job
 // belongs to, and the bookings on a node that went down. These tests fail if either is forgotten.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fetchWebhookSender } from "../../../src/adapters/http/webhook-sender.ts";
 import { CYCLE_HORIZON_MS } from "../../../src/services/scheduling/scheduling-cycle.ts";
 import { runTick } from "../../../src/services/scheduling/tick.ts";
 import { type Harness, HOUR, startHarness, T0 } from "../../support/api-harness.ts";
@@ -28,7 +27,7 @@ describe.each(BACKENDS)("the cycle's horizon on %s", (backend) => {
 
   it("keeps an owner job of a far booking waiting for its window, and starts it then", async () => {
     const { executor, launches } = recordingExecutor();
-    const deps = { ctx: h.ctx, sendWebhook: fetchWebhookSender, noShowSeconds: 0, executor };
+    const deps = { ctx: h.ctx, noShowSeconds: 0, executor };
     const start = T0 + 10 * DAY;
     expect(start - T0).toBeGreaterThan(CYCLE_HORIZON_MS);
     const r = await h.call("POST", "/api/v1/reservations", {
@@ -68,7 +67,7 @@ describe.each(BACKENDS)("the cycle's horizon on %s", (backend) => {
 
   it("re-places a far booking as soon as its node goes down", async () => {
     const { executor } = recordingExecutor();
-    const deps = { ctx: h.ctx, sendWebhook: fetchWebhookSender, noShowSeconds: 0, executor };
+    const deps = { ctx: h.ctx, noShowSeconds: 0, executor };
     const start = T0 + 20 * DAY;
     const r = await h.call("POST", "/api/v1/reservations", {
       token: vision,

@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { signature } from "../../../src/adapters/http/webhook-sender.ts";
-import { backoffMs } from "../../../src/services/notify/webhook-delivery.ts";
+import { backoffMs } from "../../../src/services/notify/webhook-dispatcher.ts";
 
 describe("webhook signing and retries", () => {
   it("signs `<t>.<body>` with HMAC-SHA256 under the webhook's secret", () => {

@@ -17,19 +17,50 @@ export async function lockJobRow(trx: Transaction<Database>, id: string): Promis
   return trx.selectFrom("jobs").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
 }
 
-/** The jobs the core plans around: queued, admitted or running, by id. */
+/**
+ * The jobs the core plans around, by id: queued, admitted or running, and cancelled ones whose run
+ * has not stopped yet (their GPUs stay taken until it has).
+ */
 export async function listLiveJobRows(db: Handle): Promise<JobRow[]> {
   return db
     .selectFrom("jobs")
     .selectAll()
-    .where("state", "in", ["queued", "admitted", "running"])
+    .where((eb) =>
+      eb.or([
+        eb("state", "in", ["queued", "admitted", "running"]),
+        eb.and([eb("state", "=", "cancelled"), eb("placement", "is not", null)]),
+      ]),
+    )
     .orderBy("id")
     .execute();
 }
 
-/** The jobs that hold GPUs now (admitted or running): what must be running after a restart. */
+/** When the earliest queued job waiting out a launch backoff may be admitted; null when none waits. */
+export async function earliestJobRetry(db: Handle, after: Millis): Promise<Millis | null> {
+  const row = await db
+    .selectFrom("jobs")
+    .select((eb) => eb.fn.min("retry_at").as("t"))
+    .where("state", "=", "queued")
+    .where("retry_at", ">", new Date(after))
+    .executeTakeFirst();
+  return row?.t ? new Date(row.t).getTime() : null;
+}
+
+/**
+ * The jobs that hold GPUs now (admitted or running, or cancelled and not stopped yet): what must be
+ * running, or be stopped, after a restart.
+ */
 export async function listJobRowsHoldingGpus(db: Handle): Promise<JobRow[]> {
-  return db.selectFrom("jobs").selectAll().where("state", "in", ["admitted", "running"]).execute();
+  return db
+    .selectFrom("jobs")
+    .selectAll()
+    .where((eb) =>
+      eb.or([
+        eb("state", "in", ["admitted", "running"]),
+        eb.and([eb("state", "=", "cancelled"), eb("placement", "is not", null)]),
+      ]),
+    )
+    .execute();
 }
 
 /** The team a job belongs to (none when there is no such job). */
@@ -119,27 +150,63 @@ export async function markJobCancelled(trx: Transaction<Database>, id: string, a
     .executeTakeFirstOrThrow();
 }
 
-/**
- * Cancelled jobs whose run is still recorded lose that record; they come back so the loop stops
- * their runs (the cancel itself only marked them).
- */
-export async function detachCancelledRuns(db: Handle): Promise<{ id: string; attempts: number }[]> {
-  return db
+/** A cancelled job's run has stopped: it holds nothing more. */
+export async function releaseCancelledRun(trx: Transaction<Database>, id: string, at: Millis): Promise<void> {
+  await trx
     .updateTable("jobs")
-    .set({ placement: null, runs_on: null })
+    .set({ placement: null, runs_on: null, lent_from: [], signal: null, updated_at: new Date(at) })
+    .where("id", "=", id)
     .where("state", "=", "cancelled")
-    .where("placement", "is not", null)
-    .returning(["id", "attempts"])
     .execute();
 }
 
-/** What a launch needs beyond the decision: kind, team, pool, spec, reservation, priority. */
+export interface LaunchFailure {
+  readonly job: string;
+  readonly attempt: number;
+  readonly at: Millis;
+  readonly reason: string;
+  /** When it may be admitted again; null: the job fails. */
+  readonly retryAt: Millis | null;
+}
+
+/**
+ * A launch the executor could not make: the job holds nothing more and either waits for `retryAt`
+ * in the queue or fails. Only while the job is still in that attempt (a late duplicate changes
+ * nothing); its team comes back when it applied.
+ */
+export async function recordLaunchFailure(
+  trx: Transaction<Database>,
+  f: LaunchFailure,
+): Promise<{ team: string; state: JobState } | undefined> {
+  const now = new Date(f.at);
+  return trx
+    .updateTable("jobs")
+    .set((eb) => ({
+      state: f.retryAt === null ? "failed" : "queued",
+      placement: null,
+      runs_on: null,
+      lent_from: [],
+      signal: null,
+      reason: f.reason,
+      retry_at: f.retryAt === null ? null : new Date(f.retryAt),
+      launch_failures: eb("launch_failures", "+", 1),
+      updated_at: now,
+      ...(f.retryAt === null ? { finished_at: now } : {}),
+    }))
+    .where("id", "=", f.job)
+    .where("attempts", "=", f.attempt)
+    .where("state", "in", ["admitted", "running"])
+    .returning(["team", "state"])
+    .executeTakeFirst();
+}
+
+/** What a launch needs beyond the decision (kind, team, pool, spec, reservation, priority), and where the job is now. */
 export async function getJobLaunchFields(db: Handle, id: string) {
   return db
     .selectFrom("jobs")
-    .select(["kind", "team", "pool", "spec", "reservation_id", "priority"])
+    .select(["kind", "team", "pool", "spec", "reservation_id", "priority", "state", "attempts", "placement"])
     .where("id", "=", id)
-    .executeTakeFirstOrThrow();
+    .executeTakeFirst();
 }
 
 export interface JobAdmission {
@@ -164,6 +231,7 @@ export async function admitQueuedJob(
       runs_on: a.reservation,
       lent_from: [...a.lentFrom],
       signal: null,
+      retry_at: null,
       updated_at: new Date(a.at),
     }))
     .where("id", "=", a.job)

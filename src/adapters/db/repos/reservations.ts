@@ -4,6 +4,7 @@ import { type Kysely, sql, type Transaction } from "kysely";
 import type { Millis, Placement, Reservation } from "../../../core/types.ts";
 import { gpuSet, tstzrange } from "../mappers.ts";
 import { preparedAs } from "../prepared-statements.ts";
+import { translateSqlError } from "../sql-errors.ts";
 import type { Database, PlacementJson, ReservationRow, StoredReservationState, TeamRow } from "../tables.ts";
 
 type Handle = Kysely<Database> | Transaction<Database>;
@@ -442,6 +443,8 @@ export interface CycleReservationQuery {
   readonly ids: readonly string[];
   /** Nodes that are down: the confirmed reservations holding slots on them are read too. */
   readonly downNodes: readonly string[];
+  /** When given, the `startsBefore` part reads only these pools. */
+  readonly pools?: readonly string[];
 }
 
 /** The reservations one scheduling cycle plans with, by id. */
@@ -456,7 +459,11 @@ export async function loadCycleReservationRows(
     .selectAll()
     .where((eb) =>
       eb.or([
-        eb.and([eb("state", "=", "confirmed"), eb("start_at", "<", new Date(q.startsBefore))]),
+        eb.and([
+          eb("state", "=", "confirmed"),
+          eb("start_at", "<", new Date(q.startsBefore)),
+          ...(q.pools ? [eb("pool", "in", q.pools.length > 0 ? [...q.pools] : [""])] : []),
+        ]),
         ...(ids.length > 0 ? [eb("id", "in", ids)] : []),
         ...(down.length > 0
           ? [
@@ -510,7 +517,12 @@ export async function moveReservation(
 ): Promise<void> {
   await trx.deleteFrom("reservation_slots").where("reservation_id", "=", row.id).execute();
   const slots = slotRows(row.id, placement, row.start_at.getTime(), row.end_at.getTime());
-  if (slots.length > 0) await trx.insertInto("reservation_slots").values(slots).execute();
+  try {
+    if (slots.length > 0) await trx.insertInto("reservation_slots").values(slots).execute();
+  } catch (err) {
+    // The exclusion constraint: another booking holds some of the new slots (`slot-taken`).
+    throw translateSqlError(err);
+  }
   await trx
     .updateTable("reservations")
     .set({ placement: JSON.stringify(placement) })

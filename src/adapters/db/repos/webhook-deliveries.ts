@@ -27,13 +27,17 @@ export async function claimDueDeliveries(
   now: Millis,
   limit: number,
   retryAt: (attempts: number) => Millis,
+  /** Webhooks left alone this time (their receiver's breaker is open). */
+  skipWebhooks: readonly string[] = [],
 ): Promise<DueDelivery[]> {
+  const skip =
+    skipWebhooks.length > 0 ? sql`AND d.webhook_id NOT IN (${sql.join([...skipWebhooks])})` : sql``;
   const { rows } = await sql<DueDelivery>`
     SELECT d.webhook_id, d.event_id, d.attempts, w.url, w.secret, e.type, e.at, e.data
     FROM webhook_deliveries d
     JOIN webhooks w ON w.id = d.webhook_id
     JOIN events e ON e.id = d.event_id
-    WHERE d.delivered_at IS NULL AND d.failed_at IS NULL AND d.next_attempt_at <= ${new Date(now)}
+    WHERE d.delivered_at IS NULL AND d.failed_at IS NULL AND d.next_attempt_at <= ${new Date(now)} ${skip}
     ORDER BY d.event_id
     LIMIT ${limit}
     FOR UPDATE OF d SKIP LOCKED`.execute(trx);
@@ -46,6 +50,25 @@ export async function claimDueDeliveries(
       .execute();
   }
   return rows;
+}
+
+/**
+ * Hands claimed deliveries back unsent (the claim's count of attempts undone), due again at `at`:
+ * they wait behind an earlier delivery to the same receiver that failed, to keep a team's order.
+ */
+export async function deferDeliveries(
+  db: Kysely<Database>,
+  keys: readonly { readonly webhookId: string; readonly eventId: string }[],
+  at: Millis,
+): Promise<void> {
+  for (const k of keys) {
+    await db
+      .updateTable("webhook_deliveries")
+      .set((eb) => ({ attempts: eb("attempts", "-", 1), next_attempt_at: new Date(at) }))
+      .where("webhook_id", "=", k.webhookId)
+      .where("event_id", "=", k.eventId)
+      .execute();
+  }
 }
 
 /** Records one send's outcome: delivered, or the error (and given up when `giveUp`). */
