@@ -8,6 +8,7 @@ import { pathToFileURL } from "node:url";
 import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { openDatabase } from "./adapters/db/connect.ts";
+import { changeNotifier, postgresLeadership, soleLeadership } from "./adapters/db/leadership.ts";
 import { migrate } from "./adapters/db/migrate.ts";
 import { createDemoExecutor } from "./adapters/demo/demo-executor.ts";
 import { webhookSender } from "./adapters/http/webhook-sender.ts";
@@ -142,6 +143,12 @@ export async function startBerth(
   const migrated = await migrate(handle.db);
   logger.info({ applied: migrated.applied, alreadyApplied: migrated.alreadyApplied.length }, "migrations");
 
+  // One replica runs the loop and the deliveries (src/adapters/db/leadership.ts says how it is chosen).
+  const leadership =
+    handle.kind === "postgres" && config.databaseUrl
+      ? postgresLeadership({ databaseUrl: config.databaseUrl, logger: logger.child({ component: "leader" }) })
+      : soleLeadership();
+  const notifyLeader = handle.kind === "postgres" ? changeNotifier(handle.db, logger) : () => {};
   const hub = new EventHub();
   const metrics = createMetrics();
   let wakeLoop = (_hint?: ChangeHint) => {};
@@ -154,6 +161,8 @@ export async function startBerth(
     changed: (hint) => {
       hub.poke();
       wakeLoop(hint);
+      // The loop that must hear of it runs on another replica.
+      if (!leadership.isLeader()) notifyLeader();
     },
   };
   const admin = await bootstrapAdmin(ctx, { adminToken: config.adminToken, dataDir: config.dataDir });
@@ -201,20 +210,31 @@ export async function startBerth(
       (err) => logger.error({ err, job: e.job }, "recording an executor report failed"),
     );
   });
-  const relaunched = await relaunchRuns(ctx, runner);
-  if (relaunched > 0) logger.info({ relaunched }, "runs the executor did not know were launched again");
+  // Runs the database says are live but the executor does not know are launched again by the leader,
+  // when it becomes the leader (at once with PGlite).
+  const relaunch = () =>
+    relaunchRuns(ctx, runner).then(
+      (relaunched) => {
+        if (relaunched > 0) logger.info({ relaunched }, "runs the executor did not know were launched again");
+      },
+      (err: unknown) => logger.error({ err }, "relaunching runs failed"),
+    );
+  if (leadership.isLeader()) await relaunch();
 
   const loop = startLoop({
+    // A replica that is not the leader keeps its loop idle; it wakes when it becomes the leader.
     tick: (now) =>
-      runTick(
-        {
-          ctx,
-          noShowSeconds: config.noShowSeconds,
-          executor: runner,
-          onDecision: (kind) => metrics.decisions.inc({ kind }),
-        },
-        now,
-      ),
+      !leadership.isLeader()
+        ? Promise.resolve({ nextWakeAt: null })
+        : runTick(
+            {
+              ctx,
+              noShowSeconds: config.noShowSeconds,
+              executor: runner,
+              onDecision: (kind) => metrics.decisions.inc({ kind }),
+            },
+            now,
+          ),
     now: () => Date.now(),
     tickSeconds: config.tickSeconds,
     logger: logger.child({ component: "loop" }),
@@ -225,6 +245,7 @@ export async function startBerth(
   const dispatcher = new WebhookDispatcher({ ctx, send: sendWebhook });
   const webhooks = startLoop({
     tick: async (now) => {
+      if (!leadership.isLeader()) return { nextWakeAt: null };
       await dispatcher.deliverDue(now);
       return { nextWakeAt: await dispatcher.nextDueAt() };
     },
@@ -237,6 +258,13 @@ export async function startBerth(
     else loop.wake();
     webhooks.wake();
   };
+  leadership.onNotify(() => wakeLoop());
+  leadership.onChange((leader) => {
+    metrics.leader.set(leader ? 1 : 0);
+    if (!leader) return;
+    void relaunch().then(() => wakeLoop());
+  });
+  metrics.leader.set(leadership.isLeader() ? 1 : 0);
 
   const { app } = createApp({
     ctx,
@@ -275,6 +303,7 @@ export async function startBerth(
       setTimeout(() => server.closeAllConnections(), 2_000).unref();
       await loop.stop();
       await webhooks.stop();
+      await leadership.stop();
       await stopWatching();
       await runner.close();
       await closed;
