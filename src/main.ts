@@ -31,6 +31,7 @@ import { EventHub } from "./services/notify/event-hub.ts";
 import { sealPlainWebhookSecrets, useWebhookSecretKey } from "./services/notify/webhook-secrets.ts";
 import { webhookTargets } from "./services/notify/webhooks.ts";
 import type { Executor } from "./services/ports.ts";
+import { startRetention } from "./services/retention/retention.ts";
 import { recordExecutorEvent } from "./services/scheduling/executor-events.ts";
 import { startLoop } from "./services/scheduling/loop.ts";
 import { relaunchRuns } from "./services/scheduling/scheduling-cycle.ts";
@@ -221,6 +222,7 @@ export async function startBerth(
     onTickSeconds: (s) => metrics.tickSeconds.observe(s),
   });
   wakeLoop = (hint) => (hint ? loop.wakeBy(hint.wakeAt) : loop.wake());
+  const retention = startRetention(ctx, config.retention, config.retention.everySeconds * 1000);
 
   const { app } = createApp({
     ctx,
@@ -258,6 +260,7 @@ export async function startBerth(
       // Event streams never end on their own.
       setTimeout(() => server.closeAllConnections(), 2_000).unref();
       await loop.stop();
+      await retention.stop();
       await stopWatching();
       await runner.close();
       await closed;
