@@ -171,6 +171,12 @@ export function BookPage({ url }: { url: URL }) {
       setRecheck((n) => n + 1);
     } catch (err) {
       setResult({ ok: false, text: errorText(err) });
+      // Taken since the last dry run: show who holds it and the suggestions, as the dry run would.
+      if (err instanceof ApiError && err.kind === "slot-taken") {
+        const mine = ++seq.current;
+        const taken = await answerFromError(err);
+        if (mine === seq.current) setAnswer(taken);
+      }
     } finally {
       setBusy(false);
     }
@@ -187,7 +193,9 @@ export function BookPage({ url }: { url: URL }) {
           aria-label="Booking"
           onSubmit={(e) => {
             e.preventDefault();
-            if (parsed.ok && !busy) void book(parsed.req);
+            if (busy) return;
+            if (parsed.ok) void book(parsed.req);
+            else setResult({ ok: false, text: parsed.message });
           }}
         >
           <SelectField
@@ -291,7 +299,7 @@ export function BookPage({ url }: { url: URL }) {
           <div class="actions">
             <button
               type="submit"
-              disabled={busy || !parsed.ok || answer.kind === "taken"}
+              disabled={busy}
               aria-describedby={answer.kind === "ok" && answer.displaced.length > 0 ? "displaces" : undefined}
             >
               Book
@@ -350,25 +358,29 @@ async function check(req: Request): Promise<Answer> {
     );
     return { kind: "ok", dry, displaced };
   } catch (err) {
-    if (err instanceof ApiError && err.kind === "slot-taken") {
-      const holders = (err.problem.holders as Holder[] | undefined) ?? [];
-      const titled = await Promise.all(
-        holders.map(async (h) => {
-          const r = await get<Reservation>(`/reservations/${encodeURIComponent(h.reservation)}`).catch(
-            () => undefined,
-          );
-          return { ...h, title: r?.title };
-        }),
-      );
-      return {
-        kind: "taken",
-        detail: err.message,
-        holders: titled,
-        suggestions: (err.problem.suggestions as Suggestion[] | undefined) ?? [],
-      };
-    }
-    return { kind: "refused", detail: errorText(err) };
+    return answerFromError(err);
   }
+}
+
+/** A refusal as the Availability box shows it; a conflict names its holders and the suggestions. */
+async function answerFromError(err: unknown): Promise<Answer> {
+  if (!(err instanceof ApiError && err.kind === "slot-taken"))
+    return { kind: "refused", detail: errorText(err) };
+  const holders = (err.problem.holders as Holder[] | undefined) ?? [];
+  const titled = await Promise.all(
+    holders.map(async (h) => {
+      const r = await get<Reservation>(`/reservations/${encodeURIComponent(h.reservation)}`).catch(
+        () => undefined,
+      );
+      return { ...h, title: r?.title };
+    }),
+  );
+  return {
+    kind: "taken",
+    detail: err.message,
+    holders: titled,
+    suggestions: (err.problem.suggestions as Suggestion[] | undefined) ?? [],
+  };
 }
 
 function SuggestionButton(props: { s: Suggestion; busy: boolean; onBook: (s: Suggestion) => void }) {

@@ -155,6 +155,18 @@ export function TimelinePage(_: { url: URL }) {
     setViewStart(Math.round(anchor / GRID) * GRID);
   };
 
+  // Keyboard: with focus anywhere in the timeline, ←/→ move in time and +/− zoom.
+  const onKey = (e: KeyboardEvent) => {
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    const i = ZOOMS.findIndex((z) => z.span === span);
+    if (e.key === "ArrowLeft") pan(-0.125);
+    else if (e.key === "ArrowRight") pan(0.125);
+    else if ((e.key === "+" || e.key === "=") && i > 0) zoom(ZOOMS[i - 1]!.span);
+    else if (e.key === "-" && i >= 0 && i < ZOOMS.length - 1) zoom(ZOOMS[i + 1]!.span);
+    else return;
+    e.preventDefault();
+  };
+
   const onWheel = (e: WheelEvent) => {
     const dx = Math.abs(e.deltaX) > Math.abs(e.deltaY) ? e.deltaX : e.shiftKey ? e.deltaY : 0;
     if (dx === 0) return;
@@ -238,10 +250,21 @@ export function TimelinePage(_: { url: URL }) {
         <span class="help">
           {formatDay(viewStart)} – {formatDay(viewEnd - 1)} · {timeZoneName()} · drag across free time to book
         </span>
+        <span id="tl-keys" class="sr-only">
+          Left and right arrows move in time, plus and minus zoom; each booking is a button; the Book page is
+          the keyboard way to book.
+        </span>
       </div>
       <Legend />
       <Message outcome={error} />
-      <section class="timeline" aria-label="Timeline" data-from={isoUtc(viewStart)} data-to={isoUtc(viewEnd)}>
+      <section
+        class="timeline"
+        aria-label="Timeline"
+        aria-describedby="tl-keys"
+        data-from={isoUtc(viewStart)}
+        data-to={isoUtc(viewEnd)}
+        onKeyDown={onKey}
+      >
         <div
           class="tl-scroll"
           ref={scroller}
