@@ -296,6 +296,9 @@ export function BookPage({ url }: { url: URL }) {
               <p class="help">Their owners are told why and offered the nearest free window.</p>
             </div>
           )}
+          <p class={`answer-line ${answer.kind}`} aria-hidden="true">
+            {answerLine(answer)}
+          </p>
           <div class="actions">
             <button
               type="submit"
@@ -344,6 +347,22 @@ export function BookPage({ url }: { url: URL }) {
       </div>
     </div>
   );
+}
+
+/** The live answer in one line next to Book (the Availability box, further away on a phone, says it all). */
+function answerLine(a: Answer): string {
+  switch (a.kind) {
+    case "ok":
+      return a.displaced.length > 0 ? `✓ Fits by displacing ${a.displaced.length}` : "✓ Fits";
+    case "taken":
+      return "✗ Taken: see Availability for free windows";
+    case "refused":
+      return "✗ Refused: see Availability";
+    case "checking":
+      return "Checking…";
+    case "idle":
+      return "";
+  }
 }
 
 async function check(req: Request): Promise<Answer> {
