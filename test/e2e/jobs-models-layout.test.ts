@@ -114,6 +114,15 @@ describe("jobs, models and layout in the browser", () => {
     expect(label).not.toMatch(/[\u202A-\u202E\u2066-\u2069]/);
     await expect(page.locator("img[src=x]").count()).resolves.toBe(0);
 
+    // The same booking in the timeline's list view (the keyboard and screen-reader table).
+    await page.getByRole("button", { name: "List view" }).click();
+    const listed = page
+      .getByRole("table", { name: "Bookings in view" })
+      .getByRole("row")
+      .filter({ hasText: "red-team" });
+    await listed.getByText("invoicegnp.exe<img src=x onerror=alert(1)>").waitFor();
+    await screenshot(page, "timeline-list-view");
+
     // An off-grid start: the server's 422 and its field, in words, in the live answer.
     await page.getByRole("link", { name: "Book" }).click();
     await page.getByLabel("Start").fill("2031-01-01T10:07");

@@ -30,8 +30,8 @@ import {
   visibleRows,
 } from "../timeline/layout.ts";
 import type { Hold, NodeOccupancy, Occupancy, Pool } from "../types.ts";
-import { AppLink, Message } from "../ui.tsx";
-import { PRIORITY_MARK } from "./priority.tsx";
+import { AppLink, Message, Table } from "../ui.tsx";
+import { PRIORITY_MARK, PriorityBadge } from "./priority.tsx";
 
 const ZOOMS = [
   { label: "Hour", span: 12 * HOUR },
@@ -74,6 +74,7 @@ export function TimelinePage(_: { url: URL }) {
   const [scrollTop, setScrollTop] = useState(0);
   const [drag, setDrag] = useState<Drag>();
   const [reloads, setReloads] = useState(0);
+  const [asList, setAsList] = useState(false);
   const scroller = useRef<HTMLDivElement>(null);
   const narrow = size.width < 640;
   const labelWidth = narrow ? 92 : 168;
@@ -255,9 +256,16 @@ export function TimelinePage(_: { url: URL }) {
           the keyboard way to book.
         </span>
       </div>
-      <Legend />
+      <div class="toolbar">
+        <Legend />
+        <button type="button" class="secondary" aria-pressed={asList} onClick={() => setAsList((v) => !v)}>
+          List view
+        </button>
+      </div>
+      {asList && <HoldList pools={pools} occupancy={occupancy} from={viewStart} to={viewEnd} />}
       <Message outcome={error} />
       <section
+        hidden={asList}
         class="timeline"
         aria-label="Timeline"
         aria-describedby="tl-keys"
@@ -366,6 +374,68 @@ export function TimelinePage(_: { url: URL }) {
           </p>
         </section>
       )}
+    </div>
+  );
+}
+
+const LIST_MAX = 500;
+
+/** The same bookings as a table (the screen-reader and keyboard view), those of the view's window. */
+function HoldList(props: {
+  pools: Pool[];
+  occupancy: ReadonlyMap<string, NodeOccupancy[]>;
+  from: number;
+  to: number;
+}) {
+  const items = useMemo(() => {
+    const byReservation = new Map<string, { pool: string; nodes: string[]; hold: Hold; gpus: number }>();
+    for (const p of props.pools) {
+      for (const n of props.occupancy.get(p.name) ?? []) {
+        for (const h of n.holds) {
+          if (Date.parse(h.end) <= props.from || Date.parse(h.start) >= props.to) continue;
+          const seen = byReservation.get(h.reservation);
+          if (seen) {
+            seen.nodes.push(n.node);
+            seen.gpus += h.gpus.length;
+          } else
+            byReservation.set(h.reservation, { pool: p.name, nodes: [n.node], hold: h, gpus: h.gpus.length });
+        }
+      }
+    }
+    return [...byReservation.values()].sort((a, b) => Date.parse(a.hold.start) - Date.parse(b.hold.start));
+  }, [props.pools, props.occupancy, props.from, props.to]);
+  return (
+    <div>
+      <p class="help">
+        {items.length} booking{items.length === 1 ? "" : "s"} in this window
+        {items.length > LIST_MAX ? `; the first ${LIST_MAX} by start are listed` : ""}.
+      </p>
+      <Table
+        label="Bookings in view"
+        columns={["Title", "Team", "Priority", "Pool", "Nodes", "GPUs", "When", "State"]}
+      >
+        {items.slice(0, LIST_MAX).map(({ pool, nodes, hold: h, gpus }) => (
+          <tr key={h.reservation}>
+            <td>
+              <bdi>{plain(h.title) || "(untitled)"}</bdi>
+            </td>
+            <td>
+              <bdi>{plain(h.team)}</bdi>
+            </td>
+            <td>
+              <PriorityBadge priority={h.priority} />
+            </td>
+            <td>{plain(pool)}</td>
+            <td>{nodes.map(plain).join(", ")}</td>
+            <td>{gpus}</td>
+            <td>{formatWindow(Date.parse(h.start), Date.parse(h.end))}</td>
+            <td>
+              {h.kind === "maintenance" ? "maintenance" : h.state}
+              {idleNote(h)}
+            </td>
+          </tr>
+        ))}
+      </Table>
     </div>
   );
 }
