@@ -159,4 +159,35 @@ describe("jobs, models and layout in the browser", () => {
     await screenshot(page, "mobile-2-book");
     await page.context().close();
   });
+
+  it("shows controls by role: an admin books for a team, a member cannot change another team's booking", async () => {
+    const { server, browser } = suite;
+    const owner = await server.member("owners");
+    const other = await server.member("others");
+    const start = Math.ceil(Date.now() / HOUR) * HOUR + 8 * HOUR;
+    await server.book(owner, "T4", [1, 4], [start, start + HOUR], "normal", "owners' eval");
+
+    const admin = await signedInPage(browser, server.url, server.adminToken);
+    await admin.getByRole("link", { name: "Book", exact: true }).click();
+    await admin
+      .getByRole("region", { name: "Availability" })
+      .getByText(/choose one/)
+      .waitFor();
+    await admin.getByLabel("Team").selectOption("owners");
+    await admin
+      .getByRole("region", { name: "Availability" })
+      .getByText(/Available on/)
+      .waitFor();
+    await admin.context().close();
+
+    const member = await signedInPage(browser, server.url, other);
+    await expect(member.getByLabel("Team").count()).resolves.toBe(0);
+    await member.getByRole("link", { name: "Reservations" }).click();
+    await member.getByLabel("Every team's").check();
+    const row = member.getByRole("row").filter({ hasText: "owners' eval" });
+    await row.waitFor();
+    await expect(row.getByRole("button", { name: "Cancel" }).isDisabled()).resolves.toBe(true);
+    await expect(row.getByRole("button", { name: "Extend" }).isDisabled()).resolves.toBe(true);
+    await member.context().close();
+  });
 });
