@@ -55,6 +55,13 @@ describe("jobs, models and layout in the browser", () => {
     await quickRow.getByText("succeeded", { exact: true }).waitFor();
     await expect(quickRow.getByRole("cell").nth(7).textContent()).resolves.toBe("1");
     await screenshot(page, "jobs-1-live");
+
+    // The booked hours show on the Cluster page's V100 chart and in its summary in words.
+    await page.getByRole("link", { name: "Cluster" }).click();
+    const chart = page.getByRole("region", { name: "Utilisation of V100" });
+    await chart.getByText(/Next 7 days: \d+% booked on average, peak 25% from/).waitFor();
+    await expect(chart.locator("canvas").count()).resolves.toBe(1);
+    await screenshot(page, "cluster-1-utilisation");
     await page.context().close();
   });
 
