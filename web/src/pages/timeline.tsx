@@ -556,7 +556,9 @@ function BarButton(props: {
         top: `${bar.lane * LANE_HEIGHT + 3}px`,
         height: `${LANE_HEIGHT - 4}px`,
       }}
-      aria-label={holdName(h)}
+      aria-label={bar.repeat ? undefined : holdName(h)}
+      aria-hidden={bar.repeat ? true : undefined}
+      tabIndex={bar.repeat ? -1 : undefined}
       title={holdName(h)}
       onClick={props.onSelect}
       onPointerDown={(e) => e.stopPropagation()}
