@@ -26,6 +26,7 @@ import {
   buildRows,
   freeGpus,
   LANE_HEIGHT,
+  labelStep,
   type Row,
   visibleRows,
 } from "../timeline/layout.ts";
@@ -137,12 +138,9 @@ export function TimelinePage(_: { url: URL }) {
       axisTicks(viewStart, viewEnd, pxPerHour, (t) => {
         const d = new Date(t);
         if (d.getHours() !== 0) return formatClock(t);
-        // Midnights: as much of the date as the space between them holds.
-        return pxPerHour * 24 >= 90
-          ? formatDay(t)
-          : pxPerHour * 24 >= 44
-            ? formatWeekday(t)
-            : String(d.getDate());
+        // Midnights: as much of the date as the space to the next label holds.
+        const room = labelStep(pxPerHour) * pxPerHour;
+        return room >= 90 ? formatDay(t) : room >= 44 ? formatWeekday(t) : String(d.getDate());
       }),
     [viewStart, viewEnd, pxPerHour],
   );

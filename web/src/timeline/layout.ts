@@ -91,7 +91,7 @@ export interface Tick {
 }
 
 /** Hours between labelled ticks: the smallest step leaving about 48 px per label. */
-function labelStep(pxPerHour: number): number {
+export function labelStep(pxPerHour: number): number {
   return [1, 3, 6, 12].find((h) => h * pxPerHour >= 48) ?? 24;
 }
 
