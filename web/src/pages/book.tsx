@@ -123,7 +123,11 @@ export function BookPage({ url }: { url: URL }) {
 
   const parsed = useMemo(() => toRequest(form, admin), [form, admin]);
   const pool = pools.find((p) => p.name === form.pool);
+  // Just booked: the form now describes the booking made, so a dry run would only say "taken" by
+  // it. The answer waits for the next change of a field.
+  const booked = useRef(false);
   const set = (patch: Partial<Form>) => {
+    booked.current = false;
     setResult(undefined);
     setForm((f) => ({ ...f, ...patch }));
   };
@@ -156,7 +160,7 @@ export function BookPage({ url }: { url: URL }) {
   }, [parsed, recheck]);
 
   // Someone else's booking or cancellation can change the answer: ask again.
-  useEvents(["reservation."], () => setRecheck((n) => n + 1), 300);
+  useEvents(["reservation."], () => booked.current || setRecheck((n) => n + 1), 300);
 
   const book = async (req: Request) => {
     setBusy(true);
@@ -168,7 +172,9 @@ export function BookPage({ url }: { url: URL }) {
         reservation: made,
         text: `Booked "${plain(made.title) || "untitled"}": ${made.pool}, ${made.nodes} × ${made.gpusPerNode} GPUs, ${formatWindow(Date.parse(made.start), Date.parse(made.end))} on ${placementText(made.placement)}.${displaced}`,
       });
-      setRecheck((n) => n + 1);
+      booked.current = true;
+      seq.current++;
+      setAnswer({ kind: "idle", message: "Booked. Change any field to check another booking." });
     } catch (err) {
       setResult({ ok: false, text: errorText(err) });
       // Taken since the last dry run: show who holds it and the suggestions, as the dry run would.
