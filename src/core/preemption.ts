@@ -167,7 +167,7 @@ export class VictimOrder {
   constructor(state: CycleState, pool: string) {
     const seen = new Set<RunningJob>();
     for (const e of state.index.poolNodes.get(pool) ?? []) {
-      for (const rj of state.nodes.get(e.node.name)!.jobs) if (!rj.owner && !rj.signalled) seen.add(rj);
+      for (const rj of state.nodes.at(e.position)!.jobs) if (!rj.owner && !rj.signalled) seen.add(rj);
     }
     // Keys computed once, then one sort of plain records (this runs per pool per cycle).
     const keyed = [...seen].map((rj) => {
@@ -240,7 +240,7 @@ export function findPreemptionTarget(
     // Whole nodes may combine idle nodes with nodes freed by preemption: idle ones hold no victim,
     // so the victim walk below would never reach them.
     for (const e of state.index.poolNodes.get(job.pool) ?? []) {
-      const st = state.nodes.get(e.node.name)!;
+      const st = state.nodes.at(e.position)!;
       if ((st.occupied & ~st.pending) === 0) examine(e.node.name);
     }
   }

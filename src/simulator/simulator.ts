@@ -6,6 +6,7 @@
 // saves on signal).
 import { decideBooking } from "../core/booking.ts";
 import { DEFAULT_BOOKING_RULES } from "../core/booking-rules.ts";
+import { holdsSlots } from "../core/capacity.ts";
 import { plan } from "../core/plan.ts";
 import type { Decision, JobSignal, JobView } from "../core/snapshot.ts";
 import type { GpuNode, Inventory, Millis, Placement, Reservation } from "../core/types.ts";
@@ -345,11 +346,18 @@ export function runSimulation(
     const waiting = active.size - running.size;
     const due = wakeAt !== null && wakeAt <= t;
     if (!options.everyInstant && !changed && waiting === 0 && !due) continue;
+    // Reservations that no longer hold slots matter only while a job still runs on them (it is
+    // stopped, signalled, then requeued): the rest stay out of the snapshot, as a service would
+    // leave long-ended bookings out of its own.
     for (let i = 0; i < MAX_PLANS_PER_INSTANT; i++) {
+      const runningOn = new Set<string>();
+      for (const j of running) if (j.runsOn !== null) runningOn.add(j.runsOn);
+      const current: Reservation[] = [];
+      for (const r of reservations.values()) if (holdsSlots(r) || runningOn.has(r.id)) current.push(r);
       const result = plan(
         {
           inventory,
-          reservations: [...reservations.values()],
+          reservations: current,
           jobs: [...active.values()].map((j) => viewOf(j, t)),
         },
         t,
