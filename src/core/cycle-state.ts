@@ -37,6 +37,8 @@ export interface NodeState {
   /** Ordinals opportunistic work may never take: `heldLater` when lending is off, else none. */
   readonly closed: number;
   readonly jobs: RunningJob[];
+  /** The stamp of the last preemption search that examined this node (preemption.ts). */
+  examined: number;
 }
 
 /**
@@ -92,6 +94,7 @@ export class CycleState {
         heldLater,
         closed: lending ? 0 : heldLater,
         jobs: [],
+        examined: 0,
       };
     });
     // Indexed loops: the job list may be 100k long, and an iterator costs an object per step where
