@@ -97,7 +97,7 @@ export interface NodeEntry {
   readonly position: number;
   readonly full: number;
   /** Holds sorted by start, then id. */
-  readonly holds: Hold[];
+  holds: Hold[];
 }
 
 function compareHolds(a: Hold, b: Hold): number {
@@ -106,6 +106,12 @@ function compareHolds(a: Hold, b: Hold): number {
     (a.reservation.id < b.reservation.id ? -1 : a.reservation.id > b.reservation.id ? 1 : 0)
   );
 }
+
+/**
+ * The holds of a node nobody reserves: one frozen empty list shared until a first hold replaces it
+ * (most nodes of a large cluster hold nothing, and a list per node per cycle was garbage).
+ */
+const NO_HOLDS: Hold[] = Object.freeze([]) as unknown as Hold[];
 
 export class CapacityIndex {
   readonly pools = new Map<string, Pool>();
@@ -127,7 +133,7 @@ export class CapacityIndex {
       const n = order.sorted[i]!;
       if (onlyPool !== undefined && n.pool !== onlyPool) continue;
       if (n.gpus > MAX_GPUS_PER_NODE) throw new Error(`node ${n.name}: more than ${MAX_GPUS_PER_NODE} GPUs`);
-      const entry: NodeEntry = { node: n, full: fullMask(n.gpus), holds: [], position: i };
+      const entry: NodeEntry = { node: n, full: fullMask(n.gpus), holds: NO_HOLDS, position: i };
       items[i] = entry;
       // Name order keeps a pool's nodes together: look its list up once per run of them.
       if (n.pool !== listPool) {
@@ -143,7 +149,10 @@ export class CapacityIndex {
       for (let k = 0; k < r.placement.length; k++) {
         const ns = r.placement[k]!;
         const entry = this.nodes.get(ns.node);
-        if (entry) entry.holds.push({ reservation: r, start: r.start, end: r.end, mask: maskOf(ns.gpus) });
+        if (!entry) continue;
+        const hold = { reservation: r, start: r.start, end: r.end, mask: maskOf(ns.gpus) };
+        if (entry.holds === NO_HOLDS) entry.holds = [hold];
+        else entry.holds.push(hold);
       }
     }
     // Insertion sort in place: a node holds a handful of reservations, often already in order, and

@@ -36,7 +36,7 @@ export interface NodeState {
   readonly heldLater: number;
   /** Ordinals opportunistic work may never take: `heldLater` when lending is off, else none. */
   readonly closed: number;
-  readonly jobs: RunningJob[];
+  jobs: RunningJob[];
   /** The stamp of the last preemption search that examined this node (preemption.ts). */
   examined: number;
 }
@@ -56,6 +56,9 @@ export function needSlot(st: NodeState, o: number, at: Millis): void {
   if (st.needFrom[o]! > at) st.needFrom[o] = at;
   if (at < st.needMin) st.needMin = at;
 }
+
+/** The jobs of an idle node: one frozen empty list shared until a first job replaces it. */
+const NO_JOBS: RunningJob[] = Object.freeze([]) as unknown as RunningJob[];
 
 export class CycleState {
   readonly index: CapacityIndex;
@@ -93,7 +96,7 @@ export class CycleState {
         needMin: Number.POSITIVE_INFINITY,
         heldLater,
         closed: lending ? 0 : heldLater,
-        jobs: [],
+        jobs: NO_JOBS,
         examined: 0,
       };
     });
@@ -121,7 +124,8 @@ export class CycleState {
         const mask = masks.get(placement[i]!.node)!;
         st.occupied |= mask;
         if (rj.signalled) st.pending |= mask;
-        st.jobs.push(rj);
+        if (st.jobs === NO_JOBS) st.jobs = [rj];
+        else st.jobs.push(rj);
       }
       if (!rj.owner && !rj.signalled) this.countPreemptible(rj, 1);
     }
