@@ -17,6 +17,7 @@ import { newId } from "../../basics/ids.ts";
 import type { Priority } from "../../core/types.ts";
 import { isAdmin, type Principal, type ServiceContext } from "../context.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
+import { settleAbCheckOfJob } from "../models/ab-checks.ts";
 import { jobView } from "../views.ts";
 import { checkJobSpec } from "./job-kinds/registry.ts";
 
@@ -142,6 +143,7 @@ export async function cancelJob(ctx: ServiceContext, by: Principal, id: string) 
     // The loop stops a running job's pods: it sees `cancelled` with a placement still recorded.
     const updated = await markJobCancelled(trx, id, now.getTime());
     await cancelOpenJobAttempts(trx, id, now.getTime());
+    if (job.kind === "validate") await settleAbCheckOfJob(trx, id, { type: "cancelled" }, now.getTime());
     await appendAudit(trx, {
       at: now.getTime(),
       actor: by.name,
