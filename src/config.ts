@@ -20,6 +20,8 @@ const envSchema = z.object({
   BERTH_NO_SHOW_SECONDS: z.coerce.number().min(0).default(1800),
   /** Largest accepted request body. */
   BERTH_BODY_LIMIT: z.string().default("64kb"),
+  /** The image Berth's own Jobs run (`berth validate`). */
+  BERTH_IMAGE: z.string().min(1).default("berth:latest"),
 });
 
 export type Executor = (typeof EXECUTORS)[number];
@@ -38,6 +40,8 @@ export interface Config {
   readonly tickSeconds: number;
   readonly noShowSeconds: number;
   readonly bodyLimit: string;
+  /** The image Berth's own Jobs run (`berth validate`). */
+  readonly berthImage: string;
 }
 
 export class ConfigError extends Error {
@@ -66,5 +70,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tickSeconds: e.BERTH_TICK_SECONDS,
     noShowSeconds: e.BERTH_NO_SHOW_SECONDS,
     bodyLimit: e.BERTH_BODY_LIMIT,
+    berthImage: e.BERTH_IMAGE,
   });
 }

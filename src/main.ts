@@ -1,9 +1,10 @@
 // Composition root: config -> database (migrated) -> services -> HTTP + loop; graceful shutdown.
 // `npm start` runs `tsx src/main.ts serve`: run directly, this file hands argv to the CLI.
 
+import { mkdir } from "node:fs/promises";
 import type { Server } from "node:http";
-import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import { type Logger, pino } from "pino";
 import { openDatabase } from "./adapters/db/connect.ts";
@@ -27,6 +28,7 @@ import { syncInventory } from "./services/inventory/inventory-sync.ts";
 import { EventHub } from "./services/notify/event-hub.ts";
 import type { Executor } from "./services/ports.ts";
 import { recordExecutorEvent } from "./services/scheduling/executor-events.ts";
+import type { JobKindSettings } from "./services/scheduling/job-kinds/job-kind.ts";
 import { startLoop } from "./services/scheduling/loop.ts";
 import { relaunchRuns } from "./services/scheduling/scheduling-cycle.ts";
 import { runTick } from "./services/scheduling/tick.ts";
@@ -37,6 +39,15 @@ export interface RunningBerth {
   close(): Promise<void>;
   /** SIGTERM / SIGINT close the server, finish the running tick, close the database, exit. */
   closeOnSignals(): void;
+}
+
+/**
+ * The `berth` command as this process runs it: the same Node, the TypeScript CLI through tsx. Not
+ * bin/berth.js: that launcher waits on a second process, which a stop signal to it would orphan.
+ */
+function localBerthCommand(): string[] {
+  const cli = fileURLToPath(new URL("./cli/main.ts", import.meta.url));
+  return [process.execPath, "--import", "tsx", cli];
 }
 
 /** Which executor runs jobs: Kubernetes when asked for (or, under `auto`, when credentials exist). */
@@ -156,6 +167,7 @@ export async function startBerth(
 
   let runner: Executor;
   let stopWatching = async () => {};
+  let kinds: JobKindSettings = { berthImage: config.berthImage };
   if (executor.executor === "kubernetes") {
     logger.info(
       { executor: "kubernetes", cluster: executor.kubeconfig.getCurrentCluster()?.server },
@@ -176,13 +188,17 @@ export async function startBerth(
     const seeded = await seedDemoCluster(ctx);
     if (seeded.length > 0) logger.info({ pools: seeded }, "demo pools created");
     runner = createDemoExecutor({ now: () => Date.now(), defaultDurationSeconds: 600 });
+    // Validations run for real here, as `berth validate` processes on the CPU.
+    const resultDir = join(config.dataDir, "runs");
+    await mkdir(resultDir, { recursive: true });
+    kinds = { ...kinds, local: { berth: localBerthCommand(), resultDir } };
   }
   runner.onEvent((e) => {
     recordExecutorEvent({ ctx, onEvictionToFree: (s) => metrics.evictionToFreeSeconds.observe(s) }, e).catch(
       (err) => logger.error({ err, job: e.job }, "recording an executor report failed"),
     );
   });
-  const relaunched = await relaunchRuns(ctx, runner);
+  const relaunched = await relaunchRuns(ctx, runner, kinds);
   if (relaunched > 0) logger.info({ relaunched }, "runs the executor did not know were launched again");
 
   const loop = startLoop({
@@ -193,6 +209,7 @@ export async function startBerth(
           sendWebhook: fetchWebhookSender,
           noShowSeconds: config.noShowSeconds,
           executor: runner,
+          kinds,
           onDecision: (kind) => metrics.decisions.inc({ kind }),
         },
         now,
