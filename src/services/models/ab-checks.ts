@@ -18,7 +18,7 @@ import {
 } from "../../adapters/db/repos/ab-checks.ts";
 import { appendEvent } from "../../adapters/db/repos/events.ts";
 import { getPool, loadInventory } from "../../adapters/db/repos/inventory.ts";
-import { insertQueuedJob } from "../../adapters/db/repos/jobs.ts";
+import { insertQueuedJobOnce } from "../../adapters/db/repos/jobs.ts";
 import { getModelRow, type ModelRow } from "../../adapters/db/repos/models.ts";
 import type { Database } from "../../adapters/db/tables.ts";
 import { DomainError, invalid, notFound } from "../../basics/domain-error.ts";
@@ -126,6 +126,70 @@ export interface AbCheckRequest {
 }
 
 /** Queues the check and the one-GPU validation job that runs it (202: it runs later). */
+/** What queues a check: its validation job (deterministic for a training's follow-up) and where it runs. */
+export interface AbCheckQueueing {
+  readonly job: string;
+  readonly model: { readonly id: string; readonly team: string };
+  readonly spec: Record<string, unknown>;
+  readonly pool: Pool;
+  readonly data: string;
+  readonly priority: string;
+  readonly reservation: string | null;
+  readonly submittedBy: string | null;
+  readonly at: Millis;
+}
+
+/**
+ * Queues the one-GPU validation job and the check waiting for it, in the caller's transaction. A
+ * job id seen before queues nothing (a training's follow-up recorded twice): null then.
+ */
+export async function queueAbCheck(
+  trx: Transaction<Database>,
+  q: AbCheckQueueing,
+): Promise<AbCheckRow | null> {
+  const queued = await insertQueuedJobOnce(trx, {
+    id: q.job,
+    kind: "validate",
+    team: q.model.team,
+    pool: q.pool.name,
+    gpus: 1,
+    priority: q.priority,
+    reservation: q.reservation,
+    spec: q.spec,
+    submittedAt: q.at,
+    submittedBy: q.submittedBy,
+  });
+  if (!queued) return null;
+  await appendEvent(trx, q.at, "job.queued", q.model.team, {
+    job: q.job,
+    team: q.model.team,
+    reservation: q.reservation,
+    model: q.model.id,
+  });
+  return insertAbCheck(trx, {
+    id: newId("ab"),
+    model: q.model.id,
+    job: q.job,
+    pool: q.pool.name,
+    computeCapability: q.pool.computeCapability,
+    data: q.data,
+  });
+}
+
+/** The validate job's spec for a model's two exports, as its kind checks it. */
+export function abCheckSpec(
+  model: Pick<ModelRow, "id" | "artifacts">,
+  data: string,
+): Record<string, unknown> {
+  const { fp32, fp16 } = model.artifacts;
+  if (!fp32 || !fp16)
+    throw invalid([
+      { field: "model", message: `model ${model.id} has no FP16 export to compare with its FP32 one` },
+    ]);
+  return checkJobSpec("validate", { fp32, fp16, data });
+}
+
+/** Queues the check and the one-GPU validation job that runs it (202: it runs later). */
 export async function requestAbCheck(
   ctx: ServiceContext,
   by: Principal,
@@ -133,45 +197,23 @@ export async function requestAbCheck(
   req: AbCheckRequest,
 ) {
   const model = await ownModel(ctx, by, modelId);
-  const { fp32, fp16 } = model.artifacts;
-  if (!fp32 || !fp16)
-    throw invalid([
-      { field: "model", message: `model ${modelId} has no FP16 export to compare with its FP32 one` },
-    ]);
+  const spec = abCheckSpec(model, req.data);
   const pool = await checkPool(ctx, model, req.pool);
-  const spec = checkJobSpec("validate", { fp32, fp16, data: req.data });
-  const now = ctx.clock.now();
-  const job = newId("j");
-  const row = await ctx.db.transaction().execute(async (trx) => {
-    await insertQueuedJob(trx, {
-      id: job,
-      kind: "validate",
-      team: model.team,
-      pool: pool.name,
-      gpus: 1,
+  const row = await ctx.db.transaction().execute((trx) =>
+    queueAbCheck(trx, {
+      job: newId("j"),
+      model,
+      spec,
+      pool,
+      data: req.data,
       priority: "normal",
       reservation: null,
-      spec,
-      submittedAt: now,
       submittedBy: by.name,
-    });
-    await appendEvent(trx, now, "job.queued", model.team, {
-      job,
-      team: model.team,
-      reservation: null,
-      model: modelId,
-    });
-    return insertAbCheck(trx, {
-      id: newId("ab"),
-      model: modelId,
-      job,
-      pool: pool.name,
-      computeCapability: pool.computeCapability,
-      data: req.data,
-    });
-  });
+      at: ctx.clock.now(),
+    }),
+  );
   ctx.changed();
-  return abCheckView(row);
+  return abCheckView(row!);
 }
 
 /** Where a report's FP16 side computed: the CPU provider emulates FP16 in FP32, whatever a report says. */

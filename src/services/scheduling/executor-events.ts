@@ -6,7 +6,7 @@ import { finishJob, lockJobRow, markJobRunning, requeueJob } from "../../adapter
 import { addUsedGpuSeconds } from "../../adapters/db/repos/usage.ts";
 import type { ServiceContext } from "../context.ts";
 import { settleAbCheckOfJob } from "../models/ab-checks.ts";
-import { queueValidationAfterTraining } from "../models/training-follow-up.ts";
+import { afterTraining } from "../models/training-follow-up.ts";
 import type { ExecutorEvent } from "../ports.ts";
 
 export interface ExecutorEventDeps {
@@ -72,7 +72,7 @@ export async function recordExecutorEvent(deps: ExecutorEventDeps, e: ExecutorEv
           : { type: "failed", message: e.message },
         e.at,
       );
-    if (e.type === "succeeded") await queueValidationAfterTraining(trx, job, new Date(e.at));
+    if (e.type === "succeeded") await afterTraining(trx, job, new Date(e.at));
   });
   ctx.changed();
 }
