@@ -19,7 +19,7 @@ import { isAdmin, type Principal, type ServiceContext } from "../context.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
 import { settleAbCheckOfJob } from "../models/ab-checks.ts";
 import { jobView } from "../views.ts";
-import { checkJobSpec } from "./job-kinds/registry.ts";
+import { checkJobSpec, kindGpuError } from "./job-kinds/registry.ts";
 
 export interface JobInput {
   readonly kind: "train" | "validate" | "external";
@@ -48,6 +48,9 @@ export async function submitJob(ctx: ServiceContext, by: Principal, input: JobIn
     });
   } else if (input.gpus > inv.nodes.filter((n) => n.pool === pool.name).length * pool.gpusPerNode) {
     errors.push({ field: "gpus", message: `pool ${pool.name} has fewer GPUs than that` });
+  } else {
+    const kindError = kindGpuError(input.kind, pool, input.gpus);
+    if (kindError) errors.push(kindError);
   }
   let priority: Priority = input.priority ?? "normal";
   if (input.reservation !== undefined) {
