@@ -93,30 +93,23 @@ async function checkPool(ctx: ServiceContext, model: ModelRow, named: string | u
   return tensorCores;
 }
 
+/** The event a finished check emits, to the model's team. */
 async function announce(
   trx: Transaction<Database>,
   at: Millis,
-  team: string,
-  c: AbCheckRow | (AbVerdictRecord & { id: string; model: string }),
+  team: string | null,
+  check: { readonly id: string; readonly model: string },
+  v: AbVerdictRecord,
 ) {
-  const v =
-    "model_id" in c
-      ? {
-          id: c.id,
-          model: c.model_id,
-          state: c.state,
-          unlocksFp16: c.unlocks_fp16,
-          fp16Arithmetic: c.fp16_arithmetic,
-        }
-      : c;
   await appendEvent(trx, at, "abcheck.completed", team, {
-    check: v.id,
-    model: v.model,
+    check: check.id,
+    model: check.model,
     team,
     state: v.state,
     passed: v.state === "passed",
     unlocksFp16: v.unlocksFp16,
     fp16Arithmetic: v.fp16Arithmetic,
+    provider: typeof v.report?.provider === "string" ? v.report.provider : null,
   });
 }
 
@@ -277,7 +270,7 @@ export async function importAbReport(
       data: null,
       verdict,
     });
-    await announce(trx, now, model.team, inserted);
+    await announce(trx, now, model.team, { id: inserted.id, model: modelId }, verdict);
     return inserted;
   });
   ctx.changed();
@@ -327,5 +320,5 @@ export async function settleAbCheckOfJob(
       : verdict;
   await recordAbVerdict(trx, check.id, recorded);
   const model = await getModelRow(trx, check.model_id);
-  await announce(trx, at, model?.team ?? "", { ...recorded, id: check.id, model: check.model_id });
+  await announce(trx, at, model?.team ?? null, { id: check.id, model: check.model_id }, recorded);
 }
