@@ -3,6 +3,7 @@
 import { toReservation } from "../../adapters/db/mappers.ts";
 import { appendAudit } from "../../adapters/db/repos/audit.ts";
 import { loadInventory } from "../../adapters/db/repos/inventory.ts";
+import { listJobRowsHoldingGpus } from "../../adapters/db/repos/jobs.ts";
 import { upsertNode } from "../../adapters/db/repos/nodes.ts";
 import { upsertPool } from "../../adapters/db/repos/pools.ts";
 import { listPoolBookingsOverlapping } from "../../adapters/db/repos/reservations.ts";
@@ -108,6 +109,9 @@ export async function occupancy(ctx: ServiceContext, pool: string, from: Millis,
   const inv = await loadInventory(ctx.db);
   if (!inv.pools.some((p) => p.name === pool)) throw notFound(`pool ${pool}`);
   const rows = await listPoolBookingsOverlapping(ctx.db, pool, { start: from, end: to });
+  // Jobs holding GPUs now: a hold shows how many of its GPUs its own jobs use and how many are
+  // lent, and each node lists the jobs on it (the timeline draws them, idle reserved GPUs stand out).
+  const live = (await listJobRowsHoldingGpus(ctx.db)).filter((j) => j.pool === pool && j.placement);
   const now = ctx.clock.now();
   const nodes = inv.nodes
     .filter((n) => n.pool === pool)
@@ -120,6 +124,12 @@ export async function occupancy(ctx: ServiceContext, pool: string, from: Millis,
         const slots = res.placement.find((p) => p.node === n.name);
         if (!slots) return [];
         const end = r.ended_at && r.state === "released" ? Math.min(res.end, r.ended_at.getTime()) : res.end;
+        const held = new Set(slots.gpus);
+        /** GPUs of this hold used by the jobs `pick` chooses. */
+        const usedBy = (pick: (j: (typeof live)[number]) => boolean) =>
+          live
+            .filter(pick)
+            .reduce((sum, j) => sum + gpusOn(j.placement, n.name).filter((g) => held.has(g)).length, 0);
         return [
           {
             reservation: r.id,
@@ -130,9 +140,30 @@ export async function occupancy(ctx: ServiceContext, pool: string, from: Millis,
             gpus: slots.gpus,
             start: iso(res.start),
             end: iso(end),
+            runningGpus: usedBy((j) => j.reservation_id === r.id),
+            lentGpus: usedBy((j) => j.reservation_id !== r.id && j.lent_from.includes(r.id)),
           },
         ];
       }),
+      jobs: live
+        .filter((j) => gpusOn(j.placement, n.name).length > 0)
+        .map((j) => ({
+          job: j.id,
+          team: j.team,
+          priority: j.priority,
+          state: j.state,
+          gpus: gpusOn(j.placement, n.name),
+          reservation: j.reservation_id,
+          lentFrom: j.lent_from,
+        })),
     }));
   return { pool, from: iso(from), to: iso(to), nodes };
+}
+
+/** The GPU ordinals a job's placement holds on one node. */
+function gpusOn(
+  placement: readonly { node: string; gpus: readonly number[] }[] | null,
+  node: string,
+): number[] {
+  return [...(placement?.find((p) => p.node === node)?.gpus ?? [])];
 }
