@@ -2,7 +2,7 @@
 // concurrent GPUs. Service default: unlimited for every class except `critical`, 0 until granted.
 import { toReservation } from "../../adapters/db/mappers.ts";
 import { appendAudit } from "../../adapters/db/repos/audit.ts";
-import { listTeamBookingsOverlapping } from "../../adapters/db/repos/reservations.ts";
+import { listReservationsOverlapping } from "../../adapters/db/repos/reservations.ts";
 import { getTeamRow, insertTeam, listTeamNames, setTeamQuota } from "../../adapters/db/repos/teams.ts";
 import { DomainError, notFound } from "../../basics/domain-error.ts";
 import { isoWeekStart, type TeamQuota, usedGpuHoursInWeek, WEEK_MS } from "../../core/index.ts";
@@ -79,7 +79,7 @@ export async function quotaReport(ctx: ServiceContext, team: string) {
   const quota = teamQuota(row);
   const weekStart = isoWeekStart(now);
   const week = { start: weekStart, end: weekStart + WEEK_MS };
-  const rows = await listTeamBookingsOverlapping(ctx.db, team, week);
+  const rows = await listReservationsOverlapping(ctx.db, { team }, ["confirmed", "completed"], week);
   // Completed rows still count for the week they were used in, so read them as held here
   // (cancelled, displaced and released ones give their hours back).
   const reservations = rows.map((r) => ({ ...toReservation(r, now), state: "confirmed" as const }));

@@ -8,7 +8,7 @@ import { getNodeRow } from "../../adapters/db/repos/nodes.ts";
 import {
   endReservation,
   insertReservation,
-  listPoolHoldsOverlapping,
+  listReservationsOverlapping,
 } from "../../adapters/db/repos/reservations.ts";
 import { ensureTeam } from "../../adapters/db/repos/teams.ts";
 import { DomainError, invalid } from "../../basics/domain-error.ts";
@@ -42,7 +42,10 @@ export async function scheduleMaintenance(
   if (errors.length > 0 || !node) throw invalid(errors);
   const out = await inLockedTransaction(ctx, [poolLockKey(node.pool)], async (trx) => {
     await ensureTeam(trx, MAINTENANCE_TEAM);
-    const overlapping = await listPoolHoldsOverlapping(trx, node.pool, { start: req.start, end: req.end });
+    const overlapping = await listReservationsOverlapping(trx, { pool: node.pool }, ["confirmed"], {
+      start: req.start,
+      end: req.end,
+    });
     const onNode = overlapping.filter((r) => r.placement.some((p) => p.node === node.name));
     const running = onNode.filter((r) => r.start_at.getTime() <= now);
     if (running.length > 0) {

@@ -6,7 +6,7 @@ import { loadInventory } from "../../adapters/db/repos/inventory.ts";
 import { listJobRowsHoldingGpus } from "../../adapters/db/repos/jobs.ts";
 import { upsertNode } from "../../adapters/db/repos/nodes.ts";
 import { upsertPool } from "../../adapters/db/repos/pools.ts";
-import { listPoolBookingsOverlapping } from "../../adapters/db/repos/reservations.ts";
+import { listReservationsOverlapping } from "../../adapters/db/repos/reservations.ts";
 import { DomainError, invalid, notFound } from "../../basics/domain-error.ts";
 import { findFreeWindows } from "../../core/index.ts";
 import type { Millis, Pool } from "../../core/types.ts";
@@ -108,7 +108,10 @@ export async function occupancy(ctx: ServiceContext, pool: string, from: Millis,
   if (to - from > 92 * 86_400_000) throw invalid([{ field: "to", message: "at most 92 days per request" }]);
   const inv = await loadInventory(ctx.db);
   if (!inv.pools.some((p) => p.name === pool)) throw notFound(`pool ${pool}`);
-  const rows = await listPoolBookingsOverlapping(ctx.db, pool, { start: from, end: to });
+  const rows = await listReservationsOverlapping(ctx.db, { pool }, ["confirmed", "completed", "released"], {
+    start: from,
+    end: to,
+  });
   // Jobs holding GPUs now: a hold shows how many of its GPUs its own jobs use and how many are
   // lent, and each node lists the jobs on it (the timeline draws them, idle reserved GPUs stand out).
   const live = (await listJobRowsHoldingGpus(ctx.db)).filter((j) => j.pool === pool && j.placement);

@@ -353,52 +353,25 @@ export async function listReservationRows(db: Handle, f: ReservationFilter, now:
 
 // --- reads of the access and inventory services ---------------------------------------------
 
-/** A team's held and finished bookings overlapping a window (a quota week's report). */
-export async function listTeamBookingsOverlapping(
+/**
+ * The reservations of one team or one pool in the given states whose window overlaps `window`, by
+ * start: a quota week's report (a team's held and finished bookings), the timeline (a pool's held,
+ * finished and released ones), a maintenance window (a pool's held ones).
+ */
+export async function listReservationsOverlapping(
   db: Handle,
-  team: string,
+  of: { readonly team: string } | { readonly pool: string },
+  states: readonly StoredReservationState[],
   window: { readonly start: Millis; readonly end: Millis },
 ): Promise<ReservationRow[]> {
   return db
     .selectFrom("reservations")
     .selectAll()
-    .where("team", "=", team)
-    .where("state", "in", ["confirmed", "completed"])
-    .where("end_at", ">", new Date(window.start))
-    .where("start_at", "<", new Date(window.end))
-    .execute();
-}
-
-/** A pool's held, finished and released bookings overlapping a window, by start (the timeline). */
-export async function listPoolBookingsOverlapping(
-  db: Handle,
-  pool: string,
-  window: { readonly start: Millis; readonly end: Millis },
-): Promise<ReservationRow[]> {
-  return db
-    .selectFrom("reservations")
-    .selectAll()
-    .where("pool", "=", pool)
-    .where("state", "in", ["confirmed", "completed", "released"])
+    .where("team" in of ? "team" : "pool", "=", "team" in of ? of.team : of.pool)
+    .where("state", "in", [...states])
     .where("end_at", ">", new Date(window.start))
     .where("start_at", "<", new Date(window.end))
     .orderBy("start_at")
-    .execute();
-}
-
-/** A pool's held bookings (state confirmed) overlapping a window. */
-export async function listPoolHoldsOverlapping(
-  db: Handle,
-  pool: string,
-  window: { readonly start: Millis; readonly end: Millis },
-): Promise<ReservationRow[]> {
-  return db
-    .selectFrom("reservations")
-    .selectAll()
-    .where("state", "=", "confirmed")
-    .where("pool", "=", pool)
-    .where("start_at", "<", new Date(window.end))
-    .where("end_at", ">", new Date(window.start))
     .execute();
 }
 
