@@ -24,6 +24,7 @@ import { createMetrics } from "./api/metrics.ts";
 import { systemClock } from "./basics/clock.ts";
 import { type Config, ConfigError } from "./config.ts";
 import { DEFAULT_BOOKING_RULES } from "./core/index.ts";
+import type { Usage } from "./core/pool-usage.ts";
 import { bootstrapAdmin } from "./services/access/auth.ts";
 import { loadSecretKey } from "./services/access/secret-key.ts";
 import type { ChangeHint, ServiceContext } from "./services/context.ts";
@@ -245,6 +246,8 @@ export async function startBerth(
               noShowSeconds: config.noShowSeconds,
               executor: runner,
               kinds,
+              onStep: (step, seconds) => metrics.cycleStepSeconds.observe({ step }, seconds),
+              onUsage: (usage) => recordUsage(metrics, usage),
               onDecision: (kind) => metrics.decisions.inc({ kind }),
             },
             now,
@@ -351,4 +354,15 @@ export async function startBerth(
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   // Not awaited: `serve` imports this module back, which must finish evaluating first.
   void import("./cli/main.ts");
+}
+
+/** The pool and queue gauges, from one cycle's view. */
+function recordUsage(metrics: ReturnType<typeof createMetrics>, usage: Usage): void {
+  for (const [pool, u] of Object.entries(usage.pools)) {
+    metrics.poolGpus.set({ pool, kind: "booked" }, u.booked);
+    metrics.poolGpus.set({ pool, kind: "running" }, u.running);
+    metrics.poolGpus.set({ pool, kind: "lent" }, u.lent);
+    metrics.poolGpus.set({ pool, kind: "idle_reserved" }, u.idleReserved);
+  }
+  for (const [priority, n] of Object.entries(usage.queued)) metrics.queuedJobs.set({ priority }, n);
 }

@@ -11,6 +11,12 @@ export interface Metrics {
   readonly decisions: Counter<"kind">;
   /** 1 on the replica that runs the loop, 0 on the others. */
   readonly leader: Gauge<never>;
+  /** Each numbered step of the scheduling cycle. */
+  readonly cycleStepSeconds: Histogram<"step">;
+  /** Per pool, from the last cycle's snapshot: GPUs booked, running, lent, reserved but idle. */
+  readonly poolGpus: Gauge<"pool" | "kind">;
+  /** Jobs waiting in the opportunistic queue, per priority. */
+  readonly queuedJobs: Gauge<"priority">;
 }
 
 export function createMetrics(): Metrics {
@@ -54,6 +60,25 @@ export function createMetrics(): Metrics {
     leader: new Gauge({
       name: "berth_leader",
       help: "1 when this replica runs the scheduling loop and the webhook deliveries",
+      registers: [registry],
+    }),
+    cycleStepSeconds: new Histogram({
+      name: "berth_cycle_step_duration_seconds",
+      help: "Duration of each step of the scheduling cycle (1-reapply, 2-snapshot, 3-plan, 4-persist, 5-apply)",
+      labelNames: ["step"],
+      buckets,
+      registers: [registry],
+    }),
+    poolGpus: new Gauge({
+      name: "berth_pool_gpus",
+      help: "GPUs per pool by kind: booked (held by active reservations), running, lent, idle_reserved",
+      labelNames: ["pool", "kind"],
+      registers: [registry],
+    }),
+    queuedJobs: new Gauge({
+      name: "berth_queued_jobs",
+      help: "Jobs waiting in the opportunistic queue, per priority",
+      labelNames: ["priority"],
       registers: [registry],
     }),
   };

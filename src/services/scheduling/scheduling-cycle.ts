@@ -37,6 +37,7 @@ import {
 import type { Database, JobRow, ReservationRow } from "../../adapters/db/tables.ts";
 import { DomainError } from "../../basics/domain-error.ts";
 import { type Decision, type JobView, plan, type Snapshot } from "../../core/index.ts";
+import { poolUsage, type Usage } from "../../core/pool-usage.ts";
 import type { Millis, Placement, Priority, Reservation } from "../../core/types.ts";
 import type { ServiceContext } from "../context.ts";
 import type { Executor } from "../ports.ts";
@@ -50,6 +51,27 @@ export interface CycleDeps {
   readonly onDecision?: (kind: string) => void;
   /** What job kinds need from the deployment (BERTH_IMAGE, embedded mode); defaults otherwise. */
   readonly kinds?: JobKindSettings;
+  /** How long each numbered step of the cycle took (metrics; slow steps are logged). */
+  readonly onStep?: (step: CycleStep, seconds: number) => void;
+  /** What the cycle's snapshot says about each pool now (gauges). */
+  readonly onUsage?: (usage: Usage) => void;
+}
+
+/** The cycle's steps, numbered as they run. */
+export type CycleStep = "1-reapply" | "2-snapshot" | "3-plan" | "4-persist" | "5-apply";
+
+/** A step slower than this is logged with its duration. */
+const SLOW_STEP_SECONDS = 1;
+
+async function timed<T>(deps: CycleDeps, step: CycleStep, work: () => Promise<T> | T): Promise<T> {
+  const started = performance.now();
+  try {
+    return await work();
+  } finally {
+    const seconds = (performance.now() - started) / 1000;
+    deps.onStep?.(step, seconds);
+    if (seconds >= SLOW_STEP_SECONDS) deps.ctx.logger.warn({ step, seconds }, "slow scheduling step");
+  }
 }
 
 /** Stored rows as the core sees them: `started_at` tells whether the start was already handled. */
@@ -397,10 +419,11 @@ export async function runCycle(
   now: Millis,
 ): Promise<{ decisions: number; nextWakeAt: Millis | null }> {
   const { ctx } = deps;
-  await reapplyPending(deps, now);
+  await timed(deps, "1-reapply", () => reapplyPending(deps, now));
 
-  const snapshot = await loadSnapshot(ctx, now);
-  const planned = plan(snapshot, now);
+  const snapshot = await timed(deps, "2-snapshot", () => loadSnapshot(ctx, now));
+  if (deps.onUsage) deps.onUsage(poolUsage(snapshot, now));
+  const planned = await timed(deps, "3-plan", () => plan(snapshot, now));
   // Bookings beyond the horizon are not in the snapshot: look again before the first could matter.
   // Jobs waiting out a launch backoff are not in it either: look again when the first may go.
   const retry = await earliestJobRetry(ctx.db, now);
@@ -413,6 +436,7 @@ export async function runCycle(
 
   let intents: Intent[];
   let replanNow = false;
+  const persistStarted = performance.now();
   try {
     intents = await ctx.db.transaction().execute(async (trx) => {
       const out: Intent[] = [];
@@ -423,9 +447,11 @@ export async function runCycle(
     if (!isSlotTaken(err)) throw err;
     ({ intents, replanNow } = await persistUntilRefused(deps, planned.decisions, now));
   }
+  deps.onStep?.("4-persist", (performance.now() - persistStarted) / 1000);
   ctx.changed();
   const acting = intents.filter((i) => i.decision.kind === "admit" || i.decision.kind === "signal");
-  await applyAll(deps, acting, now);
+  // Applying includes confirming: each intent is marked applied as soon as the executor took it.
+  await timed(deps, "5-apply", () => applyAll(deps, acting, now));
   return { decisions: intents.length, nextWakeAt: replanNow ? now : nextWakeAt };
 }
 

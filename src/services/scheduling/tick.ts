@@ -17,7 +17,7 @@ import type { Millis } from "../../core/types.ts";
 import type { ServiceContext } from "../context.ts";
 import type { Executor } from "../ports.ts";
 import type { JobKindSettings } from "./job-kinds/job-kind.ts";
-import { runCycle } from "./scheduling-cycle.ts";
+import { type CycleDeps, runCycle } from "./scheduling-cycle.ts";
 
 export interface TickDeps {
   readonly ctx: ServiceContext;
@@ -26,6 +26,8 @@ export interface TickDeps {
   readonly executor: Executor;
   readonly onDecision?: (kind: string) => void;
   readonly kinds?: JobKindSettings;
+  readonly onStep?: CycleDeps["onStep"];
+  readonly onUsage?: CycleDeps["onUsage"];
 }
 
 export interface TickResult {
@@ -46,6 +48,8 @@ export async function runTick(deps: TickDeps, now: Millis): Promise<TickResult> 
       executor: deps.executor,
       ...(deps.onDecision ? { onDecision: deps.onDecision } : {}),
       ...(deps.kinds ? { kinds: deps.kinds } : {}),
+      ...(deps.onStep ? { onStep: deps.onStep } : {}),
+      ...(deps.onUsage ? { onUsage: deps.onUsage } : {}),
     },
     now,
   );
