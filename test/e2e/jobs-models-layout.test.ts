@@ -100,7 +100,10 @@ describe("jobs, models and layout in the browser", () => {
     const map = card.getByRole("row").filter({ hasText: "mAP50-95" });
     await map.waitFor();
     await expect(map.getByRole("cell").allTextContents()).resolves.toEqual(["52.30", "52.10", "-0.20"]);
-    await card.getByText(/emulated on the CPU/).waitFor();
+    await card
+      .getByText(/emulated on the CPU/)
+      .first()
+      .waitFor();
 
     await card.getByLabel("Precision").selectOption("fp16");
     await card.getByLabel("Serving pool").selectOption("V100");
@@ -192,7 +195,8 @@ describe("jobs, models and layout in the browser", () => {
     await admin.context().close();
 
     const member = await signedInPage(browser, server.url, other);
-    await expect(member.getByLabel("Team").count()).resolves.toBe(0);
+    // Exact: the timeline's bars are named "…, team owners, …" and must not count.
+    await expect(member.getByLabel("Team", { exact: true }).count()).resolves.toBe(0);
     await member.getByRole("link", { name: "Reservations" }).click();
     await member.getByLabel("Every team's").check();
     const row = member.getByRole("row").filter({ hasText: "owners' eval" });
