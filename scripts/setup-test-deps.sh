@@ -23,10 +23,10 @@ bash "$(dirname "$0")/../test/cluster/build.sh" >/dev/null
 # evaluator tests compare against the real thing.
 # Debian's python3 with python3-venv; BERTH_PYVENV overrides the location.
 PYVENV="${BERTH_PYVENV:-$HOME/.cache/berth/pyvenv}"
-if [ ! -x "$PYVENV/bin/python" ] || ! "$PYVENV/bin/python" -c 'import pycocotools, faster_coco_eval, onnxruntime; assert onnxruntime.__version__ == "1.30.0"' 2>/dev/null; then
+if [ ! -x "$PYVENV/bin/python" ] || ! "$PYVENV/bin/python" -c 'import pycocotools, faster_coco_eval, onnxruntime, schemathesis; assert onnxruntime.__version__ == "1.30.0"' 2>/dev/null; then
   command -v /usr/bin/python3 >/dev/null && /usr/bin/python3 -c 'import venv, ensurepip' 2>/dev/null || {
     [ "$(id -u)" -eq 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv; }
   /usr/bin/python3 -m venv "$PYVENV"
   "$PYVENV/bin/pip" install -q --disable-pip-version-check \
-    numpy==2.2.6 pycocotools==2.0.11 faster-coco-eval==1.8.0 onnxruntime==1.30.0
+    numpy==2.2.6 pycocotools==2.0.11 faster-coco-eval==1.8.0 onnxruntime==1.30.0 schemathesis==4.32.5
 fi

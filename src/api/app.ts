@@ -9,6 +9,7 @@ import type { EventHub } from "../services/notify/event-hub.ts";
 import { consumeTicket } from "../services/notify/stream-tickets.ts";
 import { isReady } from "../services/readiness.ts";
 import { bearerAuth } from "./auth.ts";
+import { refuseOtherMethods } from "./endpoint.ts";
 import { idempotency } from "./idempotency.ts";
 import { inputGuard } from "./input-guard.ts";
 import type { Metrics } from "./metrics.ts";
@@ -119,6 +120,7 @@ export function createApp(deps: AppDeps): BerthApp {
   promotionRoutes(api, registry, ctx);
   eventRoutes(api, registry, ctx, deps.hub, security.maxStreamsPerToken);
   accountingRoutes(api, registry, ctx);
+  refuseOtherMethods(api);
   api.use((req, res) =>
     sendProblem(res, problemOf(new DomainError("not-found", `no endpoint ${req.method} ${req.path}`))),
   );

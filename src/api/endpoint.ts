@@ -80,12 +80,60 @@ function validate<T extends ZodType>(
 }
 
 const errorResponses = {
-  400: "Malformed request: bad JSON, wrong types, unknown fields",
-  401: "Missing or invalid bearer token",
+  400: "Malformed request: bad JSON, wrong types, unknown fields, control characters, deep nesting",
+  401: "Missing, invalid, revoked or expired bearer token",
   403: "Not allowed for this token",
+  404: "No such resource",
+  409: "Conflicts with the current state",
   422: "Well-formed but invalid",
   429: "Rate-limited",
 };
+
+/** The error answers every operation may give, as OpenAPI responses (problem+json). */
+export function errorResponseDocs(): NonNullable<RouteConfig["responses"]> {
+  return Object.fromEntries(
+    Object.entries(errorResponses).map(([status, description]) => [
+      status,
+      { description, content: { "application/problem+json": { schema: Problem } } },
+    ]),
+  );
+}
+
+/** Methods served per path of each router, so other methods get a 405 (refuseOtherMethods). */
+const served = new WeakMap<Router, Map<string, Set<string>>>();
+
+/** Records that `router` serves `method` on `path` (routes registered without endpoint()). */
+export function noteRoute(router: Router, path: string, method: string): void {
+  const paths = served.get(router) ?? new Map<string, Set<string>>();
+  served.set(router, paths);
+  const methods = paths.get(path) ?? new Set<string>();
+  paths.set(path, methods);
+  methods.add(method.toUpperCase());
+  if (method.toUpperCase() === "GET") methods.add("HEAD");
+}
+
+/**
+ * After every route: a known path asked with another method (TRACE, a PUT where only GET is
+ * served) is a 405 with `Allow`, not a 404 (RFC 9110 §15.5.6).
+ */
+export function refuseOtherMethods(router: Router): void {
+  for (const [path, methods] of served.get(router) ?? []) {
+    const allow = [...methods].sort().join(", ");
+    router.all(path, (req, res, next) => {
+      if (methods.has(req.method)) return next();
+      sendProblem(
+        res,
+        {
+          type: "https://berth.dev/problems/method-not-allowed",
+          title: "Method not allowed",
+          status: 405,
+          detail: `${req.method} is not served here; use ${allow}`,
+        },
+        { Allow: allow },
+      );
+    });
+  }
+}
 
 export function endpoint<B extends ZodType, Q extends ZodType, P extends ZodType>(
   router: Router,
@@ -99,9 +147,7 @@ export function endpoint<B extends ZodType, Q extends ZodType, P extends ZodType
       ? { description: r.description, content: { "application/json": { schema: r.schema } } }
       : { description: r.description };
   }
-  for (const [status, description] of Object.entries(errorResponses)) {
-    responses[status] ??= { description, content: { "application/problem+json": { schema: Problem } } };
-  }
+  for (const [status, declared] of Object.entries(errorResponseDocs())) responses[status] ??= declared;
   registry.registerPath({
     method: spec.method,
     path: openapiPath,
@@ -148,4 +194,5 @@ export function endpoint<B extends ZodType, Q extends ZodType, P extends ZodType
     }
   };
   router[spec.method](spec.path, handler);
+  noteRoute(router, spec.path, spec.method);
 }

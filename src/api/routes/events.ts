@@ -14,7 +14,7 @@ import type { Principal, ServiceContext } from "../../services/context.ts";
 import type { EventHub } from "../../services/notify/event-hub.ts";
 import { latestEventCursor, readEventsAfter } from "../../services/notify/event-log.ts";
 import { issueTicket } from "../../services/notify/stream-tickets.ts";
-import { endpoint } from "../endpoint.ts";
+import { endpoint, errorResponseDocs, noteRoute } from "../endpoint.ts";
 import { PROBLEM_BASE, sendProblem } from "../problem.ts";
 import { EventsQuery } from "../schemas.ts";
 
@@ -74,9 +74,10 @@ export function eventRoutes(
         description: "An endless text/event-stream: `id:`, `event:` and `data:` (JSON) lines per event",
         content: { "text/event-stream": { schema: z.string().openapi({ format: "event-stream" }) } },
       },
-      429: { description: "This token already holds as many streams as allowed" },
+      ...errorResponseDocs(),
     },
   });
+  noteRoute(router, "/events", "get");
   router.get("/events", async (req, res, next) => {
     try {
       const principal = res.locals.principal as Principal | undefined;
