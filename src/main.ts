@@ -11,6 +11,7 @@ import { openDatabase } from "./adapters/db/connect.ts";
 import { migrate } from "./adapters/db/migrate.ts";
 import { createDemoExecutor } from "./adapters/demo/demo-executor.ts";
 import { fetchWebhookSender } from "./adapters/http/webhook-sender.ts";
+import { startAdmission } from "./adapters/kube/admission/admission.ts";
 import { discoverInventory } from "./adapters/kube/inventory.ts";
 import { watchInventory } from "./adapters/kube/inventory-watch.ts";
 import { kubeConfigFromEnvironment } from "./adapters/kube/kube-config.ts";
@@ -23,6 +24,7 @@ import { systemClock } from "./basics/clock.ts";
 import { type Config, ConfigError } from "./config.ts";
 import { DEFAULT_BOOKING_RULES } from "./core/index.ts";
 import { bootstrapAdmin } from "./services/access/auth.ts";
+import { checkKubectlJob } from "./services/admission/check-kubectl-job.ts";
 import type { ChangeHint, ServiceContext } from "./services/context.ts";
 import { seedDemoCluster } from "./services/inventory/demo-cluster.ts";
 import { syncInventory } from "./services/inventory/inventory-sync.ts";
@@ -160,6 +162,7 @@ export async function startBerth(
 
   let runner: Executor;
   let stopWatching = async () => {};
+  let stopAdmission = async () => {};
   if (executor.executor === "kubernetes") {
     logger.info(
       { executor: "kubernetes", cluster: executor.kubeconfig.getCurrentCluster()?.server },
@@ -167,6 +170,17 @@ export async function startBerth(
     );
     try {
       ({ runner, stopWatching } = await kubernetesExecutor(ctx, executor.kubeconfig, env, logger));
+      if (config.admissionUrl) {
+        const admission = await startAdmission({
+          kubeconfig: executor.kubeconfig,
+          url: config.admissionUrl,
+          dataDir: config.dataDir,
+          check: (facts) => checkKubectlJob(ctx, facts),
+          logger: logger.child({ component: "admission" }),
+          now: Date.now(),
+        });
+        stopAdmission = admission.close;
+      }
     } catch (err) {
       // An unreachable cluster or missing rights: nothing is served, so close the database.
       await handle.close();
@@ -253,6 +267,7 @@ export async function startBerth(
       server.closeIdleConnections();
       // Event streams never end on their own.
       setTimeout(() => server.closeAllConnections(), 2_000).unref();
+      await stopAdmission();
       await loop.stop();
       await webhooks.stop();
       await stopWatching();
