@@ -2,6 +2,7 @@
 // object. Everything else receives this object; nothing below src/main.ts reads process.env.
 import { resolve } from "node:path";
 import { z } from "zod";
+import { parseCidr } from "./adapters/http/webhook-target.ts";
 
 const EXECUTORS = ["auto", "kubernetes", "simulated"] as const;
 
@@ -27,6 +28,28 @@ const envSchema = z.object({
    * (`https://127.0.0.1:PORT`): Berth serves them there and registers them with that URL.
    */
   BERTH_ADMISSION_URL: z.url({ protocol: /^https$/ }).optional(),
+  /** Ranges webhook targets may lie in although private or special, comma-separated CIDRs. */
+  BERTH_WEBHOOK_ALLOW: z
+    .string()
+    .default("")
+    .transform((s, c) => {
+      try {
+        return s
+          .split(",")
+          .map((x) => x.trim())
+          .filter((x) => x !== "")
+          .map(parseCidr);
+      } catch (err) {
+        c.addIssue({ code: "custom", message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
+  /** 32 bytes (64 hex digits or base64) sealing secrets at rest; unset: a key file in the data dir. */
+  BERTH_SECRET_KEY: z.string().optional(),
+  /** Lifetime of a member token created without one, seconds; 0: never expires. */
+  BERTH_MEMBER_TOKEN_TTL_SECONDS: z.coerce.number().int().min(0).default(0),
+  /** Open event streams per token. */
+  BERTH_STREAMS_PER_TOKEN: z.coerce.number().int().min(1).default(4),
 });
 
 export type Executor = (typeof EXECUTORS)[number];
@@ -47,6 +70,10 @@ export interface Config {
   readonly noShowSeconds: number;
   readonly bodyLimit: string;
   readonly admissionUrl: string | undefined;
+  readonly webhookAllow: readonly string[];
+  readonly secretKey: string | undefined;
+  readonly memberTokenTtlSeconds: number;
+  readonly streamsPerToken: number;
 }
 
 export class ConfigError extends Error {
@@ -77,5 +104,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     noShowSeconds: e.BERTH_NO_SHOW_SECONDS,
     bodyLimit: e.BERTH_BODY_LIMIT,
     admissionUrl: e.BERTH_ADMISSION_URL,
+    webhookAllow: Object.freeze(e.BERTH_WEBHOOK_ALLOW),
+    secretKey: e.BERTH_SECRET_KEY,
+    memberTokenTtlSeconds: e.BERTH_MEMBER_TOKEN_TTL_SECONDS,
+    streamsPerToken: e.BERTH_STREAMS_PER_TOKEN,
   });
 }

@@ -8,9 +8,10 @@ import { pathToFileURL } from "node:url";
 import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { openDatabase } from "./adapters/db/connect.ts";
+import { changeNotifier, postgresLeadership, soleLeadership } from "./adapters/db/leadership.ts";
 import { migrate } from "./adapters/db/migrate.ts";
 import { createDemoExecutor } from "./adapters/demo/demo-executor.ts";
-import { fetchWebhookSender } from "./adapters/http/webhook-sender.ts";
+import { webhookSender } from "./adapters/http/webhook-sender.ts";
 import { startAdmission } from "./adapters/kube/admission/admission.ts";
 import { discoverInventory } from "./adapters/kube/inventory.ts";
 import { watchInventory } from "./adapters/kube/inventory-watch.ts";
@@ -24,12 +25,15 @@ import { systemClock } from "./basics/clock.ts";
 import { type Config, ConfigError } from "./config.ts";
 import { DEFAULT_BOOKING_RULES } from "./core/index.ts";
 import { bootstrapAdmin } from "./services/access/auth.ts";
+import { loadSecretKey } from "./services/access/secret-key.ts";
 import { checkKubectlJob } from "./services/admission/check-kubectl-job.ts";
 import type { ChangeHint, ServiceContext } from "./services/context.ts";
 import { seedDemoCluster } from "./services/inventory/demo-cluster.ts";
 import { syncInventory } from "./services/inventory/inventory-sync.ts";
 import { EventHub } from "./services/notify/event-hub.ts";
 import { WebhookDispatcher } from "./services/notify/webhook-dispatcher.ts";
+import { sealPlainWebhookSecrets, useWebhookSecretKey } from "./services/notify/webhook-secrets.ts";
+import { webhookTargets } from "./services/notify/webhooks.ts";
 import type { Executor } from "./services/ports.ts";
 import { recordExecutorEvent } from "./services/scheduling/executor-events.ts";
 import { startLoop } from "./services/scheduling/loop.ts";
@@ -141,6 +145,12 @@ export async function startBerth(
   const migrated = await migrate(handle.db);
   logger.info({ applied: migrated.applied, alreadyApplied: migrated.alreadyApplied.length }, "migrations");
 
+  // One replica runs the loop and the deliveries (src/adapters/db/leadership.ts says how it is chosen).
+  const leadership =
+    handle.kind === "postgres" && config.databaseUrl
+      ? postgresLeadership({ databaseUrl: config.databaseUrl, logger: logger.child({ component: "leader" }) })
+      : soleLeadership();
+  const notifyLeader = handle.kind === "postgres" ? changeNotifier(handle.db, logger) : () => {};
   const hub = new EventHub();
   const metrics = createMetrics();
   let wakeLoop = (_hint?: ChangeHint) => {};
@@ -153,12 +163,26 @@ export async function startBerth(
     changed: (hint) => {
       hub.poke();
       wakeLoop(hint);
+      // The loop that must hear of it runs on another replica.
+      if (!leadership.isLeader()) notifyLeader();
     },
   };
   const admin = await bootstrapAdmin(ctx, { adminToken: config.adminToken, dataDir: config.dataDir });
   if (admin.source === "file")
     logger.info({ path: admin.path }, "admin token: read it from this file (mode 0600)");
   else logger.info("admin token: from BERTH_ADMIN_TOKEN");
+  if (admin.revoked) logger.warn("the configured admin token was revoked and stays so: configure a new one");
+  const secretKey = await loadSecretKey({ secretKey: config.secretKey, dataDir: config.dataDir });
+  useWebhookSecretKey(secretKey.key);
+  if (secretKey.source === "file")
+    logger.info(
+      { path: secretKey.path },
+      "secrets at rest are sealed with the key in this file (mode 0600); set BERTH_SECRET_KEY to manage it yourself",
+    );
+  else logger.info("secrets at rest: sealed with BERTH_SECRET_KEY");
+  const sealed = await sealPlainWebhookSecrets(ctx);
+  if (sealed > 0) logger.info({ webhooks: sealed }, "webhook secrets stored in plain text were sealed");
+  const sendWebhook = webhookSender(webhookTargets(config.webhookAllow));
 
   let runner: Executor;
   let stopWatching = async () => {};
@@ -200,20 +224,31 @@ export async function startBerth(
       (err) => logger.error({ err, job: e.job }, "recording an executor report failed"),
     );
   });
-  const relaunched = await relaunchRuns(ctx, runner);
-  if (relaunched > 0) logger.info({ relaunched }, "runs the executor did not know were launched again");
+  // Runs the database says are live but the executor does not know are launched again by the leader,
+  // when it becomes the leader (at once with PGlite).
+  const relaunch = () =>
+    relaunchRuns(ctx, runner).then(
+      (relaunched) => {
+        if (relaunched > 0) logger.info({ relaunched }, "runs the executor did not know were launched again");
+      },
+      (err: unknown) => logger.error({ err }, "relaunching runs failed"),
+    );
+  if (leadership.isLeader()) await relaunch();
 
   const loop = startLoop({
+    // A replica that is not the leader keeps its loop idle; it wakes when it becomes the leader.
     tick: (now) =>
-      runTick(
-        {
-          ctx,
-          noShowSeconds: config.noShowSeconds,
-          executor: runner,
-          onDecision: (kind) => metrics.decisions.inc({ kind }),
-        },
-        now,
-      ),
+      !leadership.isLeader()
+        ? Promise.resolve({ nextWakeAt: null })
+        : runTick(
+            {
+              ctx,
+              noShowSeconds: config.noShowSeconds,
+              executor: runner,
+              onDecision: (kind) => metrics.decisions.inc({ kind }),
+            },
+            now,
+          ),
     now: () => Date.now(),
     tickSeconds: config.tickSeconds,
     logger: logger.child({ component: "loop" }),
@@ -221,9 +256,10 @@ export async function startBerth(
   });
   // Webhooks run beside the scheduling loop on a loop of their own (same wake and no-overlap rules),
   // so a receiver that never answers delays nobody's admission.
-  const dispatcher = new WebhookDispatcher({ ctx, send: fetchWebhookSender });
+  const dispatcher = new WebhookDispatcher({ ctx, send: sendWebhook });
   const webhooks = startLoop({
     tick: async (now) => {
+      if (!leadership.isLeader()) return { nextWakeAt: null };
       await dispatcher.deliverDue(now);
       return { nextWakeAt: await dispatcher.nextDueAt() };
     },
@@ -236,6 +272,13 @@ export async function startBerth(
     else loop.wake();
     webhooks.wake();
   };
+  leadership.onNotify(() => wakeLoop());
+  leadership.onChange((leader) => {
+    metrics.leader.set(leader ? 1 : 0);
+    if (!leader) return;
+    void relaunch().then(() => wakeLoop());
+  });
+  metrics.leader.set(leadership.isLeader() ? 1 : 0);
 
   const { app } = createApp({
     ctx,
@@ -244,6 +287,11 @@ export async function startBerth(
     logger,
     rateLimit: config.rateLimit,
     bodyLimit: config.bodyLimit,
+    security: {
+      memberTokenTtlSeconds: config.memberTokenTtlSeconds,
+      webhookAllow: config.webhookAllow,
+      maxStreamsPerToken: config.streamsPerToken,
+    },
     info: {
       database: handle.kind,
       executor: executor.executor,
@@ -270,6 +318,7 @@ export async function startBerth(
       await stopAdmission();
       await loop.stop();
       await webhooks.stop();
+      await leadership.stop();
       await stopWatching();
       await runner.close();
       await closed;

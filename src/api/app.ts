@@ -10,6 +10,7 @@ import { consumeTicket } from "../services/notify/stream-tickets.ts";
 import { isReady } from "../services/readiness.ts";
 import { bearerAuth } from "./auth.ts";
 import { idempotency } from "./idempotency.ts";
+import { inputGuard } from "./input-guard.ts";
 import type { Metrics } from "./metrics.ts";
 import { errorHandler, problemOf, sendProblem } from "./problem.ts";
 import { rateLimit } from "./rate-limit.ts";
@@ -21,6 +22,7 @@ import { promotionRoutes } from "./routes/promotion.ts";
 import { reservationRoutes } from "./routes/reservations.ts";
 import { teamRoutes } from "./routes/teams.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
+import { webUi } from "./web-ui.ts";
 
 export interface AppDeps {
   readonly ctx: ServiceContext;
@@ -29,9 +31,26 @@ export interface AppDeps {
   readonly logger: Logger;
   readonly rateLimit: number;
   readonly bodyLimit: string;
+  /** Token lifetimes, webhook targets, stream limits; defaults where absent (tests). */
+  readonly security?: SecuritySettings;
   /** Extra facts for /readyz and the UI (executor in use, database kind). */
   readonly info?: Record<string, unknown>;
 }
+
+export interface SecuritySettings {
+  /** Lifetime of member tokens created without one, seconds; 0: never expire. */
+  readonly memberTokenTtlSeconds: number;
+  /** CIDRs webhook targets may lie in although they are private or special (on-premises receivers). */
+  readonly webhookAllow: readonly string[];
+  /** Open event streams per token; one more is a 429. */
+  readonly maxStreamsPerToken: number;
+}
+
+export const DEFAULT_SECURITY: SecuritySettings = {
+  memberTokenTtlSeconds: 0,
+  webhookAllow: [],
+  maxStreamsPerToken: 4,
+};
 
 export interface BerthApp {
   readonly app: Express;
@@ -40,6 +59,7 @@ export interface BerthApp {
 
 export function createApp(deps: AppDeps): BerthApp {
   const { ctx, logger, metrics } = deps;
+  const security = { ...DEFAULT_SECURITY, ...deps.security };
   const app = express();
   app.disable("x-powered-by");
   app.set("query parser", "simple");
@@ -85,14 +105,15 @@ export function createApp(deps: AppDeps): BerthApp {
   api.use(
     express.json({ limit: deps.bodyLimit, strict: true, type: ["application/json", "application/*+json"] }),
   );
+  api.use(inputGuard());
   api.use(bearerAuth(ctx, (t) => consumeTicket(ctx, t)));
-  api.use(rateLimit(deps.rateLimit));
+  api.use(rateLimit(deps.rateLimit, () => ctx.clock.now()));
   api.use(idempotency(ctx));
   reservationRoutes(api, registry, ctx, metrics);
   poolRoutes(api, registry, ctx);
-  teamRoutes(api, registry, ctx);
+  teamRoutes(api, registry, ctx, { memberTokenTtlSeconds: security.memberTokenTtlSeconds });
   jobRoutes(api, registry, ctx);
-  webhookRoutes(api, registry, ctx);
+  webhookRoutes(api, registry, ctx, security.webhookAllow);
   modelRoutes(api, registry, ctx);
   promotionRoutes(api, registry, ctx);
   eventRoutes(api, registry, ctx, deps.hub);
@@ -109,6 +130,7 @@ export function createApp(deps: AppDeps): BerthApp {
     res.json(openapi);
   });
   app.use("/api/v1", api);
+  app.use(webUi());
   app.use((req, res) =>
     sendProblem(res, problemOf(new DomainError("not-found", `no endpoint ${req.method} ${req.path}`))),
   );

@@ -13,7 +13,10 @@ export function bearerAuth(
   ctx: ServiceContext,
   consumeTicket: (ticket: string) => Promise<Principal | null>,
 ): RequestHandler {
-  const cache = new Map<string, { principal: Principal | null; until: number }>();
+  const cache = new Map<
+    string,
+    { principal: (Principal & { readonly expiresAt: number | null }) | null; until: number }
+  >();
   return async (req, res, next) => {
     try {
       const header = req.get("authorization");
@@ -44,10 +47,12 @@ export function bearerAuth(
         if (cache.size > 10_000) cache.clear();
         cache.set(key, hit);
       }
-      if (!hit.principal)
+      // The cache lives on the wall clock; expiry is judged on the service's clock.
+      const expired = (hit.principal?.expiresAt ?? Number.POSITIVE_INFINITY) <= ctx.clock.now();
+      if (!hit.principal || expired)
         return sendProblem(
           res,
-          problemOf(new DomainError("unauthenticated", "the token is invalid or revoked")),
+          problemOf(new DomainError("unauthenticated", "the token is invalid, revoked or expired")),
         );
       res.locals.principal = hit.principal;
       next();

@@ -4,9 +4,9 @@ import type { OpenAPIRegistry, RouteConfig } from "@asteasolutions/zod-to-openap
 import type { Request, RequestHandler, Response, Router } from "express";
 import type { Logger } from "pino";
 import type { ZodType, z } from "zod";
-import { DomainError, type FieldError } from "../basics/domain-error.ts";
+import { DomainError, type FieldError, invalid } from "../basics/domain-error.ts";
 import type { Principal } from "../services/context.ts";
-import { badRequest, sendProblem } from "./problem.ts";
+import { badRequest, problemOf, sendProblem } from "./problem.ts";
 import { Problem } from "./schemas.ts";
 
 export interface Call<B, Q, P> {
@@ -34,6 +34,13 @@ export interface EndpointSpec<B extends ZodType, Q extends ZodType, P extends Zo
   readonly query?: Q;
   readonly params?: P;
   readonly responses: Record<number, { description: string; schema?: ZodType }>;
+  /**
+   * Status for a value of the right type that the schema refuses (out of range, unknown word): 422
+   * by default; 400 only where a route's published behaviour still says so.
+   */
+  readonly valueStatus?: 400 | 422;
+  /** The reply shows a secret once: an Idempotency-Key retry must not replay it (src/api/idempotency.ts). */
+  readonly secretInReply?: boolean;
   /** Unauthenticated endpoints (none of /api/v1 today) set this to false. */
   readonly auth?: boolean;
   readonly handler: (call: Call<z.infer<B>, z.infer<Q>, z.infer<P>>) => Promise<Reply>;
@@ -47,13 +54,28 @@ function fieldErrors(issues: readonly z.core.$ZodIssue[], fallback: string): Fie
   });
 }
 
-function validate<T extends ZodType>(schema: T | undefined, value: unknown, where: string): z.infer<T> {
+/**
+ * Issues about a value of the right type (out of range, not one of the allowed words): the request
+ * is well-formed but invalid, a 422 (docs/rules.md §4). Wrong types, unknown and missing fields stay 400.
+ */
+const VALUE_ISSUES = new Set(["too_small", "too_big", "invalid_value", "not_multiple_of"]);
+
+function validate<T extends ZodType>(
+  schema: T | undefined,
+  value: unknown,
+  where: string,
+  valueStatus: 400 | 422,
+): z.infer<T> {
   if (!schema) return undefined as z.infer<T>;
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const errors = fieldErrors(parsed.error.issues, where);
+  const onlyValues = parsed.error.issues.every((i) => VALUE_ISSUES.has(i.code));
   throw Object.assign(new Error(`invalid ${where}`), {
-    problem: badRequest(`the ${where} does not match the schema`, errors),
+    problem:
+      onlyValues && valueStatus === 422
+        ? problemOf(invalid(errors, `the ${where} has values out of range`))
+        : badRequest(`the ${where} does not match the schema`, errors),
   });
 }
 
@@ -100,9 +122,14 @@ export function endpoint<B extends ZodType, Q extends ZodType, P extends ZodType
       const principal = res.locals.principal as Principal | undefined;
       if (spec.auth !== false && !principal)
         throw new DomainError("unauthenticated", "a bearer token is required");
-      const body = validate(spec.body, req.body ?? {}, "body");
-      const query = validate(spec.query, req.query, "query");
-      const params = validate(spec.params, req.params, "path");
+      if (spec.body && req.body === undefined)
+        throw Object.assign(new Error("no body"), {
+          problem: badRequest("this operation needs a JSON body", [{ field: "body", message: "required" }]),
+        });
+      const valueStatus = spec.valueStatus ?? 422;
+      const body = validate(spec.body, req.body, "body", valueStatus);
+      const query = validate(spec.query, req.query, "query", valueStatus);
+      const params = validate(spec.params, req.params, "path", valueStatus);
       const reply = await spec.handler({
         req,
         res,
@@ -112,6 +139,7 @@ export function endpoint<B extends ZodType, Q extends ZodType, P extends ZodType
         params,
         log: (req as unknown as { log: Logger }).log,
       });
+      if (spec.secretInReply) res.locals.secretInReply = true;
       res.status(reply.status).json(reply.body);
     } catch (err) {
       const problem = (err as { problem?: ReturnType<typeof badRequest> }).problem;

@@ -1,9 +1,12 @@
 // Idempotency-Key on POST: the first response (2xx or 4xx) is stored per (token, key) and replayed
 // for a retry with the same body; the same key with another body is refused. Concurrent retries of
 // one key in this process wait for the first; across replicas the stored row decides afterwards.
+// An answer that carries a secret shown once (a token, a webhook's signing secret, a stream ticket;
+// the route sets `res.locals.secretInReply`) is never stored: a marker with the created id is, and a
+// retry is told so (409) rather than handed the secret again from the database.
 import { createHash } from "node:crypto";
 import type { RequestHandler } from "express";
-import { DomainError } from "../basics/domain-error.ts";
+import { DomainError, invalid } from "../basics/domain-error.ts";
 import type { Principal, ServiceContext } from "../services/context.ts";
 import { priorAnswer, rememberAnswer } from "../services/idempotent-answers.ts";
 import { problemOf, sendProblem } from "./problem.ts";
@@ -15,11 +18,15 @@ export function idempotency(ctx: ServiceContext): RequestHandler {
     const p = res.locals.principal as Principal | undefined;
     if (req.method !== "POST" || !key || !p) return next();
     if (key.length > 200) {
-      return sendProblem(res, {
-        ...problemOf(new DomainError("invalid", "Idempotency-Key is at most 200 characters")),
-        status: 400,
-        errors: [{ field: "Idempotency-Key", message: "too long" }],
-      });
+      return sendProblem(
+        res,
+        problemOf(
+          invalid(
+            [{ field: "Idempotency-Key", message: "at most 200 characters" }],
+            "Idempotency-Key is too long",
+          ),
+        ),
+      );
     }
     const slot = `${p.tokenId}\u0000${key}`;
     while (inFlight.has(slot)) await inFlight.get(slot);
@@ -39,8 +46,24 @@ export function idempotency(ctx: ServiceContext): RequestHandler {
           return sendProblem(
             res,
             problemOf(
-              new DomainError("idempotency-mismatch", "this Idempotency-Key was used with another request"),
+              new DomainError("idempotency-mismatch", "this Idempotency-Key was used with another request", {
+                errors: [{ field: "Idempotency-Key", message: "already used with another request" }],
+              }),
             ),
+          );
+        }
+        const withheld = withheldMarker(prior.body);
+        if (withheld) {
+          return sendProblem(
+            res,
+            problemOf(
+              new DomainError(
+                "conflict",
+                "this request already succeeded; its answer held a secret shown once, which is not kept: use the created id, or create another",
+                { id: withheld.id, firstStatus: prior.status },
+              ),
+            ),
+            { "Idempotent-Replayed": "true" },
           );
         }
         const isProblem = prior.status >= 400;
@@ -52,10 +75,11 @@ export function idempotency(ctx: ServiceContext): RequestHandler {
       const send = res.send.bind(res);
       res.send = (body: unknown) => {
         if (res.statusCode < 500 && typeof body === "string") {
+          const secret = res.locals.secretInReply === true && res.statusCode < 300;
           const stored = rememberAnswer(ctx, p.tokenId, key, {
             requestHash: hash,
             status: res.statusCode,
-            body,
+            body: secret ? markerFor(body) : body,
           });
           stored.then(
             () => send(body),
@@ -70,4 +94,30 @@ export function idempotency(ctx: ServiceContext): RequestHandler {
       next(err);
     }
   };
+}
+
+const WITHHELD = "berth:secret-withheld";
+
+/** What is stored instead of an answer with a secret: only the created resource's id. */
+function markerFor(body: string): string {
+  let id: unknown = null;
+  try {
+    id = (JSON.parse(body) as { id?: unknown }).id ?? null;
+  } catch {}
+  return JSON.stringify({ [WITHHELD]: true, id: typeof id === "string" ? id : null });
+}
+
+function withheldMarker(stored: unknown): { id: string | null } | undefined {
+  const v = typeof stored === "string" ? safeParse(stored) : stored;
+  if (v && typeof v === "object" && (v as Record<string, unknown>)[WITHHELD] === true)
+    return { id: ((v as { id?: string | null }).id ?? null) as string | null };
+  return undefined;
+}
+
+function safeParse(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return undefined;
+  }
 }

@@ -1,5 +1,5 @@
 // Prometheus metrics of one app instance (its own registry, so tests can build many apps).
-import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 export interface Metrics {
   readonly registry: Registry;
@@ -9,6 +9,8 @@ export interface Metrics {
   /** From an eviction order to the executor reporting the GPUs free. */
   readonly evictionToFreeSeconds: Histogram<never>;
   readonly decisions: Counter<"kind">;
+  /** 1 on the replica that runs the loop, 0 on the others. */
+  readonly leader: Gauge<never>;
 }
 
 export function createMetrics(): Metrics {
@@ -47,6 +49,11 @@ export function createMetrics(): Metrics {
       name: "berth_decisions_total",
       help: "Decisions of the scheduling loop by kind",
       labelNames: ["kind"],
+      registers: [registry],
+    }),
+    leader: new Gauge({
+      name: "berth_leader",
+      help: "1 when this replica runs the scheduling loop and the webhook deliveries",
       registers: [registry],
     }),
   };

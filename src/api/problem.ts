@@ -71,8 +71,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
         ]),
       );
     }
-    (req as { log?: Logger }).log?.error({ err }, "unhandled error") ??
-      logger.error({ err }, "unhandled error");
+    // Once: the request's own logger (with its request id) when there is one, else the root logger.
+    ((req as { log?: Logger }).log ?? logger).error({ err }, "unhandled error");
     sendProblem(res, {
       type: `${PROBLEM_BASE}internal`,
       title: "Internal error",

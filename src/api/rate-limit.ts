@@ -4,16 +4,17 @@ import type { RequestHandler } from "express";
 import type { Principal } from "../services/context.ts";
 import { PROBLEM_BASE, sendProblem } from "./problem.ts";
 
-export function rateLimit(perSecond: number): RequestHandler {
+/** `now` is the service's clock, so a test that fixes the clock sees the same limit on any machine. */
+export function rateLimit(perSecond: number, now: () => number = Date.now): RequestHandler {
   const buckets = new Map<string, { tokens: number; at: number }>();
   const burst = Math.max(1, perSecond);
   return (_req, res, next) => {
     const p = res.locals.principal as Principal | undefined;
     if (perSecond <= 0 || !p) return next();
-    const now = Date.now();
-    const b = buckets.get(p.tokenId) ?? { tokens: burst, at: now };
-    b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * perSecond);
-    b.at = now;
+    const t = now();
+    const b = buckets.get(p.tokenId) ?? { tokens: burst, at: t };
+    b.tokens = Math.min(burst, b.tokens + ((t - b.at) / 1000) * perSecond);
+    b.at = t;
     buckets.set(p.tokenId, b);
     if (b.tokens >= 1) {
       b.tokens -= 1;

@@ -136,14 +136,17 @@ export const Team = z
   })
   .openapi("Team");
 
+/** GPU-hours per week: bounded far above any cluster (100,000 GPUs for a week is 1.7e7), so sums stay finite. */
+const GpuHours = z.number().min(0).max(1e9);
+
 export const QuotaPut = z
   .strictObject({
-    critical: z.number().min(0).optional(),
-    high: z.number().min(0).optional(),
-    normal: z.number().min(0).optional(),
-    low: z.number().min(0).optional(),
-    "best-effort": z.number().min(0).optional(),
-    maxGpus: z.int().min(0).nullable().optional(),
+    critical: GpuHours.optional(),
+    high: GpuHours.optional(),
+    normal: GpuHours.optional(),
+    low: GpuHours.optional(),
+    "best-effort": GpuHours.optional(),
+    maxGpus: z.int().min(0).max(10_000_000).nullable().optional(),
   })
   .openapi("QuotaPut", {
     description: "GPU-hours per UTC ISO week per priority; classes not named return to the default",
@@ -154,8 +157,18 @@ export const TokenCreate = z
     team: TeamName.optional(),
     role: z.enum(["member", "admin"]),
     name: z.string().min(1).max(100),
+    expiresIn: z
+      .int()
+      .min(60)
+      .max(10 * 366 * 86_400)
+      .optional()
+      .openapi({ description: "lifetime in seconds" }),
+    expiresAt: Time.optional(),
   })
-  .openapi("TokenCreate");
+  .openapi("TokenCreate", {
+    description:
+      "Without expiresIn or expiresAt a member token lives BERTH_MEMBER_TOKEN_TTL_SECONDS (0: for ever)",
+  });
 export const TokenCreated = z
   .object({
     id: z.string(),
@@ -163,6 +176,7 @@ export const TokenCreated = z
     name: z.string(),
     team: z.string().nullable(),
     role: z.string(),
+    expiresAt: Time.nullable(),
   })
   .openapi("TokenCreated");
 

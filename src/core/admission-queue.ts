@@ -68,7 +68,9 @@ export class AdmissionQueue {
       let best: TeamLine | null = null;
       let bestGpus = 0;
       let bestHead: JobView | undefined;
-      for (const line of this.lines) {
+      const lines = this.lines;
+      for (let i = 0; i < lines.length; i++) {
+        const line = lines[i]!;
         const head = line.heap.peek();
         if (!head) continue;
         const gpus = this.teamGpus.get(line.team) ?? 0;

@@ -5,7 +5,7 @@
 import { displaceableBy, findDisplacement } from "./booking-displacement.ts";
 import type { BookingRules } from "./booking-rules.ts";
 import { type FieldError, type ShapeRequest, validateBookingRequest } from "./booking-validation.ts";
-import { CapacityIndex } from "./capacity.ts";
+import { CapacityIndex, holdsSlots } from "./capacity.ts";
 import { findFreeWindows } from "./free-windows.ts";
 import type { Interval } from "./intervals.ts";
 import { compareId } from "./natural-order.ts";
@@ -211,24 +211,26 @@ function suggestAlternatives(
   const duration = request.end - request.start;
   // Each search indexes only what it can touch: later windows of this pool, then this window in
   // every pool (unless the caller passed a full index).
-  const laterIndex =
-    fullIndex ??
-    new CapacityIndex(
-      inventory,
-      reservations.filter((r) => r.pool === request.pool && r.end > request.start),
-      request.pool,
-    );
-  const acrossPools =
-    fullIndex ??
-    new CapacityIndex(
-      inventory,
-      reservations.filter((r) => r.start < window.end && window.start < r.end),
-    );
+  let laterIndex = fullIndex;
+  let acrossPools = fullIndex;
+  if (!fullIndex) {
+    // One pass over what may be tens of thousands of reservations, for both indexes.
+    const later: Reservation[] = [];
+    const across: Reservation[] = [];
+    for (let i = 0; i < reservations.length; i++) {
+      const r = reservations[i]!;
+      if (!holdsSlots(r)) continue;
+      if (r.pool === request.pool && r.end > request.start) later.push(r);
+      if (r.start < window.end && window.start < r.end) across.push(r);
+    }
+    laterIndex = new CapacityIndex(inventory, later, request.pool);
+    acrossPools = new CapacityIndex(inventory, across);
+  }
   const index = windowIndex;
   const later = findFreeWindows({
     inventory,
     reservations,
-    index: laterIndex,
+    index: laterIndex!,
     pool: request.pool,
     nodes: request.nodes,
     gpusPerNode: request.gpusPerNode,
@@ -266,7 +268,7 @@ function suggestAlternatives(
       );
     for (const p of others) {
       const s = shapeInPool(p, request);
-      if (s && placeShape(acrossPools, p.name, s, window))
+      if (s && placeShape(acrossPools!, p.name, s, window))
         out.push({ pool: p.name, ...s, ...window, kind: "other-pool" });
     }
   }

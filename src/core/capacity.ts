@@ -44,6 +44,13 @@ export interface NodeEntry {
   readonly holds: Hold[];
 }
 
+function compareHolds(a: Hold, b: Hold): number {
+  return (
+    a.start - b.start ||
+    (a.reservation.id < b.reservation.id ? -1 : a.reservation.id > b.reservation.id ? 1 : 0)
+  );
+}
+
 export class CapacityIndex {
   readonly pools = new Map<string, Pool>();
   /** Nodes of each pool in natural name order (the deterministic tie-break of placement). */
@@ -64,15 +71,28 @@ export class CapacityIndex {
       this.nodes.set(n.name, entry);
       this.poolNodes.get(n.pool)?.push(entry);
     }
-    for (const r of reservations) {
+    for (let i = 0; i < reservations.length; i++) {
+      const r = reservations[i]!;
       if (!holdsSlots(r)) continue;
-      for (const ns of r.placement) {
+      for (let k = 0; k < r.placement.length; k++) {
+        const ns = r.placement[k]!;
         const entry = this.nodes.get(ns.node);
         if (entry) entry.holds.push({ reservation: r, start: r.start, end: r.end, mask: maskOf(ns.gpus) });
       }
     }
+    // Insertion sort in place: a node holds a handful of reservations, often already in order, and
+    // V8's sort copies the list (this ran for every node in every cycle).
     for (const e of this.nodes.values()) {
-      e.holds.sort((a, b) => a.start - b.start || (a.reservation.id < b.reservation.id ? -1 : 1));
+      const holds = e.holds;
+      for (let i = 1; i < holds.length; i++) {
+        const h = holds[i]!;
+        let k = i;
+        while (k > 0 && compareHolds(holds[k - 1]!, h) > 0) {
+          holds[k] = holds[k - 1]!;
+          k--;
+        }
+        holds[k] = h;
+      }
     }
   }
 

@@ -29,12 +29,30 @@ export interface NodeState {
   /** Ordinals promised in this cycle to a waiting owner job (lendable only until their need, less grace). */
   ownerClaimed: number;
   /** Per ordinal: from when an owner needs it (lending must end a grace before); +∞ when not needed. */
-  readonly needFrom: number[];
+  needFrom: number[];
   /** The smallest of `needFrom` (+∞ when no owner waits here): the fast path of lendability. */
   needMin: number;
   /** Ordinals held now or later by a reservation (lending them names that reservation). */
   readonly heldLater: number;
+  /** Ordinals opportunistic work may never take: `heldLater` when lending is off, else none. */
+  readonly closed: number;
   readonly jobs: RunningJob[];
+}
+
+/**
+ * The `needFrom` of a node no owner waits on: shared until a first need is recorded (`needSlot`), so
+ * a cycle allocates no per-node array for the many nodes nobody waits on.
+ */
+export const NEVER_NEEDED: readonly number[] = Object.freeze(
+  new Array<number>(31).fill(Number.POSITIVE_INFINITY),
+);
+
+/** Record that an owner needs ordinal `o` of `st` from `at` (keeping the earliest need). */
+export function needSlot(st: NodeState, o: number, at: Millis): void {
+  if (st.needFrom === NEVER_NEEDED)
+    st.needFrom = new Array<number>(st.entry.node.gpus).fill(Number.POSITIVE_INFINITY);
+  if (st.needFrom[o]! > at) st.needFrom[o] = at;
+  if (at < st.needMin) st.needMin = at;
 }
 
 export class CycleState {
@@ -54,28 +72,37 @@ export class CycleState {
   /** Per pool, GPUs of signalled jobs not yet promised to anyone (a waiting job may claim them). */
   readonly pendingFree = new Map<string, number>();
 
-  constructor(snapshot: Snapshot, reservations: readonly Reservation[], now: Millis) {
+  /** `lending` false: idle reserved slots are never lent (PlanConfig.lending). */
+  constructor(snapshot: Snapshot, reservations: readonly Reservation[], now: Millis, lending = true) {
     this.index = new CapacityIndex(snapshot.inventory, reservations);
-    for (const r of reservations) this.reservations.set(r.id, r);
+    for (let i = 0; i < reservations.length; i++)
+      this.reservations.set(reservations[i]!.id, reservations[i]!);
     for (const entry of this.index.nodes.values()) {
       let heldLater = 0;
-      for (const h of entry.holds) if (h.end > now) heldLater |= h.mask;
+      const holds = entry.holds;
+      for (let i = 0; i < holds.length; i++) if (holds[i]!.end > now) heldLater |= holds[i]!.mask;
       this.nodes.set(entry.node.name, {
         entry,
         occupied: 0,
         pending: 0,
         claimed: 0,
         ownerClaimed: 0,
-        needFrom: new Array<number>(entry.node.gpus).fill(Number.POSITIVE_INFINITY),
+        needFrom: NEVER_NEEDED as number[],
         needMin: Number.POSITIVE_INFINITY,
         heldLater,
+        closed: lending ? 0 : heldLater,
         jobs: [],
       });
     }
-    for (const j of snapshot.jobs) {
+    // Indexed loops: the job list may be 100k long, and an iterator costs an object per step where
+    // the loop is not optimised.
+    const jobs = snapshot.jobs;
+    for (let k = 0; k < jobs.length; k++) {
+      const j = jobs[k]!;
       if (j.state !== "running" || !j.placement) continue;
       const masks = new Map<string, number>();
-      for (const ns of j.placement) masks.set(ns.node, maskOf(ns.gpus));
+      const placement = j.placement;
+      for (let i = 0; i < placement.length; i++) masks.set(placement[i]!.node, maskOf(placement[i]!.gpus));
       const rj: RunningJob = {
         view: j,
         masks,
@@ -85,9 +112,10 @@ export class CycleState {
       };
       this.running.set(j.id, rj);
       this.teamGpus.set(j.team, (this.teamGpus.get(j.team) ?? 0) + j.gpus);
-      for (const [node, mask] of masks) {
-        const st = this.nodes.get(node);
+      for (let i = 0; i < placement.length; i++) {
+        const st = this.nodes.get(placement[i]!.node);
         if (!st) continue;
+        const mask = masks.get(placement[i]!.node)!;
         st.occupied |= mask;
         if (rj.signalled) st.pending |= mask;
         st.jobs.push(rj);

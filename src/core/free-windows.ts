@@ -31,14 +31,13 @@ export interface FreeWindow {
   readonly placement: Placement;
 }
 
-function nodeFits(index: CapacityIndex, e: NodeEntry, shape: Shape, start: Millis, end: Millis): boolean {
-  const free = index.freeMask(e, { start, end });
-  return shape.nodes === 1 ? popcount(free) >= shape.gpusPerNode : free === e.full;
-}
-
-/** Feasible starts on one node, ascending, at most `max` of them. */
+/**
+ * Feasible starts on one node, ascending, at most `max` of them, none after `bound`. One sweep: the
+ * candidate starts ascend, so a hold that ended before one candidate has ended before every later
+ * one, and the scan of each candidate begins past the holds already over (a pool booked full for 40
+ * days in 4-hour windows costs a few steps per candidate, not a scan of every hold before it).
+ */
 function nodeStarts(
-  index: CapacityIndex,
   e: NodeEntry,
   shape: Shape,
   first: Millis,
@@ -46,26 +45,45 @@ function nodeStarts(
   durationMs: number,
   gridMs: number,
   max: number,
+  bound: Millis,
 ): Millis[] {
   if (!e.node.up || e.node.gpus < shape.gpusPerNode) return [];
   if (shape.nodes > 1 && e.node.gpus !== shape.gpusPerNode) return [];
+  const holds = e.holds;
   const points = [first];
-  for (const h of e.holds) {
-    const t = gridCeil(h.end, gridMs);
+  for (let i = 0; i < holds.length; i++) {
+    const t = gridCeil(holds[i]!.end, gridMs);
     if (t > first && t <= last) points.push(t);
   }
-  points.sort((a, b) => a - b);
+  if (!ascending(points)) points.sort((a, b) => a - b);
   const out: Millis[] = [];
   let prev = Number.NaN;
-  for (const t of points) {
+  let lo = 0;
+  for (let p = 0; p < points.length; p++) {
+    const t = points[p]!;
     if (t === prev) continue;
+    if (t > bound) break;
     prev = t;
-    if (nodeFits(index, e, shape, t, t + durationMs)) {
+    while (lo < holds.length && holds[lo]!.end <= t) lo++;
+    const end = t + durationMs;
+    let busy = 0;
+    for (let i = lo; i < holds.length; i++) {
+      const h = holds[i]!;
+      if (h.start >= end) break;
+      if (h.end > t) busy |= h.mask;
+    }
+    const free = e.full & ~busy;
+    if (shape.nodes === 1 ? popcount(free) >= shape.gpusPerNode : free === e.full) {
       out.push(t);
       if (out.length >= max) break;
     }
   }
   return out;
+}
+
+function ascending(xs: readonly number[]): boolean {
+  for (let i = 1; i < xs.length; i++) if (xs[i]! < xs[i - 1]!) return false;
+  return true;
 }
 
 /**
@@ -86,9 +104,13 @@ export function findFreeWindows(q: FreeWindowQuery): FreeWindow[] {
   // Whole nodes need several nodes at once, so every feasible point of every node is a candidate.
   const perNode = shape.nodes === 1 ? q.limit : Number.POSITIVE_INFINITY;
   const candidates = new Set<Millis>();
+  // One window asked, one node enough: a node's starts later than the earliest found cannot win.
+  let bound = Number.POSITIVE_INFINITY;
   for (const e of nodes) {
-    for (const t of nodeStarts(index, e, shape, first, last, q.durationMs, rules.gridMs, perNode))
+    for (const t of nodeStarts(e, shape, first, last, q.durationMs, rules.gridMs, perNode, bound)) {
       candidates.add(t);
+      if (q.limit === 1 && shape.nodes === 1 && t < bound) bound = t;
+    }
   }
   const out: FreeWindow[] = [];
   for (const start of [...candidates].sort((a, b) => a - b)) {

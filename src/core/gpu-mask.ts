@@ -15,7 +15,7 @@ export function popcount(mask: number): number {
 
 export function maskOf(ordinals: readonly number[]): number {
   let m = 0;
-  for (const o of ordinals) m |= 1 << o;
+  for (let i = 0; i < ordinals.length; i++) m |= 1 << ordinals[i]!;
   return m;
 }
 

@@ -53,9 +53,10 @@ export function plan(snapshot: Snapshot, now: Millis, config: PlanConfig = DEFAU
   reservations = loss.reservations;
   decisions.push(...loss.decisions);
 
-  const state = new CycleState(snapshot, reservations, now);
+  const state = new CycleState(snapshot, reservations, now, config.lending !== false);
   const pools = new Map<string, Pool>(snapshot.inventory.pools.map((p) => [p.name, p]));
-  for (const r of reservations) {
+  for (let i = 0; i < reservations.length; i++) {
+    const r = reservations[i]!;
     if (!holdsSlots(r)) continue;
     wake(r.start);
     wake(r.end);
@@ -117,6 +118,7 @@ export function plan(snapshot: Snapshot, now: Millis, config: PlanConfig = DEFAU
   for (const p of pools.values())
     poolInfo.set(p.name, { pool: p, nodes: state.index.poolNodes.get(p.name)?.length ?? 0 });
   let lead = 0;
+  const submissionOnly = config.order === "submission";
   const classify = (j: JobView) => {
     const r = j.reservation ? state.reservations.get(j.reservation) : undefined;
     if (r && holdsSlots(r) && r.end > now) {
@@ -135,9 +137,13 @@ export function plan(snapshot: Snapshot, now: Millis, config: PlanConfig = DEFAU
     const simple = info && Number.isInteger(j.gpus) && j.gpus >= 1 && j.gpus <= info.pool.gpusPerNode;
     const problem = simple ? null : opportunisticShapeProblem(j, info?.pool, info?.nodes ?? 0);
     if (problem) refusals.push({ job: j.id, reason: problem });
-    else levels[priorityRank(j.priority)]!.push(j);
+    else levels[submissionOnly ? 0 : priorityRank(j.priority)]!.push(j);
   };
-  for (const j of snapshot.jobs) {
+  // Indexed: the queue may be 100k deep, and an iterator costs an object per step where the loop is
+  // not optimised (this cycle allocated more in iterator steps than in its decisions).
+  const jobs = snapshot.jobs;
+  for (let i = 0; i < jobs.length; i++) {
+    const j = jobs[i]!;
     if (j.graceMs > lead) lead = j.graceMs;
     if (j.state === "queued") classify(j);
   }
@@ -208,6 +214,8 @@ function planOpportunistic(
     maxFree.set(name, most);
     wholeFree.set(name, whole);
   }
+  // Without preemption a job only ever starts on GPUs free now: no search, no waiting on signals.
+  const maxSearches = config.preemption === false ? 0 : config.maxPreemptionSearches;
   // Asked when a priority level opens: room by the start-of-cycle bound, or weaker work to preempt,
   // or signalled GPUs nobody has claimed yet.
   const live = (j: JobView) => {
@@ -215,6 +223,7 @@ function planOpportunistic(
     const fits = j.gpus <= gpn ? maxFree.get(j.pool)! >= j.gpus : wholeFree.get(j.pool)! >= j.gpus / gpn;
     if (fits) return true;
     return (
+      maxSearches > 0 &&
       state.preemptibleBelow(j.pool, priorityRank(j.priority)) + (state.pendingFree.get(j.pool) ?? 0) > 0
     );
   };
@@ -224,10 +233,11 @@ function planOpportunistic(
     poolNames.some(
       (p) =>
         (state.freeGpus.get(p) ?? 0) > 0 ||
-        (searches < config.maxPreemptionSearches &&
-          state.preemptibleBelow(p, rank) + (state.pendingFree.get(p) ?? 0) > 0),
+        (searches < maxSearches && state.preemptibleBelow(p, rank) + (state.pendingFree.get(p) ?? 0) > 0),
     );
-  const queue = new AdmissionQueue(levels, state.teamGpus, live, levelLive);
+  // Only the fair order reads the GPUs each team runs; without it every team counts as running none.
+  const teamGpus = (config.order ?? "fair") === "fair" ? state.teamGpus : new Map<string, number>();
+  const queue = new AdmissionQueue(levels, teamGpus, live, levelLive);
   const noRoom = new Set<string>();
   const noVictims = new Set<string>();
   const victimOrders = new Map<string, VictimOrder>();
@@ -242,8 +252,9 @@ function planOpportunistic(
           for (const id of state.lenders(node, mask, now)) lenders.add(id);
           const st = state.nodes.get(node)!;
           // A borrower of slots an owner already waits for must hear a grace period ahead.
-          for (let o = 0; o < st.needFrom.length; o++)
-            if (mask & (1 << o)) out.wake(st.needFrom[o]! - j.graceMs);
+          if (st.needMin !== Number.POSITIVE_INFINITY)
+            for (let o = 0; o < st.needFrom.length; o++)
+              if (mask & (1 << o)) out.wake(st.needFrom[o]! - j.graceMs);
         }
         out.decisions.push({
           kind: "admit",
@@ -258,7 +269,7 @@ function planOpportunistic(
       noRoom.add(shapeKey);
     }
     // Worth a search only while weaker work runs, or signalled GPUs wait unclaimed, in the pool.
-    if (searches >= config.maxPreemptionSearches) continue;
+    if (searches >= maxSearches) continue;
     const weaker = state.preemptibleBelow(j.pool, priorityRank(j.priority));
     if (weaker + (state.pendingFree.get(j.pool) ?? 0) === 0) continue;
     const victimKey = `${shapeKey}|${j.priority}`;

@@ -12,7 +12,7 @@ import { type Millis, priorityRank } from "./types.ts";
 /** Ordinals of `st` that `job` may take: not promised this cycle, not needed by an owner within its grace. */
 export function lendableMask(st: NodeState, job: Pick<JobView, "graceMs">, now: Millis): number {
   if (!st.entry.node.up) return 0;
-  let mask = st.entry.full & ~st.claimed;
+  let mask = st.entry.full & ~st.claimed & ~st.closed;
   const horizon = now + job.graceMs;
   if (st.needMin > horizon) return mask;
   for (let o = 0; o < st.needFrom.length; o++) if (st.needFrom[o]! <= horizon) mask &= ~(1 << o);
@@ -81,43 +81,76 @@ function victimsOnNode(
         : free | lowestBits(ready & st.pending, need - popcount(free));
     return { mask: pick, victims: [], cost: { nonBorrowers: 0, maxRank: -1, workLost: 0, count: 0 } };
   }
-  // Candidates with the ordinals each would free here; plain loops, this runs per examined node.
+  // Candidates with the ordinals each would free here, in scratch arrays reused by every call: this
+  // runs for every node a search examines (thousands per cycle at L), where an object and a sorted
+  // copy per candidate made up a fifth of what a cycle allocated. One cycle runs at a time and
+  // nothing here calls back out, so sharing them is safe.
   const node = st.entry.node.name;
-  const cands: { rj: RunningJob; mask: number; borrower: boolean }[] = [];
+  const jobs = CAND_JOBS;
+  const masks = CAND_MASKS;
+  const borrowers = CAND_BORROWERS;
+  let n = 0;
   let potential = ready;
-  for (const rj of st.jobs) {
+  for (let i = 0; i < st.jobs.length; i++) {
+    const rj = st.jobs[i]!;
     if (!isPreemptible(rj, job)) continue;
     const m = (rj.masks.get(node) ?? 0) & lendable;
     if (m === 0) continue;
     potential |= m;
-    cands.push({ rj, mask: m, borrower: isBorrower(rj, st) });
+    // Insertion in preference order (a node runs a handful of jobs).
+    const borrower = isBorrower(rj, st);
+    let k = n++;
+    while (k > 0 && preferred(rj, borrower, jobs[k - 1]!, borrowers[k - 1]!)) {
+      jobs[k] = jobs[k - 1]!;
+      masks[k] = masks[k - 1]!;
+      borrowers[k] = borrowers[k - 1]!;
+      k--;
+    }
+    jobs[k] = rj;
+    masks[k] = m;
+    borrowers[k] = borrower;
   }
   if (popcount(potential) < need) return null; // even every weaker job here would not free enough
-  cands.sort(
-    (a, b) =>
-      Number(b.borrower) - Number(a.borrower) ||
-      priorityRank(a.rj.view.priority) - priorityRank(b.rj.view.priority) ||
-      lost(a.rj) - lost(b.rj) ||
-      b.rj.view.gpus - a.rj.view.gpus ||
-      compareId(a.rj.view.id, b.rj.view.id),
-  );
   let got = ready;
   let taken = 0;
-  while (popcount(got) < need) got |= cands[taken++]!.mask;
-  const kept = cands.slice(0, taken);
+  while (popcount(got) < need) got |= masks[taken++]!;
   // Never more than needed: drop, last preferred first, any victim not required.
-  for (let i = kept.length - 1; i >= 0; i--) {
+  const keep = CAND_KEEP;
+  for (let i = 0; i < taken; i++) keep[i] = true;
+  for (let i = taken - 1; i >= 0; i--) {
     let without = ready;
-    for (let k = 0; k < kept.length; k++) if (k !== i) without |= kept[k]!.mask;
-    if (popcount(without) >= need) kept.splice(i, 1);
+    for (let k = 0; k < taken; k++) if (k !== i && keep[k]) without |= masks[k]!;
+    if (popcount(without) >= need) keep[i] = false;
   }
-  const chosen = kept.map((c) => c.rj);
+  const chosen: RunningJob[] = [];
   let gained = ready;
-  for (const c of kept) gained |= c.mask;
+  for (let i = 0; i < taken; i++) {
+    if (!keep[i]) continue;
+    chosen.push(jobs[i]!);
+    gained |= masks[i]!;
+  }
+  jobs.fill(undefined as unknown as RunningJob, 0, n); // let the jobs go with the cycle
   const freeFirst = ready & ~st.pending;
   let mask = lowestBits(freeFirst, need);
   if (popcount(mask) < need) mask |= lowestBits(gained & ~freeFirst, need - popcount(mask));
   return { mask, victims: chosen, cost: costOf(chosen, st) };
+}
+
+const CAND_JOBS: RunningJob[] = [];
+const CAND_MASKS: number[] = [];
+const CAND_BORROWERS: boolean[] = [];
+const CAND_KEEP: boolean[] = [];
+
+/** Whether victim `a` goes before `b`: borrowers first, then lowest priority, least work lost,
+ * most GPUs, then id. */
+function preferred(a: RunningJob, aBorrower: boolean, b: RunningJob, bBorrower: boolean): boolean {
+  if (aBorrower !== bBorrower) return aBorrower;
+  const r = priorityRank(a.view.priority) - priorityRank(b.view.priority);
+  if (r !== 0) return r < 0;
+  const l = lost(a) - lost(b);
+  if (l !== 0) return l < 0;
+  if (a.view.gpus !== b.view.gpus) return a.view.gpus > b.view.gpus;
+  return compareId(a.view.id, b.view.id) < 0;
 }
 
 /** Feasible nodes examined per search before choosing (see findPreemptionTarget). */
@@ -155,18 +188,18 @@ export class VictimOrder {
     this.list = keyed.map((k) => k.rj);
   }
 
-  /** Nodes holding victims weaker than `rank`, in the order of their most preferable victim. */
-  *nodes(rank: number): Generator<string> {
-    const seen = new Set<string>();
+  /**
+   * Visit the nodes holding victims weaker than `rank`, in the order of their most preferable
+   * victim, until `visit` says stop (a node may come again; the caller skips what it has seen). A
+   * plain loop, not a generator: this runs on every search.
+   */
+  eachNode(rank: number, visit: (node: string) => boolean): void {
     while (this.start < this.list.length && this.list[this.start]!.signalled) this.start++;
     for (let i = this.start; i < this.list.length; i++) {
       const rj = this.list[i]!;
       if (rj.signalled || priorityRank(rj.view.priority) >= rank) continue;
-      for (const node of rj.masks.keys()) {
-        if (seen.has(node)) continue;
-        seen.add(node);
-        yield node;
-      }
+      const placement = rj.view.placement ?? [];
+      for (let k = 0; k < placement.length; k++) if (!visit(placement[k]!.node)) return;
     }
   }
 }
@@ -211,10 +244,11 @@ export function findPreemptionTarget(
       if ((st.occupied & ~st.pending) === 0) examine(e.node.name);
     }
   }
-  for (const name of order.nodes(priorityRank(job.priority))) {
-    if (options.length >= want + NODES_EXAMINED) break;
+  order.eachNode(priorityRank(job.priority), (name) => {
+    if (options.length >= want + NODES_EXAMINED) return false;
     examine(name);
-  }
+    return true;
+  });
   if (options.length < want) return null;
   options.sort((a, b) => compareCost(a.cost, b.cost) || compareNatural(a.node, b.node));
   const picked = options.slice(0, want);

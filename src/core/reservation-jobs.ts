@@ -3,7 +3,7 @@
 // needs are reclaimed: a grace period ahead when the start is known in advance (lead-time reclaim),
 // at once when the owner job arrives during the window. Only borrowers are reclaimed; the owner's
 // own running jobs make a new one wait.
-import type { CycleState, NodeState, RunningJob } from "./cycle-state.ts";
+import { type CycleState, type NodeState, needSlot, type RunningJob } from "./cycle-state.ts";
 import { lowestBits, maskOf, popcount } from "./gpu-mask.ts";
 import { compareId } from "./natural-order.ts";
 import type { Decision, JobView } from "./snapshot.ts";
@@ -235,10 +235,7 @@ export function planReservationJobs(
     for (const [node, mask] of option.masks) {
       const st = state.nodes.get(node)!;
       st.ownerClaimed |= mask;
-      for (let o = 0; o < st.needFrom.length; o++) {
-        if (mask & (1 << o) && st.needFrom[o]! > needFrom) st.needFrom[o] = needFrom;
-      }
-      if (needFrom < st.needMin) st.needMin = needFrom;
+      for (let o = 0; o < st.entry.node.gpus; o++) if (mask & (1 << o)) needSlot(st, o, needFrom);
     }
     for (const v of option.victims) {
       const signalAt = needFrom - v.view.graceMs;

@@ -60,6 +60,23 @@ export interface PlanConfig {
    * first, so a bound only delays the least urgent preemptions to the next cycle.
    */
   readonly maxPreemptionSearches: number;
+  /**
+   * Whether opportunistic work may preempt strictly weaker opportunistic work (default true). The
+   * simulator's `fifo` policy turns it off; reclaims of lent GPUs are not affected.
+   */
+  readonly preemption?: boolean;
+  /**
+   * Whether idle slots of a reservation may be lent to opportunistic work (default true). Off, no
+   * opportunistic job ever runs on slots a reservation holds now or later (Slurm-like advance
+   * reservations: the simulator's `reserve-only` policy).
+   */
+  readonly lending?: boolean;
+  /**
+   * Order of the opportunistic queue: `fair` (CONTRACTS §2: priority, then the team with fewer GPUs
+   * running, then submission, then id; the default), `priority` (priority, submission, id: Kueue's
+   * strict priority), `submission` (submission, id: first come, first served).
+   */
+  readonly order?: "fair" | "priority" | "submission";
 }
 
 export const DEFAULT_PLAN_CONFIG: PlanConfig = Object.freeze({ maxPreemptionSearches: 512 });

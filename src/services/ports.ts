@@ -1,6 +1,45 @@
 // Ports the services call; adapters implement them (CONVENTIONS 10).
 import type { Millis, Placement, Priority } from "../core/types.ts";
 
+/** An environment variable of a run: a plain value, or a key of a Secret in the run's namespace. */
+export type RunEnv =
+  | { readonly name: string; readonly value: string }
+  | { readonly name: string; readonly secret: string; readonly key: string };
+
+/** A volume a run mounts besides the shared workspace and /dev/shm. */
+export interface RunConfigFiles {
+  /** The ConfigMap's name; the executor creates it in the run's namespace when missing. */
+  readonly name: string;
+  readonly mountPath: string;
+  readonly files: Readonly<Record<string, string>>;
+}
+
+/**
+ * What a run executes, as its job kind made it (src/services/scheduling/job-kinds/): the container,
+ * and in embedded mode how to run it as a local process instead.
+ */
+export interface RunSpec {
+  readonly image: string;
+  readonly command?: readonly string[];
+  readonly args?: readonly string[];
+  readonly env: readonly RunEnv[];
+  readonly annotations: Readonly<Record<string, string>>;
+  /** Where the team's shared volume is mounted; absent: the run mounts none. */
+  readonly workspaceMount?: string;
+  /** Size of the memory-backed /dev/shm; absent: the container runtime's default. */
+  readonly shmMiB?: number;
+  readonly configFiles?: readonly RunConfigFiles[];
+  /**
+   * The same work as a process on Berth's own machine (embedded mode, no cluster): the executor
+   * runs it and reads `resultFile` as the run's result when it exits 0.
+   */
+  readonly local?: {
+    readonly command: string;
+    readonly args: readonly string[];
+    readonly resultFile?: string;
+  };
+}
+
 export interface LaunchOrder {
   readonly job: string;
   /** 1-based; with the job id it names the run, so a re-launch after a crash is idempotent. */
@@ -13,6 +52,8 @@ export interface LaunchOrder {
   readonly reservation?: string;
   /** The job's priority; the Kubernetes executor picks the priority class from it. */
   readonly priority?: Priority;
+  /** What to run, from the job's kind; absent for a spec stored before kinds checked specs. */
+  readonly run?: RunSpec;
 }
 
 export type ExecutorEventType = "running" | "succeeded" | "failed" | "stopped";
@@ -23,6 +64,11 @@ export interface ExecutorEvent {
   readonly type: ExecutorEventType;
   readonly at: Millis;
   readonly message?: string;
+  /**
+   * What a finished run left for Berth to read (a validation's A/B summary): a pod's termination
+   * message (at most 4 KiB), or the result file of a local run.
+   */
+  readonly result?: string;
 }
 
 /** Runs jobs: Kubernetes Jobs, or the simulated demo cluster. */

@@ -1,14 +1,16 @@
 // The event log of `berth simulate` (CONTRACTS §3) and its order: by time, then type rank, then id.
+// At one instant `book` comes before `replace` and `displace`: an event never precedes the one that
+// made it possible (a reservation booked and displaced in one instant reads book, then displace).
 import type { Millis, Placement } from "../core/types.ts";
 
 export const EVENT_TYPES = [
   "finish",
   "preempt",
   "stop",
-  "displace",
-  "replace",
-  "refuse",
   "book",
+  "replace",
+  "displace",
+  "refuse",
   "admit",
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -68,6 +68,40 @@ const workloadSchema = z.object({
   quotas: z.record(id, z.partialRecord(priority, z.number().min(0))).optional(),
 });
 
+/** A workload as CONTRACTS §3 writes it (times ISO 8601, durations in seconds), before parsing. */
+export interface WorkloadJson {
+  cluster: {
+    pools: { name: string; product: string; computeCapability: string; nodes: number; gpusPerNode: number }[];
+  };
+  reservations: {
+    id: string;
+    team: string;
+    pool: string;
+    nodes: number;
+    gpusPerNode: number;
+    start: string;
+    end: string;
+    priority: string;
+    bookedAt: string;
+  }[];
+  jobs: {
+    id: string;
+    team: string;
+    pool: string;
+    gpus: number;
+    submitAt: string;
+    duration: number;
+    priority: string;
+    reservation: string | null;
+    checkpointEvery: number;
+    grace?: number;
+    saveOnSignal?: boolean;
+    deadline?: string;
+  }[];
+  nodeEvents?: { t: string; node: string; type: "down" | "up" }[];
+  quotas?: Record<string, Record<string, number>>;
+}
+
 export interface SimPool {
   readonly name: string;
   readonly product: string;

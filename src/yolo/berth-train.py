@@ -6,7 +6,8 @@ berth-trainer ConfigMap. Arguments are ultralytics' own `key=value` pairs.
 
 - SIGTERM (preemption, end of a reservation window): the stock trainer ignores it and writes
   last.pt once per epoch, so a preempted run would lose up to an epoch. Here a callback saves
-  last.pt at the next batch boundary and exits 143, well inside terminationGracePeriodSeconds.
+  last.pt at the next batch boundary and exits 143, well inside terminationGracePeriodSeconds;
+  the resumed run trains the interrupted epoch again from its start with those weights.
   (Multi-GPU runs train in DDP child processes that do not get these callbacks: they lose up to
   an epoch, which the Job's berth.dev/checkpoint-every annotation says.)
 - Resume: when project/name/weights/last.pt exists, training resumes from it (resume=True).
@@ -63,6 +64,16 @@ def parse(argv):
 def checkpoint_on_sigterm(trainer):
     if not stop_requested:
         return
+    if trainer.epoch == 0:
+        # Nothing finished yet: no checkpoint, so the next run starts afresh with the same arguments
+        # (a checkpoint numbered -1 would read as a finished training to ultralytics' resume).
+        print("berth-train: stopped in the first epoch, nothing to checkpoint", flush=True)
+        sys.exit(143)
+    # Ultralytics resumes at the epoch after the one a checkpoint names; naming the previous one makes
+    # the resumed run train the interrupted epoch again from its start, with the weights and optimizer
+    # as they were at the signal: the epoch's remaining batches are not skipped (a GPU run showed the
+    # interrupted epoch missing from results.csv when the checkpoint named it).
+    trainer.epoch -= 1
     trainer.save_model()  # writes last.pt (weights, optimizer, epoch) for resume=True
     print(f"berth-train: saved {trainer.last}", flush=True)
     sys.exit(143)

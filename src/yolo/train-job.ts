@@ -4,13 +4,19 @@
 // ONNX exports of best.pt under distinct names. Containers see their GPUs as 0…k−1 whatever the
 // device plugin picked, so `device` is always that range. AMP follows the pool's compute capability.
 
-import { buildJob, type CommonJobInput, type K8sObject, WORKSPACE_MOUNT } from "./job-common.ts";
+import {
+  buildJob,
+  type CommonJobInput,
+  type JobShape,
+  type K8sObject,
+  WORKSPACE_MOUNT,
+} from "./job-common.ts";
 import { ampDecision } from "./precision-rules.ts";
 
 export const DEFAULT_TRAIN_IMAGE = "ultralytics/ultralytics:8.4.190";
 export const TRAINER_CONFIGMAP = "berth-trainer";
 export const TRAINER_SCRIPT = "berth-train.py";
-const TRAINER_MOUNT = "/opt/berth";
+export const TRAINER_MOUNT = "/opt/berth";
 
 export interface TrainSpec {
   /** A model YAML or .pt as ultralytics takes it (e.g. "yolov8n.yaml", or a path on the volume). */
@@ -48,6 +54,13 @@ export function runPaths(team: string, jobId: string) {
   };
 }
 
+/** The run's two ONNX exports as paths on the shared volume (relative to where a Job mounts it). */
+export function trainingExports(team: string, jobId: string): { fp32: string; fp16: string } {
+  const p = runPaths(team, jobId);
+  const onVolume = (path: string) => path.slice(WORKSPACE_MOUNT.length + 1);
+  return { fp32: onVolume(p.onnxFp32), fp16: onVolume(p.onnxFp16) };
+}
+
 /** "0,1,…,k−1": the container's view of its k GPUs. */
 export function deviceList(gpus: number): string {
   return Array.from({ length: gpus }, (_, i) => i).join(",");
@@ -67,6 +80,13 @@ function positiveInt(v: number, field: string): void {
 }
 
 export function buildTrainJob(input: TrainJobInput): K8sObject {
+  return buildJob(input, trainShape(input));
+}
+
+/** What the training run executes, apart from where and how long: the container, its annotations, the trainer volume. */
+export function trainShape(
+  input: Pick<TrainJobInput, "jobId" | "team" | "pool" | "gpus" | "spec">,
+): JobShape {
   const s = input.spec;
   positiveInt(s.epochs, "epochs");
   positiveInt(s.imgsz, "imgsz");
@@ -91,7 +111,7 @@ export function buildTrainJob(input: TrainJobInput): K8sObject {
     "exist_ok=True",
     "plots=False",
   ];
-  return buildJob(input, {
+  return {
     kind: "train",
     annotations: {
       "berth.dev/amp": String(amp.amp),
@@ -113,7 +133,7 @@ export function buildTrainJob(input: TrainJobInput): K8sObject {
       volumeMounts: [{ name: "trainer", mountPath: TRAINER_MOUNT, readOnly: true }],
     },
     extraVolumes: [{ name: "trainer", configMap: { name: TRAINER_CONFIGMAP } }],
-  });
+  };
 }
 
 /** The ConfigMap that carries the entrypoint; the kube adapter reads berth-train.py and passes its text. */

@@ -2,7 +2,7 @@
 // training run, writes the A/B report to the shared volume and the compact verdict to
 // /dev/termination-log (so Berth reads it through the Kubernetes API alone). A train job with
 // `validate: true` is followed by this Job in the same reservation once training succeeds.
-import { buildJob, type CommonJobInput, type K8sObject } from "./job-common.ts";
+import { buildJob, type CommonJobInput, type JobShape, type K8sObject } from "./job-common.ts";
 import { runPaths, type TrainJobInput } from "./train-job.ts";
 
 export interface ValidateSpec {
@@ -22,8 +22,12 @@ export interface ValidateJobInput extends CommonJobInput {
 }
 
 export function buildValidateJob(input: ValidateJobInput): K8sObject {
-  const s = input.spec;
-  const args = [
+  return buildJob({ ...input, gpus: 1 }, validateShape(input.spec));
+}
+
+/** `berth validate`'s arguments for a spec, on the GPU. */
+export function validateArgs(s: Omit<ValidateSpec, "image">): string[] {
+  return [
     "validate",
     "--model",
     s.modelFp32,
@@ -38,13 +42,14 @@ export function buildValidateJob(input: ValidateJobInput): K8sObject {
     ...(s.tolerancePoints !== undefined ? ["--tolerance", String(s.tolerancePoints)] : []),
     ...(s.minImages !== undefined ? ["--min-images", String(s.minImages)] : []),
   ];
-  return buildJob(
-    { ...input, gpus: 1 },
-    {
-      kind: "validate",
-      container: { name: "main", image: s.image, command: ["berth"], args },
-    },
-  );
+}
+
+/** What the validation run executes: Berth's image running `berth validate`. */
+export function validateShape(s: ValidateSpec): JobShape {
+  return {
+    kind: "validate",
+    container: { name: "main", image: s.image, command: ["berth"], args: validateArgs(s) },
+  };
 }
 
 /**

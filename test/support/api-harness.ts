@@ -5,7 +5,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pino } from "pino";
 import { afterAll, beforeAll } from "vitest";
-import { createApp } from "../../src/api/app.ts";
+import { createApp, DEFAULT_SECURITY, type SecuritySettings } from "../../src/api/app.ts";
 import { createMetrics } from "../../src/api/metrics.ts";
 import { DEFAULT_BOOKING_RULES } from "../../src/core/index.ts";
 import { bootstrapAdmin } from "../../src/services/access/auth.ts";
@@ -42,6 +42,8 @@ export async function startHarness(
   backend: Backend,
   options: {
     rateLimit?: number;
+    /** Security settings of the app (token lifetimes, webhook ranges allowed, streams per token). */
+    security?: Partial<SecuritySettings>;
     pools?: { name: string; nodes: number; gpusPerNode: number; cc?: string }[];
   } = {},
 ): Promise<Harness> {
@@ -80,6 +82,7 @@ export async function startHarness(
     logger,
     rateLimit: options.rateLimit ?? 0,
     bodyLimit: "64kb",
+    security: { ...DEFAULT_SECURITY, ...options.security },
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, "127.0.0.1", () => resolve(s));

@@ -2,7 +2,7 @@
 // embedded PGlite under the data directory. PGlite is reached through its own node-postgres
 // adapter with Kysely's standard PostgresDialect (STACK.md: kysely-pglite ignores isolation levels
 // and lets concurrent transactions share one session, which lost committed rows).
-import { mkdir } from "node:fs/promises";
+import { chmod, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { btree_gist } from "@electric-sql/pglite/contrib/btree_gist";
@@ -49,7 +49,13 @@ export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle
     };
   }
   const dir = options.dataDir === "memory://" ? "memory://" : join(options.dataDir, "pglite");
-  if (dir !== "memory://") await mkdir(dir, { recursive: true });
+  if (dir !== "memory://") {
+    // The database files hold every team's data: the owner alone may read them. chmod as well,
+    // since mkdir's mode applies only to directories it creates (older Berths made them 0755).
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await chmod(options.dataDir, 0o700);
+    await chmod(dir, 0o700);
+  }
   const pglite = await PGlite.create(dir, { extensions: { btree_gist } });
   // One connection: PGlite is a single session. Idle clients are never closed, so the session
   // (and a transaction's view of it) is not torn down under a waiting caller.

@@ -44,6 +44,7 @@ export interface ApiTokensTable {
   user_id: string | null;
   created_at: Generated<Date>;
   revoked_at: Timestamp | null;
+  expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface PoolsTable {
@@ -166,7 +167,11 @@ export interface ModelsTable {
   artifacts: ColumnType<Record<string, string>, string | undefined, string>;
   serving_pool: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Generated<Date>;
+  trained_by: ColumnType<string | null, string | null | undefined, string | null>;
+  training_pool: ColumnType<string | null, string | null | undefined, string | null>;
 }
+
+export type AbCheckState = "queued" | "running" | "passed" | "failed" | "error";
 
 export interface AbChecksTable {
   id: string;
@@ -175,6 +180,13 @@ export interface AbChecksTable {
   passed: boolean | null;
   report: NullableJson<Record<string, unknown>>;
   created_at: Generated<Date>;
+  state: AbCheckState;
+  pool: string | null;
+  compute_capability: string | null;
+  data: string | null;
+  reasons: ColumnType<string[], string | undefined, string>;
+  unlocks_fp16: Generated<boolean>;
+  finished_at: Timestamp | null;
 }
 
 export interface UsageTable {

@@ -1,6 +1,9 @@
 // Sends one webhook delivery: POST JSON, signed with the webhook's secret so receivers can check
 // origin and freshness: `Berth-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`.
 import { createHmac } from "node:crypto";
+import { request as httpRequest, type RequestOptions } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { WebhookTargetPolicy } from "./webhook-target.ts";
 
 export interface WebhookPost {
   readonly url: string;
@@ -19,26 +22,49 @@ export function signature(secret: string, t: number, body: string): string {
 
 export type WebhookSender = (post: WebhookPost) => Promise<{ ok: boolean; status?: number; error?: string }>;
 
-export const fetchWebhookSender: WebhookSender = async (post) => {
-  try {
-    const res = await fetch(post.url, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "user-agent": "berth-webhooks/1",
-        "berth-event": post.eventType,
-        "berth-delivery": post.eventId,
-        "berth-signature": signature(post.secret, post.nowSeconds, post.body),
-      },
-      body: post.body,
-      signal: AbortSignal.timeout(post.timeoutMs ?? 10_000),
-      redirect: "manual",
+/**
+ * Sends to the address the policy checked: the name is resolved once (WebhookTargetPolicy.resolve),
+ * and the connection's own lookup answers with that address, so a name that changes its answer
+ * between the check and the connection (DNS rebinding) cannot move the request inside. TLS still
+ * verifies the certificate against the URL's host name. No redirects are followed.
+ */
+export function webhookSender(policy: WebhookTargetPolicy, timeoutMs = 10_000): WebhookSender {
+  return async (post) => {
+    const target = await policy.resolve(post.url);
+    if (!target.ok) return { ok: false, error: `target refused: ${target.reason}` };
+    const pinned = ((_host: string, options: { all?: boolean }, cb: (...a: unknown[]) => void) => {
+      if (options.all) cb(null, [{ address: target.address, family: target.family }]);
+      else cb(null, target.address, target.family);
+    }) as unknown as RequestOptions["lookup"];
+    const request = target.url.protocol === "https:" ? httpsRequest : httpRequest;
+    return new Promise((resolve) => {
+      const req = request(
+        target.url,
+        {
+          method: "POST",
+          agent: false,
+          lookup: pinned,
+          signal: AbortSignal.timeout(post.timeoutMs ?? timeoutMs),
+          headers: {
+            "content-type": "application/json",
+            "content-length": Buffer.byteLength(post.body),
+            "user-agent": "berth-webhooks/1",
+            "berth-event": post.eventType,
+            "berth-delivery": post.eventId,
+            "berth-signature": signature(post.secret, post.nowSeconds, post.body),
+          },
+        },
+        (res) => {
+          const status = res.statusCode ?? 0;
+          res.resume();
+          resolve(status >= 200 && status < 300 ? { ok: true, status } : { ok: false, status });
+        },
+      );
+      req.on("error", (err) => resolve({ ok: false, error: err.message }));
+      req.end(post.body);
     });
-    await res.body?.cancel();
-    return res.status >= 200 && res.status < 300
-      ? { ok: true, status: res.status }
-      : { ok: false, status: res.status };
-  } catch (err) {
-    return { ok: false, error: (err as Error).message };
-  }
-};
+  };
+}
+
+/** The sender with no range allowed beyond the public internet. */
+export const fetchWebhookSender: WebhookSender = webhookSender(new WebhookTargetPolicy());

@@ -2,11 +2,13 @@
 // labels on the Job and its pods, whole GPUs as a limit, the toleration of the managed-node taint
 // together with a required nodeAffinity pinning the pods to the node(s) the core planned, the
 // priority class, a podFailurePolicy under which a preemption (DisruptionTarget) never counts as a
-// failure, and the grace period for checkpointing. What to run comes from the order's spec.
-import type { V1Job } from "@kubernetes/client-node";
+// failure, and the grace period for checkpointing. What to run comes from the order's run (its
+// job kind made it: image, arguments, environment, the shared volume, /dev/shm, config files), or,
+// for a spec stored before kinds checked specs, from the spec's own image, command and arguments.
+import type { V1Container, V1EnvVar, V1Job, V1Volume, V1VolumeMount } from "@kubernetes/client-node";
 import { DomainError, invalid } from "../../basics/domain-error.ts";
 import type { Priority } from "../../core/types.ts";
-import type { LaunchOrder } from "../../services/ports.ts";
+import type { LaunchOrder, RunEnv, RunSpec } from "../../services/ports.ts";
 import { runJobName } from "./job-name.ts";
 import {
   ANNOTATION_SIM_DURATION,
@@ -41,6 +43,64 @@ export interface JobManifestOptions {
   readonly defaultImage?: string;
   /** CPU and memory per GPU (the pool's), so a pod is not left Pending for want of them. */
   readonly perGpu?: { readonly cpuMilli?: number; readonly memoryMiB?: number };
+  /** The ReadWriteMany claim of the run's namespace that a run's `workspaceMount` mounts. */
+  readonly workspaceClaim?: string;
+}
+
+/** The claim the test cluster (and k8s/) provision in each team namespace. */
+export const DEFAULT_WORKSPACE_CLAIM = "berth-shared";
+
+function envVar(e: RunEnv): V1EnvVar {
+  return "value" in e
+    ? { name: e.name, value: e.value }
+    : { name: e.name, valueFrom: { secretKeyRef: { name: e.secret, key: e.key } } };
+}
+
+/** The container's command, volumes and annotations as the run spells them. */
+function fromRun(run: RunSpec, o: JobManifestOptions) {
+  const mounts: V1VolumeMount[] = [];
+  const volumes: V1Volume[] = [];
+  if (run.workspaceMount) {
+    mounts.push({ name: "workspace", mountPath: run.workspaceMount });
+    volumes.push({
+      name: "workspace",
+      persistentVolumeClaim: { claimName: o.workspaceClaim ?? DEFAULT_WORKSPACE_CLAIM },
+    });
+  }
+  if (run.shmMiB) {
+    mounts.push({ name: "dshm", mountPath: "/dev/shm" });
+    volumes.push({ name: "dshm", emptyDir: { medium: "Memory", sizeLimit: `${run.shmMiB}Mi` } });
+  }
+  for (const [i, c] of (run.configFiles ?? []).entries()) {
+    mounts.push({ name: `config-${i}`, mountPath: c.mountPath, readOnly: true });
+    volumes.push({ name: `config-${i}`, configMap: { name: c.name } });
+  }
+  const container: Omit<V1Container, "name" | "resources"> = {
+    image: run.image,
+    ...(run.command ? { command: [...run.command] } : {}),
+    ...(run.args ? { args: [...run.args] } : {}),
+    ...(run.env.length ? { env: run.env.map(envVar) } : {}),
+    ...(mounts.length ? { volumeMounts: mounts } : {}),
+    // The summary a run writes to /dev/termination-log is how Berth reads its verdict.
+    terminationMessagePolicy: "File",
+  };
+  return { container, volumes, annotations: { ...run.annotations } };
+}
+
+/** An order without a run: the spec's own fields, as before kinds existed. */
+function fromSpec(spec: Record<string, unknown>, o: JobManifestOptions) {
+  const image = typeof spec.image === "string" ? spec.image : o.defaultImage;
+  if (!image) throw invalid([{ field: "spec.image", message: "the container image to run" }]);
+  const command = stringList(spec.command, "command");
+  const args = stringList(spec.args, "args");
+  const env = Object.entries(stringRecord(spec.env, "env")).map(([name, value]) => ({ name, value }));
+  const container: Omit<V1Container, "name" | "resources"> = {
+    image,
+    ...(command ? { command } : {}),
+    ...(args ? { args } : {}),
+    ...(env.length ? { env } : {}),
+  };
+  return { container, volumes: [] as V1Volume[], annotations: stringRecord(spec.annotations, "annotations") };
 }
 
 const LABEL_VALUE = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
@@ -99,15 +159,8 @@ export function buildRunJob(order: KubeLaunchOrder, o: JobManifestOptions): V1Jo
   const resources: Record<string, string> = { [GPU_RESOURCE]: gpus };
   if (o.perGpu?.cpuMilli) resources.cpu = `${o.perGpu.cpuMilli * gpuCount}m`;
   if (o.perGpu?.memoryMiB) resources.memory = `${o.perGpu.memoryMiB * gpuCount}Mi`;
-  const image = typeof order.spec.image === "string" ? order.spec.image : o.defaultImage;
-  if (!image) throw invalid([{ field: "spec.image", message: "the container image to run" }]);
-  const command = stringList(order.spec.command, "command");
-  const args = stringList(order.spec.args, "args");
-  const env = Object.entries(stringRecord(order.spec.env, "env")).map(([name, value]) => ({ name, value }));
-  const annotations = {
-    ...stringRecord(order.spec.annotations, "annotations"),
-    ...simAnnotations(order.spec),
-  };
+  const what = order.run ? fromRun(order.run, o) : fromSpec(order.spec, o);
+  const annotations = { ...what.annotations, ...simAnnotations(order.spec) };
 
   const name = runJobName(order.job, order.attempt);
   const labels: Record<string, string> = {
@@ -158,15 +211,9 @@ export function buildRunJob(order: KubeLaunchOrder, o: JobManifestOptions): V1Jo
               : {}),
           },
           containers: [
-            {
-              name: "main",
-              image,
-              ...(command ? { command } : {}),
-              ...(args ? { args } : {}),
-              ...(env.length ? { env } : {}),
-              resources: { limits: resources, requests: resources },
-            },
+            { name: "main", ...what.container, resources: { limits: resources, requests: resources } },
           ],
+          ...(what.volumes.length ? { volumes: what.volumes } : {}),
         },
       },
     },

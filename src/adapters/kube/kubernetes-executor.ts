@@ -11,7 +11,7 @@ import {
   type V1Job,
 } from "@kubernetes/client-node";
 import type { Millis } from "../../core/types.ts";
-import type { Executor, ExecutorEvent, ExecutorEventType } from "../../services/ports.ts";
+import type { Executor, ExecutorEvent, ExecutorEventType, RunConfigFiles } from "../../services/ports.ts";
 import { buildRunJob, type KubeLaunchOrder } from "./job-manifest.ts";
 import { runJobName } from "./job-name.ts";
 import { isAlreadyExists, isNotFound, translateKubeError } from "./kube-errors.ts";
@@ -110,12 +110,29 @@ export class KubernetesExecutor implements Executor {
       ttlSecondsAfterFinished: this.o.finishedJobTtlSeconds ?? 7 * 24 * 3600,
       ...(this.o.defaultImage ? { defaultImage: this.o.defaultImage } : {}),
     });
+    for (const files of order.run?.configFiles ?? []) await this.putConfigFiles(namespace, files);
     try {
       await this.batch.createNamespacedJob({ namespace, body });
     } catch (err) {
       // The same (job, attempt) was launched before: that Job is this run. Nothing new is created.
       if (isAlreadyExists(err)) return;
       throw translateKubeError(err, `creating Job ${body.metadata?.name} in ${namespace}`);
+    }
+  }
+
+  /** Creates the ConfigMap a run mounts, or brings an existing one up to this Berth's files. */
+  private async putConfigFiles(namespace: string, files: RunConfigFiles): Promise<void> {
+    const body = { metadata: { name: files.name, namespace }, data: { ...files.files } };
+    try {
+      await this.core.createNamespacedConfigMap({ namespace, body });
+    } catch (err) {
+      if (!isAlreadyExists(err))
+        throw translateKubeError(err, `creating ConfigMap ${files.name} in ${namespace}`);
+      try {
+        await this.core.replaceNamespacedConfigMap({ name: files.name, namespace, body });
+      } catch (again) {
+        throw translateKubeError(again, `updating ConfigMap ${files.name} in ${namespace}`);
+      }
     }
   }
 
@@ -259,13 +276,13 @@ export class KubernetesExecutor implements Executor {
       }
       this.version = ev.resourceVersion;
       if (ev.type === "sync") {
-        for (const job of ev.objects) this.observe(job, false);
+        for (const job of ev.objects) await this.observe(job, false);
         this.markSynced();
-      } else this.observe(ev.object, ev.type === "deleted");
+      } else await this.observe(ev.object, ev.type === "deleted");
     }
   }
 
-  private observe(job: V1Job, deleted: boolean): void {
+  private async observe(job: V1Job, deleted: boolean): Promise<void> {
     const ref = runOf(job);
     if (!ref) return;
     const key = `${job.metadata?.namespace}/${job.metadata?.name}`;
@@ -282,10 +299,31 @@ export class KubernetesExecutor implements Executor {
     // A run that finished between two looks still ran: report that first, as the port promises.
     if (!before && (type === "succeeded" || type === "failed"))
       this.emit({ ...ref, type: "running", at: this.startedAt(job) ?? at });
+    const result = type === "succeeded" ? await this.terminationMessage(job) : undefined;
     this.delivered.set(key, type);
-    this.emit({ ...ref, type, at, ...(message ? { message } : {}) });
+    this.emit({ ...ref, type, at, ...(message ? { message } : {}), ...(result ? { result } : {}) });
     if (!deleted) this.remember(job, type);
     else this.delivered.delete(key);
+  }
+
+  /**
+   * What the run's container left in its termination message (a validation's A/B summary;
+   * Kubernetes keeps at most 4 KiB of it). Pods outlive their Job's completion until its TTL.
+   */
+  private async terminationMessage(job: V1Job): Promise<string | undefined> {
+    const name = job.metadata!.name!;
+    const namespace = job.metadata!.namespace!;
+    try {
+      const pods = await this.core.listNamespacedPod({ namespace, labelSelector: `job-name=${name}` });
+      for (const pod of pods.items)
+        for (const c of pod.status?.containerStatuses ?? []) {
+          const message = c.state?.terminated?.message;
+          if (message) return message.slice(0, 4096);
+        }
+    } catch (err) {
+      this.o.onError?.(translateKubeError(err, `reading the pods of Job ${name}`));
+    }
+    return undefined;
   }
 
   private at(job: V1Job, type: ExecutorEventType): Millis {

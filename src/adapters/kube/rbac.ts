@@ -12,4 +12,6 @@ export const EXECUTOR_RULES: V1PolicyRule[] = [
   { apiGroups: [""], resources: ["nodes"], verbs: ["list", "watch"] },
   // Team → namespace by the berth.dev/team label.
   { apiGroups: [""], resources: ["namespaces"], verbs: ["list"] },
+  // Files a run mounts (the trainer entrypoint): created in the run's namespace, kept current.
+  { apiGroups: [""], resources: ["configmaps"], verbs: ["create", "update"] },
 ];

@@ -19,6 +19,7 @@ export function eventRoutes(router: Router, registry: OpenAPIRegistry, ctx: Serv
   endpoint(router, registry, {
     method: "post",
     path: "/events/tickets",
+    secretInReply: true,
     tag: "events",
     summary: "Trade the bearer token for a one-use stream ticket (valid 60 s) for EventSource",
     responses: { 201: { description: "Ticket" } },

@@ -3,13 +3,24 @@ import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import type { Router } from "express";
 import { z } from "zod";
 import type { Priority } from "../../core/types.ts";
-import { createToken, listTokens, revokeToken } from "../../services/access/auth.ts";
+import {
+  createToken,
+  DEFAULT_TOKEN_POLICY,
+  listTokens,
+  revokeToken,
+  type TokenPolicy,
+} from "../../services/access/auth.ts";
 import { createTeam, getTeam, listTeams, quotaReport, setQuotas } from "../../services/access/teams.ts";
 import type { ServiceContext } from "../../services/context.ts";
 import { endpoint } from "../endpoint.ts";
 import { IdParam, NameParam, QuotaPut, Team, TeamCreate, TokenCreate, TokenCreated } from "../schemas.ts";
 
-export function teamRoutes(router: Router, registry: OpenAPIRegistry, ctx: ServiceContext) {
+export function teamRoutes(
+  router: Router,
+  registry: OpenAPIRegistry,
+  ctx: ServiceContext,
+  tokenPolicy: TokenPolicy = DEFAULT_TOKEN_POLICY,
+) {
   endpoint(router, registry, {
     method: "post",
     path: "/teams",
@@ -69,9 +80,13 @@ export function teamRoutes(router: Router, registry: OpenAPIRegistry, ctx: Servi
     path: "/tokens",
     tag: "tokens",
     summary: "Create an API token; the secret is shown once",
+    secretInReply: true,
     body: TokenCreate,
     responses: { 201: { description: "Created", schema: TokenCreated } },
-    handler: async ({ body, principal }) => ({ status: 201, body: await createToken(ctx, principal, body) }),
+    handler: async ({ body, principal }) => ({
+      status: 201,
+      body: await createToken(ctx, principal, body, tokenPolicy),
+    }),
   });
   endpoint(router, registry, {
     method: "get",

@@ -2,21 +2,33 @@
 import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import type { Router } from "express";
 import type { ServiceContext } from "../../services/context.ts";
-import { createWebhook, deleteWebhook, listWebhooks } from "../../services/notify/webhooks.ts";
+import {
+  createWebhook,
+  deleteWebhook,
+  listWebhooks,
+  webhookTargets,
+} from "../../services/notify/webhooks.ts";
 import { endpoint } from "../endpoint.ts";
 import { IdParam, WebhookCreate } from "../schemas.ts";
 
-export function webhookRoutes(router: Router, registry: OpenAPIRegistry, ctx: ServiceContext) {
+export function webhookRoutes(
+  router: Router,
+  registry: OpenAPIRegistry,
+  ctx: ServiceContext,
+  allow: readonly string[] = [],
+) {
+  const targets = webhookTargets(allow);
   endpoint(router, registry, {
     method: "post",
     path: "/webhooks",
     tag: "webhooks",
     summary: "Register a webhook; payloads carry `Berth-Signature: t=<unix>,v1=<hex HMAC-SHA256 of t.body>`",
+    secretInReply: true,
     body: WebhookCreate,
     responses: { 201: { description: "Registered; the signing secret is shown once" } },
     handler: async ({ body, principal }) => ({
       status: 201,
-      body: await createWebhook(ctx, principal, body),
+      body: await createWebhook(ctx, principal, body, targets),
     }),
   });
   endpoint(router, registry, {

@@ -3,8 +3,8 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import type { Metrics } from "../../simulator/metrics.ts";
-import { POLICIES, type SimulateOutput, simulateWorkload } from "../../simulator/simulate.ts";
-import { WorkloadError } from "../../simulator/workload.ts";
+import { POLICY_NAMES as POLICIES } from "../../simulator/policies.ts";
+import type { SimulateOutput } from "../../simulator/simulate.ts";
 
 function fail(message: string): never {
   process.stderr.write(`berth simulate: ${message}\n`);
@@ -57,6 +57,9 @@ export function register(program: Command): void {
         fail(`${opts.workload} is not valid JSON: ${(err as Error).message.split("\n")[0]}`);
       }
       let out: SimulateOutput;
+      // Loaded only when simulating, so `berth --help` stays fast.
+      const { simulateWorkload } = await import("../../simulator/simulate.ts");
+      const { WorkloadError } = await import("../../simulator/workload.ts");
       try {
         out = simulateWorkload(input, opts.policy);
       } catch (err) {

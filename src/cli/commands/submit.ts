@@ -12,6 +12,7 @@ interface Options extends ClientOptions {
   reservation?: string;
   team?: string;
   spec?: string;
+  image?: string;
 }
 
 export function register(program: Command): void {
@@ -25,7 +26,8 @@ export function register(program: Command): void {
       .option("--priority <p>", "priority (default: the reservation's, else normal)")
       .option("--reservation <id>", "run on this reservation's slots")
       .option("--team <name>", "submit for this team (admins)")
-      .option("--spec <file>", "JSON file with the job's spec"),
+      .option("--spec <file>", "JSON file with the job's spec")
+      .option("--image <ref>", "the spec's image (an external job's container, a train job's trainer)"),
   )
     .addHelpText(
       "after",
@@ -48,7 +50,7 @@ export function register(program: Command): void {
           kind: o.kind,
           pool: o.pool,
           gpus: o.gpus,
-          spec,
+          spec: o.image ? { ...(spec as object), image: o.image } : spec,
           ...(o.priority ? { priority: o.priority } : {}),
           ...(o.reservation ? { reservation: o.reservation } : {}),
           ...(o.team ? { team: o.team } : {}),

@@ -9,7 +9,6 @@ import type { Command } from "commander";
 import { DEFAULT_GATE, type GateConfig } from "../../abcheck/ab-verdict.ts";
 import { DEFAULT_POSTPROCESS, type PostprocessOptions } from "../../abcheck/detections-to-coco.ts";
 import type { Provider } from "../../adapters/onnx/detector-session.ts";
-import { abRunSummary, runAbValidation } from "../../services/models/ab-run.ts";
 
 interface ValidateOptions {
   model: string;
@@ -127,6 +126,8 @@ export function register(program: Command): void {
           : {}),
       };
       const threads = num(o.threads, "threads", 1);
+      // Loaded only when validating: onnxruntime costs most of a second at start-up.
+      const { abRunSummary, runAbValidation } = await import("../../services/models/ab-run.ts");
       const report = await runAbValidation({
         fp32: o.model,
         fp16: o.modelFp16,

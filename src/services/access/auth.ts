@@ -1,17 +1,21 @@
 // Bearer tokens: only a SHA-256 of each secret is stored, the secret is shown once. The first admin
 // comes from BERTH_ADMIN_TOKEN or a token generated into the data directory (mode 0600); the log
-// names the file, never the secret.
+// names the file, never the secret. A revoked value stays revoked across restarts: a restart with the
+// same value finds its row and leaves it as it is; a new value is a new token (and the old values of
+// the bootstrap admin are revoked, which is how an operator rotates it). Tokens may expire.
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { teamExists } from "../../adapters/db/repos/teams.ts";
 import {
   findActiveToken,
+  findTokenByHash,
   findTokenTeam,
   insertToken,
   listTokens as listTokenRows,
   revokeToken as revokeTokenRow,
-  upsertToken,
+  revokeTokensNamed,
+  tokenIdTaken,
 } from "../../adapters/db/repos/tokens.ts";
 import { DomainError, invalid, notFound } from "../../basics/domain-error.ts";
 import { newId } from "../../basics/ids.ts";
@@ -25,18 +29,31 @@ export function newSecret(): string {
   return `berth_${randomBytes(24).toString("base64url")}`;
 }
 
-export async function authenticate(ctx: ServiceContext, secret: string): Promise<Principal | null> {
-  const row = await findActiveToken(ctx.db, { hash: hashToken(secret) });
-  return row ? { tokenId: row.id, name: row.name, role: row.role, team: row.team } : null;
+/** The caller behind a secret, and when its token expires (null: never). */
+export async function authenticate(
+  ctx: ServiceContext,
+  secret: string,
+): Promise<(Principal & { readonly expiresAt: number | null }) | null> {
+  const row = await findActiveToken(ctx.db, { hash: hashToken(secret) }, new Date(ctx.clock.now()));
+  return row
+    ? {
+        tokenId: row.id,
+        name: row.name,
+        role: row.role,
+        team: row.team,
+        expiresAt: row.expires_at ? row.expires_at.getTime() : null,
+      }
+    : null;
 }
 
 const BOOTSTRAP_ID = "tok-admin-bootstrap";
+const BOOTSTRAP_NAME = "bootstrap-admin";
 
 /** Ensures the bootstrap admin token exists; returns where its secret lives (never the secret). */
 export async function bootstrapAdmin(
   ctx: ServiceContext,
   options: { adminToken: string | undefined; dataDir: string },
-): Promise<{ source: "environment" | "file"; path?: string }> {
+): Promise<{ source: "environment" | "file"; path?: string; revoked?: boolean }> {
   let secret = options.adminToken;
   let path: string | undefined;
   if (!secret) {
@@ -46,27 +63,60 @@ export async function bootstrapAdmin(
       .catch(() => undefined);
     if (!secret) {
       secret = newSecret();
-      await mkdir(options.dataDir, { recursive: true });
+      await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
       await writeFile(path, `${secret}\n`, { mode: 0o600 });
     }
   }
-  await upsertToken(ctx.db, {
-    id: BOOTSTRAP_ID,
-    tokenHash: hashToken(secret),
-    name: "bootstrap-admin",
-    team: null,
-    role: "admin",
-  });
-  return path ? { source: "file", path } : { source: "environment" };
+  const where = path ? { source: "file" as const, path } : { source: "environment" as const };
+  const hash = hashToken(secret);
+  const known = await findTokenByHash(ctx.db, hash);
+  if (known) return known.revoked_at ? { ...where, revoked: true } : where;
+  // A value never seen: the first bootstrap keeps the well-known id, a rotated one gets its own.
+  const id = (await tokenIdTaken(ctx.db, BOOTSTRAP_ID))
+    ? `${BOOTSTRAP_ID}-${hash.slice(0, 12)}`
+    : BOOTSTRAP_ID;
+  await insertToken(ctx.db, { id, tokenHash: hash, name: BOOTSTRAP_NAME, team: null, role: "admin" });
+  await revokeTokensNamed(ctx.db, BOOTSTRAP_NAME, id, new Date(ctx.clock.now()));
+  return where;
 }
 
 export interface NewToken {
   readonly team?: string | undefined;
   readonly role: "admin" | "member";
   readonly name: string;
+  /** Seconds from now; or `expiresAt`; neither: the default lifetime for the role. */
+  readonly expiresIn?: number | undefined;
+  readonly expiresAt?: string | undefined;
 }
 
-export async function createToken(ctx: ServiceContext, by: Principal, req: NewToken) {
+export interface TokenPolicy {
+  /** Lifetime of a member token created without one, seconds; 0: never expires. */
+  readonly memberTokenTtlSeconds: number;
+}
+
+export const DEFAULT_TOKEN_POLICY: TokenPolicy = { memberTokenTtlSeconds: 0 };
+
+function expiryOf(ctx: ServiceContext, req: NewToken, policy: TokenPolicy): Date | null {
+  const now = ctx.clock.now();
+  if (req.expiresIn !== undefined && req.expiresAt !== undefined)
+    throw invalid([{ field: "expiresAt", message: "give expiresIn or expiresAt, not both" }]);
+  if (req.expiresIn !== undefined) return new Date(now + req.expiresIn * 1000);
+  if (req.expiresAt !== undefined) {
+    const at = Date.parse(req.expiresAt);
+    if (!(at > now)) throw invalid([{ field: "expiresAt", message: "must lie in the future" }]);
+    return new Date(at);
+  }
+  if (req.role === "member" && policy.memberTokenTtlSeconds > 0)
+    return new Date(now + policy.memberTokenTtlSeconds * 1000);
+  return null;
+}
+
+export async function createToken(
+  ctx: ServiceContext,
+  by: Principal,
+  req: NewToken,
+  policy: TokenPolicy = DEFAULT_TOKEN_POLICY,
+) {
   if (!isAdmin(by)) {
     if (req.role === "admin") throw new DomainError("forbidden", "only an admin may create admin tokens");
     if (req.team !== undefined && req.team !== by.team) {
@@ -80,6 +130,7 @@ export async function createToken(ctx: ServiceContext, by: Principal, req: NewTo
     if (!(await teamExists(ctx.db, team)))
       throw invalid([{ field: "team", message: `unknown team "${team}"` }]);
   }
+  const expiresAt = expiryOf(ctx, req, policy);
   const secret = newSecret();
   const id = newId("tok");
   await insertToken(ctx.db, {
@@ -88,8 +139,16 @@ export async function createToken(ctx: ServiceContext, by: Principal, req: NewTo
     name: req.name,
     team: team ?? null,
     role: req.role,
+    expiresAt,
   });
-  return { id, token: secret, name: req.name, team: team ?? null, role: req.role };
+  return {
+    id,
+    token: secret,
+    name: req.name,
+    team: team ?? null,
+    role: req.role,
+    expiresAt: expiresAt ? expiresAt.toISOString() : null,
+  };
 }
 
 export async function listTokens(ctx: ServiceContext, by: Principal) {
@@ -101,6 +160,7 @@ export async function listTokens(ctx: ServiceContext, by: Principal) {
     role: r.role,
     createdAt: r.created_at.toISOString(),
     revokedAt: r.revoked_at ? r.revoked_at.toISOString() : null,
+    expiresAt: r.expires_at ? r.expires_at.toISOString() : null,
   }));
 }
 
@@ -109,5 +169,8 @@ export async function revokeToken(ctx: ServiceContext, by: Principal, id: string
   if (!row) throw notFound(`token ${id}`);
   if (!isAdmin(by) && row.team !== by.team)
     throw new DomainError("forbidden", "this token belongs to another team");
+  // An admin token bound to a team is still an admin's: a member may not take it away.
+  if (!isAdmin(by) && row.role === "admin")
+    throw new DomainError("forbidden", "only an admin may revoke an admin token");
   await revokeTokenRow(ctx.db, id, new Date(ctx.clock.now()));
 }

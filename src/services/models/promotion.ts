@@ -9,7 +9,7 @@ import { appendAudit } from "../../adapters/db/repos/audit.ts";
 import { appendEvent } from "../../adapters/db/repos/events.ts";
 import { getJobTeam } from "../../adapters/db/repos/jobs.ts";
 import { getModelRow, insertModel, lockModelRow, setModelPromoted } from "../../adapters/db/repos/models.ts";
-import { getPoolComputeCapability } from "../../adapters/db/repos/pools.ts";
+import { getPool } from "../../adapters/db/repos/pools.ts";
 import type { Database } from "../../adapters/db/tables.ts";
 import { DomainError, invalid, notFound } from "../../basics/domain-error.ts";
 import { newId } from "../../basics/ids.ts";
@@ -154,9 +154,9 @@ async function latestEvidence(
 
 async function poolCc(db: Transaction<Database>, pool: string | null): Promise<string> {
   if (pool === null) return UNKNOWN_POOL_CC;
-  const cc = await getPoolComputeCapability(db, pool);
-  if (cc === undefined) throw invalid([{ field: "pool", message: `unknown pool "${pool}"` }]);
-  return cc;
+  const found = await getPool(db, pool);
+  if (!found) throw invalid([{ field: "pool", message: `unknown pool "${pool}"` }]);
+  return found.computeCapability;
 }
 
 export interface PromoteInput {

@@ -8,10 +8,8 @@ import { appendEvent } from "../../adapters/db/repos/events.ts";
 import { insertQueuedJobOnce } from "../../adapters/db/repos/jobs.ts";
 import { getReservationRow } from "../../adapters/db/repos/reservations.ts";
 import type { Database, JobRow } from "../../adapters/db/tables.ts";
-import { validationJobId, validationSpecAfterTraining } from "../../yolo/validate-job.ts";
-
-/** Berth's own image runs `berth validate`; a train spec may name another (`validateImage`). */
-export const DEFAULT_VALIDATE_IMAGE = "berth:latest";
+import { trainingExports } from "../../yolo/train-job.ts";
+import { validationJobId } from "../../yolo/validate-job.ts";
 
 export async function queueValidationAfterTraining(
   trx: Transaction<Database>,
@@ -25,7 +23,6 @@ export async function queueValidationAfterTraining(
   if (train.kind !== "train" || spec.validate !== true || typeof spec.validationData !== "string")
     return null;
   const id = validationJobId(train.id);
-  const image = typeof spec.validateImage === "string" ? spec.validateImage : DEFAULT_VALIDATE_IMAGE;
   let reservation = train.reservation_id;
   if (reservation) {
     const r = await getReservationRow(trx, reservation);
@@ -39,7 +36,7 @@ export async function queueValidationAfterTraining(
     gpus: 1,
     priority: train.priority,
     reservation,
-    spec: validationSpecAfterTraining(train.team, train.id, spec.validationData, image),
+    spec: { ...trainingExports(train.team, train.id), data: spec.validationData },
     submittedAt: at.getTime(),
     submittedBy: train.submitted_by,
   });

@@ -15,6 +15,7 @@ import {
 import type { WebhookSender } from "../../adapters/http/webhook-sender.ts";
 import type { Millis } from "../../core/types.ts";
 import type { ServiceContext } from "../context.ts";
+import { openSecret } from "./webhook-secrets.ts";
 
 export const MAX_ATTEMPTS = 10;
 const BATCH = 50;
@@ -79,15 +80,18 @@ export class WebhookDispatcher {
         return;
       }
       const body = JSON.stringify({ id: d.event_id, type: d.type, at: d.at.toISOString(), data: d.data });
-      const result = await this.o.send({
-        url: d.url,
-        secret: d.secret,
-        eventId: d.event_id,
-        eventType: d.type,
-        body,
-        nowSeconds: Math.floor(now / 1000),
-        timeoutMs: this.o.sendTimeoutMs ?? 3_000,
-      });
+      const secret = openedSecret(d.secret, d.webhook_id);
+      const result = secret
+        ? await this.o.send({
+            url: d.url,
+            secret,
+            eventId: d.event_id,
+            eventType: d.type,
+            body,
+            nowSeconds: Math.floor(now / 1000),
+            timeoutMs: this.o.sendTimeoutMs ?? 3_000,
+          })
+        : { ok: false, error: "the webhook's secret cannot be opened with this BERTH_SECRET_KEY" };
       const attempts = d.attempts + 1;
       await recordDeliveryOutcome(
         ctx.db,
@@ -137,5 +141,14 @@ export class WebhookDispatcher {
       rest.map((d) => ({ webhookId: d.webhook_id, eventId: d.event_id })),
       at,
     );
+  }
+}
+
+/** The signing secret, unsealed; empty when it was sealed under another key (retrying cannot help). */
+function openedSecret(sealed: string, webhookId: string): string {
+  try {
+    return openSecret(sealed, webhookId);
+  } catch {
+    return "";
   }
 }

@@ -8,9 +8,11 @@ import {
   insertWebhook,
   listWebhookRows,
 } from "../../adapters/db/repos/webhooks.ts";
+import { WebhookTargetPolicy } from "../../adapters/http/webhook-target.ts";
 import { DomainError, invalid, notFound } from "../../basics/domain-error.ts";
 import { newId } from "../../basics/ids.ts";
 import { isAdmin, type Principal, type ServiceContext } from "../context.ts";
+import { sealSecret } from "./webhook-secrets.ts";
 
 export const EVENT_TYPES = [
   "reservation.created",
@@ -29,10 +31,16 @@ export const EVENT_TYPES = [
   "model.promoted",
 ] as const;
 
+/** The target policy for registrations and sends, with the operator's allowed ranges. */
+export function webhookTargets(allow: readonly string[]): WebhookTargetPolicy {
+  return new WebhookTargetPolicy(allow);
+}
+
 export async function createWebhook(
   ctx: ServiceContext,
   by: Principal,
   req: { team?: string | undefined; url: string; events: string[] },
+  targets: WebhookTargetPolicy = new WebhookTargetPolicy(),
 ) {
   const team = isAdmin(by) ? (req.team ?? by.team) : by.team;
   if (!team) throw invalid([{ field: "team", message: "name the team the webhook belongs to" }]);
@@ -44,9 +52,12 @@ export async function createWebhook(
     throw invalid([{ field: "events", message: `unknown event types: ${unknown.join(", ")}` }]);
   if (!(await teamExists(ctx.db, team)))
     throw invalid([{ field: "team", message: `unknown team "${team}"` }]);
+  // Checked again before every send (adapters/http/webhook-sender.ts): a name may change its answer.
+  const target = await targets.checkRegistration(req.url);
+  if (!target.ok) throw invalid([{ field: "url", message: target.reason }]);
   const secret = `whsec_${randomBytes(24).toString("base64url")}`;
   const id = newId("wh");
-  await insertWebhook(ctx.db, { id, team, url: req.url, secret, events: req.events });
+  await insertWebhook(ctx.db, { id, team, url: req.url, secret: sealSecret(secret, id), events: req.events });
   // The signing secret is shown once, like a token.
   return { id, team, url: req.url, events: req.events, secret };
 }

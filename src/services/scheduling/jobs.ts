@@ -20,6 +20,7 @@ import type { Priority } from "../../core/types.ts";
 import { isAdmin, type Principal, type ServiceContext } from "../context.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
 import { jobView } from "../views.ts";
+import { checkJobSpec } from "./job-kinds/registry.ts";
 
 export interface JobInput {
   readonly kind: "train" | "validate" | "external";
@@ -71,6 +72,7 @@ export async function submitJob(ctx: ServiceContext, by: Principal, input: JobIn
     }
   }
   if (errors.length > 0) throw invalid(errors);
+  const spec = checkJobSpec(input.kind, input.spec);
   const now = new Date(ctx.clock.now());
   const id = newId("j");
   const row = await ctx.db.transaction().execute(async (trx) => {
@@ -82,7 +84,7 @@ export async function submitJob(ctx: ServiceContext, by: Principal, input: JobIn
       gpus: input.gpus,
       priority,
       reservation: input.reservation ?? null,
-      spec: input.spec,
+      spec,
       submittedAt: now.getTime(),
       submittedBy: by.name,
     });

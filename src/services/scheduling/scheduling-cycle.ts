@@ -39,13 +39,17 @@ import { DomainError } from "../../basics/domain-error.ts";
 import { type Decision, type JobView, plan, type Snapshot } from "../../core/index.ts";
 import type { Millis, Placement, Priority, Reservation } from "../../core/types.ts";
 import type { ServiceContext } from "../context.ts";
-import type { Executor, LaunchOrder } from "../ports.ts";
+import type { Executor } from "../ports.ts";
+import type { JobKindSettings } from "./job-kinds/job-kind.ts";
 import { recordFailedLaunch } from "./launch-failures.ts";
+import { DEFAULT_KIND_SETTINGS, launchOrderOf } from "./launch-order.ts";
 
 export interface CycleDeps {
   readonly ctx: ServiceContext;
   readonly executor: Executor;
   readonly onDecision?: (kind: string) => void;
+  /** What job kinds need from the deployment (BERTH_IMAGE, embedded mode); defaults otherwise. */
+  readonly kinds?: JobKindSettings;
 }
 
 /** Stored rows as the core sees them: `started_at` tells whether the start was already handled. */
@@ -279,31 +283,6 @@ async function persist(trx: Transaction<Database>, d: Decision, now: Millis): Pr
   }
 }
 
-/** The launch order of a job's attempt, from its stored row. */
-function launchOrder(
-  job: string,
-  attempt: number,
-  row: {
-    kind: LaunchOrder["kind"];
-    team: string;
-    spec: Record<string, unknown>;
-    reservation_id: string | null;
-    priority: string;
-  },
-  placement: Placement,
-): LaunchOrder {
-  return {
-    job,
-    attempt,
-    kind: row.kind,
-    team: row.team,
-    placement,
-    spec: row.spec,
-    ...(row.reservation_id ? { reservation: row.reservation_id } : {}),
-    priority: row.priority as Priority,
-  };
-}
-
 /**
  * Tells the executor about one intent. True when the intent is done with: applied, recorded as a
  * failed launch, or stale (its job has left the attempt it was for: cancelled before its launch,
@@ -317,7 +296,23 @@ async function apply(deps: CycleDeps, intent: Intent, now: Millis): Promise<bool
   if (d.kind === "admit") {
     if (job.state !== "admitted" && job.state !== "running") return true;
     try {
-      await deps.executor.launch(launchOrder(d.job, intent.attempt, job, d.placement));
+      await deps.executor.launch(
+        await launchOrderOf(
+          deps.ctx,
+          {
+            job: d.job,
+            attempt: intent.attempt,
+            kind: job.kind,
+            team: job.team,
+            pool: job.pool,
+            priority: job.priority,
+            reservation: job.reservation_id,
+            spec: job.spec,
+            placement: d.placement,
+          },
+          deps.kinds,
+        ),
+      );
       return true;
     } catch (err) {
       return recordFailedLaunch(deps.ctx, d.job, intent.attempt, err, now);
@@ -441,7 +436,11 @@ export async function runCycle(
  * executor does not know holds nothing any more. A launch that fails is recorded on its job, so a
  * job the cluster cannot run never keeps Berth from starting.
  */
-export async function relaunchRuns(ctx: ServiceContext, executor: Executor): Promise<number> {
+export async function relaunchRuns(
+  ctx: ServiceContext,
+  executor: Executor,
+  kinds: JobKindSettings = DEFAULT_KIND_SETTINGS,
+): Promise<number> {
   const known = new Set((await executor.known()).map((k) => `${k.job}#${k.attempt}`));
   const rows = await listJobRowsHoldingGpus(ctx.db);
   const now = ctx.clock.now();
@@ -453,7 +452,23 @@ export async function relaunchRuns(ctx: ServiceContext, executor: Executor): Pro
       continue;
     }
     try {
-      await executor.launch(launchOrder(j.id, j.attempts, j, (j.placement ?? []) as Placement));
+      await executor.launch(
+        await launchOrderOf(
+          ctx,
+          {
+            job: j.id,
+            attempt: j.attempts,
+            kind: j.kind,
+            team: j.team,
+            pool: j.pool,
+            priority: j.priority,
+            reservation: j.reservation_id,
+            spec: j.spec,
+            placement: (j.placement ?? []) as Placement,
+          },
+          kinds,
+        ),
+      );
       if (j.signal) await executor.stop(j.id, j.attempts, Math.max(now, j.signal.stopAt));
     } catch (err) {
       await recordFailedLaunch(ctx, j.id, j.attempts, err, now);

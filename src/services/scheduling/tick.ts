@@ -16,6 +16,7 @@ import {
 import type { Millis } from "../../core/types.ts";
 import type { ServiceContext } from "../context.ts";
 import type { Executor } from "../ports.ts";
+import type { JobKindSettings } from "./job-kinds/job-kind.ts";
 import { runCycle } from "./scheduling-cycle.ts";
 
 export interface TickDeps {
@@ -24,6 +25,7 @@ export interface TickDeps {
   readonly noShowSeconds: number;
   readonly executor: Executor;
   readonly onDecision?: (kind: string) => void;
+  readonly kinds?: JobKindSettings;
 }
 
 export interface TickResult {
@@ -39,7 +41,12 @@ export async function runTick(deps: TickDeps, now: Millis): Promise<TickResult> 
 
   // 1. The scheduling cycle: reservation starts and ends, node loss, admissions, signals.
   const cycle = await runCycle(
-    { ctx, executor: deps.executor, ...(deps.onDecision ? { onDecision: deps.onDecision } : {}) },
+    {
+      ctx,
+      executor: deps.executor,
+      ...(deps.onDecision ? { onDecision: deps.onDecision } : {}),
+      ...(deps.kinds ? { kinds: deps.kinds } : {}),
+    },
     now,
   );
 

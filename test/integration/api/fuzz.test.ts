@@ -47,7 +47,7 @@ describe.each(BACKENDS)("API fuzzing from /openapi.json on %s", (backend) => {
     }
     const j = await h.call("POST", "/api/v1/jobs", {
       token: tokens[1]!,
-      body: { kind: "train", pool: "V100", gpus: 1, spec: {} },
+      body: { kind: "external", pool: "V100", gpus: 1, spec: { image: "busybox:1.36" } },
     });
     ids.push(j.body.id);
     doc = (await h.call("GET", "/openapi.json")).body;

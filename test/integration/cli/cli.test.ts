@@ -141,7 +141,18 @@ describe("the berth CLI against a real server", () => {
       ).stdout,
     );
     expect(av.items[0].start).toBe(iso(T0 + 4 * HOUR));
-    const sub = await berth("submit", "--pool", "V100", "--gpus", "2", "--json");
+    const sub = await berth(
+      "submit",
+      "--kind",
+      "external",
+      "--image",
+      "busybox:1.36",
+      "--pool",
+      "V100",
+      "--gpus",
+      "2",
+      "--json",
+    );
     expect(sub.code).toBe(0);
     const job = JSON.parse(sub.stdout);
     expect(job.state).toBe("queued");

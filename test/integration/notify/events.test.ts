@@ -3,7 +3,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDemoExecutor } from "../../../src/adapters/demo/demo-executor.ts";
-import { fetchWebhookSender } from "../../../src/adapters/http/webhook-sender.ts";
+import { webhookSender } from "../../../src/adapters/http/webhook-sender.ts";
+import { WebhookTargetPolicy } from "../../../src/adapters/http/webhook-target.ts";
 import { WebhookDispatcher } from "../../../src/services/notify/webhook-dispatcher.ts";
 import { runTick } from "../../../src/services/scheduling/tick.ts";
 import { ADMIN_TOKEN, type Harness, HOUR, startHarness, T0 } from "../../support/api-harness.ts";
@@ -52,7 +53,7 @@ describe.each(BACKENDS)("events on %s", (backend) => {
   let h: Harness;
   let vision: string;
   beforeAll(async () => {
-    h = await startHarness(backend);
+    h = await startHarness(backend, { security: { webhookAllow: ["127.0.0.0/8"] } });
     vision = await h.team("vision");
   });
   afterAll(async () => h.close());
@@ -75,7 +76,13 @@ describe.each(BACKENDS)("events on %s", (backend) => {
     await h.call("DELETE", `/api/v1/reservations/${a.body.id}`, { token: vision });
     const job = await h.call("POST", "/api/v1/jobs", {
       token: vision,
-      body: { kind: "train", pool: "V100", gpus: 1, reservation: b.body.id, spec: {} },
+      body: {
+        kind: "external",
+        pool: "V100",
+        gpus: 1,
+        reservation: b.body.id,
+        spec: { image: "busybox:1.36" },
+      },
     });
     await h.call("DELETE", `/api/v1/jobs/${job.body.id}`, { token: vision });
     const events = await reading;
@@ -141,7 +148,9 @@ describe.each(BACKENDS)("events on %s", (backend) => {
           end: iso(T0 + 10 * HOUR),
         },
       });
-      const dispatcher = new WebhookDispatcher({ ctx: h.ctx, send: fetchWebhookSender });
+      // The receiver is on loopback: allowed explicitly, as an operator allows on-premises ranges.
+      const send = webhookSender(new WebhookTargetPolicy(["127.0.0.0/8"]));
+      const dispatcher = new WebhookDispatcher({ ctx: h.ctx, send });
       // The clock is the test's: each pass is at the time the delivery is next due.
       let now = T0;
       for (let i = 0; i < 3; i++) {

@@ -44,7 +44,13 @@ describe.each(BACKENDS)("the cycle's horizon on %s", (backend) => {
     expect(r.status).toBe(201);
     const job = await h.call("POST", "/api/v1/jobs", {
       token: vision,
-      body: { kind: "train", pool: "V100", gpus: 4, reservation: r.body.id, spec: {} },
+      body: {
+        kind: "external",
+        pool: "V100",
+        gpus: 4,
+        reservation: r.body.id,
+        spec: { image: "busybox:1.36" },
+      },
     });
     expect(job.status).toBe(201);
 

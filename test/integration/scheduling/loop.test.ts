@@ -43,11 +43,17 @@ describe.each(BACKENDS)("the scheduling loop on %s", (backend) => {
     expect(r.status).toBe(201);
     const own = await h.call("POST", "/api/v1/jobs", {
       token: vision,
-      body: { kind: "train", pool: "V100", gpus: 8, reservation: r.body.id, spec: {} },
+      body: {
+        kind: "external",
+        pool: "V100",
+        gpus: 8,
+        reservation: r.body.id,
+        spec: { image: "busybox:1.36" },
+      },
     });
     const borrower = await h.call("POST", "/api/v1/jobs", {
       token: audio,
-      body: { kind: "train", pool: "V100", gpus: 4, priority: "low", spec: {} },
+      body: { kind: "external", pool: "V100", gpus: 4, priority: "low", spec: { image: "busybox:1.36" } },
     });
 
     // Before the window: the opportunistic job borrows idle GPUs.
@@ -96,7 +102,13 @@ describe.each(BACKENDS)("the scheduling loop on %s", (backend) => {
     const { executor, launches } = recordingExecutor();
     const job = await h.call("POST", "/api/v1/jobs", {
       token: audio,
-      body: { kind: "validate", pool: "V100", gpus: 1, priority: "normal", spec: {} },
+      body: {
+        kind: "validate",
+        pool: "V100",
+        gpus: 1,
+        priority: "normal",
+        spec: { fp32: "m/fp32.onnx", fp16: "m/fp16.onnx", data: "val" },
+      },
     });
     // A cycle whose executor call is lost after the intent was persisted (the crash point, or a
     // cluster that did not answer): the intent stays pending and the tick goes on.
@@ -148,7 +160,7 @@ describe.each(BACKENDS)("the scheduling loop on %s", (backend) => {
     }
     const job = await h.call("POST", "/api/v1/jobs", {
       token: audio,
-      body: { kind: "train", pool: "V100", gpus: 8, priority: "low", spec: {} },
+      body: { kind: "external", pool: "V100", gpus: 8, priority: "low", spec: { image: "busybox:1.36" } },
     });
     const deps = { ctx: h.ctx, noShowSeconds: 0, executor };
     h.setNow(T0 + 29 * HOUR);
@@ -181,8 +193,14 @@ describe.each(BACKENDS)("a train job's follow-up on %s", (backend) => {
         token: vision,
         body: { kind: "train", pool: "V100", gpus: 1, priority: "high", spec },
       });
-    const asking = await submit({ validate: true, validationData: "/workspace/data/val" });
-    const plain = await submit({});
+    const train = {
+      image: "ultralytics/ultralytics:8.4.190",
+      model: "yolov8n.yaml",
+      data: "data/shapes.yaml",
+      epochs: 3,
+    };
+    const asking = await submit({ ...train, validate: true, validationData: "data/val" });
+    const plain = await submit(train);
     const t = T0 + 30 * HOUR;
     h.setNow(t);
     await runTick(deps, t);
@@ -203,10 +221,10 @@ describe.each(BACKENDS)("a train job's follow-up on %s", (backend) => {
       gpus: 1,
       state: "queued",
     });
-    expect(follow.body.spec).toMatchObject({
-      data: "/workspace/data/val",
-      modelFp32: expect.stringContaining(`/runs/vision/${asking.body.id}/export/best-fp32.onnx`),
-      modelFp16: expect.stringContaining(`/runs/vision/${asking.body.id}/export/best-fp16.onnx`),
+    expect(follow.body.spec).toEqual({
+      data: "data/val",
+      fp32: `runs/vision/${asking.body.id}/export/best-fp32.onnx`,
+      fp16: `runs/vision/${asking.body.id}/export/best-fp16.onnx`,
     });
     expect((await h.call("GET", `/api/v1/jobs/${plain.body.id}-ab`)).status).toBe(404);
   });

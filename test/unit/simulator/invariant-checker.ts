@@ -57,7 +57,7 @@ export function checkRun(w: RawWorkload, events: Ev[]): string[] {
   const maxGrace = Math.max(0, ...w.jobs.map((j) => j.grace)) * 1000;
 
   // Order of the log.
-  const rank = ["finish", "preempt", "stop", "displace", "replace", "refuse", "book", "admit"];
+  const rank = ["finish", "preempt", "stop", "book", "replace", "displace", "refuse", "admit"];
   for (let i = 1; i < events.length; i++) {
     const a = events[i - 1]!;
     const b = events[i]!;
@@ -89,18 +89,17 @@ export function checkRun(w: RawWorkload, events: Ev[]): string[] {
     }
     holds.delete(id);
   };
-  // Within one instant the log lists displacements before bookings (contract order), while a booking
-  // made at that instant may be the one displaced: apply bookings, then moves, then displacements.
-  const phase = (e: Ev) => (e.type === "book" ? 0 : e.type === "replace" ? 1 : 2);
-  const slotEvents = events
-    .filter((e) => e.type === "book" || e.type === "replace" || e.type === "displace")
-    .map((e, i) => ({ e, i }))
-    .sort((a, b) => ms(a.e.t) - ms(b.e.t) || phase(a.e) - phase(b.e) || a.i - b.i)
-    .map((x) => x.e);
+  // Contract order puts bookings before moves and displacements at one instant, so the log can be
+  // replayed as written; a displacement of a reservation not (yet) booked is itself a violation.
+  const slotEvents = events.filter((e) => e.type === "book" || e.type === "replace" || e.type === "displace");
+  const seenBook = new Set<string>();
   for (const e of slotEvents) {
     const t = ms(e.t);
-    if (e.type === "book")
+    if (e.type === "book") {
+      seenBook.add(e.reservation!);
       holds.set(e.reservation!, { placement: e.placement, from: Number.NEGATIVE_INFINITY });
+    } else if (!seenBook.has(e.reservation!))
+      problems.push(`order: ${e.type} of ${e.reservation} before its book`);
     if (e.type === "replace") {
       closeHold(e.reservation!, t);
       holds.set(e.reservation!, { placement: e.placement, from: t });

@@ -139,13 +139,13 @@ describe("berth simulate output follows CONTRACTS §3", () => {
           { node: "v100-1", gpus: [0, 1, 2, 3, 4, 5, 6, 7] },
         ],
       },
-      { t: at(900), type: "displace", reservation: "r-low", by: "r-high" },
       {
         t: at(900),
         type: "book",
         reservation: "r-high",
         placement: [{ node: "v100-0", gpus: [0, 1, 2, 3, 4, 5, 6, 7] }],
       },
+      { t: at(900), type: "displace", reservation: "r-low", by: "r-high" },
       { t: at(1800), type: "refuse", reservation: "r-late", reason: "quota-exceeded" },
     ]);
     const admits = out.events.filter((e) => e.type === "admit");
@@ -154,6 +154,25 @@ describe("berth simulate output follows CONTRACTS §3", () => {
       ["own", at(6 * 3600), "r-high"],
     ]);
     expect(out.metrics).toMatchObject({ displaced: 1, refusedReservations: 1, reservedOnTime: 1 });
+  });
+
+  it("lists a reservation booked and displaced in one instant as book, then displace (§3 order)", () => {
+    const out = simulateWorkload({
+      ...BOOKING,
+      reservations: [
+        // Same instant: booked in id order, so the low one holds the slots first.
+        { ...BOOKING.reservations[0]!, id: "r-a", bookedAt: at(900) },
+        { ...BOOKING.reservations[1]!, id: "r-b", nodes: 2, bookedAt: at(900) },
+      ],
+      // The run lasts while jobs are open: one short job keeps it going past the bookings.
+      jobs: [jobOf({ id: "x", submitAt: at(900), duration: 60 })],
+    });
+    const slots = out.events.filter((e) => e.reservation !== undefined);
+    expect(slots.map((e) => [e.t, e.type, e.reservation])).toEqual([
+      [at(900), "book", "r-a"],
+      [at(900), "book", "r-b"],
+      [at(900), "displace", "r-a"],
+    ]);
   });
 
   it("gives null where there is nothing to measure", () => {
@@ -240,6 +259,6 @@ describe("a bad workload is refused with the field at fault", () => {
   }
 
   it("refuses an unknown policy", () => {
-    expect(() => simulateWorkload(PREEMPTION, "fifo")).toThrow(/unknown policy "fifo"/);
+    expect(() => simulateWorkload(PREEMPTION, "lottery")).toThrow(/unknown policy "lottery"/);
   });
 });

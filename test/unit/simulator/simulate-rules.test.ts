@@ -1,36 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { simulateWorkload } from "../../../src/simulator/simulate.ts";
+import { at, cluster, job, reservation } from "./builders.ts";
 
-const T0 = Date.parse("2026-12-07T00:00:00.000Z");
-const at = (s: number) => new Date(T0 + s * 1000).toISOString();
 const ALL = [0, 1, 2, 3];
-const cluster = (nodes: number) => ({
-  pools: [{ name: "v100", product: "Tesla-V100", computeCapability: "7.0", nodes, gpusPerNode: 4 }],
-});
-const job = (over: Record<string, unknown>) => ({
-  team: "vision",
-  pool: "v100",
-  gpus: 4,
-  submitAt: at(0),
-  duration: 3600,
-  priority: "normal",
-  reservation: null,
-  checkpointEvery: 600,
-  grace: 60,
-  ...over,
-});
-const reservation = (over: Record<string, unknown>) => ({
-  id: "r",
-  team: "vision",
-  pool: "v100",
-  nodes: 1,
-  gpusPerNode: 4,
-  start: at(3600),
-  end: at(7200),
-  priority: "high",
-  bookedAt: at(0),
-  ...over,
-});
 
 describe("the simulator executes jobs as CONTRACTS §2 says", () => {
   it("resumes a job that saves on signal from where it stopped, losing nothing", () => {

@@ -2,41 +2,16 @@
 // booked late, some inside the freeze), jobs with and without reservations, node losses.
 import fc from "fast-check";
 import { PRIORITIES } from "../../../src/core/types.ts";
+import type { WorkloadJson } from "../../../src/simulator/workload.ts";
 
 const T0 = Date.parse("2026-12-07T00:00:00.000Z");
 const Q = 15 * 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export interface RawWorkload {
-  cluster: {
-    pools: { name: string; product: string; computeCapability: string; nodes: number; gpusPerNode: number }[];
-  };
-  reservations: {
-    id: string;
-    team: string;
-    pool: string;
-    nodes: number;
-    gpusPerNode: number;
-    start: string;
-    end: string;
-    priority: string;
-    bookedAt: string;
-  }[];
-  jobs: {
-    id: string;
-    team: string;
-    pool: string;
-    gpus: number;
-    submitAt: string;
-    duration: number;
-    priority: string;
-    reservation: string | null;
-    checkpointEvery: number;
-    grace: number;
-    saveOnSignal: boolean;
-  }[];
-  nodeEvents: { t: string; node: string; type: "down" | "up" }[];
-  quotas?: Record<string, Record<string, number>>;
+/** Generated workloads list every field the checker reads. */
+export interface RawWorkload extends Omit<WorkloadJson, "jobs" | "nodeEvents"> {
+  jobs: (WorkloadJson["jobs"][number] & { grace: number; saveOnSignal: boolean })[];
+  nodeEvents: NonNullable<WorkloadJson["nodeEvents"]>;
 }
 
 const priority = fc.constantFrom(...PRIORITIES);

@@ -32,6 +32,7 @@ export async function insertAbCheck(trx: Transaction<Database>, c: NewAbCheck): 
       model_id: c.model,
       job_id: c.job,
       passed: c.passed,
+      state: c.passed ? "passed" : "failed",
       report: c.report === null ? null : JSON.stringify(c.report),
     })
     .returning("created_at")

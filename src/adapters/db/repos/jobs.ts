@@ -200,11 +200,11 @@ export async function recordLaunchFailure(
     .executeTakeFirst();
 }
 
-/** What a launch needs beyond the decision (kind, team, spec, reservation, priority), and where the job is now. */
+/** What a launch needs beyond the decision (kind, team, pool, spec, reservation, priority), and where the job is now. */
 export async function getJobLaunchFields(db: Handle, id: string) {
   return db
     .selectFrom("jobs")
-    .select(["kind", "team", "spec", "reservation_id", "priority", "state", "attempts", "placement"])
+    .select(["kind", "team", "pool", "spec", "reservation_id", "priority", "state", "attempts", "placement"])
     .where("id", "=", id)
     .executeTakeFirst();
 }

@@ -2,6 +2,7 @@
 // CPU and memory that come with each GPU).
 import type { Kysely, Transaction } from "kysely";
 import type { Pool } from "../../../core/types.ts";
+import { toPool } from "../mappers.ts";
 import type { Database, PoolRow } from "../tables.ts";
 
 type Handle = Kysely<Database> | Transaction<Database>;
@@ -45,4 +46,9 @@ export async function getPoolComputeCapability(db: Handle, pool: string): Promis
     .where("name", "=", pool)
     .executeTakeFirst();
   return row?.compute_capability;
+}
+
+export async function getPool(db: Handle, name: string): Promise<Pool | undefined> {
+  const row = await db.selectFrom("pools").selectAll().where("name", "=", name).executeTakeFirst();
+  return row ? toPool(row) : undefined;
 }

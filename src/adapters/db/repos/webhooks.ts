@@ -37,3 +37,19 @@ export async function findWebhookTeam(
 export async function deleteWebhookRow(db: Kysely<Database>, id: string): Promise<void> {
   await db.deleteFrom("webhooks").where("id", "=", id).execute();
 }
+
+/** Rows whose secret does not start with `sealedPrefix` (stored in plain text by an older Berth). */
+export async function listPlainWebhookSecrets(
+  db: Kysely<Database>,
+  sealedPrefix: string,
+): Promise<{ id: string; secret: string }[]> {
+  return db
+    .selectFrom("webhooks")
+    .select(["id", "secret"])
+    .where("secret", "not like", `${sealedPrefix}%`)
+    .execute();
+}
+
+export async function updateWebhookSecret(db: Kysely<Database>, id: string, secret: string): Promise<void> {
+  await db.updateTable("webhooks").set({ secret }).where("id", "=", id).execute();
+}

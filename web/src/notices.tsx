@@ -1,0 +1,115 @@
+// What happened to my team's bookings while I was looking elsewhere: a displaced booking is announced
+// at once (role=alert) with the reason and, when Berth offered one, the alternative as a button.
+import { useState } from "preact/hooks";
+import { call, errorText, get } from "./api.ts";
+import { useApp, useEvents } from "./hooks.ts";
+import { plain } from "./text.ts";
+import { formatStamp, formatWindow } from "./time.ts";
+import { type Alternative, type Reservation, windowOf } from "./types.ts";
+
+interface Notice {
+  id: string;
+  reservation: Reservation | undefined;
+  reservationId: string;
+  reason: string;
+  by: Reservation | undefined;
+  alternative: Alternative | null;
+  outcome?: string;
+}
+
+/** Alternatives offered live by `reservation.displaced` events, by reservation id, for this tab. */
+export const offeredAlternatives = new Map<string, Alternative | null>();
+
+export function displacementReason(r: { reason?: string }, by: Reservation | undefined): string {
+  // The server's reason names the displacing booking by id; the person wants its team and title.
+  const why = plain(r.reason ?? "")
+    .replace(/^displaced by \S+\s*/, "")
+    .trim();
+  if (!by) return why || "displaced by a higher-priority booking";
+  const who = `a ${by.priority} booking of team ${plain(by.team)} ("${plain(by.title)}") took its slots`;
+  return why ? `${who} ${why}` : who;
+}
+
+export function Notices() {
+  const { me } = useApp();
+  const [notices, setNotices] = useState<Notice[]>([]);
+  useEvents(
+    ["reservation.displaced"],
+    async (e) => {
+      const data = e.data as { reservation?: string; team?: string; by?: string; reason?: string };
+      const alternative = (e.data.alternative as Alternative | null | undefined) ?? null;
+      if (data.reservation) offeredAlternatives.set(data.reservation, alternative);
+      if (!data.reservation || (me.role !== "admin" && data.team !== me.team)) return;
+      const [reservation, by] = await Promise.all([
+        get<Reservation>(`/reservations/${encodeURIComponent(data.reservation)}`).catch(() => undefined),
+        data.by
+          ? get<Reservation>(`/reservations/${encodeURIComponent(data.by)}`).catch(() => undefined)
+          : undefined,
+      ]);
+      const notice: Notice = {
+        id: e.id || data.reservation,
+        reservationId: data.reservation,
+        reservation,
+        reason: displacementReason({ reason: data.reason ?? reservation?.reason }, by),
+        by,
+        alternative,
+      };
+      setNotices((ns) => [notice, ...ns.filter((n) => n.id !== notice.id)].slice(0, 5));
+    },
+    0,
+  );
+  if (notices.length === 0) return null;
+  return (
+    <section class="notices" aria-label="Notices">
+      {notices.map((n) => (
+        <div class="notice" role="alert" key={n.id}>
+          <p>
+            <strong>
+              Your booking {n.reservation ? `"${plain(n.reservation.title)}"` : n.reservationId} was
+              displaced.
+            </strong>{" "}
+            {n.reservation &&
+              `${n.reservation.pool}, ${n.reservation.nodes * n.reservation.gpusPerNode} GPUs, ${formatWindow(Date.parse(n.reservation.start), Date.parse(n.reservation.end))}. `}
+            Why: {n.reason}.
+          </p>
+          {n.alternative && !n.outcome && (
+            <p>
+              Nearest free window offered:{" "}
+              {formatWindow(Date.parse(n.alternative.start), Date.parse(n.alternative.end))}{" "}
+              <button
+                type="button"
+                onClick={async () => {
+                  const alt = n.alternative!;
+                  let outcome: string;
+                  try {
+                    const made = await call<Reservation>("POST", "/reservations", {
+                      ...windowOf(alt),
+                      priority: n.reservation?.priority ?? "normal",
+                      title: n.reservation?.title ?? "",
+                      ...(me.role === "admin" && n.reservation ? { team: n.reservation.team } : {}),
+                    });
+                    outcome = `Booked the alternative from ${formatStamp(Date.parse(made.start))}.`;
+                  } catch (err) {
+                    outcome = errorText(err);
+                  }
+                  setNotices((ns) => ns.map((x) => (x.id === n.id ? { ...x, outcome } : x)));
+                }}
+              >
+                Book alternative {formatStamp(Date.parse(n.alternative.start))}
+              </button>
+            </p>
+          )}
+          {!n.alternative && <p>Berth found no free window of the same shape to offer.</p>}
+          {n.outcome && <p role="status">{n.outcome}</p>}
+          <button
+            type="button"
+            class="link"
+            onClick={() => setNotices((ns) => ns.filter((x) => x.id !== n.id))}
+          >
+            Dismiss
+          </button>
+        </div>
+      ))}
+    </section>
+  );
+}

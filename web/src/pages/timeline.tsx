@@ -1,0 +1,498 @@
+// The timeline: pools and their nodes down, time across, one bar per hold. Drawn by hand (absolutely
+// placed buttons in virtualised rows): vis-timeline does not virtualise rows, and each bar must be a
+// focusable element whose name says what it is. Dragging across a node's free time opens the
+// booking form with that window; the view follows the event stream.
+import { Component } from "preact";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { errorText, get } from "../api.ts";
+import { useApp, useEvents } from "../hooks.ts";
+import { plain } from "../text.ts";
+import {
+  DAY,
+  formatClock,
+  formatDay,
+  formatStamp,
+  formatWeekday,
+  formatWindow,
+  GRID,
+  HOUR,
+  isoUtc,
+  localDayStart,
+  timeZoneName,
+} from "../time.ts";
+import {
+  axisTicks,
+  type Bar,
+  buildRows,
+  freeGpus,
+  LANE_HEIGHT,
+  type Row,
+  visibleRows,
+} from "../timeline/layout.ts";
+import type { Hold, NodeOccupancy, Occupancy, Pool } from "../types.ts";
+import { AppLink, Message } from "../ui.tsx";
+import { PRIORITY_MARK } from "./priority.tsx";
+
+const ZOOMS = [
+  { label: "Hour", span: 12 * HOUR },
+  { label: "Day", span: 2 * DAY },
+  { label: "Week", span: 8 * DAY },
+] as const;
+/** The server answers at most 92 days of occupancy per request. */
+const MAX_LOAD = 90 * DAY;
+const OVERSCAN = 300;
+
+interface Drag {
+  pool: Pool;
+  node: NodeOccupancy;
+  from: number;
+  to: number;
+  rowTop: number;
+}
+
+const holdName = (h: Hold) =>
+  `${plain(h.title) || "untitled"}, team ${plain(h.team)}, ${h.priority} priority, ${h.gpus.length} GPU${h.gpus.length === 1 ? "" : "s"}, ${formatWindow(Date.parse(h.start), Date.parse(h.end))}, ${h.kind === "maintenance" ? "maintenance" : h.state}${idleNote(h)}`;
+
+/** Reserved-but-idle, where the server says how many of the hold's GPUs run its own jobs. */
+function idleNote(h: Hold): string {
+  if (h.state !== "active" || h.runningGpus === undefined) return "";
+  if (h.runningGpus === 0) return h.lentGpus ? `, idle (${h.lentGpus} lent)` : ", idle";
+  return h.lentGpus ? `, ${h.lentGpus} GPUs lent` : "";
+}
+
+export function TimelinePage(_: { url: URL }) {
+  const { pools, navigate } = useApp();
+  const [span, setSpan] = useState<number>(ZOOMS[2].span);
+  const [viewStart, setViewStart] = useState(() => localDayStart(Date.now()));
+  const [occupancy, setOccupancy] = useState<Map<string, NodeOccupancy[]>>(new Map());
+  const [loaded, setLoaded] = useState<{ from: number; to: number } | null>(null);
+  const [error, setError] = useState<string>();
+  const [collapsed, setCollapsed] = useState<Set<string>>(() => new Set());
+  const [selected, setSelected] = useState<Hold>();
+  const [now, setNow] = useState(Date.now());
+  const [size, setSize] = useState({ width: 1000, height: 500 });
+  const [scrollTop, setScrollTop] = useState(0);
+  const [drag, setDrag] = useState<Drag>();
+  const [reloads, setReloads] = useState(0);
+  const scroller = useRef<HTMLDivElement>(null);
+  const narrow = size.width < 640;
+  const labelWidth = narrow ? 92 : 168;
+  const trackWidth = Math.max(100, size.width - labelWidth);
+  const viewEnd = viewStart + span;
+  const x = (t: number) => ((t - viewStart) / span) * trackWidth;
+  const timeAt = (px: number) => viewStart + (px / trackWidth) * span;
+
+  useEffect(() => {
+    const id = setInterval(() => setNow(Date.now()), 30_000);
+    return () => clearInterval(id);
+  }, []);
+
+  useEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => setSize({ width: el.clientWidth, height: el.clientHeight }));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+
+  // Load occupancy around the view (a view's width each side), again when the view leaves it or an
+  // event says a booking changed.
+  const needsLoad = !loaded || viewStart < loaded.from || viewEnd > loaded.to;
+  useEffect(() => {
+    if (!needsLoad && reloads === 0) return;
+    let live = true;
+    const from = viewStart - span;
+    const to = Math.min(viewEnd + span, from + MAX_LOAD);
+    Promise.all(
+      pools.map((p) =>
+        get<Occupancy>(`/pools/${encodeURIComponent(p.name)}/occupancy`, {
+          from: isoUtc(from),
+          to: isoUtc(to),
+        }),
+      ),
+    ).then(
+      (all) => {
+        if (!live) return;
+        setOccupancy(new Map(all.map((o) => [o.pool, o.nodes])));
+        setLoaded({ from, to });
+        setError(undefined);
+      },
+      (err) => live && setError(errorText(err)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [needsLoad, reloads, pools]);
+  useEvents(["reservation."], () => setReloads((n) => n + 1), 150);
+
+  const { rows, height } = useMemo(
+    () => buildRows(pools, occupancy, collapsed),
+    [pools, occupancy, collapsed],
+  );
+  const [first, last] = visibleRows(rows, scrollTop - OVERSCAN, scrollTop + size.height + OVERSCAN);
+  const pxPerHour = (trackWidth * HOUR) / span;
+  const ticks = useMemo(
+    () =>
+      axisTicks(viewStart, viewEnd, pxPerHour, (t) => {
+        const d = new Date(t);
+        if (d.getHours() !== 0) return formatClock(t);
+        // Midnights: as much of the date as the space between them holds.
+        return pxPerHour * 24 >= 90
+          ? formatDay(t)
+          : pxPerHour * 24 >= 44
+            ? formatWeekday(t)
+            : String(d.getDate());
+      }),
+    [viewStart, viewEnd, pxPerHour],
+  );
+
+  const pan = (fraction: number) => setViewStart((v) => v + Math.round((span * fraction) / GRID) * GRID);
+  // Zooming keeps "now" in view when it was (anchored an eighth from the left), else the centre.
+  const zoom = (next: number) => {
+    const t = Date.now();
+    const anchor = t >= viewStart && t < viewEnd ? t - next / 8 : viewStart + span / 2 - next / 2;
+    setSpan(next);
+    setViewStart(Math.round(anchor / GRID) * GRID);
+  };
+
+  const onWheel = (e: WheelEvent) => {
+    const dx = Math.abs(e.deltaX) > Math.abs(e.deltaY) ? e.deltaX : e.shiftKey ? e.deltaY : 0;
+    if (dx === 0) return;
+    e.preventDefault();
+    pan(dx / trackWidth);
+  };
+
+  const startDrag = (e: PointerEvent, row: NodeRowData) => {
+    if (e.button !== 0 || e.target !== e.currentTarget) return;
+    const el = e.currentTarget as HTMLElement;
+    el.setPointerCapture(e.pointerId);
+    const rect = el.getBoundingClientRect();
+    const t = Math.floor(timeAt(e.clientX - rect.left) / GRID) * GRID;
+    setDrag({ pool: row.pool, node: row.node, from: t, to: t + GRID, rowTop: row.top });
+  };
+  const moveDrag = (e: PointerEvent) => {
+    if (!drag) return;
+    const rect = (e.currentTarget as HTMLElement).getBoundingClientRect();
+    const t = Math.round(timeAt(e.clientX - rect.left) / GRID) * GRID;
+    setDrag({ ...drag, to: t === drag.from ? drag.from + GRID : t });
+  };
+  const endDrag = () => {
+    if (!drag) return;
+    setDrag(undefined);
+    const start = Math.min(drag.from, drag.to);
+    const end = Math.max(drag.from, drag.to);
+    const free = freeGpus(drag.node, start, end);
+    const q = new URLSearchParams({
+      pool: drag.pool.name,
+      nodes: "1",
+      gpusPerNode: String(free > 0 ? free : drag.pool.gpusPerNode),
+      start: isoUtc(Math.max(start, Math.floor(Date.now() / GRID) * GRID)),
+      end: isoUtc(end),
+    });
+    navigate(`/book?${q}`);
+  };
+
+  // One object whose fields are refreshed each render: rows keep the same reference, so a row that
+  // did not change skips rendering while the list scrolls.
+  const actions = useRef({} as RowActions).current;
+  actions.startDrag = startDrag;
+  actions.moveDrag = moveDrag;
+  actions.endDrag = endDrag;
+  actions.cancelDrag = () => setDrag(undefined);
+  actions.select = setSelected;
+
+  return (
+    <div class="timeline-page">
+      <div class="toolbar">
+        <h1>Timeline</h1>
+        <fieldset class="group">
+          <legend class="sr-only">Zoom</legend>
+          {ZOOMS.map((z) => (
+            <button
+              key={z.label}
+              type="button"
+              class="secondary"
+              aria-pressed={span === z.span}
+              onClick={() => zoom(z.span)}
+            >
+              {z.label}
+            </button>
+          ))}
+        </fieldset>
+        <fieldset class="group">
+          <legend class="sr-only">Move in time</legend>
+          <button type="button" class="secondary" onClick={() => pan(-0.5)}>
+            Earlier
+          </button>
+          <button
+            type="button"
+            class="secondary"
+            onClick={() => setViewStart(Math.floor((Date.now() - span / 8) / GRID) * GRID)}
+          >
+            Now
+          </button>
+          <button type="button" class="secondary" onClick={() => pan(0.5)}>
+            Later
+          </button>
+        </fieldset>
+        <span class="help">
+          {formatDay(viewStart)} – {formatDay(viewEnd - 1)} · {timeZoneName()} · drag across free time to book
+        </span>
+      </div>
+      <Legend />
+      <Message outcome={error} />
+      <section class="timeline" aria-label="Timeline" data-from={isoUtc(viewStart)} data-to={isoUtc(viewEnd)}>
+        <div
+          class="tl-scroll"
+          ref={scroller}
+          onScroll={(e) => setScrollTop((e.currentTarget as HTMLElement).scrollTop)}
+          onWheel={onWheel}
+        >
+          <div class="tl-axis" style={{ paddingLeft: `${labelWidth}px` }} aria-hidden="true">
+            <div class="tl-axis-track" style={{ width: `${trackWidth}px` }}>
+              {ticks.map((t) => (
+                <div
+                  key={t.at}
+                  class={`tl-tick${t.major ? " major" : ""}${t.label ? " labelled" : ""}`}
+                  style={{ left: `${x(t.at)}px` }}
+                >
+                  {t.label && <span>{t.label}</span>}
+                </div>
+              ))}
+            </div>
+          </div>
+          <div class="tl-body" style={{ height: `${height}px` }}>
+            <div
+              class="tl-grid"
+              style={{ left: `${labelWidth}px`, width: `${trackWidth}px` }}
+              aria-hidden="true"
+            >
+              {ticks
+                .filter((t) => t.label)
+                .map((t) => (
+                  <div
+                    key={t.at}
+                    class={`tl-gridline${t.major ? " major" : ""}`}
+                    style={{ left: `${x(t.at)}px` }}
+                  />
+                ))}
+              {now >= viewStart && now <= viewEnd && (
+                <div class="tl-now" style={{ left: `${x(now)}px` }} title="Now" />
+              )}
+            </div>
+            {rows.slice(first, last).map((row) =>
+              row.kind === "pool" ? (
+                <div
+                  key={`p-${row.pool.name}`}
+                  class="tl-pool"
+                  style={{ top: `${row.top}px`, height: `${row.height}px` }}
+                >
+                  <button
+                    type="button"
+                    class="tl-pool-toggle"
+                    aria-expanded={!collapsed.has(row.pool.name)}
+                    onClick={() =>
+                      setCollapsed((c) => {
+                        const next = new Set(c);
+                        if (next.has(row.pool.name)) next.delete(row.pool.name);
+                        else next.add(row.pool.name);
+                        return next;
+                      })
+                    }
+                  >
+                    <span aria-hidden="true">{collapsed.has(row.pool.name) ? "▸" : "▾"}</span>{" "}
+                    {plain(row.pool.name)}
+                  </button>
+                  <span class="sub">
+                    {row.nodeCount} × {row.pool.gpusPerNode} GPUs · {plain(row.pool.product)}
+                  </span>
+                </div>
+              ) : (
+                <NodeRow
+                  key={`n-${row.node.node}`}
+                  row={row}
+                  labelWidth={labelWidth}
+                  trackWidth={trackWidth}
+                  viewStart={viewStart}
+                  span={span}
+                  selectedId={selected?.reservation}
+                  drag={drag && drag.node.node === row.node.node ? drag : undefined}
+                  actions={actions}
+                />
+              ),
+            )}
+          </div>
+        </div>
+      </section>
+      {selected && (
+        <section class="card tl-detail" aria-label="Selected booking">
+          <h2>
+            <bdi>{plain(selected.title) || "(untitled)"}</bdi>
+          </h2>
+          <p>
+            Team {plain(selected.team)} · {selected.priority} · {selected.state} · {selected.gpus.length} GPUs
+            ({selected.gpus.join(", ")}) · {formatStamp(Date.parse(selected.start))} –{" "}
+            {formatStamp(Date.parse(selected.end))}
+            {idleNote(selected)}
+          </p>
+          <p>
+            <AppLink to="/reservations">Open the list</AppLink>{" "}
+            <button type="button" class="link" onClick={() => setSelected(undefined)}>
+              Close
+            </button>
+          </p>
+        </section>
+      )}
+    </div>
+  );
+}
+
+interface RowActions {
+  startDrag: (e: PointerEvent, row: NodeRowData) => void;
+  moveDrag: (e: PointerEvent) => void;
+  endDrag: () => void;
+  cancelDrag: () => void;
+  select: (h: Hold) => void;
+}
+
+type NodeRowData = Extract<Row, { kind: "node" }>;
+
+interface NodeRowProps {
+  row: NodeRowData;
+  labelWidth: number;
+  trackWidth: number;
+  viewStart: number;
+  span: number;
+  selectedId: string | undefined;
+  drag: Drag | undefined;
+  actions: RowActions;
+}
+
+/** One node's row; re-rendered only when its data, the scale, the selection or its drag change. */
+class NodeRow extends Component<NodeRowProps> {
+  override shouldComponentUpdate(next: NodeRowProps): boolean {
+    const p = this.props;
+    return (
+      p.row !== next.row ||
+      p.labelWidth !== next.labelWidth ||
+      p.trackWidth !== next.trackWidth ||
+      p.viewStart !== next.viewStart ||
+      p.span !== next.span ||
+      p.drag !== next.drag ||
+      (p.selectedId !== next.selectedId &&
+        next.row.bars.some(
+          (b) => b.hold.reservation === p.selectedId || b.hold.reservation === next.selectedId,
+        ))
+    );
+  }
+
+  override render() {
+    const { row, labelWidth, trackWidth, viewStart, span, selectedId, drag, actions } = this.props;
+    const viewEnd = viewStart + span;
+    const x = (t: number) => ((t - viewStart) / span) * trackWidth;
+    return (
+      <div
+        class={`tl-row${row.node.up ? "" : " down"}`}
+        style={{ top: `${row.top}px`, height: `${row.height}px` }}
+      >
+        <div class="tl-label" style={{ width: `${labelWidth}px` }}>
+          {plain(row.node.node)}{" "}
+          <span class="sub">
+            {row.node.gpus} GPUs{row.node.up ? "" : " · down"}
+          </span>
+        </div>
+        <div
+          class="tl-track"
+          data-node={row.node.node}
+          style={{ left: `${labelWidth}px`, width: `${trackWidth}px` }}
+          onPointerDown={(e) => actions.startDrag(e, row)}
+          onPointerMove={(e) => actions.moveDrag(e)}
+          onPointerUp={() => actions.endDrag()}
+          onPointerCancel={() => actions.cancelDrag()}
+        >
+          {row.bars
+            .filter((b) => b.end > viewStart && b.start < viewEnd)
+            .map((b) => (
+              <BarButton
+                key={`${b.hold.reservation}-${b.lane}`}
+                bar={b}
+                left={Math.max(0, x(b.start))}
+                right={Math.min(trackWidth, x(b.end))}
+                selected={selectedId === b.hold.reservation}
+                onSelect={() => actions.select(b.hold)}
+              />
+            ))}
+          {drag && (
+            <div
+              class="tl-selection"
+              style={{
+                left: `${x(Math.min(drag.from, drag.to))}px`,
+                width: `${Math.abs(x(drag.to) - x(drag.from))}px`,
+              }}
+            >
+              <span class="tl-selection-label">
+                {formatClock(Math.min(drag.from, drag.to))}–{formatClock(Math.max(drag.from, drag.to))}
+              </span>
+            </div>
+          )}
+        </div>
+      </div>
+    );
+  }
+}
+
+function BarButton(props: {
+  bar: Bar;
+  left: number;
+  right: number;
+  selected: boolean;
+  onSelect: () => void;
+}) {
+  const { bar, left, right } = props;
+  const h = bar.hold;
+  const width = Math.max(3, right - left);
+  const kind = h.kind === "maintenance" ? "maintenance" : `prio-${h.priority}`;
+  const idle = h.state === "active" && h.runningGpus === 0;
+  return (
+    <button
+      type="button"
+      class={`tl-bar ${kind} st-${h.state}${idle ? " idle" : ""}${props.selected ? " selected" : ""}`}
+      style={{
+        left: `${left}px`,
+        width: `${width}px`,
+        top: `${bar.lane * LANE_HEIGHT + 3}px`,
+        height: `${LANE_HEIGHT - 4}px`,
+      }}
+      aria-label={holdName(h)}
+      title={holdName(h)}
+      onClick={props.onSelect}
+      onPointerDown={(e) => e.stopPropagation()}
+    >
+      {width > 24 && (
+        <span class="tl-bar-text">
+          <span aria-hidden="true">{PRIORITY_MARK[h.priority]} </span>
+          {plain(h.title) || "untitled"} · {plain(h.team)}
+          {idle ? " · idle" : ""}
+        </span>
+      )}
+    </button>
+  );
+}
+
+function Legend() {
+  return (
+    <ul class="legend" aria-label="Priorities">
+      {(["critical", "high", "normal", "low", "best-effort"] as const).map((p) => (
+        <li key={p}>
+          <span class={`swatch prio-${p}`} aria-hidden="true">
+            {PRIORITY_MARK[p]}
+          </span>{" "}
+          {p}
+        </li>
+      ))}
+      <li>
+        <span class="swatch maintenance" aria-hidden="true" /> maintenance
+      </li>
+    </ul>
+  );
+}

@@ -1,0 +1,116 @@
+// Pure layout of the timeline: rows (pool headers and node rows) with their heights and offsets,
+// bars stacked in lanes so overlapping holds on one node never cover each other, and axis ticks in
+// the viewer's local time. Computed once per data change; scrolling only slices these arrays.
+import { MINUTE } from "../time.ts";
+import type { Hold, NodeOccupancy, Pool } from "../types.ts";
+
+export const LANE_HEIGHT = 28;
+export const POOL_ROW_HEIGHT = 30;
+const ROW_PADDING = 6;
+
+export interface Bar {
+  hold: Hold;
+  start: number;
+  end: number;
+  lane: number;
+}
+
+export type Row =
+  | { kind: "pool"; pool: Pool; nodeCount: number; top: number; height: number }
+  | { kind: "node"; pool: Pool; node: NodeOccupancy; bars: Bar[]; top: number; height: number };
+
+/** Greedy interval-graph colouring: each hold takes the first lane free at its start. */
+export function stackInLanes(holds: Hold[]): { bars: Bar[]; lanes: number } {
+  const sorted = holds
+    .map((hold) => ({ hold, start: Date.parse(hold.start), end: Date.parse(hold.end) }))
+    .sort((a, b) => a.start - b.start || b.end - a.end);
+  const laneEnds: number[] = [];
+  const bars: Bar[] = [];
+  for (const h of sorted) {
+    let lane = laneEnds.findIndex((end) => end <= h.start);
+    if (lane < 0) {
+      lane = laneEnds.length;
+      laneEnds.push(h.end);
+    } else laneEnds[lane] = h.end;
+    bars.push({ ...h, lane });
+  }
+  return { bars, lanes: Math.max(1, laneEnds.length) };
+}
+
+export function buildRows(
+  pools: Pool[],
+  occupancy: ReadonlyMap<string, NodeOccupancy[]>,
+  collapsed: ReadonlySet<string>,
+): { rows: Row[]; height: number } {
+  const rows: Row[] = [];
+  let top = 0;
+  for (const pool of pools) {
+    const nodes = occupancy.get(pool.name) ?? [];
+    rows.push({ kind: "pool", pool, nodeCount: nodes.length || pool.nodes, top, height: POOL_ROW_HEIGHT });
+    top += POOL_ROW_HEIGHT;
+    if (collapsed.has(pool.name)) continue;
+    for (const node of nodes) {
+      const { bars, lanes } = stackInLanes(node.holds);
+      const height = lanes * LANE_HEIGHT + ROW_PADDING;
+      rows.push({ kind: "node", pool, node, bars, top, height });
+      top += height;
+    }
+  }
+  return { rows, height: top };
+}
+
+/** Index range of rows intersecting [from, to) (rows are sorted by `top`). */
+export function visibleRows(rows: Row[], from: number, to: number): [number, number] {
+  let lo = 0;
+  let hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const r = rows[mid]!;
+    if (r.top + r.height <= from) lo = mid + 1;
+    else hi = mid;
+  }
+  let end = lo;
+  while (end < rows.length && rows[end]!.top < to) end++;
+  return [lo, end];
+}
+
+export interface Tick {
+  at: number;
+  label?: string;
+  major: boolean;
+}
+
+/** Hours between labelled ticks: the smallest step leaving about 48 px per label. */
+function labelStep(pxPerHour: number): number {
+  return [1, 3, 6, 12].find((h) => h * pxPerHour >= 48) ?? 24;
+}
+
+/**
+ * Ticks on local wall-clock hours (a DST day has 23 or 25 of them, and zones with half-hour offsets
+ * put local hours on half hours of UTC): walk the view in quarter hours and keep those that fall on
+ * a local hour divisible by the step. Local midnights are major ticks.
+ */
+export function axisTicks(from: number, to: number, pxPerHour: number, fmt: (ms: number) => string): Tick[] {
+  const step = labelStep(pxPerHour);
+  const minorStep = step < 24 ? step : 6 * pxPerHour >= 8 ? 6 : 24;
+  const ticks: Tick[] = [];
+  for (let t = Math.floor(from / (15 * MINUTE)) * 15 * MINUTE; t <= to; t += 15 * MINUTE) {
+    const d = new Date(t);
+    if (d.getMinutes() !== 0) continue;
+    const h = d.getHours();
+    if (h % minorStep !== 0) continue;
+    const major = h === 0;
+    const labelled = h % step === 0;
+    ticks.push({ at: t, major, ...(labelled ? { label: fmt(t) } : {}) });
+  }
+  return ticks;
+}
+
+/** GPUs of a node free for all of [start, end), given its holds. */
+export function freeGpus(node: NodeOccupancy, start: number, end: number): number {
+  const used = new Set<number>();
+  for (const h of node.holds) {
+    if (Date.parse(h.start) < end && Date.parse(h.end) > start) for (const g of h.gpus) used.add(g);
+  }
+  return node.gpus - used.size;
+}
