@@ -44,10 +44,11 @@ const SELECTORS = [
 ];
 
 function clientConfig(c: WebhookClient, path: string) {
-  const caBundle = Buffer.from(c.caPem).toString("base64");
+  // No CA (the k8s/ manifests): whoever deploys Berth's certificate fills in its caBundle.
+  const ca = c.caPem ? { caBundle: Buffer.from(c.caPem).toString("base64") } : {};
   return "url" in c
-    ? { url: `${c.url.replace(/\/$/, "")}${path}`, caBundle }
-    : { service: { ...c.service, path }, caBundle };
+    ? { url: `${c.url.replace(/\/$/, "")}${path}`, ...ca }
+    : { service: { ...c.service, path, port: 443 }, ...ca };
 }
 
 function webhooks(c: WebhookClient, path: string, operations: string[]) {
