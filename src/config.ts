@@ -48,6 +48,12 @@ const envSchema = z.object({
   BERTH_SECRET_KEY: z.string().optional(),
   /** Lifetime of a member token created without one, seconds; 0: never expires. */
   BERTH_MEMBER_TOKEN_TTL_SECONDS: z.coerce.number().int().min(0).default(0),
+  /** Ages after which rows are deleted (src/services/retention/retention.ts), and how often it runs. */
+  BERTH_RETAIN_EVENTS_DAYS: z.coerce.number().positive().default(30),
+  BERTH_RETAIN_DECISIONS_DAYS: z.coerce.number().positive().default(30),
+  BERTH_RETAIN_DELIVERIES_DAYS: z.coerce.number().positive().default(30),
+  BERTH_RETAIN_IDEMPOTENCY_HOURS: z.coerce.number().positive().default(24),
+  BERTH_RETENTION_EVERY_SECONDS: z.coerce.number().positive().default(3600),
   /** Open event streams per token. */
   BERTH_STREAMS_PER_TOKEN: z.coerce.number().int().min(1).default(4),
 });
@@ -74,6 +80,13 @@ export interface Config {
   readonly secretKey: string | undefined;
   readonly memberTokenTtlSeconds: number;
   readonly streamsPerToken: number;
+  readonly retention: {
+    readonly eventsSeconds: number;
+    readonly decisionsSeconds: number;
+    readonly deliveriesSeconds: number;
+    readonly idempotencySeconds: number;
+    readonly everySeconds: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -108,5 +121,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     secretKey: e.BERTH_SECRET_KEY,
     memberTokenTtlSeconds: e.BERTH_MEMBER_TOKEN_TTL_SECONDS,
     streamsPerToken: e.BERTH_STREAMS_PER_TOKEN,
+    retention: Object.freeze({
+      eventsSeconds: e.BERTH_RETAIN_EVENTS_DAYS * 86_400,
+      decisionsSeconds: e.BERTH_RETAIN_DECISIONS_DAYS * 86_400,
+      deliveriesSeconds: e.BERTH_RETAIN_DELIVERIES_DAYS * 86_400,
+      idempotencySeconds: e.BERTH_RETAIN_IDEMPOTENCY_HOURS * 3600,
+      everySeconds: e.BERTH_RETENTION_EVERY_SECONDS,
+    }),
   });
 }

@@ -35,6 +35,7 @@ import { WebhookDispatcher } from "./services/notify/webhook-dispatcher.ts";
 import { sealPlainWebhookSecrets, useWebhookSecretKey } from "./services/notify/webhook-secrets.ts";
 import { webhookTargets } from "./services/notify/webhooks.ts";
 import type { Executor } from "./services/ports.ts";
+import { startRetention } from "./services/retention/retention.ts";
 import { recordExecutorEvent } from "./services/scheduling/executor-events.ts";
 import { startLoop } from "./services/scheduling/loop.ts";
 import { relaunchRuns } from "./services/scheduling/scheduling-cycle.ts";
@@ -279,6 +280,7 @@ export async function startBerth(
     void relaunch().then(() => wakeLoop());
   });
   metrics.leader.set(leadership.isLeader() ? 1 : 0);
+  const retention = startRetention(ctx, config.retention, config.retention.everySeconds * 1000);
 
   const { app } = createApp({
     ctx,
@@ -319,6 +321,7 @@ export async function startBerth(
       await loop.stop();
       await webhooks.stop();
       await leadership.stop();
+      await retention.stop();
       await stopWatching();
       await runner.close();
       await closed;

@@ -7,7 +7,7 @@ import { NOW, SCALES, snapshotOf } from "./cluster-state.ts";
 const scale = SCALES[process.argv[2] ?? "L"]!;
 const runs = Number(process.argv[3] ?? 40);
 const snapshot = snapshotOf(scale);
-for (let i = 0; i < 5; i++) plan(snapshot, NOW);
+for (let i = 0; i < 10; i++) plan(snapshot, NOW);
 const cpu: number[] = [];
 for (let i = 0; i < runs; i++) {
   const c = process.cpuUsage();

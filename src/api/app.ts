@@ -14,6 +14,7 @@ import { inputGuard } from "./input-guard.ts";
 import type { Metrics } from "./metrics.ts";
 import { errorHandler, problemOf, sendProblem } from "./problem.ts";
 import { rateLimit } from "./rate-limit.ts";
+import { accountingRoutes } from "./routes/accounting.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { jobRoutes } from "./routes/jobs.ts";
 import { modelRoutes } from "./routes/models.ts";
@@ -116,7 +117,8 @@ export function createApp(deps: AppDeps): BerthApp {
   webhookRoutes(api, registry, ctx, security.webhookAllow);
   modelRoutes(api, registry, ctx);
   promotionRoutes(api, registry, ctx);
-  eventRoutes(api, registry, ctx, deps.hub);
+  eventRoutes(api, registry, ctx, deps.hub, security.maxStreamsPerToken);
+  accountingRoutes(api, registry, ctx);
   api.use((req, res) =>
     sendProblem(res, problemOf(new DomainError("not-found", `no endpoint ${req.method} ${req.path}`))),
   );

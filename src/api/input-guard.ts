@@ -1,5 +1,5 @@
 // One rule for every request, before routing: no C0 control characters (tab, line feed and carriage
-// return excepted, for free text) and no nesting deeper than MAX_DEPTH, in the path, the query and
+// return excepted, for free text), no unpaired UTF-16 surrogates and no nesting deeper than MAX_DEPTH, in the path, the query and
 // the parsed JSON body. A NUL reaches PostgreSQL as an error (text cannot hold it) and a deeply
 // nested `spec` overflows the stack of every recursive walker after this point (zod, JSON.stringify,
 // jsonb), so both are refused here as a 400 naming the field (docs/rules.md §4), once, for all routes.
@@ -12,8 +12,11 @@ export const MAX_DEPTH = 32;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 
+/** A UTF-16 surrogate without its pair: not a character, and jsonb refuses its escape (a 500). */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 function controlIn(s: string): boolean {
-  return CONTROL.test(s);
+  return CONTROL.test(s) || LONE_SURROGATE.test(s);
 }
 
 /**

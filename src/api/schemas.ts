@@ -243,3 +243,55 @@ export const Problem = z
   })
   .passthrough()
   .openapi("Problem");
+
+export const UsageQuery = z.strictObject({
+  team: TeamName.optional(),
+  pool: z.string().min(1).max(200).optional(),
+  from: Time.optional(),
+  to: Time.optional(),
+});
+export const Usage = z
+  .object({
+    from: Time,
+    to: Time,
+    items: z.array(
+      z.object({
+        team: z.string(),
+        pool: z.string(),
+        bookedGpuHours: z.number(),
+        usedGpuHours: z.number(),
+        lentGpuHours: z.number(),
+      }),
+    ),
+  })
+  .openapi("Usage");
+
+export const AuditQuery = z.strictObject({
+  team: TeamName.optional(),
+  reservation: z.string().min(1).max(100).optional(),
+  job: z.string().min(1).max(100).optional(),
+  from: Time.optional(),
+  to: Time.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z
+    .string()
+    .regex(/^\d{1,18}$/)
+    .optional(),
+});
+export const AuditEntry = z
+  .object({
+    id: z.string(),
+    at: Time,
+    actor: z.string(),
+    action: z.string(),
+    team: z.string().nullable(),
+    reservation: z.string().nullable(),
+    job: z.string().nullable(),
+    reason: z.string().nullable(),
+    lostGpuHours: z.number(),
+    detail: z.record(z.string(), z.unknown()),
+  })
+  .openapi("AuditEntry");
+export const AuditPage = z
+  .object({ items: z.array(AuditEntry), nextCursor: z.string().optional() })
+  .openapi("AuditPage");

@@ -1,7 +1,7 @@
 // The working state of one cycle: per node, which ordinals running jobs occupy, which of those are
 // already signalled (free at their stop time), and which were promised earlier in this cycle. Built
 // from the snapshot, mutated only inside `plan`, thrown away after it.
-import { CapacityIndex, type NodeEntry } from "./capacity.ts";
+import { CapacityIndex, type NodeEntry, type NodeTable } from "./capacity.ts";
 import { maskOf, popcount } from "./gpu-mask.ts";
 import { compareNatural } from "./natural-order.ts";
 import type { JobView, Snapshot } from "./snapshot.ts";
@@ -36,7 +36,9 @@ export interface NodeState {
   readonly heldLater: number;
   /** Ordinals opportunistic work may never take: `heldLater` when lending is off, else none. */
   readonly closed: number;
-  readonly jobs: RunningJob[];
+  jobs: RunningJob[];
+  /** The stamp of the last preemption search that examined this node (preemption.ts). */
+  examined: number;
 }
 
 /**
@@ -55,9 +57,12 @@ export function needSlot(st: NodeState, o: number, at: Millis): void {
   if (at < st.needMin) st.needMin = at;
 }
 
+/** The jobs of an idle node: one frozen empty list shared until a first job replaces it. */
+const NO_JOBS: RunningJob[] = Object.freeze([]) as unknown as RunningJob[];
+
 export class CycleState {
   readonly index: CapacityIndex;
-  readonly nodes = new Map<string, NodeState>();
+  readonly nodes: NodeTable<NodeState>;
   readonly running = new Map<string, RunningJob>();
   readonly reservations = new Map<string, Reservation>();
   /** GPUs running per team (the admission order's second key). */
@@ -77,11 +82,11 @@ export class CycleState {
     this.index = new CapacityIndex(snapshot.inventory, reservations);
     for (let i = 0; i < reservations.length; i++)
       this.reservations.set(reservations[i]!.id, reservations[i]!);
-    for (const entry of this.index.nodes.values()) {
+    this.nodes = this.index.nodes.map((entry): NodeState => {
       let heldLater = 0;
       const holds = entry.holds;
       for (let i = 0; i < holds.length; i++) if (holds[i]!.end > now) heldLater |= holds[i]!.mask;
-      this.nodes.set(entry.node.name, {
+      return {
         entry,
         occupied: 0,
         pending: 0,
@@ -91,9 +96,10 @@ export class CycleState {
         needMin: Number.POSITIVE_INFINITY,
         heldLater,
         closed: lending ? 0 : heldLater,
-        jobs: [],
-      });
-    }
+        jobs: NO_JOBS,
+        examined: 0,
+      };
+    });
     // Indexed loops: the job list may be 100k long, and an iterator costs an object per step where
     // the loop is not optimised.
     const jobs = snapshot.jobs;
@@ -118,14 +124,28 @@ export class CycleState {
         const mask = masks.get(placement[i]!.node)!;
         st.occupied |= mask;
         if (rj.signalled) st.pending |= mask;
-        st.jobs.push(rj);
+        if (st.jobs === NO_JOBS) st.jobs = [rj];
+        else st.jobs.push(rj);
       }
       if (!rj.owner && !rj.signalled) this.countPreemptible(rj, 1);
     }
-    for (const st of this.nodes.values()) {
+    // Free GPUs summed per run of nodes of one pool (name order keeps a pool's nodes together),
+    // so the per-pool count is written once per run, not once per node.
+    const all = this.nodes.values();
+    let runPool: string | null = null;
+    let runFree = 0;
+    for (let i = 0; i < all.length; i++) {
+      const st = all[i]!;
       if (st.pending !== 0) this.addPending(st, st.pending);
-      if (st.entry.node.up) this.addFree(st, st.entry.full & ~st.occupied);
+      if (!st.entry.node.up) continue;
+      if (st.entry.node.pool !== runPool) {
+        if (runPool !== null) this.freeGpus.set(runPool, (this.freeGpus.get(runPool) ?? 0) + runFree);
+        runPool = st.entry.node.pool;
+        runFree = 0;
+      }
+      runFree += popcount(st.entry.full & ~st.occupied);
     }
+    if (runPool !== null) this.freeGpus.set(runPool, (this.freeGpus.get(runPool) ?? 0) + runFree);
   }
 
   private countPreemptible(rj: RunningJob, sign: 1 | -1): void {

@@ -30,7 +30,7 @@ export function placeOpportunistic(
     const lent: string[] = [];
     for (const e of nodes) {
       if (e.node.gpus !== poolGpusPerNode) continue;
-      const st = state.nodes.get(e.node.name)!;
+      const st = state.nodes.at(e.position)!;
       if (freeFor(st, job, now) !== e.full) continue;
       (st.heldLater === 0 ? clean : lent).push(e.node.name);
       if (clean.length >= k) break;
@@ -42,7 +42,7 @@ export function placeOpportunistic(
   let best: { node: string; free: number; lent: boolean; count: number } | null = null;
   for (const e of nodes) {
     if (e.node.gpus < job.gpus) continue;
-    const st = state.nodes.get(e.node.name)!;
+    const st = state.nodes.at(e.position)!;
     const free = freeFor(st, job, now);
     const count = popcount(free);
     if (count < job.gpus) continue;

@@ -19,8 +19,11 @@ export function replaceOnLostNodes(
   reservations: readonly Reservation[],
   now: Millis,
 ): NodeLossOutcome {
+  // Usually every node is up: find out without building anything (this runs every cycle).
+  let anyDown = false;
+  for (let i = 0; i < inventory.nodes.length && !anyDown; i++) anyDown = !inventory.nodes[i]!.up;
+  if (!anyDown) return { reservations: [...reservations], decisions: [] };
   const down = new Set(inventory.nodes.filter((n) => !n.up).map((n) => n.name));
-  if (down.size === 0) return { reservations: [...reservations], decisions: [] };
   const hit = reservations
     .filter((r) => holdsSlots(r) && r.end > now && r.placement.some((p) => down.has(p.node)))
     .sort(

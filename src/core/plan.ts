@@ -204,7 +204,7 @@ function planOpportunistic(
     let most = 0;
     let whole = 0;
     for (const e of entries) {
-      const st = state.nodes.get(e.node.name)!;
+      const st = state.nodes.at(e.position)!;
       if (!e.node.up) continue;
       // GPUs of signalled jobs count as free: a job may wait for (and claim) them this cycle.
       const free = popcount(e.full & ~(st.occupied & ~st.pending));

@@ -153,6 +153,9 @@ function preferred(a: RunningJob, aBorrower: boolean, b: RunningJob, bBorrower: 
   return compareId(a.view.id, b.view.id) < 0;
 }
 
+/** The last search's stamp (NodeState.examined); numbers only grow, so no reset is ever needed. */
+let searchStamp = 0;
+
 /** Feasible nodes examined per search before choosing (see findPreemptionTarget). */
 const NODES_EXAMINED = 8;
 
@@ -167,7 +170,7 @@ export class VictimOrder {
   constructor(state: CycleState, pool: string) {
     const seen = new Set<RunningJob>();
     for (const e of state.index.poolNodes.get(pool) ?? []) {
-      for (const rj of state.nodes.get(e.node.name)!.jobs) if (!rj.owner && !rj.signalled) seen.add(rj);
+      for (const rj of state.nodes.at(e.position)!.jobs) if (!rj.owner && !rj.signalled) seen.add(rj);
     }
     // Keys computed once, then one sort of plain records (this runs per pool per cycle).
     const keyed = [...seen].map((rj) => {
@@ -223,11 +226,12 @@ export function findPreemptionTarget(
   const wholeNodes = job.gpus > poolGpusPerNode ? job.gpus / poolGpusPerNode : 0;
   const want = wholeNodes > 0 ? wholeNodes : 1;
   const options: { node: string; mask: number; victims: RunningJob[]; cost: Cost }[] = [];
-  const examined = new Set<string>();
+  // Each search stamps the nodes it examines (a Set per search was most of what it allocated).
+  const stamp = ++searchStamp;
   const examine = (name: string) => {
-    if (examined.has(name)) return;
-    examined.add(name);
     const st = state.nodes.get(name)!;
+    if (st.examined === stamp) return;
+    st.examined = stamp;
     const n = st.entry.node;
     if (!n.up || n.pool !== job.pool) return;
     const need = wholeNodes > 0 ? n.gpus : job.gpus;
@@ -240,7 +244,7 @@ export function findPreemptionTarget(
     // Whole nodes may combine idle nodes with nodes freed by preemption: idle ones hold no victim,
     // so the victim walk below would never reach them.
     for (const e of state.index.poolNodes.get(job.pool) ?? []) {
-      const st = state.nodes.get(e.node.name)!;
+      const st = state.nodes.at(e.position)!;
       if ((st.occupied & ~st.pending) === 0) examine(e.node.name);
     }
   }
@@ -250,7 +254,19 @@ export function findPreemptionTarget(
     return true;
   });
   if (options.length < want) return null;
-  options.sort((a, b) => compareCost(a.cost, b.cost) || compareNatural(a.node, b.node));
+  // Insertion sort: a few options (V8's sort copies the list).
+  for (let i = 1; i < options.length; i++) {
+    const o = options[i]!;
+    let k = i;
+    while (
+      k > 0 &&
+      (compareCost(options[k - 1]!.cost, o.cost) || compareNatural(options[k - 1]!.node, o.node)) > 0
+    ) {
+      options[k] = options[k - 1]!;
+      k--;
+    }
+    options[k] = o;
+  }
   const picked = options.slice(0, want);
   return {
     masks: new Map(picked.map((o) => [o.node, o.mask])),

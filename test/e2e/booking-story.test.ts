@@ -91,6 +91,7 @@ describe("the critical YOLO run booked over a full V100 night", () => {
     await speechPage.getByRole("link", { name: "Reservations" }).click();
     const row = speechPage.getByRole("row").filter({ hasText: "displaced" });
     await row.getByText(/Why: .*critical booking of team vision/).waitFor();
+    await row.getByText(/Alternative booked: /).waitFor();
     await screenshot(speechPage, "story-5-reservations");
     await speechPage.context().close();
     await page.context().close();

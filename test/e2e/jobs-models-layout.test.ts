@@ -55,6 +55,13 @@ describe("jobs, models and layout in the browser", () => {
     await quickRow.getByText("succeeded", { exact: true }).waitFor();
     await expect(quickRow.getByRole("cell").nth(7).textContent()).resolves.toBe("1");
     await screenshot(page, "jobs-1-live");
+
+    // The booked hours show on the Cluster page's V100 chart and in its summary in words.
+    await page.getByRole("link", { name: "Cluster" }).click();
+    const chart = page.getByRole("region", { name: "Utilisation of V100" });
+    await chart.getByText(/Next 7 days: \d+% booked on average, peak 25% from/).waitFor();
+    await expect(chart.locator("canvas").count()).resolves.toBe(1);
+    await screenshot(page, "cluster-1-utilisation");
     await page.context().close();
   });
 
@@ -114,6 +121,15 @@ describe("jobs, models and layout in the browser", () => {
     expect(label).not.toMatch(/[\u202A-\u202E\u2066-\u2069]/);
     await expect(page.locator("img[src=x]").count()).resolves.toBe(0);
 
+    // The same booking in the timeline's list view (the keyboard and screen-reader table).
+    await page.getByRole("button", { name: "List view" }).click();
+    const listed = page
+      .getByRole("table", { name: "Bookings in view" })
+      .getByRole("row")
+      .filter({ hasText: "red-team" });
+    await listed.getByText("invoicegnp.exe<img src=x onerror=alert(1)>").waitFor();
+    await screenshot(page, "timeline-list-view");
+
     // An off-grid start: the server's 422 and its field, in words, in the live answer.
     await page.getByRole("link", { name: "Book" }).click();
     await page.getByLabel("Start").fill("2031-01-01T10:07");
@@ -149,5 +165,36 @@ describe("jobs, models and layout in the browser", () => {
     await expect(overflow()).resolves.toBeLessThanOrEqual(0);
     await screenshot(page, "mobile-2-book");
     await page.context().close();
+  });
+
+  it("shows controls by role: an admin books for a team, a member cannot change another team's booking", async () => {
+    const { server, browser } = suite;
+    const owner = await server.member("owners");
+    const other = await server.member("others");
+    const start = Math.ceil(Date.now() / HOUR) * HOUR + 8 * HOUR;
+    await server.book(owner, "T4", [1, 4], [start, start + HOUR], "normal", "owners' eval");
+
+    const admin = await signedInPage(browser, server.url, server.adminToken);
+    await admin.getByRole("link", { name: "Book", exact: true }).click();
+    await admin
+      .getByRole("region", { name: "Availability" })
+      .getByText(/choose one/)
+      .waitFor();
+    await admin.getByLabel("Team").selectOption("owners");
+    await admin
+      .getByRole("region", { name: "Availability" })
+      .getByText(/Available on/)
+      .waitFor();
+    await admin.context().close();
+
+    const member = await signedInPage(browser, server.url, other);
+    await expect(member.getByLabel("Team").count()).resolves.toBe(0);
+    await member.getByRole("link", { name: "Reservations" }).click();
+    await member.getByLabel("Every team's").check();
+    const row = member.getByRole("row").filter({ hasText: "owners' eval" });
+    await row.waitFor();
+    await expect(row.getByRole("button", { name: "Cancel" }).isDisabled()).resolves.toBe(true);
+    await expect(row.getByRole("button", { name: "Extend" }).isDisabled()).resolves.toBe(true);
+    await member.context().close();
   });
 });

@@ -17,9 +17,28 @@ function resolve(doc: Schema, s: Schema): Schema {
   return resolve(doc, ((doc.components as Schema).schemas as Schema)[name] as Schema);
 }
 
+/**
+ * What a hostile client sends: control characters (NUL, escape, DEL), Unicode format characters
+ * (bidi overrides, zero-width), numbers at the edges of doubles, and nesting far past any schema.
+ */
+export const hostile: fc.Arbitrary<unknown> = fc.oneof(
+  fc
+    .tuple(
+      fc.string({ maxLength: 4 }),
+      fc.constantFrom("\u0000", "\u001b[2J", "\u007f", "\u202e", "\u200b", "\ufeff", "\ud800"),
+    )
+    .map(([a, b]) => a + b),
+  fc.constantFrom(1e308, -1e308, 7.9e307, Number.MAX_SAFE_INTEGER * 1024, -0, 5e-324, 1e21),
+  fc.integer({ min: 33, max: 200 }).map((depth) => {
+    let v: unknown = 1;
+    for (let i = 0; i < depth; i++) v = [v];
+    return v;
+  }),
+);
+
 export function arbitraryFor(doc: Schema, raw: Schema, hints: Hints, depth = 0): fc.Arbitrary<unknown> {
   const s = resolve(doc, raw);
-  const wild = fc.oneof(fc.constant(null), fc.integer(), fc.string({ maxLength: 8 }), fc.boolean());
+  const wild = fc.oneof(fc.constant(null), fc.integer(), fc.string({ maxLength: 8 }), fc.boolean(), hostile);
   const valid = ((): fc.Arbitrary<unknown> => {
     if (Array.isArray(s.enum)) return fc.constantFrom(...(s.enum as unknown[]));
     if (Array.isArray(s.anyOf))
@@ -91,6 +110,7 @@ export function requestArbitrary(
             fc.oneof(
               fc.constantFrom(...hints.ids, ...hints.names),
               fc.string({ minLength: 1, maxLength: 6 }),
+              fc.constantFrom("a\u0000b", "\u001b", "%ZZ"),
             ),
           ),
         )

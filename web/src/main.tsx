@@ -3,6 +3,7 @@
 import { render } from "preact";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { ApiError, call, errorText, session } from "./api.ts";
+import { ErrorBoundary } from "./error-boundary.tsx";
 import { connectEvents, type StreamStatus } from "./events.ts";
 import { AppContext, type AppState, useLocation } from "./hooks.ts";
 import { Notices } from "./notices.tsx";
@@ -162,7 +163,9 @@ function App() {
       )}
       <Notices />
       <main id="main" tabIndex={-1}>
-        <Page key={current.path} url={url} />
+        <ErrorBoundary key={current.path}>
+          <Page url={url} />
+        </ErrorBoundary>
       </main>
     </AppContext.Provider>
   );

@@ -5,7 +5,7 @@ import { call, errorText, get } from "./api.ts";
 import { useApp, useEvents } from "./hooks.ts";
 import { plain } from "./text.ts";
 import { formatStamp, formatWindow } from "./time.ts";
-import { type Alternative, type Reservation, windowOf } from "./types.ts";
+import { type Alternative, type Me, type Reservation, windowOf } from "./types.ts";
 
 interface Notice {
   id: string;
@@ -19,6 +19,28 @@ interface Notice {
 
 /** Alternatives offered live by `reservation.displaced` events, by reservation id, for this tab. */
 export const offeredAlternatives = new Map<string, Alternative | null>();
+/** Displaced reservations whose alternative this tab has booked, with what was booked. */
+export const bookedAlternatives = new Map<string, Reservation>();
+
+/** Books `alt` for the displaced booking (its title and priority) and says what happened. */
+export async function bookAlternative(
+  displaced: { id: string; team: string; title: string; priority: string } | undefined,
+  alt: Alternative,
+  me: Me,
+): Promise<string> {
+  try {
+    const made = await call<Reservation>("POST", "/reservations", {
+      ...windowOf(alt),
+      priority: displaced?.priority ?? "normal",
+      title: displaced?.title ?? "",
+      ...(me.role === "admin" && displaced ? { team: displaced.team } : {}),
+    });
+    if (displaced) bookedAlternatives.set(displaced.id, made);
+    return `Booked the alternative: ${formatWindow(Date.parse(made.start), Date.parse(made.end))}.`;
+  } catch (err) {
+    return errorText(err);
+  }
+}
 
 export function displacementReason(r: { reason?: string }, by: Reservation | undefined): string {
   // The server's reason names the displacing booking by id; the person wants its team and title.
@@ -79,19 +101,7 @@ export function Notices() {
               <button
                 type="button"
                 onClick={async () => {
-                  const alt = n.alternative!;
-                  let outcome: string;
-                  try {
-                    const made = await call<Reservation>("POST", "/reservations", {
-                      ...windowOf(alt),
-                      priority: n.reservation?.priority ?? "normal",
-                      title: n.reservation?.title ?? "",
-                      ...(me.role === "admin" && n.reservation ? { team: n.reservation.team } : {}),
-                    });
-                    outcome = `Booked the alternative from ${formatStamp(Date.parse(made.start))}.`;
-                  } catch (err) {
-                    outcome = errorText(err);
-                  }
+                  const outcome = await bookAlternative(n.reservation, n.alternative!, me);
                   setNotices((ns) => ns.map((x) => (x.id === n.id ? { ...x, outcome } : x)));
                 }}
               >

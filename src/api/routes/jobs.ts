@@ -2,6 +2,7 @@
 import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import type { Router } from "express";
 import { z } from "zod";
+import { jobFor } from "../../services/access/job-visibility.ts";
 import type { ServiceContext } from "../../services/context.ts";
 import { cancelJob, getJob, listJobs, submitJob } from "../../services/scheduling/jobs.ts";
 import { endpoint } from "../endpoint.ts";
@@ -29,7 +30,10 @@ export function jobRoutes(router: Router, registry: OpenAPIRegistry, ctx: Servic
         schema: z.object({ items: z.array(Job), nextCursor: z.string().optional() }),
       },
     },
-    handler: async ({ query }) => ({ status: 200, body: await listJobs(ctx, query) }),
+    handler: async ({ query, principal }) => {
+      const page = await listJobs(ctx, query);
+      return { status: 200, body: { ...page, items: page.items.map((j) => jobFor(principal, j)) } };
+    },
   });
   endpoint(router, registry, {
     method: "get",
@@ -38,7 +42,10 @@ export function jobRoutes(router: Router, registry: OpenAPIRegistry, ctx: Servic
     summary: "One job",
     params: IdParam,
     responses: { 200: { description: "The job", schema: Job } },
-    handler: async ({ params }) => ({ status: 200, body: await getJob(ctx, params.id) }),
+    handler: async ({ params, principal }) => ({
+      status: 200,
+      body: jobFor(principal, await getJob(ctx, params.id)),
+    }),
   });
   endpoint(router, registry, {
     method: "delete",

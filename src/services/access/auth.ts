@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { appendAudit } from "../../adapters/db/repos/audit.ts";
 import { teamExists } from "../../adapters/db/repos/teams.ts";
 import {
   findActiveToken,
@@ -133,13 +134,22 @@ export async function createToken(
   const expiresAt = expiryOf(ctx, req, policy);
   const secret = newSecret();
   const id = newId("tok");
-  await insertToken(ctx.db, {
-    id,
-    tokenHash: hashToken(secret),
-    name: req.name,
-    team: team ?? null,
-    role: req.role,
-    expiresAt,
+  await ctx.db.transaction().execute(async (trx) => {
+    await insertToken(trx, {
+      id,
+      tokenHash: hashToken(secret),
+      name: req.name,
+      team: team ?? null,
+      role: req.role,
+      expiresAt,
+    });
+    await appendAudit(trx, {
+      at: ctx.clock.now(),
+      actor: by.name,
+      action: "token.created",
+      team: team ?? null,
+      detail: { token: id, name: req.name, role: req.role, expiresAt: expiresAt?.toISOString() ?? null },
+    });
   });
   return {
     id,
@@ -172,5 +182,14 @@ export async function revokeToken(ctx: ServiceContext, by: Principal, id: string
   // An admin token bound to a team is still an admin's: a member may not take it away.
   if (!isAdmin(by) && row.role === "admin")
     throw new DomainError("forbidden", "only an admin may revoke an admin token");
-  await revokeTokenRow(ctx.db, id, new Date(ctx.clock.now()));
+  await ctx.db.transaction().execute(async (trx) => {
+    await revokeTokenRow(trx, id, new Date(ctx.clock.now()));
+    await appendAudit(trx, {
+      at: ctx.clock.now(),
+      actor: by.name,
+      action: "token.revoked",
+      team: row.team,
+      detail: { token: id, role: row.role },
+    });
+  });
 }

@@ -1,6 +1,7 @@
 // Teams and their quotas (CONTRACTS §1): GPU-hours per priority per UTC ISO week and a cap on
 // concurrent GPUs. Service default: unlimited for every class except `critical`, 0 until granted.
 import { toReservation } from "../../adapters/db/mappers.ts";
+import { appendAudit } from "../../adapters/db/repos/audit.ts";
 import { listTeamBookingsOverlapping } from "../../adapters/db/repos/reservations.ts";
 import { getTeamRow, insertTeam, listTeamNames, setTeamQuota } from "../../adapters/db/repos/teams.ts";
 import { DomainError, notFound } from "../../basics/domain-error.ts";
@@ -53,7 +54,18 @@ export async function setQuotas(
   req: { perPriority: Partial<Record<Priority, number>>; maxGpus?: number | null | undefined },
 ) {
   if (!isAdmin(by)) throw new DomainError("forbidden", "only an admin may set quotas");
-  const found = await setTeamQuota(ctx.db, team, req.perPriority, req.maxGpus ?? null);
+  const found = await ctx.db.transaction().execute(async (trx) => {
+    const ok = await setTeamQuota(trx, team, req.perPriority, req.maxGpus ?? null);
+    if (ok)
+      await appendAudit(trx, {
+        at: ctx.clock.now(),
+        actor: by.name,
+        action: "team.quotas-set",
+        team,
+        detail: { perPriority: req.perPriority, maxGpus: req.maxGpus ?? null },
+      });
+    return ok;
+  });
   if (!found) throw notFound(`team ${team}`);
   invalidateTeamRows(ctx);
   return quotaReport(ctx, team);

@@ -1,5 +1,7 @@
 // Pools, nodes, free windows and per-node occupancy for the timeline.
+
 import { toReservation } from "../../adapters/db/mappers.ts";
+import { appendAudit } from "../../adapters/db/repos/audit.ts";
 import { loadInventory } from "../../adapters/db/repos/inventory.ts";
 import { upsertNode } from "../../adapters/db/repos/nodes.ts";
 import { upsertPool } from "../../adapters/db/repos/pools.ts";
@@ -41,6 +43,8 @@ export async function putPool(ctx: ServiceContext, by: Principal, pool: Pool & {
     await upsertPool(trx, pool);
     for (let i = 0; i < pool.nodes; i++)
       await upsertNode(trx, { name: `${pool.name}-${i}`, pool: pool.name, gpus: pool.gpusPerNode });
+    // An admin action: audited with the change (docs/rules.md §4).
+    await appendAudit(trx, { at: ctx.clock.now(), actor: by.name, action: "pool.put", detail: { ...pool } });
   });
   invalidateInventory(ctx);
   ctx.changed();

@@ -1,6 +1,7 @@
 // Outbound webhooks a team registers: which events, where. Deliveries are queued in the same
 // transaction as the event (adapters/db/repos/events.ts) and sent by the loop with retries.
 import { randomBytes } from "node:crypto";
+import { appendAudit } from "../../adapters/db/repos/audit.ts";
 import { teamExists } from "../../adapters/db/repos/teams.ts";
 import {
   deleteWebhookRow,
@@ -57,7 +58,16 @@ export async function createWebhook(
   if (!target.ok) throw invalid([{ field: "url", message: target.reason }]);
   const secret = `whsec_${randomBytes(24).toString("base64url")}`;
   const id = newId("wh");
-  await insertWebhook(ctx.db, { id, team, url: req.url, secret: sealSecret(secret, id), events: req.events });
+  await ctx.db.transaction().execute(async (trx) => {
+    await insertWebhook(trx, { id, team, url: req.url, secret: sealSecret(secret, id), events: req.events });
+    await appendAudit(trx, {
+      at: ctx.clock.now(),
+      actor: by.name,
+      action: "webhook.created",
+      team,
+      detail: { webhook: id, url: req.url, events: req.events },
+    });
+  });
   // The signing secret is shown once, like a token.
   return { id, team, url: req.url, events: req.events, secret };
 }
@@ -76,5 +86,14 @@ export async function deleteWebhook(ctx: ServiceContext, by: Principal, id: stri
   if (!w) throw notFound(`webhook ${id}`);
   if (!isAdmin(by) && w.team !== by.team)
     throw new DomainError("forbidden", "this webhook belongs to another team");
-  await deleteWebhookRow(ctx.db, id);
+  await ctx.db.transaction().execute(async (trx) => {
+    await deleteWebhookRow(trx, id);
+    await appendAudit(trx, {
+      at: ctx.clock.now(),
+      actor: by.name,
+      action: "webhook.deleted",
+      team: w.team,
+      detail: { webhook: id },
+    });
+  });
 }

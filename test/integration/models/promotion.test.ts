@@ -322,7 +322,7 @@ describe.each(BACKENDS)("model promotion on %s", (backend) => {
   it("queues the events for the owning team's webhooks subscribed to them", async () => {
     const hook = await h.call("POST", "/api/v1/webhooks", {
       token: vision,
-      body: { url: "http://127.0.0.1:9/hook", events: ["abcheck.completed", "model.promoted"] },
+      body: { url: "https://hooks.example.com/berth", events: ["abcheck.completed", "model.promoted"] },
     });
     expect(hook.status).toBe(201);
     const id = await model();

@@ -4,7 +4,8 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fetchWebhookSender } from "../../../src/adapters/http/webhook-sender.ts";
+import { webhookSender } from "../../../src/adapters/http/webhook-sender.ts";
+import { WebhookTargetPolicy } from "../../../src/adapters/http/webhook-target.ts";
 import { WebhookDispatcher } from "../../../src/services/notify/webhook-dispatcher.ts";
 import { runTick } from "../../../src/services/scheduling/tick.ts";
 import { type Harness, HOUR, startHarness, T0 } from "../../support/api-harness.ts";
@@ -43,7 +44,8 @@ describe.each(BACKENDS)("webhooks beside the loop on %s", (backend) => {
   let silent: Awaited<ReturnType<typeof receiver>>;
   let good: Awaited<ReturnType<typeof receiver>>;
   beforeAll(async () => {
-    h = await startHarness(backend);
+    // The receivers are on loopback: allowed explicitly, as an operator allows on-premises ranges.
+    h = await startHarness(backend, { security: { webhookAllow: ["127.0.0.0/8"] } });
     vision = await h.team("vision");
     audio = await h.team("audio");
     silent = await receiver(true);
@@ -79,7 +81,7 @@ describe.each(BACKENDS)("webhooks beside the loop on %s", (backend) => {
 
     const dispatcher = new WebhookDispatcher({
       ctx: h.ctx,
-      send: fetchWebhookSender,
+      send: webhookSender(new WebhookTargetPolicy(["127.0.0.0/8"])),
       sendTimeoutMs: 300,
       breaker: { failures: 3, openMs: HOUR },
     });

@@ -55,7 +55,14 @@ describe.each(BACKENDS)("launch failures on %s", (backend) => {
     } = env;
     const { executor, launches } = manifestExecutor(new Set());
     const deps = { ctx: h.ctx, noShowSeconds: 0, executor };
-    const broken = await job(vision, {}); // no image: the Job cannot be built
+    // A spec without an image is refused at submission now; a job stored before that check (or
+    // written by an older Berth) still reaches the loop, and must not stop it.
+    const broken = await job(vision, { image: "busybox" });
+    await h.ctx.db
+      .updateTable("jobs")
+      .set({ spec: JSON.stringify({}) })
+      .where("id", "=", broken.id)
+      .execute();
     await runTick(deps, T0);
     expect(await get(broken.id)).toMatchObject({
       state: "failed",

@@ -3,7 +3,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { plain } from "../../../web/src/text.ts";
 import { formatStamp, parseLocalInput, toLocalInput } from "../../../web/src/time.ts";
-import { axisTicks, freeGpus, stackInLanes, visibleRows } from "../../../web/src/timeline/layout.ts";
+import {
+  axisTicks,
+  buildRows,
+  freeGpus,
+  stackInLanes,
+  visibleRows,
+} from "../../../web/src/timeline/layout.ts";
 import type { Hold } from "../../../web/src/types.ts";
 
 const savedTz = process.env.TZ;
@@ -67,6 +73,16 @@ describe("timeline layout", () => {
       ["b", 1],
       ["c", 0],
     ]);
+  });
+
+  it("names a reservation over two nodes once: the second node's bar repeats it", () => {
+    const pool = { name: "V100", product: "V100", computeCapability: "7.0", nodes: 2, gpusPerNode: 8 };
+    const wide = hold("wide", "2026-12-01T00:00:00Z", "2026-12-01T04:00:00Z", [0, 1, 2, 3, 4, 5, 6, 7]);
+    const nodes = ["V100-0", "V100-1"].map((node) => ({ node, gpus: 8, up: true, holds: [wide] }));
+    const { rows } = buildRows([pool], new Map([["V100", nodes]]), new Set());
+    const bars = rows.flatMap((r) => (r.kind === "node" ? r.bars : []));
+    expect(bars.map((b) => b.repeat ?? false)).toEqual([false, true]);
+    expect(buildRows([pool], new Map([["V100", nodes]]), new Set(["V100"])).rows.length).toBe(1);
   });
 
   it("counts a node's GPUs free for a whole window", () => {

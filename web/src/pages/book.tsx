@@ -123,7 +123,11 @@ export function BookPage({ url }: { url: URL }) {
 
   const parsed = useMemo(() => toRequest(form, admin), [form, admin]);
   const pool = pools.find((p) => p.name === form.pool);
+  // Just booked: the form now describes the booking made, so a dry run would only say "taken" by
+  // it. The answer waits for the next change of a field.
+  const booked = useRef(false);
   const set = (patch: Partial<Form>) => {
+    booked.current = false;
     setResult(undefined);
     setForm((f) => ({ ...f, ...patch }));
   };
@@ -156,7 +160,7 @@ export function BookPage({ url }: { url: URL }) {
   }, [parsed, recheck]);
 
   // Someone else's booking or cancellation can change the answer: ask again.
-  useEvents(["reservation."], () => setRecheck((n) => n + 1), 300);
+  useEvents(["reservation."], () => booked.current || setRecheck((n) => n + 1), 300);
 
   const book = async (req: Request) => {
     setBusy(true);
@@ -168,9 +172,17 @@ export function BookPage({ url }: { url: URL }) {
         reservation: made,
         text: `Booked "${plain(made.title) || "untitled"}": ${made.pool}, ${made.nodes} × ${made.gpusPerNode} GPUs, ${formatWindow(Date.parse(made.start), Date.parse(made.end))} on ${placementText(made.placement)}.${displaced}`,
       });
-      setRecheck((n) => n + 1);
+      booked.current = true;
+      seq.current++;
+      setAnswer({ kind: "idle", message: "Booked. Change any field to check another booking." });
     } catch (err) {
       setResult({ ok: false, text: errorText(err) });
+      // Taken since the last dry run: show who holds it and the suggestions, as the dry run would.
+      if (err instanceof ApiError && err.kind === "slot-taken") {
+        const mine = ++seq.current;
+        const taken = await answerFromError(err);
+        if (mine === seq.current) setAnswer(taken);
+      }
     } finally {
       setBusy(false);
     }
@@ -187,7 +199,9 @@ export function BookPage({ url }: { url: URL }) {
           aria-label="Booking"
           onSubmit={(e) => {
             e.preventDefault();
-            if (parsed.ok && !busy) void book(parsed.req);
+            if (busy) return;
+            if (parsed.ok) void book(parsed.req);
+            else setResult({ ok: false, text: parsed.message });
           }}
         >
           <SelectField
@@ -288,10 +302,13 @@ export function BookPage({ url }: { url: URL }) {
               <p class="help">Their owners are told why and offered the nearest free window.</p>
             </div>
           )}
+          <p class={`answer-line ${answer.kind}`} aria-hidden="true">
+            {answerLine(answer)}
+          </p>
           <div class="actions">
             <button
               type="submit"
-              disabled={busy || !parsed.ok || answer.kind === "taken"}
+              disabled={busy}
               aria-describedby={answer.kind === "ok" && answer.displaced.length > 0 ? "displaces" : undefined}
             >
               Book
@@ -338,6 +355,22 @@ export function BookPage({ url }: { url: URL }) {
   );
 }
 
+/** The live answer in one line next to Book (the Availability box, further away on a phone, says it all). */
+function answerLine(a: Answer): string {
+  switch (a.kind) {
+    case "ok":
+      return a.displaced.length > 0 ? `✓ Fits by displacing ${a.displaced.length}` : "✓ Fits";
+    case "taken":
+      return "✗ Taken: see Availability for free windows";
+    case "refused":
+      return "✗ Refused: see Availability";
+    case "checking":
+      return "Checking…";
+    case "idle":
+      return "";
+  }
+}
+
 async function check(req: Request): Promise<Answer> {
   try {
     const dry = await call<DryRun>("POST", "/reservations?dryRun=true", req);
@@ -350,25 +383,29 @@ async function check(req: Request): Promise<Answer> {
     );
     return { kind: "ok", dry, displaced };
   } catch (err) {
-    if (err instanceof ApiError && err.kind === "slot-taken") {
-      const holders = (err.problem.holders as Holder[] | undefined) ?? [];
-      const titled = await Promise.all(
-        holders.map(async (h) => {
-          const r = await get<Reservation>(`/reservations/${encodeURIComponent(h.reservation)}`).catch(
-            () => undefined,
-          );
-          return { ...h, title: r?.title };
-        }),
-      );
-      return {
-        kind: "taken",
-        detail: err.message,
-        holders: titled,
-        suggestions: (err.problem.suggestions as Suggestion[] | undefined) ?? [],
-      };
-    }
-    return { kind: "refused", detail: errorText(err) };
+    return answerFromError(err);
   }
+}
+
+/** A refusal as the Availability box shows it; a conflict names its holders and the suggestions. */
+async function answerFromError(err: unknown): Promise<Answer> {
+  if (!(err instanceof ApiError && err.kind === "slot-taken"))
+    return { kind: "refused", detail: errorText(err) };
+  const holders = (err.problem.holders as Holder[] | undefined) ?? [];
+  const titled = await Promise.all(
+    holders.map(async (h) => {
+      const r = await get<Reservation>(`/reservations/${encodeURIComponent(h.reservation)}`).catch(
+        () => undefined,
+      );
+      return { ...h, title: r?.title };
+    }),
+  );
+  return {
+    kind: "taken",
+    detail: err.message,
+    holders: titled,
+    suggestions: (err.problem.suggestions as Suggestion[] | undefined) ?? [],
+  };
 }
 
 function SuggestionButton(props: { s: Suggestion; busy: boolean; onBook: (s: Suggestion) => void }) {

@@ -3,10 +3,10 @@
 import { useState } from "preact/hooks";
 import { call, errorText, get, getAll } from "../api.ts";
 import { useApp, useEvents, useLoad } from "../hooks.ts";
-import { displacementReason, offeredAlternatives } from "../notices.tsx";
+import { bookAlternative, bookedAlternatives, displacementReason, offeredAlternatives } from "../notices.tsx";
 import { plain } from "../text.ts";
 import { formatStamp, formatWindow, HOUR, isoUtc, parseLocalInput, toLocalInput } from "../time.ts";
-import { type Alternative, type FreeWindow, type Reservation, windowOf } from "../types.ts";
+import type { Alternative, FreeWindow, Reservation } from "../types.ts";
 import { Message, Table } from "../ui.tsx";
 import { PriorityBadge } from "./priority.tsx";
 
@@ -183,6 +183,7 @@ function Displaced({ r }: { r: Reservation }) {
   const [found, setFound] = useState<Alternative | null>();
   const [outcome, setOutcome] = useState<string>();
   const alt = offered ?? found;
+  const booked = bookedAlternatives.get(r.id);
   const duration = Date.parse(r.end) - Date.parse(r.start);
   const findNow = async () => {
     try {
@@ -202,27 +203,16 @@ function Displaced({ r }: { r: Reservation }) {
       setOutcome(errorText(err));
     }
   };
-  const bookAlt = async (a: Alternative) => {
-    try {
-      const made = await call<Reservation>("POST", "/reservations", {
-        ...windowOf(a),
-        priority: r.priority,
-        title: r.title,
-        ...(me.role === "admin" ? { team: r.team } : {}),
-      });
-      setOutcome(`Booked ${formatWindow(Date.parse(made.start), Date.parse(made.end))}.`);
-    } catch (err) {
-      setOutcome(errorText(err));
-    }
-  };
   return (
     <div class="displaced">
       <p>Why: {displacementReason(r, by.data)}.</p>
-      {alt ? (
+      {booked ? (
+        <p>Alternative booked: {formatWindow(Date.parse(booked.start), Date.parse(booked.end))}.</p>
+      ) : alt ? (
         <p>
           Alternative: {formatWindow(Date.parse(alt.start), Date.parse(alt.end))}{" "}
           {me.team === r.team || me.role === "admin" ? (
-            <button type="button" onClick={() => bookAlt(alt)}>
+            <button type="button" onClick={async () => setOutcome(await bookAlternative(r, alt, me))}>
               Book alternative {formatStamp(Date.parse(alt.start))}
             </button>
           ) : null}

@@ -26,12 +26,13 @@ import {
   buildRows,
   freeGpus,
   LANE_HEIGHT,
+  labelStep,
   type Row,
   visibleRows,
 } from "../timeline/layout.ts";
 import type { Hold, NodeOccupancy, Occupancy, Pool } from "../types.ts";
-import { AppLink, Message } from "../ui.tsx";
-import { PRIORITY_MARK } from "./priority.tsx";
+import { AppLink, Message, Table } from "../ui.tsx";
+import { PRIORITY_MARK, PriorityBadge } from "./priority.tsx";
 
 const ZOOMS = [
   { label: "Hour", span: 12 * HOUR },
@@ -74,6 +75,7 @@ export function TimelinePage(_: { url: URL }) {
   const [scrollTop, setScrollTop] = useState(0);
   const [drag, setDrag] = useState<Drag>();
   const [reloads, setReloads] = useState(0);
+  const [asList, setAsList] = useState(false);
   const scroller = useRef<HTMLDivElement>(null);
   const narrow = size.width < 640;
   const labelWidth = narrow ? 92 : 168;
@@ -136,12 +138,9 @@ export function TimelinePage(_: { url: URL }) {
       axisTicks(viewStart, viewEnd, pxPerHour, (t) => {
         const d = new Date(t);
         if (d.getHours() !== 0) return formatClock(t);
-        // Midnights: as much of the date as the space between them holds.
-        return pxPerHour * 24 >= 90
-          ? formatDay(t)
-          : pxPerHour * 24 >= 44
-            ? formatWeekday(t)
-            : String(d.getDate());
+        // Midnights: as much of the date as the space to the next label holds.
+        const room = labelStep(pxPerHour) * pxPerHour;
+        return room >= 90 ? formatDay(t) : room >= 44 ? formatWeekday(t) : String(d.getDate());
       }),
     [viewStart, viewEnd, pxPerHour],
   );
@@ -153,6 +152,18 @@ export function TimelinePage(_: { url: URL }) {
     const anchor = t >= viewStart && t < viewEnd ? t - next / 8 : viewStart + span / 2 - next / 2;
     setSpan(next);
     setViewStart(Math.round(anchor / GRID) * GRID);
+  };
+
+  // Keyboard: with focus anywhere in the timeline, ←/→ move in time and +/− zoom.
+  const onKey = (e: KeyboardEvent) => {
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    const i = ZOOMS.findIndex((z) => z.span === span);
+    if (e.key === "ArrowLeft") pan(-0.125);
+    else if (e.key === "ArrowRight") pan(0.125);
+    else if ((e.key === "+" || e.key === "=") && i > 0) zoom(ZOOMS[i - 1]!.span);
+    else if (e.key === "-" && i >= 0 && i < ZOOMS.length - 1) zoom(ZOOMS[i + 1]!.span);
+    else return;
+    e.preventDefault();
   };
 
   const onWheel = (e: WheelEvent) => {
@@ -238,10 +249,28 @@ export function TimelinePage(_: { url: URL }) {
         <span class="help">
           {formatDay(viewStart)} – {formatDay(viewEnd - 1)} · {timeZoneName()} · drag across free time to book
         </span>
+        <span id="tl-keys" class="sr-only">
+          Left and right arrows move in time, plus and minus zoom; each booking is a button; the Book page is
+          the keyboard way to book.
+        </span>
       </div>
-      <Legend />
+      <div class="toolbar">
+        <Legend />
+        <button type="button" class="secondary" aria-pressed={asList} onClick={() => setAsList((v) => !v)}>
+          List view
+        </button>
+      </div>
+      {asList && <HoldList pools={pools} occupancy={occupancy} from={viewStart} to={viewEnd} />}
       <Message outcome={error} />
-      <section class="timeline" aria-label="Timeline" data-from={isoUtc(viewStart)} data-to={isoUtc(viewEnd)}>
+      <section
+        hidden={asList}
+        class="timeline"
+        aria-label="Timeline"
+        aria-describedby="tl-keys"
+        data-from={isoUtc(viewStart)}
+        data-to={isoUtc(viewEnd)}
+        onKeyDown={onKey}
+      >
         <div
           class="tl-scroll"
           ref={scroller}
@@ -343,6 +372,68 @@ export function TimelinePage(_: { url: URL }) {
           </p>
         </section>
       )}
+    </div>
+  );
+}
+
+const LIST_MAX = 500;
+
+/** The same bookings as a table (the screen-reader and keyboard view), those of the view's window. */
+function HoldList(props: {
+  pools: Pool[];
+  occupancy: ReadonlyMap<string, NodeOccupancy[]>;
+  from: number;
+  to: number;
+}) {
+  const items = useMemo(() => {
+    const byReservation = new Map<string, { pool: string; nodes: string[]; hold: Hold; gpus: number }>();
+    for (const p of props.pools) {
+      for (const n of props.occupancy.get(p.name) ?? []) {
+        for (const h of n.holds) {
+          if (Date.parse(h.end) <= props.from || Date.parse(h.start) >= props.to) continue;
+          const seen = byReservation.get(h.reservation);
+          if (seen) {
+            seen.nodes.push(n.node);
+            seen.gpus += h.gpus.length;
+          } else
+            byReservation.set(h.reservation, { pool: p.name, nodes: [n.node], hold: h, gpus: h.gpus.length });
+        }
+      }
+    }
+    return [...byReservation.values()].sort((a, b) => Date.parse(a.hold.start) - Date.parse(b.hold.start));
+  }, [props.pools, props.occupancy, props.from, props.to]);
+  return (
+    <div>
+      <p class="help">
+        {items.length} booking{items.length === 1 ? "" : "s"} in this window
+        {items.length > LIST_MAX ? `; the first ${LIST_MAX} by start are listed` : ""}.
+      </p>
+      <Table
+        label="Bookings in view"
+        columns={["Title", "Team", "Priority", "Pool", "Nodes", "GPUs", "When", "State"]}
+      >
+        {items.slice(0, LIST_MAX).map(({ pool, nodes, hold: h, gpus }) => (
+          <tr key={h.reservation}>
+            <td>
+              <bdi>{plain(h.title) || "(untitled)"}</bdi>
+            </td>
+            <td>
+              <bdi>{plain(h.team)}</bdi>
+            </td>
+            <td>
+              <PriorityBadge priority={h.priority} />
+            </td>
+            <td>{plain(pool)}</td>
+            <td>{nodes.map(plain).join(", ")}</td>
+            <td>{gpus}</td>
+            <td>{formatWindow(Date.parse(h.start), Date.parse(h.end))}</td>
+            <td>
+              {h.kind === "maintenance" ? "maintenance" : h.state}
+              {idleNote(h)}
+            </td>
+          </tr>
+        ))}
+      </Table>
     </div>
   );
 }
@@ -463,7 +554,9 @@ function BarButton(props: {
         top: `${bar.lane * LANE_HEIGHT + 3}px`,
         height: `${LANE_HEIGHT - 4}px`,
       }}
-      aria-label={holdName(h)}
+      aria-label={bar.repeat ? undefined : holdName(h)}
+      aria-hidden={bar.repeat ? true : undefined}
+      tabIndex={bar.repeat ? -1 : undefined}
       title={holdName(h)}
       onClick={props.onSelect}
       onPointerDown={(e) => e.stopPropagation()}

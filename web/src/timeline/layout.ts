@@ -13,6 +13,11 @@ export interface Bar {
   start: number;
   end: number;
   lane: number;
+  /**
+   * A reservation over several nodes has a bar on each; only the first (in row order) is the
+   * focusable, named control, so a screen reader meets each booking once.
+   */
+  repeat?: boolean;
 }
 
 export type Row =
@@ -43,6 +48,7 @@ export function buildRows(
   collapsed: ReadonlySet<string>,
 ): { rows: Row[]; height: number } {
   const rows: Row[] = [];
+  const named = new Set<string>();
   let top = 0;
   for (const pool of pools) {
     const nodes = occupancy.get(pool.name) ?? [];
@@ -51,6 +57,10 @@ export function buildRows(
     if (collapsed.has(pool.name)) continue;
     for (const node of nodes) {
       const { bars, lanes } = stackInLanes(node.holds);
+      for (const b of bars) {
+        if (named.has(b.hold.reservation)) b.repeat = true;
+        else named.add(b.hold.reservation);
+      }
       const height = lanes * LANE_HEIGHT + ROW_PADDING;
       rows.push({ kind: "node", pool, node, bars, top, height });
       top += height;
@@ -81,7 +91,7 @@ export interface Tick {
 }
 
 /** Hours between labelled ticks: the smallest step leaving about 48 px per label. */
-function labelStep(pxPerHour: number): number {
+export function labelStep(pxPerHour: number): number {
   return [1, 3, 6, 12].find((h) => h * pxPerHour >= 48) ?? 24;
 }
 

@@ -1,5 +1,5 @@
 // The append-only audit log: who did what to which reservation or job, when, why, GPU-hours lost.
-import type { Transaction } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import type { Millis } from "../../../core/types.ts";
 import type { Database } from "../tables.ts";
 
@@ -30,4 +30,40 @@ export async function appendAudit(trx: Transaction<Database>, e: AuditEntry): Pr
       detail: JSON.stringify(e.detail ?? {}),
     })
     .execute();
+}
+
+export interface AuditRecord {
+  readonly id: string;
+  readonly at: Date;
+  readonly actor: string;
+  readonly action: string;
+  readonly team: string | null;
+  readonly reservation_id: string | null;
+  readonly job_id: string | null;
+  readonly reason: string | null;
+  readonly lost_gpu_hours: number;
+  readonly detail: Record<string, unknown>;
+}
+
+export interface AuditFilter {
+  readonly team?: string | undefined;
+  readonly reservation?: string | undefined;
+  readonly job?: string | undefined;
+  readonly from?: Date | undefined;
+  readonly to?: Date | undefined;
+  /** Entries after this id (the previous page's last). */
+  readonly afterId?: string | undefined;
+  readonly limit: number;
+}
+
+/** Entries oldest first: appends never shift a page already read. */
+export async function listAudit(db: Kysely<Database>, f: AuditFilter): Promise<AuditRecord[]> {
+  let q = db.selectFrom("audit_log").selectAll();
+  if (f.team !== undefined) q = q.where("team", "=", f.team);
+  if (f.reservation !== undefined) q = q.where("reservation_id", "=", f.reservation);
+  if (f.job !== undefined) q = q.where("job_id", "=", f.job);
+  if (f.from !== undefined) q = q.where("at", ">=", f.from);
+  if (f.to !== undefined) q = q.where("at", "<", f.to);
+  if (f.afterId !== undefined) q = q.where("id", ">", f.afterId as never);
+  return q.orderBy("id").limit(f.limit).execute();
 }

@@ -1,7 +1,7 @@
 // The scheduling cycle's decisions: each persisted with the state it implies, as an `intent` when
 // something outside the database must act on it (launch, stop) and `applied` once that is done.
 // Intents left by a crash are what the next cycle applies again first.
-import type { Kysely, Selectable, Transaction } from "kysely";
+import { type Kysely, type Selectable, sql, type Transaction } from "kysely";
 import type { Millis } from "../../../core/types.ts";
 import type { Database, DecisionsTable } from "../tables.ts";
 
@@ -48,4 +48,18 @@ export async function markDecisionsApplied(db: Handle, ids: readonly string[], a
     .set({ state: "applied", applied_at: new Date(at) })
     .where("id", "in", [...ids])
     .execute();
+}
+
+/** Deletes up to `batch` decisions settled (applied or failed) before `before`; intents stay. */
+export async function deleteSettledDecisionsBefore(
+  db: Kysely<Database>,
+  before: Date,
+  batch: number,
+): Promise<number> {
+  const r = await sql`
+    DELETE FROM decisions WHERE id IN (
+      SELECT id FROM decisions WHERE state <> 'intent' AND at < ${before} ORDER BY id LIMIT ${batch})`.execute(
+    db,
+  );
+  return Number(r.numAffectedRows ?? 0);
 }

@@ -31,25 +31,58 @@ export async function appendEvent(
     WHERE w.team = ${team} AND ${type} = ANY (w.events)`.execute(trx);
 }
 
+/**
+ * Up to `limit` events after the event `afterId`, in (txid, id) order, and only events of
+ * transactions below the horizon of the oldest one still running, so a transaction that commits
+ * late can never land behind a cursor already handed out (migration 20261204T161000Z says why).
+ * A cursor whose event is gone (retention) resumes by id alone.
+ */
 export async function eventsAfter(
   db: Kysely<Database>,
   afterId: string,
   limit: number,
   team?: string,
 ): Promise<StoredEvent[]> {
-  let q = db
-    .selectFrom("events")
-    .selectAll()
-    .where("id", ">", afterId as never);
-  if (team !== undefined) q = q.where("team", "=", team);
-  const rows = await q.orderBy("id").limit(limit).execute();
+  const t = team ?? null;
+  const { rows } = await sql<{
+    id: string;
+    at: Date;
+    type: string;
+    team: string | null;
+    data: Record<string, unknown>;
+  }>`
+    WITH c AS (SELECT txid FROM events WHERE id = ${afterId}::bigint)
+    SELECT e.id::text AS id, e.at, e.type, e.team, e.data
+    FROM events e
+    WHERE e.txid < pg_snapshot_xmin(pg_current_snapshot())
+      AND CASE WHEN EXISTS (SELECT 1 FROM c)
+            THEN (e.txid, e.id) > ((SELECT txid FROM c), ${afterId}::bigint)
+            ELSE e.id > ${afterId}::bigint END
+      AND (${t}::text IS NULL OR e.team = ${t})
+    ORDER BY e.txid, e.id
+    LIMIT ${limit}`.execute(db);
   return rows.map((r) => ({ id: r.id, at: r.at.toISOString(), type: r.type, team: r.team, data: r.data }));
 }
 
+/** The last event below the horizon: a stream opened now starts after it. */
 export async function lastEventId(db: Kysely<Database>): Promise<string> {
-  const row = await db
-    .selectFrom("events")
-    .select((eb) => eb.fn.max("id").as("id"))
-    .executeTakeFirst();
-  return (row?.id as string | null) ?? "0";
+  const { rows } = await sql<{ id: string }>`
+    SELECT id::text AS id FROM events
+    WHERE txid < pg_snapshot_xmin(pg_current_snapshot())
+    ORDER BY txid DESC, id DESC LIMIT 1`.execute(db);
+  return rows[0]?.id ?? "0";
+}
+
+/**
+ * Deletes up to `batch` events older than `before` that no webhook delivery still waits for
+ * (a pending delivery needs its event's body); returns how many.
+ */
+export async function deleteEventsBefore(db: Kysely<Database>, before: Date, batch: number): Promise<number> {
+  const r = await sql`
+    DELETE FROM events WHERE id IN (
+      SELECT e.id FROM events e
+      WHERE e.at < ${before}
+        AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id)
+      ORDER BY e.id LIMIT ${batch})`.execute(db);
+  return Number(r.numAffectedRows ?? 0);
 }

@@ -41,3 +41,9 @@ export async function storeAnswer(
     .onConflict((oc) => oc.doNothing())
     .execute();
 }
+
+/** Forgets answers stored before `before`: a retry after that runs again. */
+export async function deleteAnswersBefore(db: Kysely<Database>, before: Date): Promise<number> {
+  const r = await db.deleteFrom("idempotency_keys").where("created_at", "<", before).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}

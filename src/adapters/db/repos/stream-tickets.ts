@@ -25,3 +25,9 @@ export async function takeStreamTicket(
     .executeTakeFirst();
   return row ? { tokenId: row.token_id, expiresAt: row.expires_at.getTime() } : undefined;
 }
+
+/** Deletes tickets that expired before `before` (unused ones: a used ticket is deleted at once). */
+export async function deleteExpiredTickets(db: Kysely<Database>, before: Date): Promise<number> {
+  const r = await db.deleteFrom("stream_tickets").where("expires_at", "<", before).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}

@@ -104,3 +104,17 @@ export async function earliestPendingDelivery(db: Kysely<Database>): Promise<Mil
     .executeTakeFirst();
   return row?.t ? new Date(row.t as Date).getTime() : null;
 }
+
+/** Deletes up to `batch` deliveries delivered or given up before `before`; pending ones stay. */
+export async function deleteSettledDeliveriesBefore(
+  db: Kysely<Database>,
+  before: Date,
+  batch: number,
+): Promise<number> {
+  const r = await sql`
+    DELETE FROM webhook_deliveries WHERE (webhook_id, event_id) IN (
+      SELECT webhook_id, event_id FROM webhook_deliveries
+      WHERE coalesce(delivered_at, failed_at) < ${before}
+      LIMIT ${batch})`.execute(db);
+  return Number(r.numAffectedRows ?? 0);
+}
