@@ -9,10 +9,13 @@ ALTER TABLE ab_checks ADD COLUMN compute_capability text;
 ALTER TABLE ab_checks ADD COLUMN data text;
 ALTER TABLE ab_checks ADD COLUMN reasons jsonb NOT NULL DEFAULT '[]'::jsonb;
 ALTER TABLE ab_checks ADD COLUMN unlocks_fp16 boolean NOT NULL DEFAULT false;
+-- Where the FP16 side's arithmetic ran, as Berth knows it: 'gpu', or 'emulated-on-cpu'.
+ALTER TABLE ab_checks ADD COLUMN fp16_arithmetic text;
 ALTER TABLE ab_checks ADD COLUMN finished_at timestamptz;
 -- Checks recorded before Berth judged them kept the client's verdict; they name no pool, so they
 -- decide for no compute capability.
-UPDATE ab_checks SET state = CASE WHEN passed THEN 'passed' ELSE 'failed' END, finished_at = created_at;
+UPDATE ab_checks SET state = CASE WHEN passed THEN 'passed' ELSE 'failed' END, finished_at = created_at,
+  fp16_arithmetic = report->>'fp16Arithmetic';
 CREATE INDEX ab_checks_job ON ab_checks (job_id) WHERE job_id IS NOT NULL;
 
 -- A model version a train job registered remembers the job and the pool it trained on (the default

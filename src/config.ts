@@ -56,6 +56,8 @@ const envSchema = z.object({
   BERTH_RETENTION_EVERY_SECONDS: z.coerce.number().positive().default(3600),
   /** Open event streams per token. */
   BERTH_STREAMS_PER_TOKEN: z.coerce.number().int().min(1).default(4),
+  /** The image Berth's own Jobs run (`berth validate`). */
+  BERTH_IMAGE: z.string().min(1).default("berth:latest"),
 });
 
 export type Executor = (typeof EXECUTORS)[number];
@@ -87,6 +89,8 @@ export interface Config {
     readonly idempotencySeconds: number;
     readonly everySeconds: number;
   };
+  /** The image Berth's own Jobs run (`berth validate`). */
+  readonly berthImage: string;
 }
 
 export class ConfigError extends Error {
@@ -128,5 +132,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       idempotencySeconds: e.BERTH_RETAIN_IDEMPOTENCY_HOURS * 3600,
       everySeconds: e.BERTH_RETENTION_EVERY_SECONDS,
     }),
+    berthImage: e.BERTH_IMAGE,
   });
 }

@@ -2,9 +2,10 @@
 // `npm start` runs `bin/berth.js serve`; run directly (`node src/main.ts serve`), this file hands
 // argv to the CLI.
 
+import { mkdir } from "node:fs/promises";
 import type { Server } from "node:http";
-import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
+import { join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { openDatabase } from "./adapters/db/connect.ts";
@@ -37,6 +38,7 @@ import { webhookTargets } from "./services/notify/webhooks.ts";
 import type { Executor } from "./services/ports.ts";
 import { startRetention } from "./services/retention/retention.ts";
 import { recordExecutorEvent } from "./services/scheduling/executor-events.ts";
+import type { JobKindSettings } from "./services/scheduling/job-kinds/job-kind.ts";
 import { startLoop } from "./services/scheduling/loop.ts";
 import { relaunchRuns } from "./services/scheduling/scheduling-cycle.ts";
 import { runTick } from "./services/scheduling/tick.ts";
@@ -47,6 +49,11 @@ export interface RunningBerth {
   close(): Promise<void>;
   /** SIGTERM / SIGINT close the server, finish the running tick, close the database, exit. */
   closeOnSignals(): void;
+}
+
+/** The `berth` command as this process runs it: the same Node, bin/berth.js (one process). */
+function localBerthCommand(): string[] {
+  return [process.execPath, fileURLToPath(new URL("../bin/berth.js", import.meta.url))];
 }
 
 /** Which executor runs jobs: Kubernetes when asked for (or, under `auto`, when credentials exist). */
@@ -188,6 +195,7 @@ export async function startBerth(
   let runner: Executor;
   let stopWatching = async () => {};
   let stopAdmission = async () => {};
+  let kinds: JobKindSettings = { berthImage: config.berthImage };
   if (executor.executor === "kubernetes") {
     logger.info(
       { executor: "kubernetes", cluster: executor.kubeconfig.getCurrentCluster()?.server },
@@ -219,6 +227,10 @@ export async function startBerth(
     const seeded = await seedDemoCluster(ctx);
     if (seeded.length > 0) logger.info({ pools: seeded }, "demo pools created");
     runner = createDemoExecutor({ now: () => Date.now(), defaultDurationSeconds: 600 });
+    // Validations run for real here, as `berth validate` processes on the CPU.
+    const resultDir = join(config.dataDir, "runs");
+    await mkdir(resultDir, { recursive: true });
+    kinds = { ...kinds, local: { berth: localBerthCommand(), resultDir } };
   }
   runner.onEvent((e) => {
     recordExecutorEvent({ ctx, onEvictionToFree: (s) => metrics.evictionToFreeSeconds.observe(s) }, e).catch(
@@ -228,7 +240,7 @@ export async function startBerth(
   // Runs the database says are live but the executor does not know are launched again by the leader,
   // when it becomes the leader (at once with PGlite).
   const relaunch = () =>
-    relaunchRuns(ctx, runner).then(
+    relaunchRuns(ctx, runner, kinds).then(
       (relaunched) => {
         if (relaunched > 0) logger.info({ relaunched }, "runs the executor did not know were launched again");
       },
@@ -246,6 +258,7 @@ export async function startBerth(
               ctx,
               noShowSeconds: config.noShowSeconds,
               executor: runner,
+              kinds,
               onDecision: (kind) => metrics.decisions.inc({ kind }),
             },
             now,

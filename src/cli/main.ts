@@ -2,6 +2,7 @@
 // (commands/<name>.ts, each exporting `register(program)`). Failures become one line on stderr
 // and a non-zero exit.
 import { Command } from "commander";
+import { register as registerAbcheck } from "./commands/abcheck.ts";
 import { register as registerAvailability } from "./commands/availability.ts";
 import { register as registerBook } from "./commands/book.ts";
 import { register as registerCancel } from "./commands/cancel.ts";
@@ -9,6 +10,8 @@ import { register as registerJobs } from "./commands/jobs.ts";
 import { register as registerLs } from "./commands/ls.ts";
 import { register as registerMap } from "./commands/map.ts";
 import { register as registerMigrate } from "./commands/migrate.ts";
+import { register as registerModels } from "./commands/models.ts";
+import { register as registerPromote } from "./commands/promote.ts";
 import { register as registerServe } from "./commands/serve.ts";
 import { register as registerSimulate } from "./commands/simulate.ts";
 import { register as registerSubmit } from "./commands/submit.ts";
@@ -26,6 +29,9 @@ registerSubmit(program);
 registerJobs(program);
 registerMap(program);
 registerValidate(program);
+registerModels(program);
+registerAbcheck(program);
+registerPromote(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -43,12 +43,16 @@ function nodeOrder(nodes: readonly GpuNode[]): NodeOrder {
  */
 export class NodeTable<T> {
   private dense: T[] | null = null;
-  constructor(
-    private readonly position: ReadonlyMap<string, number>,
-    /** By position; undefined where a node is not in the table. */
-    private readonly items: (T | undefined)[],
-    private readonly complete: boolean,
-  ) {}
+  private readonly position: ReadonlyMap<string, number>;
+  /** By position; undefined where a node is not in the table. */
+  private readonly items: (T | undefined)[];
+  private readonly complete: boolean;
+
+  constructor(position: ReadonlyMap<string, number>, items: (T | undefined)[], complete: boolean) {
+    this.position = position;
+    this.items = items;
+    this.complete = complete;
+  }
 
   get(name: string): T | undefined {
     const i = this.position.get(name);

@@ -5,13 +5,9 @@
 // resume on another node, a grace period for the checkpoint, a podFailurePolicy under which a
 // preemption (DisruptionTarget) never burns backoffLimit, and activeDeadlineSeconds only as a
 // backstop past the window's end plus grace (suspension is how Berth actually stops work).
+import { MANAGED_TAINT_KEY, runJobName, runLabels } from "../basics/job-names.ts";
 import type { Pool, Priority } from "../core/types.ts";
 
-export const LABEL_RESERVATION = "berth.dev/reservation";
-export const LABEL_JOB = "berth.dev/job";
-export const LABEL_TEAM = "berth.dev/team";
-export const LABEL_QUEUE = "berth.dev/queue";
-export const MANAGED_TAINT_KEY = "berth.dev/managed";
 export const WORKSPACE_MOUNT = "/workspace";
 
 /** The Kubernetes objects here are plain JSON-shaped values; the kube adapter sends them as they are. */
@@ -28,6 +24,8 @@ export interface JobPlacement {
 
 export interface CommonJobInput {
   readonly jobId: string;
+  /** Which run of the job (1-based, default 1): with the id it names the Job. */
+  readonly attempt?: number;
   readonly team: string;
   readonly namespace: string;
   readonly pool: Pool;
@@ -43,25 +41,15 @@ export interface CommonJobInput {
   readonly shmMiB?: number;
 }
 
-/** DNS-1123 label: lower-case alphanumerics and '-', at most 63 characters, stable for a job id. */
-export function jobName(kind: "train" | "validate", jobId: string): string {
-  const clean = jobId
-    .toLowerCase()
-    .replace(/[^a-z0-9-]+/g, "-")
-    .replace(/^-+|-+$/g, "");
-  const name = `berth-${kind}-${clean}`;
-  if (name.length <= 63) return name;
-  // Too long: keep a readable prefix and a short hash of the full id so names stay unique.
-  let h = 2166136261;
-  for (const ch of jobId) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
-  return `${name.slice(0, 54).replace(/-+$/, "")}-${h.toString(16).padStart(8, "0")}`;
-}
-
+/** The run's labels (src/basics/job-names.ts), as the executor's Jobs carry them. */
 export function jobLabels(input: CommonJobInput): Record<string, string> {
-  const labels: Record<string, string> = { [LABEL_JOB]: input.jobId, [LABEL_TEAM]: input.team };
-  if (input.placement.reservationId) labels[LABEL_RESERVATION] = input.placement.reservationId;
-  else labels[LABEL_QUEUE] = input.placement.queue ?? "default";
-  return labels;
+  return runLabels({
+    job: input.jobId,
+    attempt: input.attempt ?? 1,
+    team: input.team,
+    reservation: input.placement.reservationId,
+    queue: input.placement.queue,
+  });
 }
 
 export function gpuResources(pool: Pool, gpus: number): K8sObject {
@@ -118,7 +106,7 @@ export function buildJob(input: CommonJobInput, shape: JobShape): K8sObject {
     apiVersion: "batch/v1",
     kind: "Job",
     metadata: {
-      name: jobName(shape.kind, input.jobId),
+      name: runJobName(input.jobId, input.attempt ?? 1),
       namespace: input.namespace,
       labels,
       ...(shape.annotations ? { annotations: shape.annotations } : {}),

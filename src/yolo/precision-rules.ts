@@ -48,8 +48,11 @@ export interface PromotionRequest {
   readonly precision: InferencePrecision;
   readonly batchSize: number;
   readonly useTensorrt: boolean;
-  /** Compute capability of the pool the model is meant to serve on. */
-  readonly servingComputeCapability: string;
+  /**
+   * Compute capability of the pool the model is meant to serve on; null when no pool is named,
+   * which only fp32 survives (a capability is never assumed).
+   */
+  readonly servingComputeCapability: string | null;
   readonly check?: AbCheckEvidence;
 }
 
@@ -75,6 +78,13 @@ export function promotionDecision(r: PromotionRequest): PromotionDecision {
   if (r.precision === "fp32") {
     // Always allowed: degrading to FP32 is how a deployment stays alive.
     return { ok: true, inference: { ...fp32, use_tensorrt: r.useTensorrt }, notes: [] };
+  }
+  if (r.servingComputeCapability === null) {
+    return {
+      ok: false,
+      reason: `${r.precision} needs a serving pool: its compute capability decides, and none is assumed`,
+      recommended: fp32,
+    };
   }
   const [major] = parseComputeCapability(r.servingComputeCapability);
   if (major < 7) {

@@ -3,10 +3,10 @@
 import type { V1Job, V1Node } from "@kubernetes/client-node";
 import { describe, expect, inject, it } from "vitest";
 import { inventoryFromNodes } from "../../src/adapters/kube/inventory.ts";
-import { runJobName } from "../../src/adapters/kube/job-name.ts";
 import { kubeConfigFromEnvironment } from "../../src/adapters/kube/kube-config.ts";
 import { cpuMillis, memoryMiB } from "../../src/adapters/kube/quantity.ts";
 import { runStatus } from "../../src/adapters/kube/run-status.ts";
+import { runJobName } from "../../src/basics/job-names.ts";
 
 describe("Job names of runs", () => {
   it.each([

@@ -3,8 +3,8 @@
 import { randomBytes } from "node:crypto";
 import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { runJobName } from "../../src/adapters/kube/job-name.ts";
 import { namespaceByTeamLabel } from "../../src/adapters/kube/team-namespaces.ts";
+import { runJobName } from "../../src/basics/job-names.ts";
 import { launchOrder, recordedExecutor } from "./support/executor.ts";
 import { type TestNamespace, useNamespace } from "./support/namespace.ts";
 import { jobPods } from "./support/pods.ts";

@@ -1,7 +1,7 @@
 // The executor's watch on the real API server: it resumes across the server ending each watch
 // connection, and resumed from an old version it still reports what happened meanwhile, once.
 import { describe, expect, it } from "vitest";
-import { runJobName } from "../../src/adapters/kube/job-name.ts";
+import { runJobName } from "../../src/basics/job-names.ts";
 import { waitFor } from "../cluster/wait.ts";
 import { launchOrder, recordedExecutor } from "./support/executor.ts";
 import { jobCondition } from "./support/jobs.ts";

@@ -2,7 +2,7 @@
 // planned node, reports arrive from the watch (running, then succeeded / failed / stopped), a
 // re-launch is idempotent, and stopping suspends the Job until its pods are gone.
 import { describe, expect, it } from "vitest";
-import { runJobName } from "../../src/adapters/kube/job-name.ts";
+import { runJobName } from "../../src/basics/job-names.ts";
 import { waitFor } from "../cluster/wait.ts";
 import { launchOrder, recordedExecutor } from "./support/executor.ts";
 import { jobCondition } from "./support/jobs.ts";

@@ -186,6 +186,7 @@ export interface AbChecksTable {
   data: string | null;
   reasons: ColumnType<string[], string | undefined, string>;
   unlocks_fp16: Generated<boolean>;
+  fp16_arithmetic: "gpu" | "emulated-on-cpu" | null;
   finished_at: Timestamp | null;
 }
 

@@ -7,21 +7,14 @@
 // for a spec stored before kinds checked specs, from the spec's own image, command and arguments.
 import type { V1Container, V1EnvVar, V1Job, V1Volume, V1VolumeMount } from "@kubernetes/client-node";
 import { DomainError, invalid } from "../../basics/domain-error.ts";
+import { runJobName, runLabels } from "../../basics/job-names.ts";
 import type { Priority } from "../../core/types.ts";
 import type { LaunchOrder, RunEnv, RunSpec } from "../../services/ports.ts";
-import { runJobName } from "./job-name.ts";
 import {
   ANNOTATION_SIM_DURATION,
   ANNOTATION_SIM_EXIT_CODE,
   GPU_RESOURCE,
   HOSTNAME_LABEL,
-  LABEL_ATTEMPT,
-  LABEL_JOB,
-  LABEL_MANAGED_BY,
-  LABEL_QUEUE,
-  LABEL_RESERVATION,
-  LABEL_TEAM,
-  MANAGED_BY,
   MANAGED_TAINT_KEY,
 } from "./labels.ts";
 
@@ -163,13 +156,12 @@ export function buildRunJob(order: KubeLaunchOrder, o: JobManifestOptions): V1Jo
   const annotations = { ...what.annotations, ...simAnnotations(order.spec) };
 
   const name = runJobName(order.job, order.attempt);
-  const labels: Record<string, string> = {
-    [LABEL_MANAGED_BY]: MANAGED_BY,
-    [LABEL_JOB]: order.job,
-    [LABEL_ATTEMPT]: String(order.attempt),
-    [LABEL_TEAM]: order.team,
-    ...(order.reservation ? { [LABEL_RESERVATION]: order.reservation } : { [LABEL_QUEUE]: "default" }),
-  };
+  const labels = runLabels({
+    job: order.job,
+    attempt: order.attempt,
+    team: order.team,
+    reservation: order.reservation,
+  });
   const pods = nodes.length;
   return {
     apiVersion: "batch/v1",

@@ -10,10 +10,10 @@ import {
   setHeaderOptions,
   type V1Job,
 } from "@kubernetes/client-node";
+import { runJobName } from "../../basics/job-names.ts";
 import type { Millis } from "../../core/types.ts";
 import type { Executor, ExecutorEvent, ExecutorEventType, RunConfigFiles } from "../../services/ports.ts";
 import { buildRunJob, type KubeLaunchOrder } from "./job-manifest.ts";
-import { runJobName } from "./job-name.ts";
 import { isAlreadyExists, isNotFound, translateKubeError } from "./kube-errors.ts";
 import { ANNOTATION_REPORTED, LABEL_ATTEMPT, LABEL_JOB, OWN_JOBS_SELECTOR } from "./labels.ts";
 import { isTerminal, reportedOf, runOf, runStatus } from "./run-status.ts";

@@ -1,17 +1,19 @@
-// The names Berth's Jobs carry on the cluster (CONTRACTS.md §5). The berth.dev label keys are the
-// ones the YOLO Job builders use; the attempt label and managed-by are what let the executor find
-// its own runs again after a restart without a database.
+// The names Berth's Jobs carry on the cluster. The run labels are src/basics/job-names.ts's (the one
+// module that names and labels every Job); the attempt label and managed-by are what let the
+// executor find its own runs again after a restart without a database.
+import { LABEL_MANAGED_BY, MANAGED_BY } from "../../basics/job-names.ts";
+
 export {
+  LABEL_ATTEMPT,
   LABEL_JOB,
+  LABEL_MANAGED_BY,
   LABEL_QUEUE,
   LABEL_RESERVATION,
   LABEL_TEAM,
+  MANAGED_BY,
   MANAGED_TAINT_KEY,
-} from "../../yolo/job-common.ts";
+} from "../../basics/job-names.ts";
 
-export const LABEL_ATTEMPT = "berth.dev/attempt";
-export const LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";
-export const MANAGED_BY = "berth";
 /** Selects every Job the Kubernetes executor created. */
 export const OWN_JOBS_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY}`;
 

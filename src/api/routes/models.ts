@@ -1,11 +1,12 @@
-// /models and /abchecks (read-only for now), and a pool's utilisation history.
+// Reading /models and /abchecks, and a pool's utilisation history.
 import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import type { Router } from "express";
 import { z } from "zod";
 import type { ServiceContext } from "../../services/context.ts";
 import { scheduleMaintenance } from "../../services/inventory/maintenance.ts";
 import { poolUtilisation } from "../../services/inventory/utilisation.ts";
-import { getModel, listAbChecks, listModels } from "../../services/models/models.ts";
+import { getAbCheck, listAbChecks } from "../../services/models/ab-checks.ts";
+import { getModel, listModels } from "../../services/models/models.ts";
 import { endpoint } from "../endpoint.ts";
 import { IdParam, NameParam, Time } from "../schemas.ts";
 
@@ -36,6 +37,15 @@ export function modelRoutes(router: Router, registry: OpenAPIRegistry, ctx: Serv
     query: z.strictObject({ model: z.string().max(100).optional() }),
     responses: { 200: { description: "A/B checks" } },
     handler: async ({ query }) => ({ status: 200, body: { items: await listAbChecks(ctx, query) } }),
+  });
+  endpoint(router, registry, {
+    method: "get",
+    path: "/abchecks/:id",
+    tag: "models",
+    summary: "One A/B check: its state, pool, report and Berth's reasons",
+    params: IdParam,
+    responses: { 200: { description: "The check" }, 404: { description: "Unknown check" } },
+    handler: async ({ params }) => ({ status: 200, body: await getAbCheck(ctx, params.id) }),
   });
   endpoint(router, registry, {
     method: "post",

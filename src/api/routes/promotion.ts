@@ -1,15 +1,17 @@
-// Model registration, A/B check reports and promotion (issue 5 §4). Admin, or a member of the team
-// that owns the model. A refused promotion is a 409 of its own problem type, carrying the reason
-// and the config the rules recommend instead.
+// Model registration, A/B checks and promotion. Admin, or a member of the team that owns the model.
+// An A/B check is run by Berth (202) or, by an admin, imported (201); either way Berth judges it. A
+// refused promotion is a 409 of its own problem type, carrying the reasons and the config the rules
+// recommend instead.
 import type { OpenAPIRegistry } from "@asteasolutions/zod-to-openapi";
 import type { Router } from "express";
 import { z } from "zod";
 import type { ServiceContext } from "../../services/context.ts";
+import { importAbReport, requestAbCheck } from "../../services/models/ab-checks.ts";
 import {
+  inferenceConfig,
   PROMOTION_REFUSED,
   PromotionRefused,
   promoteModel,
-  recordAbCheck,
   registerModel,
   switchPrecision,
 } from "../../services/models/promotion.ts";
@@ -61,19 +63,13 @@ const AbReport = z
       apSmall: Points,
       ci95: z.tuple([Points, Points]),
     }),
-    passed: z.boolean(),
-    reasons: z.array(z.string().max(2000)).max(100),
-    fp16Arithmetic: z.enum(["gpu", "emulated-on-cpu"]),
+    passed: z.boolean().optional().openapi({ description: "Ignored: Berth judges the numbers itself" }),
+    reasons: z.array(z.string().max(2000)).max(100).optional(),
+    fp16Arithmetic: z.enum(["gpu", "emulated-on-cpu"]).optional(),
     tensorrt: z
       .boolean()
       .optional()
       .openapi({ description: "The FP16 side ran through TensorRT (implied by provider tensorrt)" }),
-    job: z
-      .string()
-      .min(1)
-      .max(100)
-      .optional()
-      .openapi({ description: "The validation job that produced it" }),
   })
   .superRefine((report, ctx) => {
     for (const [key, value] of Object.entries(report)) {
@@ -83,11 +79,37 @@ const AbReport = z
   })
   .openapi("AbReport", { description: "The report `berth validate` writes (CONTRACTS.md §6)" });
 
+const PoolName = z.string().min(1).max(200);
+
+const AbCheckCreate = z
+  .strictObject({
+    data: text(1000).optional().openapi({
+      description: "Berth runs the check: the validation set (COCO annotations.json and images)",
+    }),
+    report: AbReport.optional().openapi({
+      description: "An admin imports a report run elsewhere (with `pool`)",
+    }),
+    pool: PoolName.optional().openapi({
+      description: "The pool to run on, or that the imported report ran on",
+    }),
+  })
+  .superRefine((b, ctx) => {
+    if ((b.data === undefined) === (b.report === undefined))
+      ctx.addIssue({
+        code: "custom",
+        path: ["data"],
+        message: "either data (Berth runs the check) or report (an import)",
+      });
+    if (b.report !== undefined && b.pool === undefined)
+      ctx.addIssue({ code: "custom", path: ["pool"], message: "the pool the imported report ran on" });
+  })
+  .openapi("AbCheckCreate");
+
 const Promote = z
   .strictObject({
     precision: Precision,
-    batchSize: z.int().min(1).max(4096),
-    useTensorrt: z.boolean(),
+    batchSize: z.int().min(1).max(4096).optional(),
+    useTensorrt: z.boolean().optional(),
     pool: z
       .string()
       .min(1)
@@ -138,14 +160,39 @@ export function promotionRoutes(router: Router, registry: OpenAPIRegistry, ctx: 
     valueStatus: 400, // its tests still expect 400 for out-of-range values (src/api/endpoint.ts)
     path: "/models/:id/abchecks",
     tag: "models",
-    summary: "Record an FP16-vs-FP32 A/B report as `berth validate` wrote it; emits abcheck.completed",
+    summary:
+      "Run an FP16-vs-FP32 A/B check (`data`: 202, a one-GPU validate job), or import a report (admin; `report` and `pool`: 201)",
     params: IdParam,
-    body: AbReport,
-    responses: { 201: { description: "The recorded check" }, 404: { description: "Unknown model" } },
-    handler: async ({ body, params, principal }) => {
-      const { job, ...report } = body;
-      return { status: 201, body: await recordAbCheck(ctx, principal, params.id, report, job) };
+    body: AbCheckCreate,
+    responses: {
+      201: { description: "The imported report, judged by Berth" },
+      202: { description: "The check, queued with its validation job" },
+      404: { description: "Unknown model" },
     },
+    handler: async ({ body, params, principal }) =>
+      body.report !== undefined
+        ? {
+            status: 201,
+            body: await importAbReport(ctx, principal, params.id, { report: body.report, pool: body.pool! }),
+          }
+        : {
+            status: 202,
+            body: await requestAbCheck(ctx, principal, params.id, { data: body.data!, pool: body.pool }),
+          },
+  });
+  endpoint(router, registry, {
+    method: "get",
+    path: "/models/:id/inference-config",
+    tag: "models",
+    summary:
+      "The deploy block for a pool: the promoted config where it is valid there, else the recommended one",
+    params: IdParam,
+    query: z.strictObject({ pool: PoolName }),
+    responses: { 200: { description: "`{inference: {precision, batch_size, use_tensorrt}}`" } },
+    handler: async ({ params, query }) => ({
+      status: 200,
+      body: await inferenceConfig(ctx, params.id, query.pool),
+    }),
   });
   endpoint(router, registry, {
     method: "post",

@@ -38,16 +38,6 @@ function num(value: string | undefined, flag: string, min = 0): number | undefin
   return n;
 }
 
-function progressBar(label: string, total: number): (done: number) => void {
-  if (!process.stderr.isTTY) return () => {};
-  return (done) => {
-    const width = 30;
-    const filled = Math.round((done / total) * width);
-    process.stderr.write(`\r${label} [${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${total}`);
-    if (done === total) process.stderr.write("\n");
-  };
-}
-
 /**
  * In a pod, the compact verdict goes to /dev/termination-log (Kubernetes keeps its first 4096
  * bytes). BERTH_TERMINATION_LOG names another path, as a pod's terminationMessagePath may.
@@ -69,7 +59,7 @@ export function register(program: Command): void {
     .description("FP32 vs FP16 A/B check of a YOLO ONNX model on a COCO validation set")
     .requiredOption("--model <fp32.onnx>", "the FP32 ONNX export")
     .requiredOption("--model-fp16 <fp16.onnx>", "the FP16 ONNX export of the same weights")
-    .requiredOption("--data <dir>", "directory with annotations.json (COCO) and its images (PNG)")
+    .requiredOption("--data <dir>", "directory with annotations.json (COCO) and its images (PNG or JPEG)")
     .requiredOption("--out <report.json>", "where to write the JSON report")
     .option("--provider <cuda|cpu>", "onnxruntime execution provider (default: cuda when it loads, else cpu)")
     .option("--conf <n>", "confidence threshold", String(DEFAULT_POSTPROCESS.confThreshold))
@@ -137,7 +127,7 @@ export function register(program: Command): void {
         threads,
         postprocess: post,
         gate,
-        progress: (precision, total) => progressBar(precision, total),
+        progress: true,
       });
       const { provider, delta } = report;
       await writeFile(o.out, `${JSON.stringify(report, null, 2)}\n`);

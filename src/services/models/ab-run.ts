@@ -5,14 +5,8 @@ import type { GateConfig } from "../../abcheck/ab-verdict.ts";
 import { runAbCheck } from "../../abcheck/ab-verdict.ts";
 import type { PostprocessOptions } from "../../abcheck/detections-to-coco.ts";
 import { loadValidationSet } from "../../adapters/files/validation-set.ts";
-import { readPng } from "../../adapters/images/read-png.ts";
-import {
-  cudaProviderInstalled,
-  type DetectorSession,
-  openDetector,
-  type Provider,
-} from "../../adapters/onnx/detector-session.ts";
-import { type DetectorRun, runDetector } from "../../adapters/onnx/run-detector.ts";
+import type { Provider } from "../../adapters/onnx/detector-session.ts";
+import { type PassResult, runPassInChild } from "../../adapters/onnx/precision-pass.ts";
 
 export type AbPrecision = "fp32" | "fp16";
 
@@ -28,64 +22,54 @@ export interface AbRunRequest {
   readonly threads?: number | undefined;
   readonly postprocess: PostprocessOptions;
   readonly gate: GateConfig;
-  /** Called once per precision before its pass; the returned callback gets the images done so far. */
-  readonly progress?: (precision: AbPrecision, total: number) => (done: number) => void;
-}
-
-async function open(path: string, provider: Provider | "auto", threads?: number): Promise<DetectorSession> {
-  const sized = threads ? { threads } : {};
-  if (provider !== "auto") return openDetector(path, { provider, ...sized });
-  if (!cudaProviderInstalled()) return openDetector(path, { provider: "cpu", ...sized });
-  try {
-    return await openDetector(path, { provider: "cuda", quiet: true, ...sized });
-  } catch {
-    return openDetector(path, { provider: "cpu", ...sized });
-  }
+  /** Label each pass's progress bar on stderr (drawn only where stderr is a terminal). */
+  readonly progress?: boolean;
 }
 
 export async function runAbValidation(req: AbRunRequest) {
+  // Read here first: a bad directory is refused before any pass starts.
   const { gt, images } = await loadValidationSet(req.data, req.dataLabel);
-  const runs = {} as Record<AbPrecision, { run: DetectorRun; session: DetectorSession }>;
-  for (const [key, path] of [
+  // One process per precision, one after the other: each gets the whole machine for its timing
+  // and its own peak memory (src/adapters/onnx/precision-pass.ts).
+  const runs = {} as Record<AbPrecision, PassResult>;
+  for (const [key, model] of [
     ["fp32", req.fp32],
     ["fp16", req.fp16],
   ] as const) {
-    const session = await open(path, req.provider, req.threads);
-    const run = await runDetector(
-      session,
-      images,
-      readPng,
-      gt.categoryIds,
-      req.postprocess,
-      req.progress?.(key, images.length) ?? (() => {}),
-    );
-    await session.release();
-    runs[key] = { run, session };
+    runs[key] = await runPassInChild({
+      model,
+      data: req.data,
+      dataLabel: req.dataLabel,
+      provider: req.provider,
+      threads: req.threads,
+      postprocess: req.postprocess,
+      ...(req.progress ? { progressLabel: key } : {}),
+    });
   }
-  const provider = runs.fp16.session.provider;
+  const provider = runs.fp16.provider;
   const {
     fp32Metrics: m32,
     fp16Metrics: m16,
     verdict,
   } = runAbCheck(
     gt,
-    runs.fp32.run.detections,
-    runs.fp16.run.detections,
+    runs.fp32.detections,
+    runs.fp16.detections,
     provider === "cuda" ? "gpu" : "emulated-on-cpu",
     req.gate,
   );
   const side = (key: AbPrecision, m: typeof m32) => ({
-    model: runs[key].session.path,
-    inputType: runs[key].session.inputType,
-    outputType: runs[key].session.outputType,
-    layout: runs[key].run.layout,
-    detections: runs[key].run.detections.length,
+    model: runs[key].path,
+    inputType: runs[key].inputType,
+    outputType: runs[key].outputType,
+    layout: runs[key].layout,
+    detections: runs[key].detections.length,
     map5095: m.map5095,
     map50: m.map50,
     apSmall: m.apSmall,
     recall: m.recall,
-    imagesPerSecond: runs[key].run.imagesPerSecond,
-    peakMemoryMB: runs[key].run.peakMemoryMB,
+    imagesPerSecond: runs[key].imagesPerSecond,
+    peakMemoryMB: runs[key].peakMemoryMB,
     stats: m.stats,
     perClass: m.perClass,
   });

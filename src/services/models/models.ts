@@ -1,9 +1,9 @@
-// Models and their A/B checks, read-only through the API for now (the A/B pipeline writes them).
-import { listAbCheckRows } from "../../adapters/db/repos/ab-checks.ts";
+// Reading model versions, each with its A/B checks.
 import { listModelRows } from "../../adapters/db/repos/models.ts";
 import { notFound } from "../../basics/domain-error.ts";
 import type { ServiceContext } from "../context.ts";
 import { iso } from "../views.ts";
+import { listAbChecks } from "./ab-checks.ts";
 
 export async function listModels(ctx: ServiceContext, q: { team?: string | undefined }) {
   const rows = await listModelRows(ctx.db, q);
@@ -16,6 +16,7 @@ export async function listModels(ctx: ServiceContext, q: { team?: string | undef
     inference: m.inference,
     artifacts: m.artifacts,
     servingPool: m.serving_pool,
+    ...(m.trained_by ? { trainedBy: m.trained_by, trainingPool: m.training_pool } : {}),
     createdAt: iso(m.created_at),
   }));
 }
@@ -24,16 +25,4 @@ export async function getModel(ctx: ServiceContext, id: string) {
   const m = (await listModels(ctx, {})).find((x) => x.id === id);
   if (!m) throw notFound(`model ${id}`);
   return { ...m, abChecks: await listAbChecks(ctx, { model: id }) };
-}
-
-export async function listAbChecks(ctx: ServiceContext, q: { model?: string | undefined }) {
-  const rows = await listAbCheckRows(ctx.db, q);
-  return rows.map((c) => ({
-    id: c.id,
-    model: c.model_id,
-    job: c.job_id,
-    passed: c.passed,
-    report: c.report,
-    createdAt: iso(c.created_at),
-  }));
 }

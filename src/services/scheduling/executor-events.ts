@@ -11,7 +11,8 @@ import {
 } from "../../adapters/db/repos/jobs.ts";
 import { addUsedGpuSeconds } from "../../adapters/db/repos/usage.ts";
 import type { ServiceContext } from "../context.ts";
-import { queueValidationAfterTraining } from "../models/training-follow-up.ts";
+import { settleAbCheckOfJob } from "../models/ab-checks.ts";
+import { afterTraining } from "../models/training-follow-up.ts";
 import type { ExecutorEvent } from "../ports.ts";
 
 export interface ExecutorEventDeps {
@@ -30,6 +31,7 @@ export async function recordExecutorEvent(deps: ExecutorEventDeps, e: ExecutorEv
     if (e.type === "running") {
       if (job.state !== "admitted") return;
       await markJobRunning(trx, e.job, e.at);
+      if (job.kind === "validate") await settleAbCheckOfJob(trx, e.job, { type: "running" }, e.at);
       await appendEvent(trx, e.at, "job.running", job.team, {
         job: e.job,
         team: job.team,
@@ -69,7 +71,16 @@ export async function recordExecutorEvent(deps: ExecutorEventDeps, e: ExecutorEv
       attempt: e.attempt,
       ...(e.message ? { message: e.message } : {}),
     });
-    if (e.type === "succeeded") await queueValidationAfterTraining(trx, job, new Date(e.at));
+    if (job.kind === "validate")
+      await settleAbCheckOfJob(
+        trx,
+        e.job,
+        e.type === "succeeded"
+          ? { type: "succeeded", result: e.result }
+          : { type: "failed", message: e.message },
+        e.at,
+      );
+    if (e.type === "succeeded") await afterTraining(trx, job, new Date(e.at));
   });
   ctx.changed();
 }

@@ -19,8 +19,9 @@ import { newId } from "../../basics/ids.ts";
 import type { Priority } from "../../core/types.ts";
 import { isAdmin, type Principal, type ServiceContext } from "../context.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
+import { settleAbCheckOfJob } from "../models/ab-checks.ts";
 import { jobView } from "../views.ts";
-import { checkJobSpec } from "./job-kinds/registry.ts";
+import { checkJobSpec, kindGpuError } from "./job-kinds/registry.ts";
 
 export interface JobInput {
   readonly kind: "train" | "validate" | "external";
@@ -49,6 +50,9 @@ export async function submitJob(ctx: ServiceContext, by: Principal, input: JobIn
     });
   } else if (input.gpus > inv.nodes.filter((n) => n.pool === pool.name).length * pool.gpusPerNode) {
     errors.push({ field: "gpus", message: `pool ${pool.name} has fewer GPUs than that` });
+  } else {
+    const kindError = kindGpuError(input.kind, pool, input.gpus);
+    if (kindError) errors.push(kindError);
   }
   let priority: Priority = input.priority ?? "normal";
   if (input.reservation !== undefined) {
@@ -168,6 +172,7 @@ export async function cancelJob(ctx: ServiceContext, by: Principal, id: string) 
       });
     }
     await cancelOpenJobAttempts(trx, id, now.getTime());
+    if (job.kind === "validate") await settleAbCheckOfJob(trx, id, { type: "cancelled" }, now.getTime());
     await appendAudit(trx, {
       at: now.getTime(),
       actor: by.name,

@@ -1,25 +1,13 @@
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, HOUR, startHarness, T0 } from "../../support/api-harness.ts";
+import { berthCli } from "../../support/berth-cli.ts";
 
-const run = promisify(execFile);
 const iso = (t: number) => new Date(t).toISOString();
 
 describe("the berth CLI against a real server", () => {
   let h: Harness;
   let token: string;
-  const berth = async (...args: string[]) => {
-    try {
-      const r = await run(process.execPath, ["bin/berth.js", ...args], {
-        env: { ...process.env, BERTH_URL: h.url, BERTH_TOKEN: token },
-      });
-      return { code: 0, stdout: r.stdout, stderr: r.stderr };
-    } catch (err) {
-      const e = err as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  };
+  const berth = berthCli(() => ({ BERTH_URL: h.url, BERTH_TOKEN: token }));
   beforeAll(async () => {
     h = await startHarness("postgres");
     token = await h.team("vision");

@@ -33,6 +33,18 @@ describe.each(BACKENDS)("job specs at submission on %s", (backend) => {
     expect((await h.call("GET", "/api/v1/jobs")).body.items.length).toBe(before);
   });
 
+  it.each([
+    ["validate", 2, { fp32: "a.onnx", fp16: "b.onnx", data: "val" }, /one GPU/],
+    ["train", 8, { image: "u:1", model: "yolov8n.yaml", data: "d.yaml", epochs: 3 }, /one node \(4 GPUs/],
+  ])("refuses a %s job on %i GPUs its kind cannot use (422 on gpus)", async (kind, gpus, spec, message) => {
+    const r = await h.call("POST", "/api/v1/jobs", {
+      token: vision,
+      body: { kind, pool: "V100", gpus, spec },
+    });
+    expect(r.status).toBe(422);
+    expect(r.body.errors).toEqual([{ field: "gpus", message: expect.stringMatching(message) }]);
+  });
+
   it("queues a job whose spec its kind accepts", async () => {
     const r = await submit("train", {
       image: "u:1",

@@ -184,7 +184,7 @@ describe.each(BACKENDS)("a train job's follow-up on %s", (backend) => {
   });
   afterAll(async () => h.close());
 
-  it("queues the validation job once when a train job that asked for it succeeds, and not otherwise", async () => {
+  it("registers a finished train job's exports as a model version and queues its A/B check once when asked", async () => {
     const { executor, launches } = recordingExecutor();
     const deps = { ctx: h.ctx, noShowSeconds: 0, executor };
     const report = (e: ExecutorEvent) => recordExecutorEvent({ ctx: h.ctx }, e);
@@ -227,5 +227,32 @@ describe.each(BACKENDS)("a train job's follow-up on %s", (backend) => {
       fp16: `runs/vision/${asking.body.id}/export/best-fp16.onnx`,
     });
     expect((await h.call("GET", `/api/v1/jobs/${plain.body.id}-ab`)).status).toBe(404);
+
+    // Each training registered its exports as a model version; the one that asked has its check queued.
+    const models = (await h.call("GET", "/api/v1/models?team=vision")).body.items;
+    const of = (job: string) => models.find((m: { version: string }) => m.version === job);
+    for (const job of [asking.body.id, plain.body.id]) {
+      expect(of(job)).toMatchObject({
+        name: "yolov8n",
+        state: "candidate",
+        trainedBy: job,
+        trainingPool: "V100",
+        artifacts: {
+          fp32: `runs/vision/${job}/export/best-fp32.onnx`,
+          fp16: `runs/vision/${job}/export/best-fp16.onnx`,
+        },
+      });
+    }
+    const checks = async (job: string) =>
+      (await h.call("GET", `/api/v1/abchecks?model=${of(job).id}`)).body.items;
+    expect(await checks(asking.body.id)).toEqual([
+      expect.objectContaining({
+        state: "queued",
+        pool: "V100",
+        job: `${asking.body.id}-ab`,
+        data: "data/val",
+      }),
+    ]);
+    expect(await checks(plain.body.id)).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 // biome-ignore-all lint/suspicious/noExplicitAny: the Job is JSON-shaped; tests read it like a manifest.
 import { describe, expect, it } from "vitest";
 import type { Pool } from "../../../src/core/types.ts";
-import { jobName, type K8sObject } from "../../../src/yolo/job-common.ts";
+import type { K8sObject } from "../../../src/yolo/job-common.ts";
 import {
   buildTrainJob,
   checkpointEvery,
@@ -94,7 +94,9 @@ describe("the training Job", () => {
   it("carries the Berth labels, priority class, shared volume, memory-backed /dev/shm and grace period", () => {
     const job = buildTrainJob(train());
     expect((job.metadata as any).labels).toEqual({
+      "app.kubernetes.io/managed-by": "berth",
       "berth.dev/job": "j-42",
+      "berth.dev/attempt": "1",
       "berth.dev/team": "vision",
       "berth.dev/reservation": "r-7",
     });
@@ -142,12 +144,10 @@ describe("the training Job", () => {
   });
 
   it("gives the same name on every build, so a re-launch is idempotent", () => {
-    expect((buildTrainJob(train()).metadata as any).name).toBe("berth-train-j-42");
+    // Named as the executor names every run (src/basics/job-names.ts): by job and attempt.
+    expect((buildTrainJob(train()).metadata as any).name).toBe("berth-j-42-1");
+    expect((buildTrainJob(train({ attempt: 2 })).metadata as any).name).toBe("berth-j-42-2");
     expect(buildTrainJob(train())).toEqual(buildTrainJob(train()));
-    const long = jobName("train", "A".repeat(80));
-    expect(long).toMatch(/^[a-z0-9-]{1,63}$/);
-    expect(long).toBe(jobName("train", "A".repeat(80)));
-    expect(long).not.toBe(jobName("train", `${"A".repeat(79)}B`));
   });
 
   it.each([
@@ -174,7 +174,7 @@ describe("the validation Job", () => {
     const next = followUpAfterTraining(withValidation, "succeeded", { image: "berth:0.1.0", now: 9 * HOUR })!;
     expect(next.placement.reservationId).toBe("r-7");
     const job = buildValidateJob(next);
-    expect((job.metadata as any).name).toBe("berth-validate-j-42-ab");
+    expect((job.metadata as any).name).toBe("berth-j-42-ab-1");
     expect(container(job).resources.limits["nvidia.com/gpu"]).toBe("1");
     expect(container(job).command).toEqual(["berth"]);
     expect(container(job).args).toEqual([

@@ -30,6 +30,9 @@ export interface NewModel {
   readonly version: string;
   readonly team: string;
   readonly artifacts: Readonly<Record<string, string>>;
+  /** A version a train job registered: the job, and the pool it trained on. */
+  readonly trainedBy?: string;
+  readonly trainingPool?: string;
 }
 
 /**
@@ -38,17 +41,7 @@ export interface NewModel {
  */
 export async function insertModel(db: Handle, m: NewModel): Promise<void> {
   try {
-    await db
-      .insertInto("models")
-      .values({
-        id: m.id,
-        name: m.name,
-        version: m.version,
-        team: m.team,
-        inference: null,
-        artifacts: JSON.stringify(m.artifacts),
-      })
-      .execute();
+    await db.insertInto("models").values(modelValues(m)).execute();
   } catch (err) {
     switch (sqlState(err)) {
       case FOREIGN_KEY_VIOLATION:
@@ -64,6 +57,33 @@ export async function insertModel(db: Handle, m: NewModel): Promise<void> {
         throw err;
     }
   }
+}
+
+function modelValues(m: NewModel) {
+  return {
+    id: m.id,
+    name: m.name,
+    version: m.version,
+    team: m.team,
+    inference: null,
+    artifacts: JSON.stringify(m.artifacts),
+    trained_by: m.trainedBy ?? null,
+    training_pool: m.trainingPool ?? null,
+  };
+}
+
+/**
+ * A new candidate unless its name and version exist: false then. For writes inside a larger
+ * transaction (a train job's success), which a refused insert would abort whole.
+ */
+export async function insertModelUnlessTaken(trx: Transaction<Database>, m: NewModel): Promise<boolean> {
+  const row = await trx
+    .insertInto("models")
+    .values(modelValues(m))
+    .onConflict((oc) => oc.columns(["name", "version"]).doNothing())
+    .returning("id")
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 export async function setModelPromoted(

@@ -32,5 +32,10 @@ export interface JobKind<Spec> {
   readonly name: JobKindName;
   /** Checked at submission (422 naming `spec.<field>`), never first at launch. */
   readonly spec: z.ZodType<Spec>;
+  /**
+   * The most GPUs one job of the kind may ask for in a pool (checked at submission too); absent:
+   * any shape the pool can place.
+   */
+  maxGpus?(pool: Pool): { readonly gpus: number; readonly why: string };
   run(spec: Spec, target: LaunchTarget, settings: JobKindSettings): RunSpec;
 }

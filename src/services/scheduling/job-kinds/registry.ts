@@ -1,6 +1,7 @@
 // Every job kind by name: the API checks a submitted spec here, and the scheduling cycle turns an
 // admitted run into what the executor launches here.
-import { invalid } from "../../../basics/domain-error.ts";
+import { type FieldError, invalid } from "../../../basics/domain-error.ts";
+import type { Pool } from "../../../core/types.ts";
 import type { RunSpec } from "../../ports.ts";
 import { externalKind } from "./external.ts";
 import type { JobKind, JobKindName, JobKindSettings, LaunchTarget } from "./job-kind.ts";
@@ -27,6 +28,14 @@ export function checkJobSpec(kind: JobKindName, spec: unknown): Record<string, u
       return [{ field: ["spec", ...i.path].map(String).join("."), message: i.message }];
     }),
   );
+}
+
+/** A shape the kind cannot use in the pool, as a field error on `gpus` (none when it can). */
+export function kindGpuError(kind: JobKindName, pool: Pool, gpus: number): FieldError | undefined {
+  const most = JOB_KINDS[kind].maxGpus?.(pool);
+  return most && gpus > most.gpus
+    ? { field: "gpus", message: `at most ${most.gpus}: ${most.why}` }
+    : undefined;
 }
 
 /**

@@ -63,6 +63,11 @@ function trainerScriptText(): string {
 export const trainKind: JobKind<TrainSpec> = {
   name: "train",
   spec: TrainSpec,
+  // Multi-node training is out of scope: a training's GPUs sit on one node.
+  maxGpus: (pool) => ({
+    gpus: pool.gpusPerNode,
+    why: `a training runs on one node (${pool.gpusPerNode} GPUs in ${pool.name})`,
+  }),
   run(spec, target) {
     const shape = trainShape({
       jobId: target.job,

@@ -26,6 +26,8 @@ export type ValidateSpec = z.infer<typeof ValidateSpec>;
 export const validateKind: JobKind<ValidateSpec> = {
   name: "validate",
   spec: ValidateSpec,
+  // `berth validate` runs both precisions on one device, one after the other.
+  maxGpus: () => ({ gpus: 1, why: "a validation runs on one GPU" }),
   run(spec, target, settings) {
     const local = settings.local;
     const resultFile = local ? join(local.resultDir, `${target.job}-${target.attempt}.json`) : undefined;
