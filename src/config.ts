@@ -23,6 +23,11 @@ const envSchema = z.object({
   BERTH_NO_SHOW_SECONDS: z.coerce.number().min(0).default(1800),
   /** Largest accepted request body. */
   BERTH_BODY_LIMIT: z.string().default("64kb"),
+  /**
+   * Where the API server reaches Berth's admission webhooks when Berth runs outside the cluster
+   * (`https://127.0.0.1:PORT`): Berth serves them there and registers them with that URL.
+   */
+  BERTH_ADMISSION_URL: z.url({ protocol: /^https$/ }).optional(),
   /** Ranges webhook targets may lie in although private or special, comma-separated CIDRs. */
   BERTH_WEBHOOK_ALLOW: z
     .string()
@@ -72,6 +77,7 @@ export interface Config {
   readonly tickSeconds: number;
   readonly noShowSeconds: number;
   readonly bodyLimit: string;
+  readonly admissionUrl: string | undefined;
   readonly webhookAllow: readonly string[];
   readonly secretKey: string | undefined;
   readonly memberTokenTtlSeconds: number;
@@ -114,6 +120,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     tickSeconds: e.BERTH_TICK_SECONDS,
     noShowSeconds: e.BERTH_NO_SHOW_SECONDS,
     bodyLimit: e.BERTH_BODY_LIMIT,
+    admissionUrl: e.BERTH_ADMISSION_URL,
     webhookAllow: Object.freeze(e.BERTH_WEBHOOK_ALLOW),
     secretKey: e.BERTH_SECRET_KEY,
     memberTokenTtlSeconds: e.BERTH_MEMBER_TOKEN_TTL_SECONDS,

@@ -13,6 +13,7 @@ import { changeNotifier, postgresLeadership, soleLeadership } from "./adapters/d
 import { migrate } from "./adapters/db/migrate.ts";
 import { createDemoExecutor } from "./adapters/demo/demo-executor.ts";
 import { webhookSender } from "./adapters/http/webhook-sender.ts";
+import { startAdmission } from "./adapters/kube/admission/admission.ts";
 import { discoverInventory } from "./adapters/kube/inventory.ts";
 import { watchInventory } from "./adapters/kube/inventory-watch.ts";
 import { kubeConfigFromEnvironment } from "./adapters/kube/kube-config.ts";
@@ -27,6 +28,7 @@ import { DEFAULT_BOOKING_RULES } from "./core/index.ts";
 import type { Usage } from "./core/pool-usage.ts";
 import { bootstrapAdmin } from "./services/access/auth.ts";
 import { loadSecretKey } from "./services/access/secret-key.ts";
+import { checkKubectlJob } from "./services/admission/check-kubectl-job.ts";
 import type { ChangeHint, ServiceContext } from "./services/context.ts";
 import { seedDemoCluster } from "./services/inventory/demo-cluster.ts";
 import { syncInventory } from "./services/inventory/inventory-sync.ts";
@@ -193,6 +195,7 @@ export async function startBerth(
 
   let runner: Executor;
   let stopWatching = async () => {};
+  let stopAdmission = async () => {};
   let kinds: JobKindSettings = { berthImage: config.berthImage };
   if (executor.executor === "kubernetes") {
     logger.info(
@@ -201,6 +204,17 @@ export async function startBerth(
     );
     try {
       ({ runner, stopWatching } = await kubernetesExecutor(ctx, executor.kubeconfig, env, logger));
+      if (config.admissionUrl) {
+        const admission = await startAdmission({
+          kubeconfig: executor.kubeconfig,
+          url: config.admissionUrl,
+          dataDir: config.dataDir,
+          check: (facts) => checkKubectlJob(ctx, facts),
+          logger: logger.child({ component: "admission" }),
+          now: Date.now(),
+        });
+        stopAdmission = admission.close;
+      }
     } catch (err) {
       // An unreachable cluster or missing rights: nothing is served, so close the database.
       await handle.close();
@@ -319,6 +333,7 @@ export async function startBerth(
       server.closeIdleConnections();
       // Event streams never end on their own.
       setTimeout(() => server.closeAllConnections(), 2_000).unref();
+      await stopAdmission();
       await loop.stop();
       await webhooks.stop();
       await leadership.stop();

@@ -1,4 +1,5 @@
-// Node loss: active and future reservations with slots on a lost node are re-placed if possible
+// Node loss: active and future reservations with slots on a lost node (down, or whose allocatable
+// GPUs dropped below the ordinals they hold) are re-placed if possible
 // (keeping their healthy nodes, so their running jobs there are not disturbed), else displaced with
 // the reason. Strongest first, then earliest, then id, so the outcome is deterministic.
 import { CapacityIndex, holdsSlots } from "./capacity.ts";
@@ -6,7 +7,14 @@ import { ordinalsOf } from "./gpu-mask.ts";
 import { compareId } from "./natural-order.ts";
 import { placeShape } from "./placement.ts";
 import type { Decision } from "./snapshot.ts";
-import { type Inventory, type Millis, type NodeSlots, priorityRank, type Reservation } from "./types.ts";
+import {
+  type GpuNode,
+  type Inventory,
+  type Millis,
+  type NodeSlots,
+  priorityRank,
+  type Reservation,
+} from "./types.ts";
 
 export interface NodeLossOutcome {
   /** The reservations after the moves (displaced ones with state `displaced`). */
@@ -19,13 +27,10 @@ export function replaceOnLostNodes(
   reservations: readonly Reservation[],
   now: Millis,
 ): NodeLossOutcome {
-  // Usually every node is up: find out without building anything (this runs every cycle).
-  let anyDown = false;
-  for (let i = 0; i < inventory.nodes.length && !anyDown; i++) anyDown = !inventory.nodes[i]!.up;
-  if (!anyDown) return { reservations: [...reservations], decisions: [] };
-  const down = new Set(inventory.nodes.filter((n) => !n.up).map((n) => n.name));
+  const nodes = new Map(inventory.nodes.map((n) => [n.name, n]));
+  const lost = (p: NodeSlots) => lostSlots(nodes.get(p.node), p.gpus);
   const hit = reservations
-    .filter((r) => holdsSlots(r) && r.end > now && r.placement.some((p) => down.has(p.node)))
+    .filter((r) => holdsSlots(r) && r.end > now && r.placement.some(lost))
     .sort(
       (a, b) =>
         priorityRank(b.priority) - priorityRank(a.priority) || a.start - b.start || compareId(a.id, b.id),
@@ -42,7 +47,7 @@ export function replaceOnLostNodes(
       const p = placeShape(index, r.pool, r, window);
       placement = p ? [...p] : null;
     } else {
-      const kept = r.placement.filter((p) => !down.has(p.node));
+      const kept = r.placement.filter((p) => !lost(p));
       const keptNames = new Set(kept.map((p) => p.node));
       const extra: NodeSlots[] = [];
       for (const e of index.poolNodes.get(r.pool) ?? []) {
@@ -61,4 +66,16 @@ export function replaceOnLostNodes(
     }
   }
   return { reservations: [...current.values()], decisions };
+}
+
+/**
+ * Whether slots of a node can no longer be held: the node is down, or it now has fewer GPUs than
+ * the ordinals name (its allocatable count dropped: the ordinals above it are gone). A node the
+ * inventory does not name is left to the inventory sync.
+ */
+export function lostSlots(node: GpuNode | undefined, ordinals: readonly number[]): boolean {
+  if (!node) return false;
+  if (!node.up) return true;
+  for (const g of ordinals) if (g >= node.gpus) return true;
+  return false;
 }

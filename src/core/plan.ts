@@ -92,8 +92,12 @@ export function plan(snapshot: Snapshot, now: Millis, config: PlanConfig = DEFAU
       wake(rj.view.signal!.stopAt);
       continue;
     }
+    // Lost: its node is down, or it runs on ordinals the node no longer has.
     let lostNode = false;
-    for (const n of rj.masks.keys()) if (state.nodes.get(n)?.entry.node.up === false) lostNode = true;
+    for (const [n, mask] of rj.masks) {
+      const entry = state.nodes.get(n)?.entry;
+      if (entry && (!entry.node.up || (mask & ~entry.full) !== 0)) lostNode = true;
+    }
     if (lostNode) {
       signal(rj, "node-lost", now);
       continue;

@@ -83,3 +83,24 @@ export interface Executor {
   onEvent(listener: (e: ExecutorEvent) => void): void;
   close(): Promise<void>;
 }
+
+/** A Job a kubectl user creates or changes, as the admission webhooks saw it (CONTRACTS §5). */
+export interface KubectlJobFacts {
+  readonly operation: "CREATE" | "UPDATE";
+  readonly namespace: string;
+  readonly name: string;
+  /** The team the namespace belongs to (its berth.dev/team label); null when none. */
+  readonly team: string | null;
+  readonly reservation: string | null;
+  readonly queue: string | null;
+  readonly pool: string | null;
+  readonly gpus: number;
+  /** spec.suspend as asked (undefined when absent) and, on UPDATE, as it was. */
+  readonly suspend: boolean | undefined;
+  readonly oldSuspend: boolean | undefined;
+  readonly oldReservation: string | null;
+  readonly priorityClassName: string | null;
+}
+
+/** The refusals of one kubectl Job (empty: admitted), each a sentence for kubectl to print. */
+export type KubectlJobCheck = (facts: KubectlJobFacts) => Promise<string[]>;

@@ -2,7 +2,6 @@
 // temporary directory) with BERTH_EXECUTOR=kubernetes discovers the cluster's GPU pools, books a
 // reservation, runs a job on it as a batch/v1 Job pinned to the reserved node, and reports it
 // succeeded; and without Kubernetes credentials it refuses to start, in one line.
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -11,52 +10,12 @@ import { join } from "node:path";
 import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { waitFor } from "../cluster/wait.ts";
+import { type Berth, listeningUrl, logLines, serve } from "./support/berth-serve.ts";
 import { useNamespace } from "./support/namespace.ts";
 
 const GRID_MS = 15 * 60_000;
 const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 const ADMIN_TOKEN = `wire-admin-${randomBytes(12).toString("hex")}`;
-
-interface Berth {
-  readonly child: ChildProcess;
-  readonly exited: Promise<{ code: number | null; stderr: string }>;
-  readonly stdout: () => string;
-}
-
-/** `berth serve` as a user starts it: its own process, configured by the environment only. */
-function serve(env: Record<string, string>): Berth {
-  const clean = { ...process.env };
-  delete clean.KUBERNETES_SERVICE_HOST;
-  delete clean.DATABASE_URL;
-  delete clean.BERTH_ADMIN_TOKEN;
-  const child = spawn(process.execPath, ["bin/berth.js", "serve"], {
-    env: { ...clean, HOST: "127.0.0.1", PORT: "0", BERTH_LOG_LEVEL: "info", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  let err = "";
-  child.stdout?.on("data", (d) => {
-    out += d;
-  });
-  child.stderr?.on("data", (d) => {
-    err += d;
-  });
-  const exited = new Promise<{ code: number | null; stderr: string }>((resolve) =>
-    child.on("exit", (code) => resolve({ code, stderr: err })),
-  );
-  return { child, exited, stdout: () => out };
-}
-
-/** The JSON log lines Berth wrote so far. */
-function logLines(text: string): { msg?: string; [k: string]: unknown }[] {
-  return text.split("\n").flatMap((l) => {
-    try {
-      return l.trim() ? [JSON.parse(l)] : [];
-    } catch {
-      return [];
-    }
-  });
-}
 
 describe("Berth with BERTH_EXECUTOR=kubernetes", () => {
   const ns = useNamespace("berth-wire");
@@ -84,18 +43,7 @@ describe("Berth with BERTH_EXECUTOR=kubernetes", () => {
       BERTH_NAMESPACE: ns.name,
       BERTH_TICK_SECONDS: "1",
     });
-    const early = berth.exited.then(({ code, stderr }) => {
-      throw new Error(`berth serve exited with ${code} before listening: ${stderr}`);
-    });
-    early.catch(() => {});
-    url = await Promise.race([
-      early,
-      waitFor(
-        "berth serve to listen",
-        () => logLines(berth.stdout()).find((l) => l.msg === "Berth is listening")?.url as string | undefined,
-        { timeoutMs: 90_000, intervalMs: 100 },
-      ),
-    ]);
+    url = await listeningUrl(berth);
   });
 
   afterAll(async () => {

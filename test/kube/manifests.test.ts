@@ -4,7 +4,13 @@
 // the executor with EXECUTOR_RULES alone, so a missing verb fails there and a drift fails here).
 import { loadAllYaml, type V1ClusterRole, type V1PolicyRule } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { EXECUTOR_RULES } from "../../src/adapters/kube/rbac.ts";
+import {
+  mutatingConfiguration,
+  tolerationPolicy,
+  tolerationPolicyBinding,
+  validatingConfiguration,
+} from "../../src/adapters/kube/admission/registration.ts";
+import { ADMISSION_RULES, EXECUTOR_RULES } from "../../src/adapters/kube/rbac.ts";
 import { kubectl } from "./support/kubectl.ts";
 
 /** One string per (group, resource, verb): rule order and grouping do not matter. */
@@ -26,7 +32,7 @@ describe("k8s/ manifests", () => {
     const role = objects.find(
       (o) => o.kind === "ClusterRole" && o.metadata.name === "berth",
     ) as V1ClusterRole;
-    expect(grants(role.rules ?? [])).toEqual(grants(EXECUTOR_RULES));
+    expect(grants(role.rules ?? [])).toEqual(grants([...EXECUTOR_RULES, ...ADMISSION_RULES]));
     expect(objects.map((o) => o.kind)).toEqual(
       expect.arrayContaining([
         "Namespace",
@@ -37,6 +43,18 @@ describe("k8s/ manifests", () => {
         "ConfigMap",
       ]),
     );
+  });
+
+  it("carry the admission webhooks and the toleration policy exactly as Berth registers them", async () => {
+    const rendered = loadAllYaml((await kubectl(["kustomize", "k8s"])).stdout) as { kind: string }[];
+    const client = { service: { namespace: "berth", name: "berth" }, caPem: "" };
+    const expected = [
+      mutatingConfiguration(client),
+      validatingConfiguration(client),
+      tolerationPolicy("system:serviceaccount:berth:berth"),
+      tolerationPolicyBinding(),
+    ];
+    for (const want of expected) expect(rendered).toContainEqual(want);
   });
 
   // A server-side dry run cannot create a namespace for the objects that go in it: the namespaces

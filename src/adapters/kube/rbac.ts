@@ -15,3 +15,22 @@ export const EXECUTOR_RULES: V1PolicyRule[] = [
   // Files a run mounts (the trainer entrypoint): created in the run's namespace, kept current.
   { apiGroups: [""], resources: ["configmaps"], verbs: ["create", "update"] },
 ];
+
+/**
+ * What Berth's admission needs besides: the team of a Job's namespace (its label), and its webhook
+ * configurations and policy, registered at start and removed at a graceful stop
+ * (admission/registration.ts). Who Berth is (a SelfSubjectReview) every user may ask.
+ */
+export const ADMISSION_RULES: V1PolicyRule[] = [
+  { apiGroups: [""], resources: ["namespaces"], verbs: ["get"] },
+  {
+    apiGroups: ["admissionregistration.k8s.io"],
+    resources: [
+      "mutatingwebhookconfigurations",
+      "validatingwebhookconfigurations",
+      "validatingadmissionpolicies",
+      "validatingadmissionpolicybindings",
+    ],
+    verbs: ["create", "delete"],
+  },
+];

@@ -10,8 +10,13 @@ export interface KubectlResult {
 }
 
 export function kubectl(args: string[], input?: string): Promise<KubectlResult> {
+  return kubectlWith(inject("kubeconfig"), args, input);
+}
+
+/** kubectl with another user's kubeconfig (a team member's, test/kube/support/team-user.ts). */
+export function kubectlWith(kubeconfig: string, args: string[], input?: string): Promise<KubectlResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(inject("kubectl"), ["--kubeconfig", inject("kubeconfig"), ...args]);
+    const child = spawn(inject("kubectl"), ["--kubeconfig", kubeconfig, ...args]);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => {

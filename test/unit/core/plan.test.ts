@@ -419,6 +419,29 @@ describe("node loss", () => {
   });
 });
 
+describe("a node that loses GPUs", () => {
+  // v100-0 now reports 4 allocatable GPUs where it had 8: ordinals 4–7 are gone.
+  const shrunk = () => {
+    const c = cluster([{ pool: pool("v100", 8, "7.0"), nodes: 2 }]);
+    return { ...c, nodes: c.nodes.map((n) => (n.name === "v100-0" ? { ...n, gpus: 4 } : n)) };
+  };
+
+  it("re-places a reservation holding ordinals above the new count, and stops a job running on them", () => {
+    const high = reservation({ id: "a", placement: [{ node: "v100-0", gpus: [4, 5] }], gpusPerNode: 2 });
+    const low = reservation({ id: "b", placement: [{ node: "v100-0", gpus: [0, 1] }], gpusPerNode: 2 });
+    const out = plan(snapshot([high, low], [running("x", "v100-0", [6])], shrunk()), NOW);
+    expect(out.decisions.slice(0, 2)).toEqual([
+      {
+        kind: "replace",
+        reservation: "a",
+        placement: [{ node: "v100-0", gpus: [2, 3] }],
+        reason: "node-lost",
+      },
+      { kind: "signal", job: "x", reason: "node-lost", stopAt: NOW },
+    ]);
+  });
+});
+
 describe("a cycle is deterministic", () => {
   it("gives the same decisions whatever the input order", () => {
     const r = reservation({ id: "r", start: NOW, end: NOW + HOUR, state: "active" });

@@ -1,0 +1,48 @@
+// What the admission webhooks need to know about a Job under review, read once from the
+// AdmissionReview request: who asks, which Berth labels it carries, and its GPUs (parallelism × the
+// pod's `nvidia.com/gpu` limit, CONTRACTS §5).
+import type { V1Job } from "@kubernetes/client-node";
+import type { KubectlJobFacts } from "../../../services/ports.ts";
+import { GPU_RESOURCE, LABEL_QUEUE, LABEL_RESERVATION } from "../labels.ts";
+
+/** The pool a queued (opportunistic) kubectl Job asks for. */
+export const LABEL_POOL_REQUEST = "berth.dev/pool";
+
+export interface AdmissionRequest {
+  readonly uid: string;
+  readonly operation: string;
+  readonly namespace?: string;
+  readonly name?: string;
+  readonly userInfo?: { readonly username?: string };
+  readonly object?: V1Job;
+  readonly oldObject?: V1Job;
+}
+
+function gpusOf(job: V1Job | undefined): number {
+  const spec = job?.spec;
+  const perPod = (spec?.template?.spec?.containers ?? []).reduce((n, c) => {
+    const limit = Number(c.resources?.limits?.[GPU_RESOURCE] ?? 0);
+    return n + (Number.isFinite(limit) ? limit : 0);
+  }, 0);
+  return (spec?.parallelism ?? 1) * perPod;
+}
+
+export function jobFacts(req: AdmissionRequest, team: string | null): KubectlJobFacts {
+  const job = req.object;
+  const labels = job?.metadata?.labels ?? {};
+  const old = req.oldObject;
+  return {
+    operation: req.operation === "UPDATE" ? "UPDATE" : "CREATE",
+    namespace: req.namespace ?? job?.metadata?.namespace ?? "",
+    name: req.name ?? job?.metadata?.name ?? job?.metadata?.generateName ?? "",
+    team,
+    reservation: labels[LABEL_RESERVATION] ?? null,
+    queue: labels[LABEL_QUEUE] ?? null,
+    pool: labels[LABEL_POOL_REQUEST] ?? null,
+    gpus: gpusOf(job),
+    suspend: job?.spec?.suspend,
+    oldSuspend: old?.spec?.suspend,
+    oldReservation: old?.metadata?.labels?.[LABEL_RESERVATION] ?? null,
+    priorityClassName: job?.spec?.template?.spec?.priorityClassName ?? null,
+  };
+}

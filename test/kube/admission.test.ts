@@ -1,0 +1,258 @@
+// kubectl users and Berth's admission on the test cluster: `berth serve` with
+// BERTH_ADMISSION_URL serves its webhooks on loopback and registers them with the API server, and a
+// team member (a ServiceAccount bound to `edit` in the team's namespace, not the admin) applies
+// Jobs with the cluster's own kubectl. Tests read kubectl's stderr: what the user sees.
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AdmissionregistrationV1Api, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { waitFor } from "../cluster/wait.ts";
+import { type Berth, listeningUrl, serve } from "./support/berth-serve.ts";
+import { kubectlWith } from "./support/kubectl.ts";
+import { useNamespace } from "./support/namespace.ts";
+import { teamUserKubeconfig } from "./support/team-user.ts";
+
+const GRID_MS = 15 * 60_000;
+const ADMIN_TOKEN = `admission-admin-${randomBytes(12).toString("hex")}`;
+const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", () => r()));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+function jobYaml(o: {
+  name: string;
+  labels: Record<string, string>;
+  gpus?: number;
+  parallelism?: number;
+  suspend?: boolean;
+  toleration?: boolean;
+}): string {
+  return JSON.stringify({
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: { name: o.name, labels: o.labels },
+    spec: {
+      ...(o.parallelism ? { parallelism: o.parallelism, completions: o.parallelism } : {}),
+      ...(o.suspend !== undefined ? { suspend: o.suspend } : {}),
+      template: {
+        spec: {
+          restartPolicy: "Never",
+          ...(o.toleration
+            ? {
+                tolerations: [
+                  { key: "berth.dev/managed", operator: "Equal", value: "true", effect: "NoSchedule" },
+                ],
+              }
+            : {}),
+          containers: [
+            {
+              name: "main",
+              image: "berth.invalid/sim:1",
+              resources: { limits: { "nvidia.com/gpu": String(o.gpus ?? 1) } },
+            },
+          ],
+        },
+      },
+    },
+  });
+}
+
+describe("kubectl Jobs under Berth's admission webhooks", () => {
+  const ns = useNamespace("admission");
+  let dataDir: string;
+  let berth: Berth;
+  let url: string;
+  let member: { path: string; user: string };
+  const team = `adm-${randomBytes(3).toString("hex")}`;
+  const other = `${team}-other`;
+  let reservation: string;
+  let othersReservation: string;
+  const asMember = (args: string[], input?: string) =>
+    kubectlWith(member.path, ["-n", ns.name, ...args], input);
+  const api = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${url}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: res.status, body: (await res.json()) as { id: string } };
+  };
+  const book = async (forTeam: string) => {
+    const start = Math.floor(Date.now() / GRID_MS) * GRID_MS + 4 * GRID_MS;
+    const r = await api("POST", "/reservations", {
+      team: forTeam,
+      pool: "t4",
+      nodes: 1,
+      gpusPerNode: 2,
+      start: new Date(start).toISOString(),
+      end: new Date(start + 4 * GRID_MS).toISOString(),
+      priority: "normal",
+    });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    return r.body.id;
+  };
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "berth-admission-"));
+    await ns.core.patchNamespace(
+      { name: ns.name, body: { metadata: { labels: { "berth.dev/team": team } } } },
+      mergePatch,
+    );
+    member = await teamUserKubeconfig(ns, dataDir);
+    berth = serve({
+      BERTH_DATA_DIR: dataDir,
+      BERTH_ADMIN_TOKEN: ADMIN_TOKEN,
+      BERTH_EXECUTOR: "kubernetes",
+      KUBECONFIG: inject("kubeconfig"),
+      BERTH_ADMISSION_URL: `https://127.0.0.1:${await freePort()}`,
+    });
+    url = await listeningUrl(berth);
+    for (const t of [team, other]) expect((await api("POST", "/teams", { name: t })).status).toBe(201);
+    reservation = await book(team);
+    othersReservation = await book(other);
+    // The API server picks up new webhook configurations and policies within a moment: wait until
+    // a server-side dry run of a refused Job is refused.
+    await waitFor(
+      "the webhooks and the policy to be in force",
+      async () => {
+        const hook = await asMember(
+          ["apply", "--dry-run=server", "-f", "-"],
+          jobYaml({ name: "probe", labels: { "berth.dev/reservation": "r-none" } }),
+        );
+        const policy = await asMember(
+          ["apply", "--dry-run=server", "-f", "-"],
+          jobYaml({ name: "probe", labels: {}, toleration: true }),
+        );
+        return hook.stderr.includes("denied") && policy.stderr.includes("denied");
+      },
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
+  });
+
+  afterAll(async () => {
+    if (berth && berth.child.exitCode === null) {
+      berth.child.kill("SIGTERM");
+      await berth.exited;
+    }
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("creates a Job labelled with the team's reservation, suspended until Berth admits it", async () => {
+    const r = await asMember(
+      ["apply", "-f", "-"],
+      jobYaml({ name: "mine", labels: { "berth.dev/reservation": reservation }, gpus: 2 }),
+    );
+    expect(r.stderr).toBe("");
+    expect(r.stdout.trim()).toBe("job.batch/mine created");
+    const job = await ns.batch.readNamespacedJob({ name: "mine", namespace: ns.name });
+    expect(job.spec?.suspend).toBe(true);
+  });
+
+  it.each([
+    [
+      "an unknown reservation",
+      { "berth.dev/reservation": "r-does-not-exist" },
+      1,
+      "reservation r-does-not-exist does not exist",
+    ],
+    [
+      "another team's reservation",
+      () => ({ "berth.dev/reservation": othersReservation }),
+      1,
+      "belongs to team",
+    ],
+    [
+      "more GPUs than the reservation's shape",
+      () => ({ "berth.dev/reservation": reservation }),
+      3,
+      "more than reservation",
+    ],
+    [
+      "a queued Job without a pool",
+      { "berth.dev/queue": "default" },
+      1,
+      "names its pool with the label berth.dev/pool",
+    ],
+  ] as const)("refuses %s, with a message kubectl prints", async (_what, labels, gpus, message) => {
+    const r = await asMember(
+      ["apply", "-f", "-"],
+      jobYaml({ name: "refused", labels: typeof labels === "function" ? labels() : labels, gpus }),
+    );
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("denied the request");
+    expect(r.stderr).toContain(message);
+  });
+
+  it("creates a Job that asks for suspend: false suspended all the same, and refuses a later unsuspend", async () => {
+    // The API server defaults spec.suspend to false before webhooks see a Job: asked for or not,
+    // a new Job is made suspended.
+    const created = await asMember(
+      ["apply", "-f", "-"],
+      jobYaml({ name: "eager", labels: { "berth.dev/reservation": reservation }, suspend: false }),
+    );
+    expect(created.stdout.trim()).toBe("job.batch/eager created");
+    expect((await ns.batch.readNamespacedJob({ name: "eager", namespace: ns.name })).spec?.suspend).toBe(
+      true,
+    );
+    const patched = await asMember([
+      "patch",
+      "job",
+      "eager",
+      "--type=merge",
+      "-p",
+      '{"spec":{"suspend":false}}',
+    ]);
+    expect(patched.code).not.toBe(0);
+    expect(patched.stderr).toContain("denied the request: spec.suspend: false is Berth's to set");
+  });
+
+  it("refuses the managed taint's toleration on a Job or a Pod that is not Berth's (the API server's own policy)", async () => {
+    const job = await asMember(
+      ["apply", "-f", "-"],
+      jobYaml({ name: "sneaky", labels: {}, toleration: true }),
+    );
+    expect(job.code).not.toBe(0);
+    expect(job.stderr).toContain("ValidatingAdmissionPolicy 'berth-managed-toleration'");
+    expect(job.stderr).toContain("denied request");
+    const pod = await asMember([
+      "run",
+      "sneaky-pod",
+      "--image=berth.invalid/sim:1",
+      "--restart=Never",
+      "--overrides",
+      JSON.stringify({ spec: { tolerations: [{ key: "berth.dev/managed", operator: "Exists" }] } }),
+    ]);
+    expect(pod.code).not.toBe(0);
+    expect(pod.stderr).toContain("berth-managed-toleration");
+  });
+
+  it("leaves unlabelled work alone: Berth is never asked about it", async () => {
+    const r = await asMember(["apply", "-f", "-"], jobYaml({ name: "unrelated", labels: {}, gpus: 0 }));
+    expect(r.stderr).toBe("");
+    expect(r.stdout.trim()).toBe("job.batch/unrelated created");
+    const job = await ns.batch.readNamespacedJob({ name: "unrelated", namespace: ns.name });
+    expect(job.spec?.suspend).toBe(false);
+  });
+
+  it("removes its webhooks and policy on a graceful stop", async () => {
+    berth.child.kill("SIGTERM");
+    expect((await berth.exited).code).toBe(0);
+    const api = ns.config.makeApiClient(AdmissionregistrationV1Api);
+    const names = async () =>
+      [
+        ...(await api.listMutatingWebhookConfiguration()).items,
+        ...(await api.listValidatingWebhookConfiguration()).items,
+        ...(await api.listValidatingAdmissionPolicy()).items,
+      ].map((o) => o.metadata?.name);
+    expect(await names()).not.toContain("berth-jobs");
+    expect(await names()).not.toContain("berth-managed-toleration");
+  });
+});
