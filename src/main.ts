@@ -21,6 +21,7 @@ import { systemClock } from "./basics/clock.ts";
 import { type Config, ConfigError } from "./config.ts";
 import { DEFAULT_BOOKING_RULES } from "./core/index.ts";
 import { bootstrapAdmin } from "./services/access/auth.ts";
+import { createBookingState } from "./services/booking/booking-state.ts";
 import type { ChangeHint, ServiceContext } from "./services/context.ts";
 import { seedDemoCluster } from "./services/inventory/demo-cluster.ts";
 import { syncInventory } from "./services/inventory/inventory-sync.ts";
@@ -144,6 +145,7 @@ export async function startBerth(
     clock: systemClock,
     rules: DEFAULT_BOOKING_RULES,
     logger,
+    booking: createBookingState(),
     changed: (hint) => {
       hub.poke();
       wakeLoop(hint);
