@@ -1,7 +1,7 @@
 // What a booking answers and leaves behind, the same whichever way it was decided (in a batch or
 // alone): the domain error of a refusal, the rows its write stores (its `book` audit entry and
 // `reservation.created` event included), and the reservation as the API shows it.
-import type { BookingRecord } from "../../adapters/db/repos/plain-bookings.ts";
+import type { BookingRecord } from "../../adapters/db/repos/new-bookings.ts";
 import { newReservationRow } from "../../adapters/db/repos/reservations.ts";
 import { DomainError, invalid } from "../../basics/domain-error.ts";
 import type { BookingDecision, Suggestion } from "../../core/index.ts";

@@ -17,7 +17,7 @@
 // connection) hands each booking to that path.
 import type { Kysely } from "kysely";
 import { lockBatch, unlockBatch } from "../../adapters/db/advisory-locks.ts";
-import { insertBookings } from "../../adapters/db/repos/plain-bookings.ts";
+import { insertBookings } from "../../adapters/db/repos/new-bookings.ts";
 import type { Database, TeamRow } from "../../adapters/db/tables.ts";
 import { newId } from "../../basics/ids.ts";
 import type { BookingRequest } from "../../core/booking.ts";

@@ -8,7 +8,7 @@ import type { Transaction } from "kysely";
 import { lockForTransaction } from "../../adapters/db/advisory-locks.ts";
 import { appendAudit } from "../../adapters/db/repos/audit.ts";
 import { appendEvent } from "../../adapters/db/repos/events.ts";
-import { type BookingRecord, insertBookings } from "../../adapters/db/repos/plain-bookings.ts";
+import { type BookingRecord, insertBookings } from "../../adapters/db/repos/new-bookings.ts";
 import { insertRecurrence } from "../../adapters/db/repos/recurrences.ts";
 import {
   endReservation,
