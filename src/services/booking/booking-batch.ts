@@ -26,8 +26,14 @@ import type { Inventory, Millis, Reservation } from "../../core/types.ts";
 import { teamQuota } from "../access/teams.ts";
 import { isAdmin, type Principal, type ServiceContext } from "../context.ts";
 import { cachedInventory } from "../inventory/inventory-cache.ts";
-import { type BookingInput, type BookingOutcome, book, resolveTeam } from "./booking.ts";
-import { bookedOutcome, bookingRecord, refusal, unknownTeam } from "./booking-answers.ts";
+import { type BookingInput, book, resolveTeam } from "./booking.ts";
+import {
+  type BookingOutcome,
+  bookedOutcome,
+  bookingRecord,
+  refusal,
+  unknownTeam,
+} from "./booking-answers.ts";
 import { type BookingSnapshot, decidedOn, readSnapshot, widen } from "./booking-snapshot.ts";
 import type { PoolHolds } from "./pool-holds-memory.ts";
 import { poolLockKey, teamLockKey } from "./transactions.ts";
@@ -150,27 +156,20 @@ async function runBatch(ctx: ServiceContext, pool: string, batch: readonly Pendi
   let out: Decided;
   try {
     const inventory = await cachedInventory(ctx);
-    const locks = await chooseLocks(ctx, pool, batch);
+    const locks = await chooseLocks(ctx, pool, batch); // (1)
+    // (2) Under the locks, with the pool's hold version and the teams' rows read under them.
     out = await underBatchLocks(ctx, locks, async (db, teams, version) => {
       // The previous batch released the lock after its write; its holds must be in memory first.
       await sequence.after;
       const now = ctx.clock.now();
-      const quota = (p: Pending) => teamQuota(teams.get(p.team)!);
-      const reads = batch.flatMap((p) => {
-        if (!locks.teams.has(p.team) || !teams.has(p.team)) return [];
-        return [quotaReads(p.team, quota(p), p.input, now)].filter((r) => r !== null);
-      });
-      const snap = await readSnapshot(
-        ctx,
-        db,
-        { pool, inventory, now, lockedVersion: version },
-        mergeQuotaReads(reads),
-      );
+      const reads = quotaReadsOf(batch, teams, locks.teams, now);
+      const at = { pool, inventory, now, lockedVersion: version };
+      const snap = await readSnapshot(ctx, db, at, reads); // (3)
       const requests = batch.map((p) => bookingRequest(p, pool));
-      const verdicts = decideEach(ctx, batch, requests, snap, teams, locks.teams);
-      await decideRefusalsWide(ctx, db, batch, requests, verdicts, snap, teams);
+      const verdicts = decideEach(ctx, batch, requests, snap, teams, locks.teams); // (4)
+      await decideRefusalsWide(ctx, db, batch, requests, verdicts, snap, teams); // (5)
       sequence.decided();
-      const deliveries = await writeAccepted(db, now, batch, verdicts);
+      const deliveries = await writeAccepted(db, now, batch, verdicts); // (6)
       return { verdicts, now, deliveries, seen: snap.pools.get(pool) };
     });
   } catch (err) {
@@ -182,12 +181,13 @@ async function runBatch(ctx: ServiceContext, pool: string, batch: readonly Pendi
       seen: undefined,
     };
   }
+  // (7) Memory moves on by the batch's write only when the batch wrote; a failed batch forgets.
   const accepted = out.verdicts.flatMap((v) => (v.kind === "accepted" ? [v.reservation] : []));
   if (out.seen) ctx.booking.holds.afterBatch(pool, out.seen, accepted);
   else ctx.booking.holds.forget(pool);
   sequence.committed();
-  answer(ctx, batch, out, accepted);
-  // The rest, one at a time and in arrival order, before the pool's next batch.
+  answer(ctx, batch, out, accepted); // (7)
+  // (8) The rest, one at a time and in arrival order, before the pool's next batch.
   for (const [i, v] of out.verdicts.entries()) {
     if (v.kind !== "alone") continue;
     const p = batch[i]!;
@@ -239,6 +239,21 @@ async function underBatchLocks<T>(
       );
     }
   });
+}
+
+/** Step 3's quota rows: those of the locked teams, each read once for all its bookings. */
+function quotaReadsOf(
+  batch: readonly Pending[],
+  teams: ReadonlyMap<string, TeamRow>,
+  locked: ReadonlySet<string>,
+  now: Millis,
+) {
+  const reads = batch.flatMap((p) => {
+    const row = teams.get(p.team);
+    const read = row && locked.has(p.team) ? quotaReads(p.team, teamQuota(row), p.input, now) : null;
+    return read ? [read] : [];
+  });
+  return mergeQuotaReads(reads);
 }
 
 function bookingRequest(p: Pending, pool: string): BookingRequest {

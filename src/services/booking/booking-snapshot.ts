@@ -11,7 +11,7 @@ import type { Kysely } from "kysely";
 import { toReservation } from "../../adapters/db/mappers.ts";
 import { loadQuotaRows } from "../../adapters/db/repos/reservations.ts";
 import type { Database } from "../../adapters/db/tables.ts";
-import { asCountedByQuota, compareId, type QuotaReads } from "../../core/index.ts";
+import { asCountedByQuota, compareId, type Interval, type QuotaReads } from "../../core/index.ts";
 import type { Inventory, Millis, Reservation } from "../../core/types.ts";
 import type { ServiceContext } from "../context.ts";
 import type { PoolHolds } from "./pool-holds-memory.ts";
@@ -94,24 +94,22 @@ export async function widen(
 export function decidedOn(snap: BookingSnapshot, around: Around, extra: readonly Reservation[] = []) {
   const { now } = snap;
   const quota = snap.quotaTeams.has(around.team);
-  const laterFrom = Math.max(now, around.start);
+  // The part of a pool's time the booking can touch; null for a pool it cannot.
+  const reach = (pool: string): Interval | null => {
+    if (pool !== around.pool) return snap.wide ? around : null;
+    return snap.wide ? { start: Math.max(now, around.start), end: Number.POSITIVE_INFINITY } : around;
+  };
   const lists: Iterable<Reservation>[] = [];
   if (quota) lists.push(snap.quotaRows.filter((r) => r.team === around.team));
   for (const [pool, holds] of snap.pools) {
-    if (pool === around.pool && snap.wide)
-      lists.push(holds.index.overlapping(laterFrom, Number.POSITIVE_INFINITY, now));
-    else if (pool === around.pool || snap.wide)
-      lists.push(holds.index.overlapping(around.start, around.end, now));
+    const w = reach(pool);
+    if (w) lists.push(holds.index.overlapping(w.start, w.end, now));
   }
   lists.push(
-    extra.filter(
-      (r) =>
-        (quota && r.team === around.team) ||
-        (r.pool === around.pool
-          ? r.start < (snap.wide ? Number.POSITIVE_INFINITY : around.end) &&
-            r.end > (snap.wide ? laterFrom : around.start)
-          : snap.wide && r.start < around.end && r.end > around.start),
-    ),
+    extra.filter((r) => {
+      const w = reach(r.pool);
+      return (quota && r.team === around.team) || (w !== null && r.start < w.end && r.end > w.start);
+    }),
   );
   const byId = new Map<string, Reservation>();
   for (const list of lists) for (const r of list) if (!byId.has(r.id)) byId.set(r.id, r);

@@ -46,7 +46,6 @@ import {
 import { type BookingSnapshot, decidedOn, readSnapshot, widen } from "./booking-snapshot.ts";
 import { inLockedTransaction, poolLockKey, StaleSnapshot, teamLockKey } from "./transactions.ts";
 
-export type { BookingOutcome } from "./booking-answers.ts";
 export { cancelReservation, changeEnd } from "./reservation-changes.ts";
 
 const DAY_MS = 86_400_000;

@@ -140,7 +140,11 @@ export function newReservationRow(rec: NewReservationRecord): Omit<ReservationRo
   };
 }
 
-/** Inserts the reservation and one slot row per node it holds; the exclusion constraint has the last word. */
+/**
+ * Inserts one reservation that is not a booking (a maintenance window) and one slot row per node
+ * it holds; the exclusion constraint has the last word. Bookings are written by `insertBookings`
+ * (new-bookings.ts), with their audit entries and events.
+ */
 export async function insertReservation(
   trx: Transaction<Database>,
   rec: NewReservationRecord,
