@@ -29,6 +29,7 @@ import type { Usage } from "./core/pool-usage.ts";
 import { bootstrapAdmin } from "./services/access/auth.ts";
 import { loadSecretKey } from "./services/access/secret-key.ts";
 import { checkKubectlJob } from "./services/admission/check-kubectl-job.ts";
+import { createBookingState } from "./services/booking/booking-state.ts";
 import type { ChangeHint, ServiceContext } from "./services/context.ts";
 import { seedDemoCluster } from "./services/inventory/demo-cluster.ts";
 import { syncInventory } from "./services/inventory/inventory-sync.ts";
@@ -169,6 +170,7 @@ export async function startBerth(
     clock: systemClock,
     rules: DEFAULT_BOOKING_RULES,
     logger,
+    booking: createBookingState(),
     changed: (hint) => {
       hub.poke();
       wakeLoop(hint);

@@ -8,6 +8,7 @@ export * from "./booking-validation.ts";
 export * from "./capacity.ts";
 export * from "./cycle-state.ts";
 export * from "./free-windows.ts";
+export * from "./gpu-hours.ts";
 export * from "./gpu-mask.ts";
 export * from "./intervals.ts";
 export * from "./iso-week.ts";

@@ -1,8 +1,9 @@
 // Team quotas (CONTRACTS §1): GPU-hours per priority class per UTC ISO week, a booking across weeks
 // counting in each week for its part there, and a cap on the GPUs a team holds at any one time.
 import { holdsSlots } from "./capacity.ts";
+import { gpuHours, HOUR_MS } from "./gpu-hours.ts";
 import { type Interval, overlapLength } from "./intervals.ts";
-import { splitByIsoWeek } from "./iso-week.ts";
+import { isoWeekStart, splitByIsoWeek, WEEK_MS } from "./iso-week.ts";
 import { type Millis, PRIORITIES, type Priority, type Reservation } from "./types.ts";
 
 export interface TeamQuota {
@@ -11,8 +12,6 @@ export interface TeamQuota {
   /** Most GPUs the team may hold at one time; absent = unlimited. */
   readonly maxGpus?: number;
 }
-
-const HOUR_MS = 3_600_000;
 
 export interface QuotaRequest {
   readonly team: string;
@@ -92,15 +91,15 @@ export function checkQuota(
   // One pass over all reservations; the weekly sums then scan only the team's own.
   reservations = reservations.filter((r) => r.team === request.team && holdsSlots(r));
   const weeks = splitByIsoWeek(request.window);
-  const requestedTotal = (request.gpus * (request.window.end - request.window.start)) / HOUR_MS;
+  const requestedTotal = gpuHours(request.gpus, request.window);
   // The weekly GPU-hours of the class, then the concurrent-GPU cap.
   {
     const limit = quota.gpuHoursPerWeek[request.priority];
     if (limit !== undefined) {
       for (const w of weeks) {
-        const week = { start: w.weekStart, end: w.weekStart + 7 * 24 * HOUR_MS };
+        const week = { start: w.weekStart, end: w.weekStart + WEEK_MS };
         const used = usedGpuHoursInWeek(reservations, request.team, request.priority, week, ignore);
-        const requested = (request.gpus * (w.part.end - w.part.start)) / HOUR_MS;
+        const requested = gpuHours(request.gpus, w.part);
         if (used + requested > limit + 1e-9) {
           return {
             ok: false,
@@ -160,12 +159,77 @@ export function quotaLeft(
     }
     let left = Number.POSITIVE_INFINITY;
     for (const w of weeks) {
-      const week = { start: w.weekStart, end: w.weekStart + 7 * 24 * HOUR_MS };
+      const week = { start: w.weekStart, end: w.weekStart + WEEK_MS };
       let used = usedGpuHoursInWeek(mine, request.team, p, week, ignore);
-      if (p === request.priority) used += (request.gpus * (w.part.end - w.part.start)) / HOUR_MS;
+      if (p === request.priority) used += gpuHours(request.gpus, w.part);
       left = Math.min(left, limit - used);
     }
     out[p] = round(left);
   }
   return out;
+}
+
+/** Whether `quota` can refuse a booking of `priority`: a weekly limit for the class, or a GPU cap. */
+export function quotaMayRefuse(quota: TeamQuota, priority: Priority): boolean {
+  return quota.gpuHoursPerWeek[priority] !== undefined || quota.maxGpus !== undefined;
+}
+
+/**
+ * The team's bookings its quota counts for bookings over `window`, as bounds a repository reads
+ * by: in the ISO weeks from the one holding `min(now, start)` to the end of the one holding the
+ * window's end, the held and finished bookings of the classes with a weekly limit (`classes`;
+ * finished ones still count, docs/rules.md §1), and, when the team has a GPU cap, its holds
+ * overlapping the window (`capWindow`). Null when the quota counts nothing (no limit at all).
+ */
+export interface QuotaReads {
+  readonly team: string;
+  readonly weeksFrom: Millis;
+  readonly weeksTo: Millis;
+  readonly classes: readonly Priority[];
+  readonly capWindow: Interval | null;
+}
+
+export function quotaReads(team: string, quota: TeamQuota, window: Interval, now: Millis): QuotaReads | null {
+  const classes = PRIORITIES.filter((p) => quota.gpuHoursPerWeek[p] !== undefined);
+  const capWindow = quota.maxGpus !== undefined ? { start: window.start, end: window.end } : null;
+  if (classes.length === 0 && !capWindow) return null;
+  return {
+    team,
+    weeksFrom: isoWeekStart(Math.min(now, window.start)),
+    weeksTo: isoWeekStart(window.end) + WEEK_MS,
+    classes,
+    capWindow,
+  };
+}
+
+/** Several reads of one team (one quota) as one that covers them all: a batch reads each team once. */
+export function mergeQuotaReads(reads: readonly QuotaReads[]): QuotaReads[] {
+  const byTeam = new Map<string, QuotaReads>();
+  for (const r of reads) {
+    const seen = byTeam.get(r.team);
+    byTeam.set(
+      r.team,
+      seen
+        ? {
+            ...r,
+            weeksFrom: Math.min(seen.weeksFrom, r.weeksFrom),
+            weeksTo: Math.max(seen.weeksTo, r.weeksTo),
+            capWindow: r.capWindow && seen.capWindow && hull(r.capWindow, seen.capWindow),
+          }
+        : r,
+    );
+  }
+  return [...byTeam.values()];
+}
+
+function hull(a: Interval, b: Interval): Interval {
+  return { start: Math.min(a.start, b.start), end: Math.max(a.end, b.end) };
+}
+
+/**
+ * A reservation as a quota counts it: a finished booking still counts in its week, so it is shown
+ * as held. Its window lies before the current grid step, so it cannot collide with any placement.
+ */
+export function asCountedByQuota(r: Reservation): Reservation {
+  return r.state === "completed" ? { ...r, state: "active" } : r;
 }

@@ -1,11 +1,12 @@
-// What every service receives: the database, the clock, the booking rules, a logger, and a way to
-// wake the loop and the event streams after a commit.
+// What every service receives: the database, the clock, the booking rules, a logger, the booking
+// path's state, and a way to wake the loop and the event streams after a commit.
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { Database } from "../adapters/db/tables.ts";
 import type { Clock } from "../basics/clock.ts";
 import type { BookingRules } from "../core/index.ts";
 import type { Millis } from "../core/types.ts";
+import type { BookingState } from "./booking/booking-state.ts";
 
 export interface ServiceContext {
   readonly db: Kysely<Database>;
@@ -13,6 +14,8 @@ export interface ServiceContext {
   readonly clock: Clock;
   readonly rules: BookingRules;
   readonly logger: Logger;
+  /** What the booking path keeps between requests (queues, pools' holds, caches); one per process. */
+  readonly booking: BookingState;
   /**
    * Called after a commit that produced events or changed what the loop should do next. With
    * `wakeAt`, the commit changes nothing the loop decides before that time (a booking that starts

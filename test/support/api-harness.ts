@@ -9,6 +9,7 @@ import { createApp, DEFAULT_SECURITY, type SecuritySettings } from "../../src/ap
 import { createMetrics } from "../../src/api/metrics.ts";
 import { DEFAULT_BOOKING_RULES } from "../../src/core/index.ts";
 import { bootstrapAdmin } from "../../src/services/access/auth.ts";
+import { createBookingState } from "../../src/services/booking/booking-state.ts";
 import type { ServiceContext } from "../../src/services/context.ts";
 import { putPool } from "../../src/services/inventory/pools.ts";
 import { EventHub } from "../../src/services/notify/event-hub.ts";
@@ -54,6 +55,7 @@ export async function startHarness(
   const ctx: ServiceContext = {
     db: db.handle.db,
     dbKind: db.handle.kind,
+    booking: createBookingState(),
     clock: { now: () => now },
     rules: DEFAULT_BOOKING_RULES,
     logger,

@@ -1,7 +1,10 @@
-// Transaction-scoped advisory locks: named keys (a pool, a team) hashed to PostgreSQL lock ids,
-// released by the commit or rollback of the transaction that took them.
-import { sql, type Transaction } from "kysely";
-import type { Database } from "./tables.ts";
+// The booking path's advisory locks: named keys (a pool, a team) hashed to PostgreSQL lock ids.
+// Two kinds: transaction-scoped ones, released by the commit or rollback of the transaction that
+// took them (a one-at-a-time booking, a cancel, a change of end), and a booking batch's
+// session-level ones, held across its reads and its one-statement write and released after it.
+import { type Kysely, sql, type Transaction } from "kysely";
+import { preparedAs } from "./prepared-statements.ts";
+import type { Database, TeamRow } from "./tables.ts";
 
 /**
  * Takes the locks in the order given, in one round trip: PostgreSQL evaluates a select list left
@@ -11,4 +14,29 @@ export async function lockForTransaction(trx: Transaction<Database>, keys: reado
   if (keys.length === 0) return;
   const calls = sql.join(keys.map((k) => sql`pg_advisory_xact_lock(hashtext(${k}))`));
   await sql`SELECT ${calls}`.execute(trx);
+}
+
+/**
+ * Takes the batch's advisory locks at session level, in order, then reads the pool's hold version
+ * and the teams' rows under them (migrations/20261128T103000Z): one round trip. The caller must
+ * release them with `unlockBatch` on the same connection.
+ */
+export async function lockBatch(
+  db: Kysely<Database>,
+  keys: readonly string[],
+  pool: string,
+  teams: readonly string[],
+): Promise<{ version: string; teams: TeamRow[] }> {
+  const result = await sql<{ hold_version: string; team: TeamRow | null }>`${preparedAs("berth_batch_lock")}
+    SELECT hold_version, team FROM berth_batch_lock(${keys}::text[], ${pool}, ${teams}::text[])`.execute(db);
+  return {
+    version: String(result.rows[0]?.hold_version ?? "0"),
+    teams: result.rows.flatMap((r) => (r.team ? [r.team] : [])),
+  };
+}
+
+/** Releases what `lockBatch` took (a key not held is skipped with a warning in the server log). */
+export async function unlockBatch(db: Kysely<Database>, keys: readonly string[]): Promise<void> {
+  await sql`${preparedAs("berth_batch_unlock")}
+    SELECT pg_advisory_unlock(hashtext(k)) FROM unnest(${keys}::text[]) AS k`.execute(db);
 }

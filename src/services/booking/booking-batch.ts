@@ -1,50 +1,41 @@
-// Group commit of bookings, per pool. Bookings that arrive while a pool's previous batch is being
-// decided or written wait and then go together in the next one: one round trip for the locks and
-// what must be read under them, one statement for the whole batch's write, so a burst costs a
-// handful of round trips instead of a handful per booking (on two cores the round trips, not the
-// decisions, were the cost: BENCHMARKS.md). One booking alone is a batch of one, with no added wait.
+// Group commit of bookings, per pool: the entry of every booking (POST /reservations). Bookings
+// that arrive while a pool's previous batch is being decided or written wait and then go together
+// in the next one: one round trip for the locks and what must be read under them, one statement
+// for the whole batch's write, so a burst costs a handful of round trips instead of a handful per
+// booking (on two cores the round trips, not the decisions, were the cost: BENCHMARKS.md). One
+// booking alone is a batch of one, with no added wait.
 //
-// A batch holds the pool's advisory lock (and the lock of every team whose quota can refuse, taken
-// first, as everywhere), takes the pool's holds from memory while the pool's hold version says
-// they are current (services/pool-holds-memory.ts; else it reads them), reads those teams' bookings
-// in their quota weeks, and asks the core about each booking in arrival order, each seeing the ones
-// accepted before it. It writes the plain acceptances; a refusal is decided again on the wider
-// snapshot (its suggestions look further ahead). Whatever needs more goes through the one-at-a-time
-// path (services/booking.ts) right after, in order: a displacement, a recurring booking, a team
-// whose quota changed under the batch. So both paths give the same answers; the exclusion
-// constraint on slot rows still has the last word, and a batch that fails as a whole (a clash the
-// lock did not prevent, a lost connection) hands each booking to that path.
+// A batch, in the steps of `runBatch`: (1) choose its locks: the pool's, and those of the teams
+// whose quota can refuse, taken first as everywhere; (2) take them and read the pool's hold
+// version and the teams' rows under them; (3) read the snapshot (booking-snapshot.ts); (4) ask the
+// core about each booking in arrival order, each seeing the ones accepted before it; (5) decide
+// the refusals again on the wide snapshot (their suggestions look further); (6) write the
+// acceptances in one statement; (7) move the pool's memory on, answer, and (8) hand what a batch
+// does not settle to the one-at-a-time path (booking.ts), in order: a displacement, a recurring
+// booking, a team whose quota changed under the batch. The exclusion constraint on slot rows still
+// has the last word, and a batch that fails as a whole (a clash the lock did not prevent, a lost
+// connection) hands each booking to that path.
 import type { Kysely } from "kysely";
-import { insertPlainBookings, type PlainBookingRecord } from "../../adapters/db/repos/plain-bookings.ts";
-import {
-  loadQuotaRows,
-  lockBatch,
-  newReservationRow,
-  unlockBatch,
-} from "../../adapters/db/repos/reservations.ts";
+import { lockBatch, unlockBatch } from "../../adapters/db/advisory-locks.ts";
+import { insertBookings } from "../../adapters/db/repos/new-bookings.ts";
 import type { Database, TeamRow } from "../../adapters/db/tables.ts";
 import { newId } from "../../basics/ids.ts";
-import { decideBooking, isoWeekStart, WEEK_MS } from "../../core/index.ts";
-import type { Millis, Placement, Reservation } from "../../core/types.ts";
+import type { BookingRequest } from "../../core/booking.ts";
+import { decideBooking, mergeQuotaReads, quotaMayRefuse, quotaReads } from "../../core/index.ts";
+import type { Inventory, Millis, Reservation } from "../../core/types.ts";
 import { teamQuota } from "../access/teams.ts";
 import { isAdmin, type Principal, type ServiceContext } from "../context.ts";
 import { cachedInventory } from "../inventory/inventory-cache.ts";
-import { reservationView } from "../views.ts";
+import { type BookingInput, book, resolveTeam } from "./booking.ts";
 import {
-  asQuotaSnapshot,
-  type BookingInput,
   type BookingOutcome,
-  book,
-  bookAuditDetail,
-  createdEventData,
-  distinctReservations,
-  quotaMayRefuse,
+  bookedOutcome,
+  bookingRecord,
   refusal,
-  resolveTeam,
   unknownTeam,
-} from "./booking.ts";
-import { currentHoldsOf, forget, holdsUnderLock, remember } from "./pool-holds-memory.ts";
-import { cachedTeamRows } from "./team-rows-cache.ts";
+} from "./booking-answers.ts";
+import { type BookingSnapshot, decidedOn, readSnapshot, widen } from "./booking-snapshot.ts";
+import type { PoolHolds } from "./pool-holds-memory.ts";
 import { poolLockKey, teamLockKey } from "./transactions.ts";
 
 /** Most bookings one batch carries; a longer queue is served in several. */
@@ -63,7 +54,8 @@ interface PoolQueue {
   draining: boolean;
 }
 
-const queues = new WeakMap<Kysely<Database>, Map<string, PoolQueue>>();
+/** Per pool, the bookings waiting for its next batch (kept in services/booking/booking-state.ts). */
+export type BookingQueues = Map<string, PoolQueue>;
 
 /** Books `input` (same answers and errors as `book`), in one batch with concurrent bookings of its pool. */
 export function bookBatched(
@@ -74,15 +66,11 @@ export function bookBatched(
   // Recurring bookings decide all occurrences together: the one-at-a-time path does that.
   if (input.repeat) return book(ctx, by, input);
   const team = resolveTeam(by, input.team);
-  let perDb = queues.get(ctx.db);
-  if (!perDb) {
-    perDb = new Map();
-    queues.set(ctx.db, perDb);
-  }
-  let queue = perDb.get(input.pool);
+  const queues = ctx.booking.queues;
+  let queue = queues.get(input.pool);
   if (!queue) {
     queue = { pending: [], draining: false };
-    perDb.set(input.pool, queue);
+    queues.set(input.pool, queue);
   }
   const q = queue;
   return new Promise<BookingOutcome>((resolve, reject) => {
@@ -91,7 +79,7 @@ export function bookBatched(
       q.draining = true;
       void drain(ctx, input.pool, q).finally(() => {
         // Drop the idle queue: pool names come from requests, and unknown ones must not pile up.
-        if (!q.draining && perDb.get(input.pool) === q) perDb.delete(input.pool);
+        if (!q.draining && queues.get(input.pool) === q) queues.delete(input.pool);
       });
     }
   });
@@ -147,245 +135,258 @@ interface Sequence {
   readonly committed: () => void;
 }
 
+/** What the batch decided for each booking. */
+type Verdict =
+  | { readonly kind: "accepted"; readonly reservation: Reservation }
+  /** To the one-at-a-time path; `wide` when it is known to need the wide snapshot. */
+  | { readonly kind: "alone"; readonly wide: boolean }
+  | { readonly kind: "error"; readonly error: unknown }
+  /** Refused on the narrow snapshot: decided again on the wide one (step 5), never left so. */
+  | { readonly kind: "refused" };
+
+interface Decided {
+  readonly verdicts: Verdict[];
+  readonly now: Millis;
+  readonly deliveries: number;
+  /** The pool's holds the batch decided on, at the version it read under the lock. */
+  readonly seen: PoolHolds | undefined;
+}
+
+async function runBatch(ctx: ServiceContext, pool: string, batch: readonly Pending[], sequence: Sequence) {
+  let out: Decided;
+  try {
+    const inventory = await cachedInventory(ctx);
+    const locks = await chooseLocks(ctx, pool, batch); // (1)
+    // (2) Under the locks, with the pool's hold version and the teams' rows read under them.
+    out = await underBatchLocks(ctx, locks, async (db, teams, version) => {
+      // The previous batch released the lock after its write; its holds must be in memory first.
+      await sequence.after;
+      const now = ctx.clock.now();
+      const reads = quotaReadsOf(batch, teams, locks.teams, now);
+      const at = { pool, inventory, now, lockedVersion: version };
+      const snap = await readSnapshot(ctx, db, at, reads); // (3)
+      const requests = batch.map((p) => bookingRequest(p, pool));
+      const verdicts = decideEach(ctx, batch, requests, snap, teams, locks.teams); // (4)
+      await decideRefusalsWide(ctx, db, batch, requests, verdicts, snap, teams); // (5)
+      sequence.decided();
+      const deliveries = await writeAccepted(db, now, batch, verdicts); // (6)
+      return { verdicts, now, deliveries, seen: snap.pools.get(pool) };
+    });
+  } catch (err) {
+    ctx.logger.debug({ err, bookings: batch.length }, "booking batch failed: booking one at a time");
+    out = {
+      verdicts: batch.map(() => ({ kind: "alone", wide: false })),
+      now: ctx.clock.now(),
+      deliveries: 0,
+      seen: undefined,
+    };
+  }
+  // (7) Memory moves on by the batch's write only when the batch wrote; a failed batch forgets.
+  const accepted = out.verdicts.flatMap((v) => (v.kind === "accepted" ? [v.reservation] : []));
+  if (out.seen) ctx.booking.holds.afterBatch(pool, out.seen, accepted);
+  else ctx.booking.holds.forget(pool);
+  sequence.committed();
+  answer(ctx, batch, out, accepted); // (7)
+  // (8) The rest, one at a time and in arrival order, before the pool's next batch.
+  for (const [i, v] of out.verdicts.entries()) {
+    if (v.kind !== "alone") continue;
+    const p = batch[i]!;
+    await book(ctx, p.by, p.input, { wide: v.wide }).then(p.resolve, p.reject);
+  }
+}
+
 /**
- * Runs `work` on one connection holding the batch's advisory locks (session level: the batch's
- * only write is one statement, atomic by itself, so no transaction is needed around it), and
- * releases them whatever happens. No retry: the next batch may already wait for the pool's lock
- * (see `drain`); a clash (23P01) sends this batch's bookings down the one-at-a-time path instead.
+ * Step 1: the locks. Which teams' quotas can refuse is judged on rows up to a second old
+ * (team-rows-cache.ts); their locks come before the pool's (the order every writer uses), and the
+ * rows are read again under them (step 2), where a team that needs a lock it did not get goes alone.
+ */
+async function chooseLocks(ctx: ServiceContext, pool: string, batch: readonly Pending[]) {
+  const names = [...new Set(batch.map((p) => p.team))].sort();
+  const before = await ctx.booking.teams.get(ctx.db, names);
+  const teams = new Set(
+    before
+      .filter((row) => batch.some((p) => p.team === row.name && quotaCanRefuse(p, row)))
+      .map((row) => row.name),
+  );
+  return { pool, names, teams, keys: [...[...teams].sort().map(teamLockKey), poolLockKey(pool)] };
+}
+
+function quotaCanRefuse(p: Pending, row: TeamRow): boolean {
+  return !isAdmin(p.by) && quotaMayRefuse(teamQuota(row), p.input.priority);
+}
+
+/**
+ * Step 2: runs `work` on one connection holding the batch's advisory locks, with the pool's hold
+ * version and the teams' rows read under them (session level: the batch's only write is one
+ * statement, atomic by itself, so no transaction is needed around it), and releases them whatever
+ * happens. No retry: the next batch may already wait for the pool's lock (see `drain`); a clash
+ * (23P01) sends this batch's bookings down the one-at-a-time path instead.
  */
 async function underBatchLocks<T>(
   ctx: ServiceContext,
-  keys: readonly string[],
-  pool: string,
-  teamNames: readonly string[],
-  work: (db: Kysely<Database>, current: { version: string; teams: TeamRow[] }) => Promise<T>,
+  locks: Awaited<ReturnType<typeof chooseLocks>>,
+  work: (db: Kysely<Database>, teams: ReadonlyMap<string, TeamRow>, version: string) => Promise<T>,
 ): Promise<T> {
   return ctx.db.connection().execute(async (db) => {
     try {
-      return await work(db, await lockBatch(db, keys, pool, teamNames));
+      const current = await lockBatch(db, locks.keys, locks.pool, locks.names);
+      return await work(db, new Map(current.teams.map((r) => [r.name, r])), current.version);
     } finally {
       // Not awaited: the connection's next query queues behind it, and the next batch, already
       // waiting in the database, proceeds as soon as it is done. A dropped connection unlocks too.
-      unlockBatch(db, keys).catch((err: unknown) =>
+      unlockBatch(db, locks.keys).catch((err: unknown) =>
         ctx.logger.warn({ err }, "releasing a batch's locks failed"),
       );
     }
   });
 }
 
-/** What the batch decided for each booking. */
-type Verdict =
-  | { readonly kind: "accepted"; readonly reservation: Reservation }
-  | { readonly kind: "alone" }
-  | { readonly kind: "error"; readonly error: unknown };
-
-async function runBatch(
-  ctx: ServiceContext,
-  pool: string,
+/** Step 3's quota rows: those of the locked teams, each read once for all its bookings. */
+function quotaReadsOf(
   batch: readonly Pending[],
-  sequence: Sequence,
-): Promise<void> {
-  let verdicts: Verdict[];
-  let now: Millis;
-  let deliveries = 0;
-  let failed = false;
-  let seen: Awaited<ReturnType<typeof holdsUnderLock>> | undefined;
-  let knownPool = false;
-  try {
-    const inventory = await cachedInventory(ctx);
-    knownPool = inventory.pools.some((p) => p.name === pool);
-    // Which teams' quotas can refuse (from rows up to a second old): their locks are taken before
-    // the pool's (the order every writer uses), and their rows are read again under the lock.
-    const teamNames = [...new Set(batch.map((p) => p.team))].sort();
-    const before = await cachedTeamRows(ctx, teamNames);
-    const lockedTeams = new Set(
-      before
-        .filter((row) =>
-          batch.some(
-            (p) => p.team === row.name && !isAdmin(p.by) && quotaMayRefuse(teamQuota(row), p.input.priority),
-          ),
-        )
-        .map((row) => row.name),
-    );
-    const locks = [...[...lockedTeams].sort().map(teamLockKey), poolLockKey(pool)];
-    ({ verdicts, now, deliveries } = await underBatchLocks(
-      ctx,
-      locks,
-      pool,
-      teamNames,
-      async (trx, current) => {
-        const now = ctx.clock.now();
-        // The previous batch released the lock after its write; its holds must be in memory first.
-        await sequence.after;
-        const teams = new Map<string, TeamRow>(current.teams.map((r) => [r.name, r]));
-        const quotaTeams = quotaWeeks(batch, now, (team) => lockedTeams.has(team));
-        // The pool's holds from memory when its version says nothing changed since, else read
-        // whole; the quota rows of locked teams from the table.
-        seen = await holdsUnderLock(ctx, trx, pool, now, current.version);
-        const fromMemory = seen.index;
-        const rows = quotaTeams.length > 0 ? await loadQuotaRows(trx, now, quotaTeams) : [];
-        const held = asQuotaSnapshot(rows, now);
-        // The quota rows and the batch's acceptances, then the pool's holds, each id once.
-        const relevant = (r: { team: string; pool: string; start: Millis; end: Millis }, quota: boolean) =>
-          distinctReservations(relevantTo(held, r, quota), fromMemory.overlapping(r.start, r.end, now));
-        const requests = batch.map((p) => ({
-          id: newId("r"),
-          team: p.team,
-          pool,
-          nodes: p.input.nodes,
-          gpusPerNode: p.input.gpusPerNode,
-          start: p.input.start,
-          end: p.input.end,
-          priority: p.input.priority,
-        }));
-        const decide = (i: number, reservations: Reservation[]) =>
-          decideBooking({
-            inventory,
-            reservations,
-            request: requests[i]!,
-            now,
-            rules: ctx.rules,
-            quota: teamQuota(teams.get(batch[i]!.team)!),
-            bypassQuota: isAdmin(batch[i]!.by),
-          });
-        const accept = (i: number, placement: Placement): Verdict => {
-          const booked: Reservation = { ...requests[i]!, bookedAt: now, state: "confirmed", placement };
-          held.push(booked);
-          accepted.push(booked);
-          return { kind: "accepted", reservation: booked };
-        };
-        const accepted: Reservation[] = [];
-        const refusedHere: number[] = [];
-        const verdicts: Verdict[] = batch.map((p, i) => {
-          const row = teams.get(p.team);
-          if (!row) return { kind: "error", error: unknownTeam(p.team) };
-          // A quota that can refuse but whose team was not locked changed under the batch.
-          if (!isAdmin(p.by) && quotaMayRefuse(teamQuota(row), p.input.priority) && !lockedTeams.has(p.team))
-            return { kind: "alone" };
-          const decision = decide(i, relevant(requests[i]!, lockedTeams.has(p.team)));
-          if (decision.ok)
-            return decision.displaced.length === 0 ? accept(i, decision.placement) : { kind: "alone" };
-          // Invalid requests are invalid on any snapshot; other refusals are decided again on the
-          // wider one, whose suggestions look further ahead.
-          if (decision.code === "invalid") return { kind: "error", error: refusal(decision) };
-          refusedHere.push(i);
-          return { kind: "alone" };
-        });
-        if (refusedHere.length > 0) {
-          // Decided again on the wider snapshot its answer needs: the pool's holds from the
-          // booking's start on (the "later" suggestion; exact, under the lock) and the other pools'
-          // holds overlapping its window (their suggestions; as of now, from memory while their
-          // versions say it is current). The quota rows are those of `held`: an unlocked team's
-          // quota cannot refuse.
-          const others = await currentHoldsOf(
-            ctx,
-            trx,
-            inventory.pools.map((p) => p.name).filter((name) => name !== pool),
-            now,
-          );
-          for (const i of refusedHere) {
-            const r = requests[i]!;
-            const decision = decide(
-              i,
-              distinctReservations(
-                relevantTo(held, r, lockedTeams.has(r.team)),
-                accepted,
-                fromMemory.overlapping(Math.max(now, r.start), Number.POSITIVE_INFINITY, now),
-                ...[...others.values()].map(({ index }) => index.overlapping(r.start, r.end, now)),
-              ),
-            );
-            // An acceptance here would be a displacement (plain ones were accepted above): alone.
-            if (!decision.ok) verdicts[i] = { kind: "error", error: refusal(decision) };
-          }
-        }
-        const records: PlainBookingRecord[] = [];
-        verdicts.forEach((v, i) => {
-          if (v.kind !== "accepted") return;
-          records.push({
-            reservation: v.reservation,
-            title: batch[i]!.input.title ?? "",
-            bookedBy: batch[i]!.by.name,
-            audit: bookAuditDetail(v.reservation),
-            event: createdEventData(v.reservation),
-          });
-        });
-        sequence.decided();
-        const { deliveries } =
-          records.length > 0 ? await insertPlainBookings(trx, now, records) : { deliveries: 0 };
-        return { verdicts, now, deliveries };
-      },
-    ));
-  } catch (err) {
-    failed = true;
-    ctx.logger.debug({ err, bookings: batch.length }, "booking batch failed: booking one at a time");
-    verdicts = batch.map(() => ({ kind: "alone" }));
-    now = ctx.clock.now();
-  }
+  teams: ReadonlyMap<string, TeamRow>,
+  locked: ReadonlySet<string>,
+  now: Millis,
+) {
+  const reads = batch.flatMap((p) => {
+    const row = teams.get(p.team);
+    const read = row && locked.has(p.team) ? quotaReads(p.team, teamQuota(row), p.input, now) : null;
+    return read ? [read] : [];
+  });
+  return mergeQuotaReads(reads);
+}
 
+function bookingRequest(p: Pending, pool: string): BookingRequest {
+  const { nodes, gpusPerNode, start, end, priority } = p.input;
+  return { id: newId("r"), team: p.team, pool, nodes, gpusPerNode, start, end, priority };
+}
+
+function decideOne(
+  ctx: ServiceContext,
+  p: Pending,
+  request: BookingRequest,
+  inventory: Inventory,
+  row: TeamRow,
+  reservations: Reservation[],
+  now: Millis,
+) {
+  return decideBooking({
+    inventory,
+    reservations,
+    request,
+    now,
+    rules: ctx.rules,
+    quota: teamQuota(row),
+    bypassQuota: isAdmin(p.by),
+  });
+}
+
+/**
+ * Step 4: each booking in arrival order on the narrow snapshot, seeing the ones accepted before
+ * it. A plain acceptance is final; a displacement goes alone (it writes more than the batch's
+ * statement does); a refusal is left to step 5, except an invalid request, invalid on any snapshot.
+ */
+function decideEach(
+  ctx: ServiceContext,
+  batch: readonly Pending[],
+  requests: readonly BookingRequest[],
+  snap: BookingSnapshot,
+  teams: ReadonlyMap<string, TeamRow>,
+  locked: ReadonlySet<string>,
+): Verdict[] {
+  const accepted: Reservation[] = [];
+  return batch.map((p, i): Verdict => {
+    const row = teams.get(p.team);
+    if (!row) return { kind: "error", error: unknownTeam(p.team) };
+    // A quota that can refuse but whose team was not locked changed under the batch.
+    if (quotaCanRefuse(p, row) && !locked.has(p.team)) return { kind: "alone", wide: false };
+    const request = requests[i]!;
+    const decision = decideOne(
+      ctx,
+      p,
+      request,
+      snap.inventory,
+      row,
+      decidedOn(snap, request, accepted),
+      snap.now,
+    );
+    if (decision.ok && decision.displaced.length === 0) {
+      const booked: Reservation = {
+        ...request,
+        bookedAt: snap.now,
+        state: "confirmed",
+        placement: decision.placement,
+      };
+      accepted.push(booked);
+      return { kind: "accepted", reservation: booked };
+    }
+    if (decision.ok) return { kind: "alone", wide: true };
+    if (decision.code === "invalid") return { kind: "error", error: refusal(decision) };
+    return { kind: "refused" };
+  });
+}
+
+/**
+ * Step 5: the refusals again, on the wide snapshot their answer needs: the pool's holds from the
+ * booking's start on (the "later" suggestion; exact, under the lock) and the other pools' over its
+ * window (their suggestions; as of now). The same rows decide the same way, so a refusal stays a
+ * refusal; only its suggestions look further.
+ */
+async function decideRefusalsWide(
+  ctx: ServiceContext,
+  db: Kysely<Database>,
+  batch: readonly Pending[],
+  requests: readonly BookingRequest[],
+  verdicts: Verdict[],
+  snap: BookingSnapshot,
+  teams: ReadonlyMap<string, TeamRow>,
+): Promise<void> {
+  if (!verdicts.some((v) => v.kind === "refused")) return;
+  const wide = await widen(ctx, db, snap);
   const accepted = verdicts.flatMap((v) => (v.kind === "accepted" ? [v.reservation] : []));
-  // Pool names come from requests: only a known pool's holds are kept.
-  if (seen && !failed && knownPool) remember(ctx, pool, seen, accepted);
-  else forget(ctx, pool);
-  sequence.committed();
+  for (const [i, v] of verdicts.entries()) {
+    if (v.kind !== "refused") continue;
+    const p = batch[i]!;
+    const request = requests[i]!;
+    const on = decidedOn(wide, request, accepted);
+    const decision = decideOne(ctx, p, request, wide.inventory, teams.get(p.team)!, on, wide.now);
+    // An acceptance here would be a displacement (plain ones were accepted in step 4): alone.
+    verdicts[i] = decision.ok ? { kind: "alone", wide: true } : { kind: "error", error: refusal(decision) };
+  }
+}
+
+/** Step 6: the acceptances in one statement; how many webhook deliveries they queued. */
+async function writeAccepted(
+  db: Kysely<Database>,
+  now: Millis,
+  batch: readonly Pending[],
+  verdicts: Verdict[],
+) {
+  const records = verdicts.flatMap((v, i) =>
+    v.kind === "accepted" ? [bookingRecord(v.reservation, batch[i]!.by, batch[i]!.input.title)] : [],
+  );
+  return records.length > 0 ? (await insertBookings(db, now, records)).deliveries : 0;
+}
+
+/** Step 7: wakes the loop and answers the bookings the batch settled. */
+function answer(
+  ctx: ServiceContext,
+  batch: readonly Pending[],
+  out: Decided,
+  accepted: readonly Reservation[],
+) {
   if (accepted.length > 0) {
     // Plain acceptances change nothing the loop decides before the earliest of them starts
     // (unless webhooks now wait for delivery).
     const wakeAt = Math.min(...accepted.map((r) => r.start));
-    ctx.changed(deliveries > 0 ? undefined : { wakeAt });
+    ctx.changed(out.deliveries > 0 ? undefined : { wakeAt });
   }
-  for (const [i, v] of verdicts.entries()) {
+  for (const [i, v] of out.verdicts.entries()) {
     const p = batch[i]!;
-    if (v.kind === "accepted") p.resolve(outcome(v.reservation, p, now));
-    else if (v.kind === "error") p.reject(v.error);
+    if (v.kind === "accepted") {
+      p.resolve(
+        bookedOutcome(bookingRecord(v.reservation, p.by, p.input.title), [v.reservation.id], [], out.now),
+      );
+    } else if (v.kind === "error") p.reject(v.error);
   }
-  // The rest, one at a time and in arrival order, before the pool's next batch.
-  for (const [i, v] of verdicts.entries()) {
-    if (v.kind !== "alone") continue;
-    const p = batch[i]!;
-    await book(ctx, p.by, p.input).then(p.resolve, p.reject);
-  }
-}
-
-/**
- * The rows one booking's decision reads: the pool's holds overlapping its window (placement) and,
- * when its team's quota can refuse, the team's rows (its quota weeks). Everything else in the
- * batch's snapshot belongs to other bookings of the batch.
- */
-function relevantTo(
-  held: readonly Reservation[],
-  r: { readonly team: string; readonly pool: string; readonly start: Millis; readonly end: Millis },
-  quota: boolean,
-) {
-  return held.filter(
-    (h) => (h.pool === r.pool && h.start < r.end && h.end > r.start) || (quota && h.team === r.team),
-  );
-}
-
-/** Per team (those `include` keeps), the ISO weeks its bookings in `of` touch: what its quota reads. */
-function quotaWeeks(of: readonly Pending[], now: Millis, include: (team: string) => boolean) {
-  const weeks = new Map<string, { team: string; weeksFrom: Millis; weeksTo: Millis }>();
-  for (const p of of) {
-    if (!include(p.team)) continue;
-    const from = isoWeekStart(Math.min(now, p.input.start));
-    const to = isoWeekStart(p.input.end) + WEEK_MS;
-    const w = weeks.get(p.team);
-    weeks.set(p.team, {
-      team: p.team,
-      weeksFrom: Math.min(from, w?.weeksFrom ?? from),
-      weeksTo: Math.max(to, w?.weeksTo ?? to),
-    });
-  }
-  return [...weeks.values()];
-}
-
-function outcome(r: Reservation, p: Pending, now: Millis): BookingOutcome {
-  const row = newReservationRow({
-    reservation: r,
-    title: p.input.title ?? "",
-    kind: "booking",
-    bookedBy: p.by.name,
-    recurrenceId: null,
-  });
-  const view = reservationView({ ...row, started_at: null, seq: "" }, now);
-  return { reservation: { ...view, displaced: [] }, occurrences: [r.id] };
 }

@@ -1,38 +1,34 @@
-// Booking use-cases. A booking is one transaction: lock (team, pool), read the snapshot, ask the
-// core, write the result: the new reservation and its slot rows, each displacement with its audit
-// entry and event. The exclusion constraint on slot rows has the last word (a bug in the core or
-// here surfaces as a conflict, never as a double booking).
+// A booking decided alone: a recurring series, a displacement, or whatever a batch could not
+// settle (booking-batch.ts sends it here, in arrival order), and the dry run. One transaction:
+// read the team's row (its quota says whether its lock is needed), read the snapshot
+// (booking-snapshot.ts), ask the core, write the displacements and the bookings, then move the
+// pool's memory on by these writes. The exclusion constraint on slot rows has the last word (a
+// bug in the core or here surfaces as a conflict, never as a double booking).
 import type { Transaction } from "kysely";
 import { lockForTransaction } from "../../adapters/db/advisory-locks.ts";
-import { toReservation } from "../../adapters/db/mappers.ts";
 import { appendAudit } from "../../adapters/db/repos/audit.ts";
 import { appendEvent } from "../../adapters/db/repos/events.ts";
-import { loadInventory } from "../../adapters/db/repos/inventory.ts";
+import { type BookingRecord, insertBookings } from "../../adapters/db/repos/new-bookings.ts";
 import { insertRecurrence } from "../../adapters/db/repos/recurrences.ts";
 import {
   endReservation,
   getReservationRow,
-  insertReservation,
   listReservationRows,
-  loadTeamQuotaRows,
-  lockReservationRow,
   markDisplacedIfHeld,
   ownHoldVersionBumps,
-  setReservationEnd,
 } from "../../adapters/db/repos/reservations.ts";
 import { getTeamRow } from "../../adapters/db/repos/teams.ts";
-import type { Database, ReservationRow } from "../../adapters/db/tables.ts";
+import type { Database } from "../../adapters/db/tables.ts";
 import { DomainError, invalid, notFound } from "../../basics/domain-error.ts";
 import { newId } from "../../basics/ids.ts";
 import {
   type BookingDecision,
-  checkQuota,
   decideBooking,
   findFreeWindows,
-  isoWeekStart,
-  type Suggestion,
+  gpuHours,
+  quotaMayRefuse,
+  quotaReads,
   type TeamQuota,
-  validateBookingRequest,
 } from "../../core/index.ts";
 import type { Inventory, Millis, Placement, Priority, Reservation } from "../../core/types.ts";
 import { teamQuota } from "../access/teams.ts";
@@ -40,12 +36,19 @@ import { isAdmin, type Principal, type ServiceContext } from "../context.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
 import { cachedInventory } from "../inventory/inventory-cache.ts";
 import { iso, reservationView } from "../views.ts";
-import { applyOwnWrites, currentHoldsOf } from "./pool-holds-memory.ts";
+import {
+  type BookingOutcome,
+  bookedOutcome,
+  bookingRecord,
+  refusal,
+  unknownTeam,
+} from "./booking-answers.ts";
+import { type BookingSnapshot, decidedOn, readSnapshot, widen } from "./booking-snapshot.ts";
 import { inLockedTransaction, poolLockKey, StaleSnapshot, teamLockKey } from "./transactions.ts";
 
-const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
-const WEEK_MS = 7 * DAY_MS;
+export { cancelReservation, changeEnd } from "./reservation-changes.ts";
+
+const DAY_MS = 86_400_000;
 
 export interface BookingInput {
   readonly pool: string;
@@ -75,37 +78,6 @@ export function resolveTeam(by: Principal, team: string | undefined): string {
   return by.team!;
 }
 
-function suggestionView(s: Suggestion) {
-  return {
-    pool: s.pool,
-    nodes: s.nodes,
-    gpusPerNode: s.gpusPerNode,
-    start: iso(s.start),
-    end: iso(s.end),
-    kind: s.kind,
-  };
-}
-
-/** A refusal of the core as the domain error the API turns into problem+json. */
-export function refusal(decision: Exclude<BookingDecision, { ok: true }>, occurrence?: number): DomainError {
-  const where = occurrence !== undefined && occurrence > 0 ? ` (occurrence ${occurrence + 1})` : "";
-  switch (decision.code) {
-    case "invalid":
-      return invalid(decision.errors, `the booking is invalid${where}`);
-    case "slot-taken":
-      return new DomainError("slot-taken", decision.detail + where, {
-        suggestions: decision.suggestions.map(suggestionView),
-        holders: decision.holders,
-      });
-    case "quota-exceeded": {
-      const { ok: _ok, code: _code, detail, ...figures } = decision;
-      return new DomainError("quota-exceeded", detail + where, figures);
-    }
-    case "displacement-frozen":
-      return new DomainError("displacement-frozen", decision.detail + where, { holders: decision.holders });
-  }
-}
-
 function occurrenceStarts(input: BookingInput): Millis[] {
   if (!input.repeat) return [input.start];
   const step = input.repeat.every === "day" ? DAY_MS : 7 * DAY_MS;
@@ -120,95 +92,10 @@ function occurrenceStarts(input: BookingInput): Millis[] {
   return starts;
 }
 
-export function unknownTeam(team: string): DomainError {
-  return invalid([{ field: "team", message: `unknown team "${team}"` }]);
-}
-
-interface Snapshot {
-  readonly inventory: Inventory;
-  readonly reservations: Reservation[];
-  readonly quota: ReturnType<typeof teamQuota> | null;
-  /** The version of the booking's pool whose holds (from memory) the snapshot holds. */
-  readonly holdVersion?: string | undefined;
-}
-
-/**
- * What a booking is decided on, without reading any pool's whole future from the table. The
- * pools' holds come from the per-pool memory, checked against their hold versions on `db`
- * (services/pool-holds-memory.ts): the pool's holds over the window (placement, displacement) or,
- * for the wider snapshot, from the window's start on (the "later" suggestion) and the other pools'
- * holds over the window (their suggestions). From the table come only the team's rows its quota
- * reads: the bookings of its limited classes in the weeks touched, and its holds over the window
- * when it has a GPU cap.
- */
-async function snapshot(
-  ctx: ServiceContext,
-  db: Transaction<Database> | ServiceContext["db"],
-  team: string,
-  input: BookingInput,
-  now: Millis,
-  inventory: Inventory,
-  narrow = false,
-): Promise<Snapshot> {
-  const lastEnd = input.repeat
-    ? Math.max(input.end, input.repeat.until + (input.end - input.start))
-    : input.end;
-  const teamRow = await getTeamRow(db, team);
-  if (!teamRow) throw unknownTeam(team);
-  const quota = teamQuota(teamRow);
-  const quotaRows = await loadTeamQuotaRows(db, now, {
-    team,
-    weeksFrom: isoWeekStart(Math.min(now, input.start)),
-    weeksTo: isoWeekStart(lastEnd) + WEEK_MS,
-    limitedClasses: Object.keys(quota.gpuHoursPerWeek),
-    capWindow: quota.maxGpus !== undefined ? { start: input.start, end: lastEnd } : undefined,
-  });
-  // Only known pools: a pool name comes from the request, and memory keeps what it reads.
-  const known = inventory.pools.map((p) => p.name);
-  const holds = await currentHoldsOf(
-    ctx,
-    db,
-    narrow ? known.filter((name) => name === input.pool) : known,
-    now,
-  );
-  const fromPools = [...holds].map(([pool, { index }]) =>
-    pool === input.pool && !narrow
-      ? index.overlapping(Math.max(now, input.start), Number.POSITIVE_INFINITY, now)
-      : index.overlapping(input.start, lastEnd, now),
-  );
-  // In id order, as the table gave them: the same snapshot always reads the same.
-  const reservations = distinctReservations(asQuotaSnapshot(quotaRows, now), ...fromPools).sort((a, b) =>
-    a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
-  );
-  return { inventory, reservations, quota, holdVersion: holds.get(input.pool)?.version };
-}
-
-/**
- * The reservations of several lists, each id once (its first appearance wins): a snapshot gathered
- * from the table's quota rows and the pools' holds in memory, which overlap.
- */
-export function distinctReservations(...lists: Iterable<Reservation>[]): Reservation[] {
-  const byId = new Map<string, Reservation>();
-  for (const list of lists) for (const r of list) if (!byId.has(r.id)) byId.set(r.id, r);
-  return [...byId.values()];
-}
-
-/**
- * Rows as the core sees them for a booking. The core counts quota over reservations that hold
- * slots; a finished booking of the team in a quota week must still count, so it is shown to the
- * core as held. Its window lies before the current grid step, so it cannot collide with any
- * placement the core considers.
- */
-export function asQuotaSnapshot(rows: readonly ReservationRow[], now: Millis): Reservation[] {
-  return rows.map((r) => {
-    const res = toReservation(r, now);
-    return res.state === "completed" ? { ...res, state: "active" as const } : res;
-  });
-}
-
-export interface BookingOutcome {
-  readonly reservation: ReturnType<typeof reservationView> & { displaced: string[] };
-  readonly occurrences: string[];
+/** The span a request's occurrences cover: what its snapshot and its quota read. */
+function span(team: string, input: BookingInput) {
+  const end = input.repeat ? Math.max(input.end, input.repeat.until + (input.end - input.start)) : input.end;
+  return { team, pool: input.pool, start: input.start, end };
 }
 
 export interface DryRunOutcome {
@@ -218,19 +105,25 @@ export interface DryRunOutcome {
   readonly occurrences?: number;
 }
 
-/** Decides every occurrence against one snapshot, each seeing the ones before it. */
+interface Decided {
+  readonly request: Reservation;
+  readonly decision: Extract<BookingDecision, { ok: true }>;
+}
+
+/** Decides every occurrence on `reservations`, each seeing the ones before it; throws the first refusal. */
 function decideAll(
   ctx: ServiceContext,
   by: Principal,
   team: string,
   input: BookingInput,
-  snap: Snapshot,
+  inventory: Inventory,
+  quota: TeamQuota,
+  reservations: Reservation[],
   now: Millis,
-) {
+): Decided[] {
   const length = input.end - input.start;
-  const reservations = [...snap.reservations];
-  const out: { request: Reservation; decision: Extract<BookingDecision, { ok: true }> }[] = [];
-  occurrenceStarts(input).forEach((start, i) => {
+  const seen = [...reservations];
+  return occurrenceStarts(input).map((start, i) => {
     const request = {
       id: newId("r"),
       team,
@@ -242,12 +135,12 @@ function decideAll(
       priority: input.priority,
     };
     const decision = decideBooking({
-      inventory: snap.inventory,
-      reservations,
+      inventory,
+      reservations: seen,
       request,
       now,
       rules: ctx.rules,
-      quota: snap.quota,
+      quota,
       bypassQuota: isAdmin(by),
     });
     if (!decision.ok) throw refusal(decision, input.repeat ? i : undefined);
@@ -258,14 +151,62 @@ function decideAll(
       placement: decision.placement,
     };
     const displaced = new Set(decision.displaced.map((d) => d.id));
-    for (let k = 0; k < reservations.length; k++) {
-      const r = reservations[k]!;
-      if (displaced.has(r.id)) reservations[k] = { ...r, state: "displaced" };
+    for (let k = 0; k < seen.length; k++) {
+      if (displaced.has(seen[k]!.id)) seen[k] = { ...seen[k]!, state: "displaced" };
     }
-    reservations.push(booked);
-    out.push({ request: booked, decision });
+    seen.push(booked);
+    return { request: booked, decision };
   });
-  return out;
+}
+
+/**
+ * Decides on `snap` and, unless every occurrence is a plain acceptance (which depends on nothing
+ * else), once more on the wide snapshot: at most two decisions, one when `snap` is wide already.
+ */
+async function decide(
+  ctx: ServiceContext,
+  db: Transaction<Database> | ServiceContext["db"],
+  by: Principal,
+  input: BookingInput,
+  read: { readonly team: string; readonly quota: TeamQuota; readonly snap: BookingSnapshot },
+) {
+  const around = span(read.team, input);
+  const run = (snap: BookingSnapshot) => {
+    const reservations = decidedOn(snap, around);
+    const decided = decideAll(ctx, by, read.team, input, snap.inventory, read.quota, reservations, snap.now);
+    return { snap, reservations, decided };
+  };
+  if (!read.snap.wide) {
+    try {
+      const narrow = run(read.snap);
+      if (narrow.decided.every((d) => d.decision.displaced.length === 0)) return narrow;
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+    }
+  }
+  return run(await widen(ctx, db, read.snap));
+}
+
+/** The team's quota (its row read once), then, after `beforeSnapshot`, what it is decided on. */
+async function readAlone(
+  ctx: ServiceContext,
+  db: Transaction<Database> | ServiceContext["db"],
+  at: {
+    readonly team: string;
+    readonly input: BookingInput;
+    readonly now: Millis;
+    readonly inventory: Inventory;
+  },
+  beforeSnapshot: (quota: TeamQuota) => Promise<void> = async () => {},
+) {
+  const { team, input, now, inventory } = at;
+  const row = await getTeamRow(db, team);
+  if (!row) throw unknownTeam(team);
+  const quota = teamQuota(row);
+  await beforeSnapshot(quota);
+  const reads = quotaReads(team, quota, span(team, input), now);
+  const snap = await readSnapshot(ctx, db, { pool: input.pool, inventory, now }, reads ? [reads] : []);
+  return { team, quota, snap };
 }
 
 export async function dryRun(
@@ -275,20 +216,28 @@ export async function dryRun(
 ): Promise<DryRunOutcome> {
   const team = resolveTeam(by, input.team);
   const now = ctx.clock.now();
-  const snap = await snapshot(ctx, ctx.db, team, input, now, await cachedInventory(ctx));
-  const decided = decideAll(ctx, by, team, input, snap, now);
-  const first = decided[0]!;
+  const read = await readAlone(ctx, ctx.db, { team, input, now, inventory: await cachedInventory(ctx) });
+  const { decided } = await decide(ctx, ctx.db, by, input, {
+    ...read,
+    snap: await widen(ctx, ctx.db, read.snap),
+  });
   return {
-    placement: first.decision.placement,
+    placement: decided[0]!.decision.placement,
     displaces: [...new Set(decided.flatMap((d) => d.decision.displaced.map((x) => x.id)))],
     quotaLeft: decided.at(-1)!.decision.quotaLeft,
     ...(input.repeat ? { occurrences: decided.length } : {}),
   };
 }
 
-export async function book(ctx: ServiceContext, by: Principal, input: BookingInput): Promise<BookingOutcome> {
+/** Books `input` alone; `wide` when a batch already found it is no plain acceptance. */
+export async function book(
+  ctx: ServiceContext,
+  by: Principal,
+  input: BookingInput,
+  hint: { readonly wide?: boolean } = {},
+): Promise<BookingOutcome> {
   try {
-    return await bookOnce(ctx, by, input);
+    return await bookOnce(ctx, by, input, hint.wide ?? false);
   } catch (err) {
     // Retries exhausted on slot clashes: the constraint said no without saying what is free.
     // Answer as the core would now, with suggestions and holders.
@@ -299,172 +248,111 @@ export async function book(ctx: ServiceContext, by: Principal, input: BookingInp
   }
 }
 
-async function bookOnce(ctx: ServiceContext, by: Principal, input: BookingInput): Promise<BookingOutcome> {
+async function bookOnce(ctx: ServiceContext, by: Principal, input: BookingInput, wide: boolean) {
   const team = resolveTeam(by, input.team);
   // Read before the transaction: a query on the pool from inside one would need a second
   // connection while holding the first (with PGlite's single connection, a deadlock).
   const inventory = await cachedInventory(ctx);
   // The team's lock serialises its bookings so its quota is read and charged atomically. A booking
-  // the quota cannot refuse (an admin's, or a class without a weekly limit in a team without a
-  // concurrent-GPU cap) skips it on the optimistic attempt: otherwise every team's bookings queue
-  // behind each other for nothing. Retries take the team's lock, then the pool's (same order).
+  // the quota cannot refuse skips it on the optimistic attempt: otherwise every team's bookings
+  // queue behind each other for nothing. Retries take the team's lock, then the pool's (the order
+  // every writer uses: services/booking/transactions.ts).
   const locks = { always: [], onRetry: [teamLockKey(team), poolLockKey(input.pool)] };
   const result = await inLockedTransaction(ctx, locks, async (trx, attempt) => {
-    let teamLocked = attempt > 1;
-    if (!teamLocked && !isAdmin(by)) {
-      const row = await getTeamRow(trx, team);
-      if (row && quotaMayRefuse(teamQuota(row), input.priority)) {
-        await lockForTransaction(trx, [teamLockKey(team)]);
-        teamLocked = true;
-      }
-    }
     const now = ctx.clock.now();
-    const { snap, decided } = await decideInTransaction(ctx, trx, by, team, input, now, inventory);
-    // The quota changed between the first read and the snapshot: decide again under the lock.
-    if (!teamLocked && !isAdmin(by) && snap.quota && quotaMayRefuse(snap.quota, input.priority)) {
-      throw new StaleSnapshot(`team ${team}'s quota changed under the booking`);
-    }
-    let recurrenceId: string | null = null;
-    if (input.repeat) {
-      recurrenceId = newId("rec");
-      await insertRecurrence(trx, {
-        id: recurrenceId,
-        team,
-        every: input.repeat.every,
-        until: input.repeat.until,
-      });
-    }
-    const byId = new Map(snap.reservations.map((r) => [r.id, r]));
-    const displacedAll: string[] = [];
-    let firstRow: ReservationRow | undefined;
-    for (const { request, decision } of decided) {
-      for (const victim of decision.displaced) {
-        const v = byId.get(victim.id);
-        if (!v || displacedAll.includes(victim.id)) continue;
-        await displace(ctx, trx, v, request, victim.reason, snap, now, by);
-        displacedAll.push(victim.id);
+    const read = await readAlone(ctx, trx, { team, input, now, inventory }, async (quota) => {
+      if (attempt === 1 && !isAdmin(by) && quotaMayRefuse(quota, input.priority)) {
+        await lockForTransaction(trx, [teamLockKey(team)]);
       }
-      const inserted = await insertReservation(trx, {
-        reservation: request,
-        title: input.title ?? "",
-        kind: "booking",
-        bookedBy: by.name,
-        recurrenceId,
-      });
-      firstRow ??= inserted;
-      await appendAudit(trx, {
-        at: now,
-        actor: by.name,
-        action: "book",
-        team,
-        reservationId: request.id,
-        detail: bookAuditDetail(request),
-      });
-      await appendEvent(trx, now, "reservation.created", team, createdEventData(request));
-    }
-    const ids = decided.map((d) => d.request.id);
-    const row = firstRow!;
-    const firstDisplaced = decided[0]!.decision.displaced.map((d) => d.id);
+    });
+    const { snap, reservations, decided } = await decide(ctx, trx, by, input, {
+      ...read,
+      snap: wide ? await widen(ctx, trx, read.snap) : read.snap,
+    });
+    const written = await write(ctx, trx, by, input, decided, { inventory, reservations, now });
     // Whether memory may move on by this booking's own writes (else the next reader reads the pool).
-    const own = snap.holdVersion !== undefined ? await ownHoldVersionBumps(trx, input.pool) : null;
-    const keep =
-      own && own.before === snap.holdVersion
-        ? {
-            versions: { from: own.before, to: own.after },
-            writes: {
-              added: decided.map((d) => d.request),
-              removed: displacedAll.map((id) => byId.get(id)!),
-            },
-          }
-        : undefined;
+    const version = snap.pools.get(input.pool)?.version;
+    const own = version !== undefined ? await ownHoldVersionBumps(trx, input.pool) : null;
     return {
-      outcome: { reservation: { ...reservationView(row, now), displaced: firstDisplaced }, occurrences: ids },
-      keep,
+      ...written,
+      keep: own && own.before === version ? { from: own.before, to: own.after } : undefined,
     };
   });
-  if (result.keep) applyOwnWrites(ctx, input.pool, result.keep.versions, result.keep.writes);
+  if (result.keep) ctx.booking.holds.afterOwnWrites(input.pool, result.keep, result.changes);
   ctx.changed();
   return result.outcome;
 }
 
-/** The `book` audit entry's detail (the batched path writes the same). */
-export function bookAuditDetail(r: Reservation): Record<string, unknown> {
-  return {
-    pool: r.pool,
-    nodes: r.nodes,
-    gpusPerNode: r.gpusPerNode,
-    priority: r.priority,
-    start: iso(r.start),
-    end: iso(r.end),
-    placement: r.placement,
-  };
-}
-
-/** The `reservation.created` event's data (CONTRACTS §4). */
-export function createdEventData(r: Reservation): Record<string, unknown> {
-  return {
-    reservation: r.id,
-    team: r.team,
-    pool: r.pool,
-    start: iso(r.start),
-    end: iso(r.end),
-    priority: r.priority,
-    placement: r.placement,
-  };
-}
-
 /**
- * Decides first on the narrow snapshot (the pool's holds overlapping the window and the team's in
- * its quota weeks): a plain acceptance depends on nothing else, so it is the same decision the full
- * snapshot gives, at a cost that does not grow with the pool's bookings. A refusal or a
- * displacement (whose suggestions and alternatives look further ahead) is decided again on the full
- * snapshot, in the same transaction.
+ * Writes what was decided, in decision order: each occurrence's displacements, then the
+ * occurrences up to the next one that displaces, in one statement (the batch's write).
  */
-async function decideInTransaction(
+async function write(
   ctx: ServiceContext,
   trx: Transaction<Database>,
   by: Principal,
-  team: string,
   input: BookingInput,
-  now: Millis,
-  inventory: Inventory,
+  decided: readonly Decided[],
+  on: { readonly inventory: Inventory; readonly reservations: readonly Reservation[]; readonly now: Millis },
 ) {
-  const narrow = await snapshot(ctx, trx, team, input, now, inventory, true);
-  try {
-    const decided = decideAll(ctx, by, team, input, narrow, now);
-    if (decided.every((d) => d.decision.displaced.length === 0)) return { snap: narrow, decided };
-  } catch (err) {
-    if (!(err instanceof DomainError)) throw err;
+  const { now } = on;
+  let recurrenceId: string | null = null;
+  if (input.repeat) {
+    recurrenceId = newId("rec");
+    await insertRecurrence(trx, { id: recurrenceId, team: decided[0]!.request.team, ...input.repeat });
   }
-  const snap = await snapshot(ctx, trx, team, input, now, inventory);
-  return { snap, decided: decideAll(ctx, by, team, input, snap, now) };
+  const records = decided.map((d) => bookingRecord(d.request, by, input.title, recurrenceId));
+  const byId = new Map(on.reservations.map((r) => [r.id, r]));
+  const removed: Reservation[] = [];
+  let pending: BookingRecord[] = [];
+  for (const [i, { request, decision }] of decided.entries()) {
+    const victims = decision.displaced.filter((v) => byId.has(v.id) && !removed.some((r) => r.id === v.id));
+    if (victims.length > 0 && pending.length > 0) {
+      await insertBookings(trx, now, pending);
+      pending = [];
+    }
+    for (const v of victims) {
+      const victim = byId.get(v.id)!;
+      await displace(ctx, trx, { victim, by: request, reason: v.reason, actor: by }, on);
+      removed.push(victim);
+    }
+    pending.push(records[i]!);
+  }
+  await insertBookings(trx, now, pending);
+  const first = decided[0]!.decision.displaced.map((d) => d.id);
+  return {
+    outcome: bookedOutcome(
+      records[0]!,
+      records.map((r) => r.reservation.id),
+      first,
+      now,
+    ),
+    changes: { added: decided.map((d) => d.request), removed },
+  };
 }
 
-/** Whether `quota` can refuse a booking of `priority` (a weekly limit for the class, or a GPU cap). */
-export function quotaMayRefuse(quota: TeamQuota, priority: Priority): boolean {
-  return quota.gpuHoursPerWeek[priority] !== undefined || quota.maxGpus !== undefined;
-}
-
+/** Marks `victim` displaced, with its audit entry and event; offers it the nearest free window. */
 async function displace(
   ctx: ServiceContext,
   trx: Transaction<Database>,
-  victim: Reservation,
-  by: Reservation,
-  reason: string,
-  snap: Snapshot,
-  now: Millis,
-  actor: Principal,
+  d: {
+    readonly victim: Reservation;
+    readonly by: Reservation;
+    readonly reason: string;
+    readonly actor: Principal;
+  },
+  on: { readonly inventory: Inventory; readonly reservations: readonly Reservation[]; readonly now: Millis },
 ) {
+  const { victim, by, reason, actor } = d;
+  const { now } = on;
   // Optimistic: another booking may have taken this victim since the snapshot was read.
   if (!(await markDisplacedIfHeld(trx, victim.id)))
     throw new StaleSnapshot(`reservation ${victim.id} changed under the booking`);
   await endReservation(trx, victim.id, "displaced", now, { displacedBy: by.id, reason });
-  const lost = (victim.nodes * victim.gpusPerNode * (victim.end - victim.start)) / HOUR_MS;
   // The loser is offered the nearest alternative of the same shape and length (free now).
-  const after = snap.reservations.filter((r) => r.id !== victim.id).concat([by]);
   const alt = findFreeWindows({
-    inventory: snap.inventory,
-    reservations: after,
+    inventory: on.inventory,
+    reservations: on.reservations.filter((r) => r.id !== victim.id).concat([by]),
     pool: victim.pool,
     nodes: victim.nodes,
     gpusPerNode: victim.gpusPerNode,
@@ -490,7 +378,8 @@ async function displace(
     team: victim.team,
     reservationId: victim.id,
     reason,
-    lostGpuHours: lost,
+    // Displaced before it started: all of its window is lost.
+    lostGpuHours: gpuHours(victim.nodes * victim.gpusPerNode, victim),
     detail: { by: by.id, byTeam: by.team, byPriority: by.priority, alternative },
   });
   await appendEvent(trx, now, "reservation.displaced", victim.team, {
@@ -532,114 +421,4 @@ export async function listReservations(ctx: ServiceContext, q: ListQuery) {
     items: page.map((r) => reservationView(r, now)),
     ...(more ? { nextCursor: encodeCursor(page.at(-1)!.seq) } : {}),
   };
-}
-
-function assertMayChange(by: Principal, row: ReservationRow) {
-  if (!isAdmin(by) && row.team !== by.team) {
-    throw new DomainError("forbidden", `reservation ${row.id} belongs to team ${row.team}`);
-  }
-}
-
-export async function cancelReservation(ctx: ServiceContext, by: Principal, id: string) {
-  const out = await inLockedTransaction(ctx, [], async (trx) => {
-    const row = await lockReservationRow(trx, id);
-    if (!row) throw notFound(`reservation ${id}`);
-    assertMayChange(by, row);
-    const now = ctx.clock.now();
-    const state = toReservation(row, now).state;
-    if (state === "cancelled") return { row, changed: false };
-    if (state !== "confirmed" && state !== "active") {
-      throw new DomainError("invalid-state", `reservation ${id} is ${state}: it cannot be cancelled`, {
-        state,
-      });
-    }
-    await endReservation(trx, id, "cancelled", now, { reason: `cancelled by ${by.name}` });
-    const gpus = row.nodes * row.gpus_per_node;
-    const unused = (gpus * (row.end_at.getTime() - Math.max(now, row.start_at.getTime()))) / HOUR_MS;
-    // Its running jobs are signalled by the next cycle and requeued as opportunistic work once their
-    // GPUs are free (CONTRACTS §4); the cycle runs right after this commit.
-    await appendAudit(trx, {
-      at: now,
-      actor: by.name,
-      action: "cancel",
-      team: row.team,
-      reservationId: id,
-      reason: `cancelled by ${by.name}`,
-      detail: { unusedGpuHours: unused },
-    });
-    await appendEvent(trx, now, "reservation.cancelled", row.team, {
-      reservation: id,
-      team: row.team,
-      by: by.name,
-    });
-    return { row: (await getReservationRow(trx, id))!, changed: true };
-  });
-  if (out.changed) ctx.changed();
-  return reservationView(out.row, ctx.clock.now());
-}
-
-/** Extends or shortens a reservation's end, keeping its placement. */
-export async function changeEnd(ctx: ServiceContext, by: Principal, id: string, end: Millis) {
-  const pre = await getReservationRow(ctx.db, id);
-  if (!pre) throw notFound(`reservation ${id}`);
-  assertMayChange(by, pre);
-  const out = await inLockedTransaction(ctx, [teamLockKey(pre.team), poolLockKey(pre.pool)], async (trx) => {
-    const row = (await lockReservationRow(trx, id))!;
-    const now = ctx.clock.now();
-    const current = toReservation(row, now);
-    if (current.state !== "confirmed" && current.state !== "active") {
-      throw new DomainError("invalid-state", `reservation ${id} is ${current.state}: its end cannot change`, {
-        state: current.state,
-      });
-    }
-    if (end === current.end) return row;
-    const inventory = await loadInventory(trx);
-    const changed = { ...current, end };
-    // An active reservation's start lies in the past: validate the new length as if it started now.
-    const errors = validateBookingRequest(
-      inventory,
-      { ...changed, start: Math.max(current.start, now - (now % ctx.rules.gridMs)) },
-      now,
-      ctx.rules,
-    ).filter((e) => e.field === "end");
-    if (end <= now) errors.push({ field: "end", message: "the new end lies in the past" });
-    if (errors.length > 0) throw invalid(errors);
-    if (end > current.end && !isAdmin(by)) {
-      const teamRow = (await getTeamRow(trx, row.team))!;
-      const quota = teamQuota(teamRow);
-      // The team's rows its quota reads for the added time (as for a booking). Its finished
-      // bookings count; the reservation itself is among them and counts with its current window:
-      // the request is only the added time, which that window does not overlap.
-      const rows = await loadTeamQuotaRows(trx, now, {
-        team: row.team,
-        weeksFrom: isoWeekStart(Math.min(now, current.end)),
-        weeksTo: isoWeekStart(end) + WEEK_MS,
-        limitedClasses: Object.keys(quota.gpuHoursPerWeek),
-        capWindow: quota.maxGpus !== undefined ? { start: current.end, end } : undefined,
-      });
-      const held = asQuotaSnapshot(rows, now);
-      const verdict = checkQuota(quota, held, {
-        team: row.team,
-        priority: current.priority,
-        gpus: row.nodes * row.gpus_per_node,
-        window: { start: current.end, end },
-      });
-      if (!verdict.ok) {
-        const { ok: _ok, ...figures } = verdict;
-        throw new DomainError("quota-exceeded", verdict.detail, figures);
-      }
-    }
-    await setReservationEnd(trx, row, end);
-    await appendAudit(trx, {
-      at: now,
-      actor: by.name,
-      action: end > current.end ? "extend" : "shorten",
-      team: row.team,
-      reservationId: id,
-      detail: { from: iso(current.end), to: iso(end) },
-    });
-    return (await getReservationRow(trx, id))!;
-  });
-  ctx.changed();
-  return reservationView(out, ctx.clock.now());
 }

@@ -1,189 +1,110 @@
-// A pool's holds kept in memory between booking batches (services/booking-batch.ts) and read by
-// the free-window search (`GET /availability`). Trusted only while the pool's hold version in the
-// database equals the version they were read or advanced at: every write to the pool's
-// reservations, by anyone, bumps it in the writing transaction (a trigger), so an equal version
-// means the memory is the table. On a mismatch (at start, after another writer) the pool's holds
-// are read whole, in one statement with their version, and memory starts again from there.
+// The pools' holds kept in memory between bookings, read by the booking path and the free-window
+// search (`GET /availability`) instead of each pool's whole future from the table.
+//
+// Invariant: an entry (V, holds) of a pool is used only while the pool's hold version in the
+// table is V, and then `holds` are exactly the pool's held rows (state confirmed) in the table.
+// Why it holds, whole:
+//   1. Every statement that changes a pool's reservations, whoever runs it (a booking, the loop,
+//      a cancel, another replica), bumps the pool's version by one in its own transaction (a
+//      statement trigger: migrations/20261128T100000Z-pool-hold-versions.sql). Rows and version
+//      commit together, and versions only grow.
+//   2. An entry read from the table is read in one statement with its version (`loadPool`): the
+//      rows are the table at that version.
+//   3. Memory moves on without reading in two cases. A booking batch that read V under the pool's
+//      lock and wrote in one statement stores (V+1, holds + its bookings) after its commit
+//      (`afterBatch`): right when its write was the only bump after V; if another writer's came
+//      between, the table was already past V+1 when the entry was stored, so (1) it is never used.
+//      A one-at-a-time booking learns from the version row that the bumps from V to W were all its
+//      own (migrations/20261128T130000Z-pool-hold-version-owner.sql) and stores (W, holds at V +
+//      its changes) when memory is at V (`afterOwnWrites`): right when the entry at V was; an entry
+//      at V that was wrong was stored after the table passed V, hence (its bumps being contiguous
+//      and committed at once) after it passed W: again never used.
+//   4. Memory never goes back: an entry replaces one only with a higher version (a reader that
+//      loaded an older version than a concurrent writer stored keeps its own copy).
+// Entries are immutable HoldIndex values, so a reader keeps what it was handed whatever memory
+// moves on to. test/unit/booking/hold-index.property.test.ts and
+// test/integration/booking/pool-holds-memory.property.test.ts try to break this.
 import type { Kysely } from "kysely";
 import { toReservation } from "../../adapters/db/mappers.ts";
 import { loadPoolHoldsWithVersion, readPoolHoldVersions } from "../../adapters/db/repos/reservations.ts";
 import type { Database } from "../../adapters/db/tables.ts";
 import type { Millis, Reservation } from "../../core/types.ts";
 import type { ServiceContext } from "../context.ts";
+import { HoldIndex } from "./hold-index.ts";
 
-/** Holds sorted by start, searchable by window. */
-export class HoldIndex {
-  private readonly byStart: Reservation[];
-  private longest = 0;
-
-  constructor(holds: readonly Reservation[]) {
-    this.byStart = [...holds].sort((a, b) => a.start - b.start);
-    for (const h of holds) this.longest = Math.max(this.longest, h.end - h.start);
-  }
-
-  get size(): number {
-    return this.byStart.length;
-  }
-
-  /** Holds overlapping [start, end) that have not ended by `now`. */
-  overlapping(start: Millis, end: Millis, now: Millis): Reservation[] {
-    const out: Reservation[] = [];
-    // Nothing starting before start − longest can reach start.
-    for (let i = this.firstStartingAtOrAfter(start - this.longest); i < this.byStart.length; i++) {
-      const h = this.byStart[i]!;
-      if (h.start >= end) break;
-      if (h.end > start && h.end > now) out.push(h);
-    }
-    return out;
-  }
-
-  /** Every hold that has not ended by `now`, in a new array. */
-  holdsAfter(now: Millis): Reservation[] {
-    return this.byStart.filter((h) => h.end > now);
-  }
-
-  /** Drops `h` (found by its start and id); nothing when it is not here. */
-  remove(h: Reservation): void {
-    for (let i = this.firstStartingAtOrAfter(h.start); i < this.byStart.length; i++) {
-      const at = this.byStart[i]!;
-      if (at.start !== h.start) return;
-      if (at.id === h.id) {
-        this.byStart.splice(i, 1);
-        return;
-      }
-    }
-  }
-
-  add(h: Reservation): void {
-    this.byStart.splice(this.firstStartingAtOrAfter(h.start + 1), 0, h);
-    this.longest = Math.max(this.longest, h.end - h.start);
-  }
-
-  private firstStartingAtOrAfter(t: Millis): number {
-    let lo = 0;
-    let hi = this.byStart.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.byStart[mid]!.start < t) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-}
-
-interface Entry {
+/** A pool's holds at one hold version. */
+export interface PoolHolds {
   readonly version: string;
   readonly index: HoldIndex;
 }
 
-const memory = new WeakMap<Kysely<Database>, Map<string, Entry>>();
+export class PoolHoldsMemory {
+  private readonly entries = new Map<string, PoolHolds>();
 
-function entries(ctx: ServiceContext): Map<string, Entry> {
-  let m = memory.get(ctx.db);
-  if (!m) {
-    m = new Map();
-    memory.set(ctx.db, m);
+  /**
+   * The pool's holds at `version`, the version its caller read on `db` (holding the pool's lock,
+   * or as of now): memory when it is at that version, else read whole from the table.
+   */
+  async at(db: Kysely<Database>, pool: string, version: string, now: Millis): Promise<PoolHolds> {
+    const kept = this.entries.get(pool);
+    if (kept && kept.version === version) return kept;
+    return this.loadPool(db, pool, now);
   }
-  return m;
+
+  /** Several pools' holds as of now: one statement for their versions, then only stale pools read. */
+  async current(
+    db: Kysely<Database>,
+    pools: readonly string[],
+    now: Millis,
+  ): Promise<Map<string, PoolHolds>> {
+    const out = new Map<string, PoolHolds>();
+    for (const [pool, version] of await readPoolHoldVersions(db, pools)) {
+      out.set(pool, await this.at(db, pool, version, now));
+    }
+    return out;
+  }
+
+  /** After a batch's commit: it read `seen` under the pool's lock and then inserted `added` in one statement. */
+  afterBatch(pool: string, seen: PoolHolds, added: readonly Reservation[]): void {
+    const version = added.length > 0 ? String(BigInt(seen.version) + 1n) : seen.version;
+    this.store(pool, { version, index: added.length > 0 ? seen.index.withChanges({ added }) : seen.index });
+  }
+
+  /** After the commit of a booking whose own writes alone took the pool from `from` to `to`. */
+  afterOwnWrites(
+    pool: string,
+    versions: { readonly from: string; readonly to: string },
+    changes: { readonly added: readonly Reservation[]; readonly removed: readonly Reservation[] },
+  ): void {
+    const kept = this.entries.get(pool);
+    if (kept?.version !== versions.from) return;
+    this.store(pool, { version: versions.to, index: kept.index.withChanges(changes) });
+  }
+
+  /** Forgets a pool (a batch failed: what it wrote is unknown). */
+  forget(pool: string): void {
+    this.entries.delete(pool);
+  }
+
+  private async loadPool(db: Kysely<Database>, pool: string, now: Millis): Promise<PoolHolds> {
+    const loaded = await loadPoolHoldsWithVersion(db, pool, now);
+    const holds = {
+      version: loaded.version,
+      index: new HoldIndex(loaded.rows.map((r) => toReservation(r, now))),
+    };
+    this.store(pool, holds);
+    return holds;
+  }
+
+  private store(pool: string, holds: PoolHolds): void {
+    const kept = this.entries.get(pool);
+    if (!kept || BigInt(kept.version) < BigInt(holds.version)) this.entries.set(pool, holds);
+  }
 }
 
-/**
- * The pool's holds as of the transaction `trx`, which holds the pool's lock: from memory when the
- * pool's version is the one memory was left at, else read whole from the table (with the version,
- * in one statement). Nothing is remembered until `remember` after the commit.
- */
-export async function holdsUnderLock(
-  ctx: ServiceContext,
-  db: Kysely<Database>,
-  pool: string,
-  now: Millis,
-  /** The version the caller read on `db` after taking the lock. */
-  version: string,
-): Promise<Entry & { readonly fresh: boolean }> {
-  const kept = entries(ctx).get(pool);
-  if (kept && kept.version === version) return { ...kept, fresh: false };
-  const loaded = await loadPoolHoldsWithVersion(db, pool, now);
-  return {
-    version: loaded.version,
-    index: new HoldIndex(loaded.rows.map((r) => toReservation(r, now))),
-    fresh: true,
-  };
-}
-
-/**
- * The pool's holds as of now, for readers that take no lock (the free-window search): memory when
- * the pool's version says it is current, else read whole (with the version, in one statement) and
- * kept when newer than memory. Exact whoever wrote last, this replica or another.
- */
+/** The pool's holds as of now (the free-window search): exact whoever wrote last. */
 export async function currentHolds(ctx: ServiceContext, pool: string): Promise<Reservation[]> {
   const now = ctx.clock.now();
-  const [entry] = (await currentHoldsOf(ctx, ctx.db, [pool], now)).values();
+  const [entry] = (await ctx.booking.holds.current(ctx.db, [pool], now)).values();
   return entry!.index.holdsAfter(now);
-}
-
-/**
- * Several pools' holds as of now, read on `db` without their locks (a batch's suggestions of other
- * pools): one statement for the versions, then only the pools whose memory is behind are read.
- */
-export async function currentHoldsOf(
-  ctx: ServiceContext,
-  db: Kysely<Database>,
-  pools: readonly string[],
-  now: Millis,
-): Promise<Map<string, Entry>> {
-  const versions = await readPoolHoldVersions(db, pools);
-  const out = new Map<string, Entry>();
-  for (const [pool, version] of versions) {
-    const kept = entries(ctx).get(pool);
-    if (kept && kept.version === version) {
-      out.set(pool, kept);
-      continue;
-    }
-    const loaded = await loadPoolHoldsWithVersion(db, pool, now);
-    const index = new HoldIndex(loaded.rows.map((r) => toReservation(r, now)));
-    const latest = entries(ctx).get(pool);
-    if (!latest || BigInt(latest.version) < BigInt(loaded.version)) {
-      entries(ctx).set(pool, { version: loaded.version, index });
-    }
-    out.set(pool, { version: loaded.version, index });
-  }
-  return out;
-}
-
-/**
- * After the commit of a transaction that saw `seen` and inserted `added` in one statement (one
- * bump of the version), remembers the pool's holds at the version that commit left.
- */
-export function remember(
-  ctx: ServiceContext,
-  pool: string,
-  seen: Entry,
-  added: readonly Reservation[],
-): void {
-  for (const r of added) seen.index.add(r);
-  const version = added.length > 0 ? String(BigInt(seen.version) + 1n) : seen.version;
-  entries(ctx).set(pool, { version, index: seen.index });
-}
-
-/**
- * After the commit of a one-at-a-time booking that decided on the pool's holds at `from` and, by
- * its own writes alone, left the pool at `to` (`ownHoldVersionBumps`): moves memory there by
- * applying those writes, when memory is still at `from`; otherwise leaves it to be read again.
- */
-export function applyOwnWrites(
-  ctx: ServiceContext,
-  pool: string,
-  versions: { readonly from: string; readonly to: string },
-  writes: { readonly added: readonly Reservation[]; readonly removed: readonly Reservation[] },
-): void {
-  const kept = entries(ctx).get(pool);
-  if (!kept || kept.version !== versions.from) return;
-  for (const r of writes.removed) kept.index.remove(r);
-  for (const r of writes.added) kept.index.add(r);
-  entries(ctx).set(pool, { version: versions.to, index: kept.index });
-}
-
-/** Forgets a pool's holds (a batch that failed may have left them half-updated). */
-export function forget(ctx: ServiceContext, pool: string): void {
-  entries(ctx).delete(pool);
 }

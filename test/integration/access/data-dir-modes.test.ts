@@ -1,5 +1,6 @@
 // Files that hold secrets or every team's data are the owner's alone: PGlite's directory 0700, the
 // generated admin token and secret key 0600, also when an older Berth left the directory open.
+
 import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +11,7 @@ import { migrate } from "../../../src/adapters/db/migrate.ts";
 import { DEFAULT_BOOKING_RULES } from "../../../src/core/index.ts";
 import { bootstrapAdmin } from "../../../src/services/access/auth.ts";
 import { loadSecretKey } from "../../../src/services/access/secret-key.ts";
+import { createBookingState } from "../../../src/services/booking/booking-state.ts";
 
 const mode = async (p: string) => (await stat(p)).mode & 0o777;
 
@@ -33,6 +35,7 @@ describe("the embedded data directory", () => {
         rules: DEFAULT_BOOKING_RULES,
         logger: pino({ level: "silent" }),
         changed: () => {},
+        booking: createBookingState(),
       };
       await bootstrapAdmin(ctx, { adminToken: undefined, dataDir });
     } finally {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadInventory } from "../../../src/adapters/db/repos/inventory.ts";
 import { DEFAULT_BOOKING_RULES } from "../../../src/core/index.ts";
 import type { Inventory, Pool } from "../../../src/core/types.ts";
+import { createBookingState } from "../../../src/services/booking/booking-state.ts";
 import type { ServiceContext } from "../../../src/services/context.ts";
 import { cachedInventory } from "../../../src/services/inventory/inventory-cache.ts";
 import { syncInventory } from "../../../src/services/inventory/inventory-sync.ts";
@@ -38,6 +39,7 @@ describe.each(BACKENDS)("syncing the discovered inventory on %s", (backend) => {
     ctx = {
       db: db.handle.db,
       dbKind: db.handle.kind,
+      booking: createBookingState(),
       clock: { now: () => Date.now() },
       rules: DEFAULT_BOOKING_RULES,
       logger: pino({ level: "silent" }),

@@ -1,102 +1,47 @@
 // Reservations and the slot rows that hold them. Anything that writes takes a Transaction: the
 // caller (the booking service) owns it and the per-pool lock that serialises it.
 import { type Kysely, sql, type Transaction } from "kysely";
+import { gpuHours, type QuotaReads } from "../../../core/index.ts";
 import type { Millis, Placement, Reservation } from "../../../core/types.ts";
 import { gpuSet, tstzrange } from "../mappers.ts";
-import { preparedAs } from "../prepared-statements.ts";
 import { translateSqlError } from "../sql-errors.ts";
-import type { Database, PlacementJson, ReservationRow, StoredReservationState, TeamRow } from "../tables.ts";
+import type { Database, PlacementJson, ReservationRow, StoredReservationState } from "../tables.ts";
 
 type Handle = Kysely<Database> | Transaction<Database>;
 
-/** A team and the ISO weeks its quota looks at (for one batch's bookings). */
-export interface QuotaWeeks {
-  readonly team: string;
-  readonly weeksFrom: Millis;
-  readonly weeksTo: Millis;
-}
-
 /**
- * What a booking batch reads for the teams whose quota can refuse: each team's holds in its quota
- * weeks and its finished bookings of those weeks (they still count). One statement for all teams.
+ * The rows the teams' quotas count for a booking or a batch (`quotaReads` in src/core/quota.ts
+ * says which): per team, its held and finished bookings of the limited classes in the quota
+ * weeks, and its holds over the window when it has a GPU cap. One statement for all teams.
  */
 export async function loadQuotaRows(
   db: Handle,
   now: Millis,
-  teams: readonly QuotaWeeks[],
+  reads: readonly QuotaReads[],
 ): Promise<ReservationRow[]> {
-  const at = new Date(now).toISOString();
-  const isoList = (ts: readonly Millis[]) => ts.map((t) => new Date(t).toISOString());
+  if (reads.length === 0) return [];
+  const iso = (t: Millis) => new Date(t).toISOString();
+  const wanted = reads.map((r) => ({
+    team: r.team,
+    weeks_from: iso(r.weeksFrom),
+    weeks_to: iso(r.weeksTo),
+    classes: r.classes,
+    cap_from: r.capWindow ? iso(r.capWindow.start) : null,
+    cap_to: r.capWindow ? iso(r.capWindow.end) : null,
+  }));
+  const at = iso(now);
   const result = await sql<ReservationRow>`
-    SELECT r.* FROM reservations r
-    JOIN unnest(${teams.map((t) => t.team)}::text[], ${isoList(teams.map((t) => t.weeksFrom))}::timestamptz[],
-                ${isoList(teams.map((t) => t.weeksTo))}::timestamptz[]) AS t(team, f, u)
-      ON r.team = t.team
-    WHERE (r.state = 'confirmed' AND r.end_at > ${at}::timestamptz AND r.start_at < t.u AND r.end_at > t.f)
-       OR (r.state IN ('confirmed', 'completed') AND r.end_at > t.f AND r.end_at <= ${at}::timestamptz)`.execute(
-    db,
-  );
-  return distinctById(result.rows);
-}
-
-/**
- * The team's rows its quota can read for one booking, and no others: in the ISO weeks the booking
- * touches, the held and finished bookings of the classes that have a weekly limit (finished ones
- * still count), and, when the team has a concurrent-GPU cap, its holds overlapping the window.
- * Nothing to read when neither applies (an unlimited class and no cap).
- */
-export async function loadTeamQuotaRows(
-  db: Handle,
-  now: Millis,
-  q: QuotaWeeks & {
-    readonly limitedClasses: readonly string[];
-    readonly capWindow?: { readonly start: Millis; readonly end: Millis } | undefined;
-  },
-): Promise<ReservationRow[]> {
-  if (q.limitedClasses.length === 0 && !q.capWindow) return [];
-  const at = new Date(now);
-  return db
-    .selectFrom("reservations")
-    .selectAll()
-    .where("team", "=", q.team)
-    .where((eb) => {
-      const wanted = [];
-      if (q.limitedClasses.length > 0) {
-        wanted.push(
-          eb.and([
-            eb("priority", "in", [...q.limitedClasses]),
-            eb("end_at", ">", new Date(q.weeksFrom)),
-            eb.or([
-              eb.and([
-                eb("state", "=", "confirmed"),
-                eb("end_at", ">", at),
-                eb("start_at", "<", new Date(q.weeksTo)),
-              ]),
-              eb.and([eb("state", "in", ["confirmed", "completed"]), eb("end_at", "<=", at)]),
-            ]),
-          ]),
-        );
-      }
-      if (q.capWindow) {
-        wanted.push(
-          eb.and([
-            eb("state", "=", "confirmed"),
-            eb("end_at", ">", at),
-            eb("start_at", "<", new Date(q.capWindow.end)),
-            eb("end_at", ">", new Date(q.capWindow.start)),
-          ]),
-        );
-      }
-      return eb.or(wanted);
-    })
-    .orderBy("id")
-    .execute();
-}
-
-function distinctById(rows: readonly ReservationRow[]): ReservationRow[] {
-  const byId = new Map<string, ReservationRow>();
-  for (const r of rows) byId.set(r.id, r);
-  return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    SELECT DISTINCT ON (r.id) r.* FROM reservations r
+    JOIN jsonb_to_recordset(${JSON.stringify(wanted)}::jsonb) AS w(
+      team text, weeks_from timestamptz, weeks_to timestamptz, classes text[], cap_from timestamptz,
+      cap_to timestamptz) ON r.team = w.team
+    WHERE (r.priority = ANY (w.classes) AND r.end_at > w.weeks_from
+           AND ((r.state = 'confirmed' AND r.end_at > ${at}::timestamptz AND r.start_at < w.weeks_to)
+                OR (r.state IN ('confirmed', 'completed') AND r.end_at <= ${at}::timestamptz)))
+       OR (r.state = 'confirmed' AND r.end_at > ${at}::timestamptz
+           AND r.start_at < w.cap_to AND r.end_at > w.cap_from)
+    ORDER BY r.id`.execute(db);
+  return result.rows;
 }
 
 /** The pools' hold versions (migrations/20261128T100000Z), in one statement: 0 before a pool's first reservation. */
@@ -130,31 +75,6 @@ export async function ownHoldVersionBumps(
   const row = result.rows[0];
   if (!row?.mine) return null;
   return { before: String(BigInt(row.version) - BigInt(row.bumps)), after: row.version };
-}
-
-/**
- * Takes the batch's advisory locks at session level, in order, then reads the pool's hold version
- * and the teams' rows under them (migrations/20261128T103000Z): one round trip. The caller must
- * release them with `unlockBatch` on the same connection.
- */
-export async function lockBatch(
-  db: Handle,
-  keys: readonly string[],
-  pool: string,
-  teams: readonly string[],
-): Promise<{ version: string; teams: TeamRow[] }> {
-  const result = await sql<{ hold_version: string; team: TeamRow | null }>`${preparedAs("berth_batch_lock")}
-    SELECT hold_version, team FROM berth_batch_lock(${keys}::text[], ${pool}, ${teams}::text[])`.execute(db);
-  return {
-    version: String(result.rows[0]?.hold_version ?? "0"),
-    teams: result.rows.flatMap((r) => (r.team ? [r.team] : [])),
-  };
-}
-
-/** Releases what `lockBatch` took (a key not held is skipped with a warning in the server log). */
-export async function unlockBatch(db: Handle, keys: readonly string[]): Promise<void> {
-  await sql`${preparedAs("berth_batch_unlock")}
-    SELECT pg_advisory_unlock(hashtext(k)) FROM unnest(${keys}::text[]) AS k`.execute(db);
 }
 
 /**
@@ -221,7 +141,11 @@ export function newReservationRow(rec: NewReservationRecord): Omit<ReservationRo
   };
 }
 
-/** Inserts the reservation and one slot row per node it holds; the exclusion constraint has the last word. */
+/**
+ * Inserts one reservation that is not a booking (a maintenance window) and one slot row per node
+ * it holds; the exclusion constraint has the last word. Bookings are written by `insertBookings`
+ * (new-bookings.ts), with their audit entries and events.
+ */
 export async function insertReservation(
   trx: Transaction<Database>,
   rec: NewReservationRecord,
@@ -244,7 +168,7 @@ export async function insertReservation(
   const withUsage = withReservation.with("u", (db) =>
     db.insertInto("usage").values({
       reservation_id: r.id,
-      gpu_seconds_booked: (r.nodes * r.gpusPerNode * (r.end - r.start)) / 1000,
+      gpu_seconds_booked: gpuSecondsBooked(r),
       gpu_seconds_used: 0,
       updated_at: new Date(r.bookedAt),
     }),
@@ -255,6 +179,11 @@ export async function insertReservation(
     .selectFrom("r")
     .selectAll()
     .executeTakeFirstOrThrow();
+}
+
+/** The usage row's booked GPU-seconds: the booking's GPU-hours (src/core/gpu-hours.ts) in seconds. */
+export function gpuSecondsBooked(r: Pick<Reservation, "nodes" | "gpusPerNode" | "start" | "end">): number {
+  return gpuHours(r.nodes * r.gpusPerNode, r) * 3600;
 }
 
 /** A reservation's slot rows: one per node of its placement, holding that node's GPU ordinals. */
@@ -293,7 +222,6 @@ export async function setReservationEnd(trx: Transaction<Database>, row: Reserva
     .set({ during: sql<string>`tstzrange(lower(during), ${new Date(end).toISOString()}::timestamptz, '[)')` })
     .where("reservation_id", "=", row.id)
     .execute();
-  const gpus = row.nodes * row.gpus_per_node;
   await trx
     .updateTable("reservations")
     .set({ end_at: new Date(end) })
@@ -301,7 +229,15 @@ export async function setReservationEnd(trx: Transaction<Database>, row: Reserva
     .execute();
   await trx
     .updateTable("usage")
-    .set({ gpu_seconds_booked: (gpus * (end - row.start_at.getTime())) / 1000, updated_at: new Date() })
+    .set({
+      gpu_seconds_booked: gpuSecondsBooked({
+        nodes: row.nodes,
+        gpusPerNode: row.gpus_per_node,
+        start: row.start_at.getTime(),
+        end,
+      }),
+      updated_at: new Date(),
+    })
     .where("reservation_id", "=", row.id)
     .execute();
 }

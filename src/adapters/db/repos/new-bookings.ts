@@ -1,28 +1,29 @@
-// Writes a batch of accepted bookings (no displacement, no recurrence) in one statement: for each,
-// the reservation, its slot rows, its usage row, its `book` audit entry and its
-// `reservation.created` event with the webhook deliveries that event owes. The rows are the ones
-// the one-at-a-time path writes (services/booking.ts); one statement instead of four per booking
-// is what lets a burst of bookings commit together. The exclusion constraint on slot rows still
-// has the last word: any clash aborts the whole statement with 23P01.
+// The one write of new bookings, a batch's or a single booking's (a batch of one, or of a recurring
+// series' occurrences), in one statement: for each, the reservation, its slot rows, its usage
+// row, its `book` audit entry and its `reservation.created` event with the webhook deliveries that
+// event owes. One statement instead of four per booking is what lets a burst of bookings commit
+// together. The exclusion constraint on slot rows has the last word: any clash aborts the whole
+// statement with 23P01. Displacements are written apart, before it (services/booking/booking.ts).
 import { type Kysely, sql } from "kysely";
 import type { Millis, Reservation } from "../../../core/types.ts";
 import { preparedAs } from "../prepared-statements.ts";
 import type { Database } from "../tables.ts";
-import { slotRows } from "./reservations.ts";
+import { gpuSecondsBooked, slotRows } from "./reservations.ts";
 
-export interface PlainBookingRecord {
+export interface BookingRecord {
   readonly reservation: Reservation;
   readonly title: string;
   readonly bookedBy: string;
+  readonly recurrenceId: string | null;
   readonly audit: Record<string, unknown>;
   readonly event: Record<string, unknown>;
 }
 
 /** Inserts every record in order (event ids follow it); returns how many webhook deliveries it queued. */
-export async function insertPlainBookings(
-  trx: Kysely<Database>,
+export async function insertBookings(
+  db: Kysely<Database>,
   at: Millis,
-  records: readonly PlainBookingRecord[],
+  records: readonly BookingRecord[],
 ): Promise<{ deliveries: number }> {
   const input = records.map((rec, ord) => {
     const r = rec.reservation;
@@ -40,24 +41,25 @@ export async function insertPlainBookings(
       placement: r.placement,
       slots: slotRows(r.id, r.placement, r.start, r.end),
       booked_by: rec.bookedBy,
-      gpu_seconds: (r.nodes * r.gpusPerNode * (r.end - r.start)) / 1000,
+      recurrence_id: rec.recurrenceId,
+      gpu_seconds: gpuSecondsBooked(r),
       audit: rec.audit,
       event: rec.event,
     };
   });
   const now = new Date(at).toISOString();
-  const result = await sql<{ deliveries: string }>`${preparedAs("berth_insert_plain_bookings")}
+  const result = await sql<{ deliveries: string }>`${preparedAs("berth_insert_bookings")}
     WITH input AS (
       SELECT * FROM jsonb_to_recordset(${JSON.stringify(input)}::jsonb) AS x(
         ord int, id text, team text, pool text, nodes int, gpus_per_node int,
         start_at timestamptz, end_at timestamptz, priority text, title text, placement jsonb, slots jsonb,
-        booked_by text, gpu_seconds double precision, audit jsonb, event jsonb)
+        booked_by text, recurrence_id text, gpu_seconds double precision, audit jsonb, event jsonb)
     ),
     r AS (
       INSERT INTO reservations (id, team, pool, nodes, gpus_per_node, start_at, end_at, priority, state,
-                                kind, title, placement, booked_at, booked_by)
+                                kind, title, placement, booked_at, booked_by, recurrence_id)
       SELECT id, team, pool, nodes, gpus_per_node, start_at, end_at, priority, 'confirmed',
-             'booking', title, placement, ${now}::timestamptz, booked_by
+             'booking', title, placement, ${now}::timestamptz, booked_by, recurrence_id
       FROM input ORDER BY ord
     ),
     u AS (
@@ -84,6 +86,6 @@ export async function insertPlainBookings(
       WHERE 'reservation.created' = ANY (w.events)
       RETURNING 1
     )
-    SELECT count(*) AS deliveries FROM d`.execute(trx);
+    SELECT count(*) AS deliveries FROM d`.execute(db);
   return { deliveries: Number(result.rows[0]?.deliveries ?? 0) };
 }

@@ -1,0 +1,96 @@
+// What a booking answers and leaves behind, the same whichever way it was decided (in a batch or
+// alone): the domain error of a refusal, the rows its write stores (its `book` audit entry and
+// `reservation.created` event included), and the reservation as the API shows it.
+import type { BookingRecord } from "../../adapters/db/repos/new-bookings.ts";
+import { newReservationRow } from "../../adapters/db/repos/reservations.ts";
+import { DomainError, invalid } from "../../basics/domain-error.ts";
+import type { BookingDecision, Suggestion } from "../../core/index.ts";
+import type { Millis, Reservation } from "../../core/types.ts";
+import type { Principal } from "../context.ts";
+import { iso, reservationView } from "../views.ts";
+
+export interface BookingOutcome {
+  readonly reservation: ReturnType<typeof reservationView> & { displaced: string[] };
+  readonly occurrences: string[];
+}
+
+/** A refusal of the core as the domain error the API turns into problem+json. */
+export function refusal(decision: Exclude<BookingDecision, { ok: true }>, occurrence?: number): DomainError {
+  const where = occurrence !== undefined && occurrence > 0 ? ` (occurrence ${occurrence + 1})` : "";
+  switch (decision.code) {
+    case "invalid":
+      return invalid(decision.errors, `the booking is invalid${where}`);
+    case "slot-taken":
+      return new DomainError("slot-taken", decision.detail + where, {
+        suggestions: decision.suggestions.map(suggestionView),
+        holders: decision.holders,
+      });
+    case "quota-exceeded": {
+      const { ok: _ok, code: _code, detail, ...figures } = decision;
+      return new DomainError("quota-exceeded", detail + where, figures);
+    }
+    case "displacement-frozen":
+      return new DomainError("displacement-frozen", decision.detail + where, { holders: decision.holders });
+  }
+}
+
+function suggestionView(s: Suggestion) {
+  return {
+    pool: s.pool,
+    nodes: s.nodes,
+    gpusPerNode: s.gpusPerNode,
+    start: iso(s.start),
+    end: iso(s.end),
+    kind: s.kind,
+  };
+}
+
+export function unknownTeam(team: string): DomainError {
+  return invalid([{ field: "team", message: `unknown team "${team}"` }]);
+}
+
+/** What the write stores for an accepted booking. */
+export function bookingRecord(
+  r: Reservation,
+  by: Principal,
+  title: string | undefined,
+  recurrenceId: string | null = null,
+): BookingRecord {
+  return {
+    reservation: r,
+    title: title ?? "",
+    bookedBy: by.name,
+    recurrenceId,
+    audit: {
+      pool: r.pool,
+      nodes: r.nodes,
+      gpusPerNode: r.gpusPerNode,
+      priority: r.priority,
+      start: iso(r.start),
+      end: iso(r.end),
+      placement: r.placement,
+    },
+    // The `reservation.created` event's data (docs/rules.md §4).
+    event: {
+      reservation: r.id,
+      team: r.team,
+      pool: r.pool,
+      start: iso(r.start),
+      end: iso(r.end),
+      priority: r.priority,
+      placement: r.placement,
+    },
+  };
+}
+
+/** The answer to a booking whose first (or only) occurrence is `first`. */
+export function bookedOutcome(
+  first: BookingRecord,
+  occurrences: readonly string[],
+  displaced: readonly string[],
+  now: Millis,
+): BookingOutcome {
+  const row = newReservationRow({ ...first, kind: "booking" });
+  const view = reservationView({ ...row, started_at: null, seq: "" }, now);
+  return { reservation: { ...view, displaced: [...displaced] }, occurrences: [...occurrences] };
+}
