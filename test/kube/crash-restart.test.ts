@@ -5,9 +5,9 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { waitFor } from "../cluster/wait.ts";
-import { type Berth, listeningUrl, serve } from "./support/berth-serve.ts";
+import { type Berth, listeningUrl, restClient, serveOnCluster, stopBerth } from "./support/berth-serve.ts";
 import { useNamespace } from "./support/namespace.ts";
 
 const ADMIN_TOKEN = `crash-admin-${randomBytes(12).toString("hex")}`;
@@ -18,33 +18,14 @@ describe("Berth killed mid-launch on Kubernetes", () => {
   let berth: Berth | undefined;
 
   const start = async () => {
-    berth = serve({
-      BERTH_DATA_DIR: dataDir,
-      BERTH_ADMIN_TOKEN: ADMIN_TOKEN,
-      BERTH_EXECUTOR: "kubernetes",
-      KUBECONFIG: inject("kubeconfig"),
-      BERTH_NAMESPACE: ns.name,
-      BERTH_TICK_SECONDS: "1",
-    });
+    berth = serveOnCluster({ dataDir, adminToken: ADMIN_TOKEN, namespace: ns.name });
     return listeningUrl(berth);
   };
-  const call = async (url: string, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${url}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    return {
-      status: res.status,
-      body: (await res.json()) as { id: string; state: string; attempts: number },
-    };
-  };
+  const call = (url: string, method: string, path: string, body?: unknown) =>
+    restClient(() => url, ADMIN_TOKEN)(method, path, body);
 
   afterAll(async () => {
-    if (berth && berth.child.exitCode === null) {
-      berth.child.kill("SIGTERM");
-      await berth.exited;
-    }
+    await stopBerth(berth);
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 

@@ -1,6 +1,7 @@
 // `berth serve` in its own process, as a user or a supervisor starts it, for the tests that need the
 // real composition root against the test cluster; and the JSON log lines it writes.
 import { type ChildProcess, spawn } from "node:child_process";
+import { inject } from "vitest";
 import { waitFor } from "../../cluster/wait.ts";
 
 export interface Berth {
@@ -58,4 +59,37 @@ export async function listeningUrl(berth: Berth): Promise<string> {
       { timeoutMs: 90_000, intervalMs: 100 },
     ),
   ]);
+}
+
+/** `berth serve` on the test cluster: Kubernetes executor, the admin kubeconfig, a 1 s tick. */
+export function serveOnCluster(o: { dataDir: string; adminToken: string; namespace: string }): Berth {
+  return serve({
+    BERTH_DATA_DIR: o.dataDir,
+    BERTH_ADMIN_TOKEN: o.adminToken,
+    BERTH_EXECUTOR: "kubernetes",
+    KUBECONFIG: inject("kubeconfig"),
+    BERTH_NAMESPACE: o.namespace,
+    BERTH_TICK_SECONDS: "1",
+  });
+}
+
+/** Berth's REST API with a bearer token; the body comes back parsed (tests read arbitrary JSON). */
+export function restClient(url: () => string, token: string) {
+  return async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${url()}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON bodies
+    return { status: res.status, body: (await res.json()) as any };
+  };
+}
+
+/** SIGTERM to a Berth still running, and its exit awaited. */
+export async function stopBerth(berth: Berth | undefined): Promise<void> {
+  if (berth && berth.child.exitCode === null) {
+    berth.child.kill("SIGTERM");
+    await berth.exited;
+  }
 }
