@@ -1,4 +1,4 @@
-// The service's configuration: the environment (CONTRACTS.md §4) parsed once into a frozen, typed
+// The service's configuration: the environment (docs/rules.md §4) parsed once into a frozen, typed
 // object. Everything else receives this object; nothing below src/main.ts reads process.env.
 import { resolve } from "node:path";
 import { z } from "zod";

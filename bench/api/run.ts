@@ -1,4 +1,4 @@
-// API benchmark (issue 4 §7): accepted bookings/s and p50/p99 latency at 1, 16 and 128 concurrent
+// API benchmark: accepted bookings/s and p50/p99 latency at 1, 16 and 128 concurrent
 // closed-loop clients against a real `berth serve` on loopback, on PostgreSQL and on PGlite; then
 // everyone racing for one small pool (201s and 409s apart); then GET /availability over a pool of
 // 10 000 reservations. The load generator (autocannon) runs in this process and shares the machine's
@@ -8,7 +8,7 @@
 // process on the machine) and the load generator spent per answered request, read from /proc.
 //
 // Then, one request at a time into a pool booked full for 40 days, what the one-at-a-time path
-// answers: dry runs, and high-priority bookings that displace a normal one (DESIGN's critical run).
+// answers: dry runs, and high-priority bookings that displace a normal one (a critical overnight run taking a normal booking's slots).
 //
 //   npm run bench:api -- [--backend postgres|pglite|both] [--seconds 10]
 //                            [--clients 1,16,128] [--race yes|no] [--availability yes|no] [--alone yes|no]
@@ -162,7 +162,7 @@ async function drain(url: string): Promise<void> {
   }
 }
 
-/** Reservations `GET /availability` searches over (issue 4 §7: "with 10k reservations"). */
+/** Reservations `GET /availability` searches over ("with 10k reservations"). */
 const AVAILABILITY_HOLDS = 10_000;
 const AVAIL_NODES = 250;
 

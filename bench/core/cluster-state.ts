@@ -1,4 +1,4 @@
-// Benchmark states at S, M and L (issue 2 §5): a cluster with every GPU busy and a deep queue.
+// Benchmark states at S, M and L: a cluster with every GPU busy and a deep queue.
 // - Reservations: whole or half nodes (some several whole nodes), windows of 1–8 h over the next
 //   7 days, about a tenth already active; none overlap on a slot.
 // - Running: the active reservations' own jobs fill them; opportunistic jobs of mixed priority

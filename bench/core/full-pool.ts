@@ -1,4 +1,4 @@
-// A dry run into a pool booked full (issue 16 §5), as bench/api's "alone" phase makes it: 50 nodes
+// A dry run into a pool booked full, as bench/api's "alone" phase makes it: 50 nodes
 // × 8 GPUs booked whole in 4-hour windows for 40 days (12,000 normal reservations), then normal
 // 1 × 8 requests inside that span. Each is refused (slot taken) and the booking decision searches
 // the earliest later window, a smaller shape and other pools for its suggestions.

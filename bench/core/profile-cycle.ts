@@ -1,4 +1,4 @@
-// Profiling aid for the cycle (issue 16 §5): plans one scale's snapshot repeatedly so a profiler sees
+// Profiling aid for the cycle: plans one scale's snapshot repeatedly so a profiler sees
 // only the cycle. Run: node --cpu-prof --cpu-prof-dir=DIR bench/core/profile-cycle.ts L
 // (or --heap-prof for where it allocates). Prints the CPU p50/p99 of the cycles it ran.
 import { plan } from "../../src/core/plan.ts";

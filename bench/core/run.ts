@@ -1,4 +1,4 @@
-// Core benchmark (issue 2 §5). Run: npm run bench:core --  [--only S|M|L|sim]
+// Core benchmark. Run: npm run bench:core --  [--only S|M|L|sim]
 // Every measurement follows ten warm-up runs: the loop of a running service is JIT-warm.
 // Each scale runs in its own child process so its RSS is its own. Results print as Markdown for
 // BENCHMARKS.md. Baseline in the same run: sorting the queue once by the admission key (the least

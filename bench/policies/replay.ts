@@ -1,4 +1,4 @@
-// Replay at scale (issue 16 §6): the whole Alibaba trace (every node, the trace's own times, the
+// Replay at scale: the whole Alibaba trace (every node, the trace's own times, the
 // reservation overlay) in one `berth simulate` run, and a copy with nodes and jobs ten times over.
 // Each run is the real command in a child process, timed by /usr/bin/time (wall seconds, peak RSS).
 // Run: npm run bench:replay [-- --copies 1,10]

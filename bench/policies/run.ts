@@ -1,4 +1,4 @@
-// Policy benchmark (issue 16): the Alibaba GPU v2023 trace with the reservation overlay, compressed
+// Policy benchmark: the Alibaba GPU v2023 trace with the reservation overlay, compressed
 // to offered loads of 70%, 90% and 110%, replayed under the four policies of `berth simulate` side by
 // side in one run. Writes bench/policies/results.json and a plot per metric (bench/policies/plots/),
 // and prints Markdown for BENCHMARKS.md. Run: npm run bench:policies [-- --loads 0.9]

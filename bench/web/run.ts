@@ -1,4 +1,4 @@
-// Web UI benchmark (issue 15 §10): the timeline with 1 000 nodes and 10 000 reservations in view.
+// Web UI benchmark: the timeline with 1 000 nodes and 10 000 reservations in view.
 // A real `berth serve` serves the built UI and answers sign-in and the event stream; the browser's
 // requests for pools and occupancy are answered with synthetic data of that size (Playwright's
 // request routing), because booking 10 000 reservations through the API would measure the API.

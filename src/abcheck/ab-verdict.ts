@@ -1,4 +1,4 @@
-// The FP16-vs-FP32 A/B gate (DESIGN.md "Mixed precision rules"). The point estimate of the
+// The FP16-vs-FP32 A/B gate (docs/rules.md "Mixed precision"). The point estimate of the
 // mAP50-95 drop and the minimum validation-set size decide; a paired bootstrap 95% interval of the
 // drop (images resampled with replacement, the same draw for both precisions, fixed seed) is
 // reported beside it so a reader can tell a real regression from noise. Optional gates bound the

@@ -127,7 +127,7 @@ export function createApp(deps: AppDeps): BerthApp {
 
   const openapi = new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: "3.1.0",
-    info: { title: "Berth", version: "1", description: "GPU reservation scheduler: CONTRACTS.md §4" },
+    info: { title: "Berth", version: "1", description: "GPU reservation scheduler: docs/rules.md §4" },
     servers: [{ url: "/" }],
   }) as unknown as Record<string, unknown>;
   app.get("/openapi.json", (_req, res) => {

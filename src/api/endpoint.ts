@@ -1,5 +1,5 @@
 // One declaration per endpoint: the same zod schemas validate the request and describe it in the
-// OpenAPI document. Schema mismatches are 400 with the offending top-level field (CONTRACTS §4).
+// OpenAPI document. Schema mismatches are 400 with the offending top-level field (docs/rules.md §4).
 import type { OpenAPIRegistry, RouteConfig } from "@asteasolutions/zod-to-openapi";
 import type { Request, RequestHandler, Response, Router } from "express";
 import type { Logger } from "pino";

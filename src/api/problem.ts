@@ -1,5 +1,5 @@
 // application/problem+json (RFC 9457). The one place that maps domain error codes to HTTP statuses
-// and problem types (CONTRACTS §4).
+// and problem types (docs/rules.md §4).
 import type { ErrorRequestHandler, Response } from "express";
 import type { Logger } from "pino";
 import { DomainError, type DomainErrorCode, type FieldError } from "../basics/domain-error.ts";

@@ -1,6 +1,6 @@
 // Request and response schemas of /api/v1. The same zod objects validate requests and generate
 // /openapi.json, so the document cannot drift from what the server accepts. Objects are strict:
-// unknown fields are a 400, as CONTRACTS §4 asks.
+// unknown fields are a 400, as docs/rules.md §4 asks.
 import { extendZodWithOpenApi } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
 import { PRIORITIES } from "../core/types.ts";

@@ -1,5 +1,5 @@
 // Domain errors: each carries a `code` that src/api alone maps to an HTTP status and a problem type
-// (CONVENTIONS.md 9). Adapters translate their own failures (SQLSTATEs, HTTP statuses) into these.
+// (docs/architecture.md, "Errors"). Adapters translate their own failures (SQLSTATEs, HTTP statuses) into these.
 
 export interface FieldError {
   readonly field: string;

@@ -82,7 +82,7 @@ export function action<A extends unknown[]>(
   };
 }
 
-/** The booking grid (CONTRACTS §1): relative times are rounded down onto it. */
+/** The booking grid (docs/rules.md §1): relative times are rounded down onto it. */
 const GRID_MS = 15 * 60_000;
 
 /**

@@ -1,4 +1,4 @@
-// The order of the opportunistic queue (CONTRACTS §2): priority, then the team with fewer GPUs
+// The order of the opportunistic queue (docs/rules.md §2): priority, then the team with fewer GPUs
 // running (counted as admissions happen, so one team cannot take a whole cycle), then submission
 // time, then id. The caller skips a job that does not fit and asks for the next (backfill).
 // Levels are opened one at a time, highest first, and only with the jobs that can still do

@@ -1,4 +1,4 @@
-// Which future reservations a booking may displace (CONTRACTS §1): only strictly lower priority,
+// Which future reservations a booking may displace (docs/rules.md §1): only strictly lower priority,
 // only reservations that have not started, never inside the freeze. Among possible victim sets:
 // fewest reservations, then lowest priority, then most recently booked, then id.
 import type { CapacityIndex, NodeEntry } from "./capacity.ts";

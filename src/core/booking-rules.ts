@@ -1,4 +1,4 @@
-// The booking rules of CONTRACTS.md §1, as data so the service and `berth simulate` can configure them.
+// The booking rules of docs/rules.md §1, as data so the service and `berth simulate` can configure them.
 import type { Millis } from "./types.ts";
 
 export interface BookingRules {

@@ -1,4 +1,4 @@
-// Request checks of CONTRACTS §1 that need no capacity: field errors named by the contract's
+// Request checks of docs/rules.md §1 that need no capacity: field errors named by the contract's
 // top-level fields, all of them at once so a user fixes a request in one go.
 import { type BookingRules, gridFloor, onGrid } from "./booking-rules.ts";
 import { type Inventory, type Millis, PRIORITIES, type Reservation } from "./types.ts";

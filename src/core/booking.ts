@@ -1,4 +1,4 @@
-// The booking decision of CONTRACTS §1: validate, check the team's quota, place best-fit; when there
+// The booking decision of docs/rules.md §1: validate, check the team's quota, place best-fit; when there
 // is no room, displace strictly-lower-priority future reservations outside the freeze, else refuse
 // with the nearest feasible alternatives. Pure: a dry run and a real booking get the same answer;
 // holding the slots (and guarding them with the database's exclusion constraint) is the caller's job.
@@ -193,7 +193,7 @@ function shapeInPool(pool: Pool, shape: Shape): Shape | null {
 }
 
 /**
- * The nearest feasible alternatives (CONTRACTS §1): the earliest later window of the same shape and
+ * The nearest feasible alternatives (docs/rules.md §1): the earliest later window of the same shape and
  * length; the same window with a smaller shape; other pools of the same or higher compute
  * capability for the same window.
  */

@@ -82,7 +82,7 @@ export class NodeTable<T> {
   }
 }
 
-/** Only these states hold slots (CONTRACTS §1). */
+/** Only these states hold slots (docs/rules.md §1). */
 export function holdsSlots(r: Reservation): boolean {
   return r.state === "confirmed" || r.state === "active";
 }

@@ -1,6 +1,6 @@
 // Preemption victims (computing only: `plan` acts on the result by emitting signals). Only
 // opportunistic work is ever a victim, and only of strictly lower priority than the job that needs
-// the GPUs. Preference (CONTRACTS §2 / issue 2): borrowers of the needed slots first, then lowest
+// the GPUs. Preference (docs/rules.md §2): borrowers of the needed slots first, then lowest
 // priority, then least work lost since the last checkpoint, then fewest victims; never more than
 // needed. Victims are requeued by the executor and resume from their checkpoint.
 import type { CycleState, NodeState, RunningJob } from "./cycle-state.ts";

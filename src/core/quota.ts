@@ -1,4 +1,4 @@
-// Team quotas (CONTRACTS §1): GPU-hours per priority class per UTC ISO week, a booking across weeks
+// Team quotas (docs/rules.md §1): GPU-hours per priority class per UTC ISO week, a booking across weeks
 // counting in each week for its part there, and a cap on the GPUs a team holds at any one time.
 import { holdsSlots } from "./capacity.ts";
 import { gpuHours, HOUR_MS } from "./gpu-hours.ts";

@@ -1,5 +1,5 @@
 // What one scheduling cycle reads (Snapshot) and returns (Decision). The service layer builds a
-// Snapshot from the store, calls `plan`, persists every Decision in one transaction (DESIGN invariant
+// Snapshot from the store, calls `plan`, persists every Decision in one transaction (docs/rules.md §2 invariant
 // 4: intent before action), then acts on them (launch, signal, re-place) and confirms. Decisions are
 // intents: each names the job or reservation it concerns and carries everything needed to act
 // on it, so a restart can re-apply persisted intents idempotently.
@@ -72,7 +72,7 @@ export interface PlanConfig {
    */
   readonly lending?: boolean;
   /**
-   * Order of the opportunistic queue: `fair` (CONTRACTS §2: priority, then the team with fewer GPUs
+   * Order of the opportunistic queue: `fair` (docs/rules.md §2: priority, then the team with fewer GPUs
    * running, then submission, then id; the default), `priority` (priority, submission, id: Kueue's
    * strict priority), `submission` (submission, id: first come, first served).
    */

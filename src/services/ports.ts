@@ -1,4 +1,4 @@
-// Ports the services call; adapters implement them (CONVENTIONS 10).
+// Ports the services call; adapters implement them (docs/architecture.md, "Where to add").
 import type { Millis, Placement, Priority } from "../core/types.ts";
 
 /** An environment variable of a run: a plain value, or a key of a Secret in the run's namespace. */
@@ -84,7 +84,7 @@ export interface Executor {
   close(): Promise<void>;
 }
 
-/** A Job a kubectl user creates or changes, as the admission webhooks saw it (CONTRACTS §5). */
+/** A Job a kubectl user creates or changes, as the admission webhooks saw it (docs/rules.md §5). */
 export interface KubectlJobFacts {
   readonly operation: "CREATE" | "UPDATE";
   readonly namespace: string;

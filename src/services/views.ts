@@ -1,4 +1,4 @@
-// Domain rows -> the JSON the API returns (CONTRACTS §4): ISO times, derived states.
+// Domain rows -> the JSON the API returns (docs/rules.md §4): ISO times, derived states.
 import { reservationState } from "../adapters/db/mappers.ts";
 import type { JobRow, ReservationRow } from "../adapters/db/tables.ts";
 import type { Millis } from "../core/types.ts";

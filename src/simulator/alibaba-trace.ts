@@ -267,7 +267,7 @@ export function alibabaWorkload(
       let reservation: string | null = null;
       let deadline: string | undefined;
       // The window covers the run plus one grace period: a job submitted as its window opens may
-      // wait that long for borrowers to leave (CONTRACTS §2), and a user books for it.
+      // wait that long for borrowers to leave (docs/rules.md §2), and a user books for it.
       const length = Math.max(GRID_S, gridCeil(p.duration + o.grace));
       if (length <= MAX_BOOKING_S && seededFraction(o.seed, "reserve", id) < o.reservedShare) {
         const start = gridCeil(arrival);

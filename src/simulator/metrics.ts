@@ -1,4 +1,4 @@
-// The metrics of CONTRACTS §3, computed from the simulation log. Seconds throughout; null where
+// The metrics of docs/rules.md §3, computed from the simulation log. Seconds throughout; null where
 // there is nothing to measure. Each definition is also written out in the README.
 import { PRIORITIES, type Priority } from "../core/types.ts";
 import type { SimulationLog } from "./simulator.ts";

@@ -1,4 +1,4 @@
-// The policies `berth simulate --policy` compares (CONTRACTS §3). Each is a configuration of the same
+// The policies `berth simulate --policy` compares (docs/rules.md §3). Each is a configuration of the same
 // core, not a scheduler of its own: what differs is whether reservations are booked at all, whether
 // idle reserved GPUs are lent, whether weaker work is preempted, and the order of the queue. So a
 // difference in the metrics is the policy's, never a difference between two implementations.

@@ -1,4 +1,4 @@
-// The event log of `berth simulate` (CONTRACTS §3) and its order: by time, then type rank, then id.
+// The event log of `berth simulate` (docs/rules.md §3) and its order: by time, then type rank, then id.
 // At one instant `book` comes before `replace` and `displace`: an event never precedes the one that
 // made it possible (a reservation booked and displaced in one instant reads book, then displace).
 import type { Millis, Placement } from "../core/types.ts";

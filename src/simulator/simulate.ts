@@ -1,4 +1,4 @@
-// `berth simulate` as a function: workload JSON in, the contract's output out (CONTRACTS §3).
+// `berth simulate` as a function: workload JSON in, the contract's output out (docs/rules.md §3).
 // Identical input gives identical output: the core is deterministic and nothing here reads a clock.
 import { computeMetrics, type Metrics } from "./metrics.ts";
 import { isPolicyName, POLICY_NAMES, policyOf } from "./policies.ts";

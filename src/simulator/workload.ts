@@ -1,4 +1,4 @@
-// The `berth simulate` input of CONTRACTS §3, validated with zod, then converted to the core's units
+// The `berth simulate` input of docs/rules.md §3, validated with zod, then converted to the core's units
 // (epoch milliseconds; the contract's durations are seconds). Unknown extra fields are ignored so
 // workloads written for a later contract version still load.
 import { z } from "zod";
@@ -68,7 +68,7 @@ const workloadSchema = z.object({
   quotas: z.record(id, z.partialRecord(priority, z.number().min(0))).optional(),
 });
 
-/** A workload as CONTRACTS §3 writes it (times ISO 8601, durations in seconds), before parsing. */
+/** A workload as docs/rules.md §3 writes it (times ISO 8601, durations in seconds), before parsing. */
 export interface WorkloadJson {
   cluster: {
     pools: { name: string; product: string; computeCapability: string; nodes: number; gpusPerNode: number }[];

@@ -1,4 +1,4 @@
-// What every Job Berth launches itself has in common (DESIGN.md, Kubernetes contract): a
+// What every Job Berth launches itself has in common (docs/rules.md §5): a
 // deterministic name (re-launch is idempotent), the berth.dev labels, GPUs as a limit plus the
 // pool's CPU and memory per GPU, a memory-backed /dev/shm (PyTorch data loaders share batches
 // through it; the container default of 64 MiB kills them), the ReadWriteMany volume that lets a run

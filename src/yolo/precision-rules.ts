@@ -1,4 +1,4 @@
-// DESIGN.md "Mixed precision rules" as pure functions: whether a pool trains with AMP, and which
+// docs/rules.md "Mixed precision" as pure functions: whether a pool trains with AMP, and which
 // inference precision a model version may be promoted with. Every refusal and downgrade carries
 // its reason, because the user reading it decides what to buy or re-run next.
 

@@ -4,7 +4,7 @@
 import type { V1Node, V1Taint } from "@kubernetes/client-node";
 import type { GpuPool } from "./pool-config.ts";
 
-/** The taint on GPU nodes under Berth (CONTRACTS.md §5). */
+/** The taint on GPU nodes under Berth (docs/rules.md §5). */
 export const managedTaint: V1Taint = { key: "berth.dev/managed", value: "true", effect: "NoSchedule" };
 
 export const gpuResource = "nvidia.com/gpu";

@@ -5,7 +5,7 @@
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
-/** The booking grid (CONTRACTS §1): starts and ends lie on multiples of 15 minutes. */
+/** The booking grid (docs/rules.md §1): starts and ends lie on multiples of 15 minutes. */
 export const GRID = 15 * MINUTE;
 
 const pad = (n: number) => String(n).padStart(2, "0");

@@ -1,4 +1,4 @@
-// The shapes the UI reads from /api/v1 (CONTRACTS §4). Fields the server does not send yet are
+// The shapes the UI reads from /api/v1 (docs/rules.md §4). Fields the server does not send yet are
 // optional, and the UI shows them only when present.
 
 export const PRIORITIES = ["critical", "high", "normal", "low", "best-effort"] as const;

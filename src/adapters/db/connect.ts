@@ -1,6 +1,6 @@
 // Opens the database: Kysely over node-postgres for a real PostgreSQL when a URL is given, else the
 // embedded PGlite under the data directory. PGlite is reached through its own node-postgres
-// adapter with Kysely's standard PostgresDialect (STACK.md: kysely-pglite ignores isolation levels
+// adapter with Kysely's standard PostgresDialect (kysely-pglite ignores isolation levels
 // and lets concurrent transactions share one session, which lost committed rows).
 import { chmod, mkdir } from "node:fs/promises";
 import { join } from "node:path";

@@ -1,5 +1,5 @@
 // Row -> domain mappers, one place. `active` and `completed` of a stored `confirmed` row are derived
-// from the clock (CONTRACTS §4: active exactly when start <= now < end), so they never go stale.
+// from the clock (docs/rules.md §4: active exactly when start <= now < end), so they never go stale.
 import type {
   GpuNode,
   Millis,

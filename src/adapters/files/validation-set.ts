@@ -1,4 +1,4 @@
-// A validation set on disk (CONTRACTS.md §6's DIR): a COCO ground-truth file (annotations.json, or
+// A validation set on disk (docs/rules.md §6's DIR): a COCO ground-truth file (annotations.json, or
 // the only .json there) and the images it names, in `images/` or beside it.
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";

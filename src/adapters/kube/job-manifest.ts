@@ -1,4 +1,4 @@
-// The batch/v1 Job of one run (DESIGN.md, Kubernetes contract): a deterministic name, Berth's
+// The batch/v1 Job of one run (docs/rules.md §5): a deterministic name, Berth's
 // labels on the Job and its pods, whole GPUs as a limit, the toleration of the managed-node taint
 // together with a required nodeAffinity pinning the pods to the node(s) the core planned, the
 // priority class, a podFailurePolicy under which a preemption (DisruptionTarget) never counts as a
@@ -111,7 +111,7 @@ function stringRecord(v: unknown, field: string): Record<string, string> {
   throw invalid([{ field: `spec.${field}`, message: "an object of strings" }]);
 }
 
-/** The simulation annotations kwok's pod stages read (test clusters only, CONTRACTS §5). */
+/** The simulation annotations kwok's pod stages read (test clusters only, docs/rules.md §5). */
 function simAnnotations(spec: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
   const duration = spec.simDurationSeconds;

@@ -1,5 +1,5 @@
 // Translates Kubernetes API failures into domain errors, once, at the adapter boundary
-// (CONVENTIONS.md 9). @kubernetes/client-node 2.x throws an ApiException with a numeric `code`
+// (docs/architecture.md, "Errors"). @kubernetes/client-node 2.x throws an ApiException with a numeric `code`
 // (the HTTP status) and the Status object as a JSON string in `body`; network failures have neither.
 import { DomainError, type DomainErrorCode } from "../../basics/domain-error.ts";
 

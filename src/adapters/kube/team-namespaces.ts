@@ -1,4 +1,4 @@
-// Which namespace a team's runs go to: the one labelled `berth.dev/team=<team>` (DESIGN.md,
+// Which namespace a team's runs go to: the one labelled `berth.dev/team=<team>` (docs/rules.md §5,
 // Kubernetes contract: a namespace belongs to the team its label names). Looked up once per team
 // and remembered; a team with no namespace, or with several, is a configuration error to fix.
 import type { CoreV1Api } from "@kubernetes/client-node";

@@ -1,4 +1,4 @@
-// A Kubernetes watch as an async generator (CONVENTIONS.md 10): it lists first (yielding the whole
+// A Kubernetes watch as an async generator (docs/architecture.md, "Where to add"): it lists first (yielding the whole
 // set as one `sync`), then watches from that resourceVersion, resumes from the last version it saw
 // whenever the server ends the stream (it does every `timeoutSeconds`), lists again when the
 // version has expired (410 Gone), yields transient failures as `error` events and retries, and

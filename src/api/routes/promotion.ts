@@ -77,7 +77,7 @@ const AbReport = z
         ctx.addIssue({ code: "custom", path: [key], ...NO_NUL });
     }
   })
-  .openapi("AbReport", { description: "The report `berth validate` writes (CONTRACTS.md §6)" });
+  .openapi("AbReport", { description: "The report `berth validate` writes (docs/rules.md §6)" });
 
 const PoolName = z.string().min(1).max(200);
 

@@ -1,4 +1,4 @@
-// `berth map --gt GT.json --dt DETECTIONS.json [--json]` (CONTRACTS.md §6): pycocotools-exact bbox
+// `berth map --gt GT.json --dt DETECTIONS.json [--json]` (docs/rules.md §6): pycocotools-exact bbox
 // mAP of a COCO results list.
 import type { Command } from "commander";
 import { parseDetections, parseGroundTruth } from "../../abcheck/coco-input.ts";

@@ -1,4 +1,4 @@
-// berth serve: the service (REST API, event stream, scheduling loop). Configuration: CONTRACTS §4.
+// berth serve: the service (REST API, event stream, scheduling loop). Configuration: docs/rules.md §4.
 import type { Command } from "commander";
 import { action } from "../client.ts";
 

@@ -1,4 +1,4 @@
-// `berth simulate --workload FILE.json [--policy NAME] [--json]` (CONTRACTS §3): replays a workload
+// `berth simulate --workload FILE.json [--policy NAME] [--json]` (docs/rules.md §3): replays a workload
 // through the real core. Bad input: one line on stderr and exit code 1, nothing else written.
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
@@ -39,7 +39,7 @@ export function register(program: Command): void {
   program
     .command("simulate")
     .description("replay a workload (cluster, reservations, jobs, node events) through the scheduling core")
-    .requiredOption("--workload <file>", "workload JSON (CONTRACTS.md §3)")
+    .requiredOption("--workload <file>", "workload JSON (docs/rules.md §3)")
     .option("--policy <name>", `scheduling policy (${POLICIES.join(", ")})`, "berth")
     .option("--json", "print the events and metrics as JSON")
     .addHelpText("after", "\nExample:\n  berth simulate --workload workload.json --json > out.json")

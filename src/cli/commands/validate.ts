@@ -1,5 +1,5 @@
 // `berth validate --model FP32.onnx --model-fp16 FP16.onnx --data DIR --out REPORT.json
-// [--provider cuda|cpu]` (CONTRACTS.md §6): what the validation Job runs. Both precisions are run
+// [--provider cuda|cpu]` (docs/rules.md §6): what the validation Job runs. Both precisions are run
 // over the same images, scored with the pycocotools-exact evaluator, and judged by the A/B gate.
 // The exit code is 0 whenever it ran, whatever the verdict: the verdict is in the report (and, in a
 // pod, in /dev/termination-log, so Berth reads it through the Kubernetes API alone).

@@ -1,4 +1,4 @@
-// Teams and their quotas (CONTRACTS §1): GPU-hours per priority per UTC ISO week and a cap on
+// Teams and their quotas (docs/rules.md §1): GPU-hours per priority per UTC ISO week and a cap on
 // concurrent GPUs. Service default: unlimited for every class except `critical`, 0 until granted.
 import { toReservation } from "../../adapters/db/mappers.ts";
 import { appendAudit } from "../../adapters/db/repos/audit.ts";

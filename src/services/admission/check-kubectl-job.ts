@@ -1,4 +1,4 @@
-// The rules a kubectl user's Job must keep to be Berth's to admit (CONTRACTS §5): its reservation
+// The rules a kubectl user's Job must keep to be Berth's to admit (docs/rules.md §5): its reservation
 // exists, belongs to the namespace's team and still holds slots, its GPUs fit the reservation's
 // shape, a queued Job names a known pool, and nobody but Berth unsuspends it. Each refusal is a
 // sentence kubectl prints after "denied the request:". The job rules every kind shares (device

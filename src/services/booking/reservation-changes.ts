@@ -54,7 +54,7 @@ export async function cancelReservation(ctx: ServiceContext, by: Principal, id: 
       now,
     );
     // Its running jobs are signalled by the next cycle and requeued as opportunistic work once their
-    // GPUs are free (CONTRACTS §4); the cycle runs right after this commit.
+    // GPUs are free (docs/rules.md §4); the cycle runs right after this commit.
     await appendAudit(trx, {
       at: now,
       actor: by.name,

@@ -37,7 +37,7 @@ export async function listNodes(ctx: ServiceContext, pool?: string) {
   return inv.nodes.filter((n) => pool === undefined || n.pool === pool);
 }
 
-/** Creates or updates a configured pool with `nodes` nodes named `<pool>-<i>` (CONTRACTS §3). */
+/** Creates or updates a configured pool with `nodes` nodes named `<pool>-<i>` (docs/rules.md §3). */
 export async function putPool(ctx: ServiceContext, by: Principal, pool: Pool & { nodes: number }) {
   if (!isAdmin(by)) throw new DomainError("forbidden", "only an admin may configure pools");
   await ctx.db.transaction().execute(async (trx) => {

@@ -1,6 +1,6 @@
 // Runs ticks: at the next event the tick asked for, whenever something changed (a booking, a
 // submission, a job completion), and on a node-cron safety tick. Never two ticks at once: a wake
-// during a tick schedules exactly one more afterwards (CONVENTIONS 11).
+// during a tick schedules exactly one more afterwards (periodic work never overlaps).
 import cron from "node-cron";
 import type { Logger } from "pino";
 import type { Millis } from "../../core/types.ts";

@@ -1,7 +1,7 @@
-// One scheduling cycle (CONVENTIONS 2): 1 snapshot -> 2 plan (the core) -> 3 persist every decision
+// One scheduling cycle (docs/architecture.md, "A scheduling tick"): 1 snapshot -> 2 plan (the core) -> 3 persist every decision
 // as an intent together with the state it implies, in one transaction -> 4 apply (executor) -> 5
 // confirm. A crash between 3 and 5 leaves intents that step 0 of the next cycle re-applies;
-// launches are idempotent per (job, attempt), so nothing runs twice (DESIGN invariant 4).
+// launches are idempotent per (job, attempt), so nothing runs twice (docs/rules.md §2, invariant 4).
 // Nothing here may stop the loop for good: an intent whose job has moved on is dropped, a launch
 // that fails is recorded on its job (launch-failures.ts), and decisions the database refuses are
 // planned again on a fresh snapshot.

@@ -1,4 +1,4 @@
-// One tick of the scheduling loop, in numbered steps (CONVENTIONS 2), each persisted before anything
+// One tick of the scheduling loop, in numbered steps (docs/architecture.md, "A scheduling tick"), each persisted before anything
 // outside the database is told:
 //   1. the scheduling cycle (services/scheduling-cycle.ts): snapshot, the core's plan(), intents
 //      persisted, executor told, confirmed

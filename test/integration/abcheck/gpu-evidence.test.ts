@@ -1,4 +1,4 @@
-// Real GPU evidence (issue 5 §6): ultralytics trained the fixture detector with AMP on an NVIDIA
+// Real GPU evidence: ultralytics trained the fixture detector with AMP on an NVIDIA
 // H200 (compute capability 9.0) and validated it with half=True and half=False; both COCO
 // prediction sets were committed (test/fixtures/yolo/gpu/, made by test/fixtures/gpu-evidence.py).
 // Here Berth's evaluator scores them, pycocotools agrees, and the gate judges GPU FP16 arithmetic.

@@ -15,7 +15,7 @@ import { BACKENDS } from "../../support/database.ts";
 const FIXTURES = join(import.meta.dirname, "../../fixtures/yolo");
 const REFUSED = "https://berth.dev/problems/promotion-refused";
 
-/** A report shaped as `berth validate` writes it (CONTRACTS §6), from the committed GPU predictions. */
+/** A report shaped as `berth validate` writes it (docs/rules.md §6), from the committed GPU predictions. */
 function gpuReport() {
   const gt = parseGroundTruth(JSON.parse(readFileSync(join(FIXTURES, "val/annotations.json"), "utf8")));
   const load = (name: string) =>

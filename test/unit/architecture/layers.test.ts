@@ -68,6 +68,12 @@ describe("layers", () => {
     expect(offenders).toEqual([]);
   });
 
+  it("points comments only inside the repository (the rules live in docs/)", () => {
+    const outside = /\b(CONTRACTS|CONVENTIONS|K8S-TESTBED)\b|DESIGN\.md|STACK\.md|\bissue \d+/;
+    const offenders = files.filter((f) => outside.test(f.text)).map((f) => f.path);
+    expect(offenders).toEqual([]);
+  });
+
   it("keeps the core pure: it imports only itself and the neutral basics", () => {
     const offenders = files
       .filter((f) => f.path.startsWith("src/core/"))

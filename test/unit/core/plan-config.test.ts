@@ -3,7 +3,7 @@ import { plan } from "../../../src/core/plan.ts";
 import { DEFAULT_PLAN_CONFIG, type Decision } from "../../../src/core/snapshot.ts";
 import { cluster, HOUR, job, NOW, pool, reservation, running, snapshot } from "./builders.ts";
 
-// PlanConfig's switches, which `berth simulate --policy` turns (CONTRACTS §3), on one 4-GPU node.
+// PlanConfig's switches, which `berth simulate --policy` turns (docs/rules.md §3), on one 4-GPU node.
 const ONE_NODE = cluster([{ pool: pool("v100", 4, "7.0"), nodes: 1 }]);
 const admitted = (ds: Decision[]) => ds.filter((d) => d.kind === "admit").map((d) => d.job);
 const signals = (ds: Decision[]) => ds.filter((d) => d.kind === "signal").map((d) => d.job);

@@ -24,7 +24,7 @@ const CONTENDED = {
   ],
 };
 
-describe("each policy's defining behaviour (CONTRACTS §3)", () => {
+describe("each policy's defining behaviour (docs/rules.md §3)", () => {
   it("berth: preempts for priority, lends the reservation's idle slots and reclaims them on time", () => {
     const out = simulateWorkload(CONTENDED, "berth");
     expect(of(out, "preempt").map((e) => [e.job, e.reason, e.by])).toEqual([

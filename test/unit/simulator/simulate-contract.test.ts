@@ -91,7 +91,7 @@ const BOOKING = {
   quotas: { vision: { critical: 0 } },
 };
 
-describe("berth simulate output follows CONTRACTS §3", () => {
+describe("berth simulate output follows docs/rules.md §3", () => {
   it("matches the JSON Schema in schemas/", () => {
     for (const w of [PREEMPTION, BOOKING]) {
       const out = simulateWorkload(w);

@@ -4,7 +4,7 @@ import { at, cluster, job, reservation } from "./builders.ts";
 
 const ALL = [0, 1, 2, 3];
 
-describe("the simulator executes jobs as CONTRACTS §2 says", () => {
+describe("the simulator executes jobs as docs/rules.md §2 says", () => {
   it("resumes a job that saves on signal from where it stopped, losing nothing", () => {
     const out = simulateWorkload({
       cluster: cluster(1),

@@ -1,4 +1,4 @@
-// The event outbox (CONTRACTS §4 event names). Events are written in the transaction that made the
+// The event outbox (docs/rules.md §4 event names). Events are written in the transaction that made the
 // change, so a stream never shows a change that was rolled back, and ids give the commit order.
 import { type Kysely, sql, type Transaction } from "kysely";
 import type { Millis } from "../../../core/types.ts";

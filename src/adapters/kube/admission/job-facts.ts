@@ -1,6 +1,6 @@
 // What the admission webhooks need to know about a Job under review, read once from the
 // AdmissionReview request: who asks, which Berth labels it carries, and its GPUs (parallelism × the
-// pod's `nvidia.com/gpu` limit, CONTRACTS §5).
+// pod's `nvidia.com/gpu` limit, docs/rules.md §5).
 import type { V1Job } from "@kubernetes/client-node";
 import type { KubectlJobFacts } from "../../../services/ports.ts";
 import { GPU_RESOURCE, LABEL_QUEUE, LABEL_RESERVATION } from "../labels.ts";

@@ -1,4 +1,4 @@
-// `external`: the user's own image, as they would write its container (CONTRACTS §4). Environment
+// `external`: the user's own image, as they would write its container (docs/rules.md §4). Environment
 // variables may come from a Secret of the team's namespace; the device variables are refused,
 // because which GPUs a container sees is the device plugin's business, never the job's.
 import { z } from "zod";
@@ -18,7 +18,7 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** A Kubernetes annotation key: an optional DNS prefix, then a name of at most 63 characters. */
 const ANNOTATION_KEY =
   /^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-/** Berth's own annotations (CONTRACTS §5) are Berth's to set. */
+/** Berth's own annotations (docs/rules.md §5) are Berth's to set. */
 const BERTH_PREFIX = "berth.dev/";
 
 const SecretRef = z.strictObject({
