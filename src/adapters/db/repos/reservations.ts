@@ -35,11 +35,15 @@ export async function loadQuotaRows(
     JOIN jsonb_to_recordset(${JSON.stringify(wanted)}::jsonb) AS w(
       team text, weeks_from timestamptz, weeks_to timestamptz, classes text[], cap_from timestamptz,
       cap_to timestamptz) ON r.team = w.team
-    WHERE (r.priority = ANY (w.classes) AND r.end_at > w.weeks_from
+    -- The teams again as a plain array: the planner cannot see into the function's rows, and with
+    -- the array it reads the teams' rows through their index instead of the whole table
+    -- (BENCHMARKS.md, the booking path restructured).
+    WHERE r.team = ANY (${reads.map((r) => r.team)}::text[])
+      AND ((r.priority = ANY (w.classes) AND r.end_at > w.weeks_from
            AND ((r.state = 'confirmed' AND r.end_at > ${at}::timestamptz AND r.start_at < w.weeks_to)
                 OR (r.state IN ('confirmed', 'completed') AND r.end_at <= ${at}::timestamptz)))
        OR (r.state = 'confirmed' AND r.end_at > ${at}::timestamptz
-           AND r.start_at < w.cap_to AND r.end_at > w.cap_from)
+           AND r.start_at < w.cap_to AND r.end_at > w.cap_from))
     ORDER BY r.id`.execute(db);
   return result.rows;
 }
