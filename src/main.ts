@@ -21,7 +21,7 @@ import { KubernetesExecutor } from "./adapters/kube/kubernetes-executor.ts";
 import { namespaceByTeamLabel } from "./adapters/kube/team-namespaces.ts";
 import { createLogger } from "./adapters/log/create-logger.ts";
 import { createApp } from "./api/app.ts";
-import { createMetrics } from "./api/metrics.ts";
+import { createMetrics, type Metrics } from "./api/metrics.ts";
 import { systemClock } from "./basics/clock.ts";
 import { type Config, ConfigError } from "./config.ts";
 import { DEFAULT_BOOKING_RULES } from "./core/index.ts";
@@ -374,7 +374,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
 }
 
 /** The pool and queue gauges, from one cycle's view. */
-function recordUsage(metrics: ReturnType<typeof createMetrics>, usage: Usage): void {
+function recordUsage(metrics: Metrics, usage: Usage): void {
   for (const [pool, u] of Object.entries(usage.pools)) {
     metrics.poolGpus.set({ pool, kind: "booked" }, u.booked);
     metrics.poolGpus.set({ pool, kind: "running" }, u.running);

@@ -55,7 +55,10 @@ export function postgresLeadership(o: {
     );
     for (const l of changeListeners) l(value);
   };
+  // One pending retry at most: a connection error and the failed query it causes both ask for one,
+  // and two attempts at once would each open a connection (one of them could hold the lock unseen).
   const again = () => {
+    clearTimeout(timer);
     if (!stopped) timer = setTimeout(attempt, retryMs).unref();
   };
   const drop = (err?: unknown) => {
@@ -65,7 +68,10 @@ export function postgresLeadership(o: {
     setLeader(false);
     c?.end().catch(() => {});
   };
+  let attempting = false;
   async function attempt(): Promise<void> {
+    if (attempting) return; // the running attempt schedules the next one if it fails
+    attempting = true;
     try {
       if (!client) {
         const c = new pg.Client({ connectionString: o.databaseUrl, application_name: "berth-leader" });
@@ -91,6 +97,8 @@ export function postgresLeadership(o: {
     } catch (err) {
       drop(err);
       again();
+    } finally {
+      attempting = false;
     }
   }
   void attempt();

@@ -114,7 +114,7 @@ export async function occupancy(ctx: ServiceContext, pool: string, from: Millis,
   });
   // Jobs holding GPUs now: a hold shows how many of its GPUs its own jobs use and how many are
   // lent, and each node lists the jobs on it (the timeline draws them, idle reserved GPUs stand out).
-  const live = (await listJobRowsHoldingGpus(ctx.db)).filter((j) => j.pool === pool && j.placement);
+  const live = (await listJobRowsHoldingGpus(ctx.db, pool)).filter((j) => j.placement);
   const now = ctx.clock.now();
   const nodes = inv.nodes
     .filter((n) => n.pool === pool)

@@ -23,7 +23,7 @@ export async function poolUtilisation(
   if ((to - from) / step > MAX_BUCKETS)
     throw invalid([{ field: "step", message: `at most ${MAX_BUCKETS} buckets per request` }]);
   if (!(await poolExists(ctx.db, pool))) throw notFound(`pool ${pool}`);
-  const nodes = (await listNodeRows(ctx.db)).filter((n) => n.pool === pool);
+  const nodes = await listNodeRows(ctx.db, pool);
   const capacity = nodes.reduce((s, n) => s + n.gpus, 0);
   const rows = await listPoolWindowsOverlapping(ctx.db, pool, { start: from, end: to });
   const buckets: { start: string; end: string; bookedFraction: number }[] = [];

@@ -50,8 +50,8 @@ export async function earliestJobRetry(db: Handle, after: Millis): Promise<Milli
  * The jobs that hold GPUs now (admitted or running, or cancelled and not stopped yet): what must be
  * running, or be stopped, after a restart.
  */
-export async function listJobRowsHoldingGpus(db: Handle): Promise<JobRow[]> {
-  return db
+export async function listJobRowsHoldingGpus(db: Handle, pool?: string): Promise<JobRow[]> {
+  let q = db
     .selectFrom("jobs")
     .selectAll()
     .where((eb) =>
@@ -59,14 +59,9 @@ export async function listJobRowsHoldingGpus(db: Handle): Promise<JobRow[]> {
         eb("state", "in", ["admitted", "running"]),
         eb.and([eb("state", "=", "cancelled"), eb("placement", "is not", null)]),
       ]),
-    )
-    .execute();
-}
-
-/** The team a job belongs to (none when there is no such job). */
-export async function getJobTeam(db: Handle, id: string): Promise<string | undefined> {
-  const row = await db.selectFrom("jobs").select("team").where("id", "=", id).executeTakeFirst();
-  return row?.team;
+    );
+  if (pool !== undefined) q = q.where("pool", "=", pool);
+  return q.execute();
 }
 
 export interface JobFilter {

@@ -5,8 +5,11 @@ import type { Database, NodeRow } from "../tables.ts";
 
 type Handle = Kysely<Database> | Transaction<Database>;
 
-export async function listNodeRows(db: Handle): Promise<NodeRow[]> {
-  return db.selectFrom("nodes").selectAll().orderBy("name").execute();
+/** Every node, or one pool's, by name. */
+export async function listNodeRows(db: Handle, pool?: string): Promise<NodeRow[]> {
+  let q = db.selectFrom("nodes").selectAll();
+  if (pool !== undefined) q = q.where("pool", "=", pool);
+  return q.orderBy("name").execute();
 }
 
 export async function getNodeRow(db: Handle, name: string): Promise<NodeRow | undefined> {

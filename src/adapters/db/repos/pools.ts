@@ -38,16 +38,6 @@ export async function upsertPool(db: Handle, pool: Pool): Promise<void> {
     .execute();
 }
 
-/** A pool's compute capability ("7.0"), none when there is no such pool. */
-export async function getPoolComputeCapability(db: Handle, pool: string): Promise<string | undefined> {
-  const row = await db
-    .selectFrom("pools")
-    .select("compute_capability")
-    .where("name", "=", pool)
-    .executeTakeFirst();
-  return row?.compute_capability;
-}
-
 export async function getPool(db: Handle, name: string): Promise<Pool | undefined> {
   const row = await db.selectFrom("pools").selectAll().where("name", "=", name).executeTakeFirst();
   return row ? toPool(row) : undefined;
