@@ -19,16 +19,26 @@ export async function appendEvent(
   team: string | null,
   data: Record<string, unknown>,
 ): Promise<void> {
-  // One statement: the event, and a delivery for each of the team's webhooks subscribed to its type.
+  // One statement: the event, and the deliveries its team's webhooks are owed.
   await sql`
     WITH e AS (
       INSERT INTO events (at, type, team, data)
       VALUES (${new Date(at)}, ${type}, ${team}, ${JSON.stringify(data)}::jsonb)
-      RETURNING id
+      RETURNING id, type, team
     )
-    INSERT INTO webhook_deliveries (webhook_id, event_id, next_attempt_at)
-    SELECT w.id, e.id, ${new Date(at)} FROM webhooks w, e
-    WHERE w.team = ${team} AND ${type} = ANY (w.events)`.execute(trx);
+    ${webhookFanOut(new Date(at).toISOString())}`.execute(trx);
+}
+
+/**
+ * The webhook fan-out, the one rule for every writer of events: each event of the rows a
+ * preceding CTE named `e` returned (`id, type, team`) is owed a delivery by every webhook of its
+ * team subscribed to its type, due at `at`. Returns one row per delivery queued.
+ */
+export function webhookFanOut(at: string) {
+  return sql`INSERT INTO webhook_deliveries (webhook_id, event_id, next_attempt_at)
+    SELECT w.id, e.id, ${at}::timestamptz FROM webhooks w JOIN e ON w.team = e.team
+    WHERE e.type = ANY (w.events)
+    RETURNING 1`;
 }
 
 /**

@@ -5,10 +5,12 @@
 // together. The exclusion constraint on slot rows has the last word: any clash aborts the whole
 // statement with 23P01. Displacements are written apart, before it (services/booking/booking.ts).
 import { type Kysely, sql } from "kysely";
+import { bookedGpuSeconds } from "../../../core/gpu-hours.ts";
 import type { Millis, Reservation } from "../../../core/types.ts";
 import { preparedAs } from "../prepared-statements.ts";
 import type { Database } from "../tables.ts";
-import { gpuSecondsBooked, slotRows } from "./reservations.ts";
+import { webhookFanOut } from "./events.ts";
+import { slotRows } from "./reservations.ts";
 
 export interface BookingRecord {
   readonly reservation: Reservation;
@@ -42,7 +44,7 @@ export async function insertBookings(
       slots: slotRows(r.id, r.placement, r.start, r.end),
       booked_by: rec.bookedBy,
       recurrence_id: rec.recurrenceId,
-      gpu_seconds: gpuSecondsBooked(r),
+      gpu_seconds: bookedGpuSeconds(r, r),
       audit: rec.audit,
       event: rec.event,
     };
@@ -78,14 +80,9 @@ export async function insertBookings(
     e AS (
       INSERT INTO events (at, type, team, data)
       SELECT ${now}::timestamptz, 'reservation.created', team, event FROM input ORDER BY ord
-      RETURNING id, team
+      RETURNING id, type, team
     ),
-    d AS (
-      INSERT INTO webhook_deliveries (webhook_id, event_id, next_attempt_at)
-      SELECT w.id, e.id, ${now}::timestamptz FROM webhooks w JOIN e ON w.team = e.team
-      WHERE 'reservation.created' = ANY (w.events)
-      RETURNING 1
-    )
+    d AS (${webhookFanOut(now)})
     SELECT count(*) AS deliveries FROM d`.execute(db);
   return { deliveries: Number(result.rows[0]?.deliveries ?? 0) };
 }
