@@ -13,6 +13,23 @@ export interface TeamQuota {
   readonly maxGpus?: number;
 }
 
+/**
+ * The service default under every team's own limits: each class unlimited except `critical`, which
+ * has 0 GPU-hours a week until an admin grants some.
+ */
+export const DEFAULT_QUOTA: Readonly<Partial<Record<Priority, number>>> = Object.freeze({ critical: 0 });
+
+/**
+ * What a team's stored quota means: the GPU-hours per week of the classes it names over the
+ * service default (a class it does not name keeps the default), and its GPU cap (null: none).
+ */
+export function quotaOf(perPriority: Readonly<Record<string, number>>, maxGpus: number | null): TeamQuota {
+  return {
+    gpuHoursPerWeek: { ...DEFAULT_QUOTA, ...(perPriority as Partial<Record<Priority, number>>) },
+    ...(maxGpus !== null ? { maxGpus } : {}),
+  };
+}
+
 export interface QuotaRequest {
   readonly team: string;
   readonly priority: Priority;

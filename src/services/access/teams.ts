@@ -1,24 +1,14 @@
 // Teams and their quotas (docs/rules.md §1): GPU-hours per priority per UTC ISO week and a cap on
-// concurrent GPUs. Service default: unlimited for every class except `critical`, 0 until granted.
+// concurrent GPUs; what a stored quota means is `quotaOf` in src/core/quota.ts.
 import { toReservation } from "../../adapters/db/mappers.ts";
 import { appendAudit } from "../../adapters/db/repos/audit.ts";
 import { listReservationsOverlapping } from "../../adapters/db/repos/reservations.ts";
 import { getTeamRow, insertTeam, listTeamNames, setTeamQuota } from "../../adapters/db/repos/teams.ts";
 import { DomainError, notFound } from "../../basics/domain-error.ts";
-import { isoWeekStart, type TeamQuota, usedGpuHoursInWeek, WEEK_MS } from "../../core/index.ts";
+import { isoWeekStart, quotaOf, usedGpuHoursInWeek, WEEK_MS } from "../../core/index.ts";
 import { PRIORITIES, type Priority } from "../../core/types.ts";
 import { invalidateTeamRows } from "../booking/team-rows-cache.ts";
 import { isAdmin, type Principal, type ServiceContext } from "../context.ts";
-
-/** Classes limited unless an admin says otherwise, and their default GPU-hours per week. */
-export const DEFAULT_QUOTA: Partial<Record<Priority, number>> = Object.freeze({ critical: 0 });
-
-export function teamQuota(row: { quota: Record<string, number>; max_gpus: number | null }): TeamQuota {
-  return {
-    gpuHoursPerWeek: { ...DEFAULT_QUOTA, ...(row.quota as Partial<Record<Priority, number>>) },
-    ...(row.max_gpus !== null ? { maxGpus: row.max_gpus } : {}),
-  };
-}
 
 export async function createTeam(
   ctx: ServiceContext,
@@ -33,7 +23,7 @@ export async function createTeam(
 export async function getTeam(ctx: ServiceContext, name: string) {
   const row = await getTeamRow(ctx.db, name);
   if (!row) throw notFound(`team ${name}`);
-  const q = teamQuota(row);
+  const q = quotaOf(row.quota, row.max_gpus);
   return {
     name: row.name,
     namespaces: row.namespaces,
@@ -76,7 +66,7 @@ export async function quotaReport(ctx: ServiceContext, team: string) {
   const row = await getTeamRow(ctx.db, team);
   if (!row) throw notFound(`team ${team}`);
   const now = ctx.clock.now();
-  const quota = teamQuota(row);
+  const quota = quotaOf(row.quota, row.max_gpus);
   const weekStart = isoWeekStart(now);
   const week = { start: weekStart, end: weekStart + WEEK_MS };
   const rows = await listReservationsOverlapping(ctx.db, { team }, ["confirmed", "completed"], week);

@@ -21,9 +21,8 @@ import { insertBookings } from "../../adapters/db/repos/new-bookings.ts";
 import type { Database, TeamRow } from "../../adapters/db/tables.ts";
 import { newId } from "../../basics/ids.ts";
 import type { BookingRequest } from "../../core/booking.ts";
-import { decideBooking, mergeQuotaReads, quotaMayRefuse, quotaReads } from "../../core/index.ts";
+import { decideBooking, mergeQuotaReads, quotaMayRefuse, quotaOf, quotaReads } from "../../core/index.ts";
 import type { Inventory, Millis, Reservation } from "../../core/types.ts";
-import { teamQuota } from "../access/teams.ts";
 import { isAdmin, type Principal, type ServiceContext } from "../context.ts";
 import { cachedInventory } from "../inventory/inventory-cache.ts";
 import { type BookingInput, book, resolveTeam } from "./booking.ts";
@@ -212,7 +211,7 @@ async function chooseLocks(ctx: ServiceContext, pool: string, batch: readonly Pe
 }
 
 function quotaCanRefuse(p: Pending, row: TeamRow): boolean {
-  return !isAdmin(p.by) && quotaMayRefuse(teamQuota(row), p.input.priority);
+  return !isAdmin(p.by) && quotaMayRefuse(quotaOf(row.quota, row.max_gpus), p.input.priority);
 }
 
 /**
@@ -250,7 +249,8 @@ function quotaReadsOf(
 ) {
   const reads = batch.flatMap((p) => {
     const row = teams.get(p.team);
-    const read = row && locked.has(p.team) ? quotaReads(p.team, teamQuota(row), p.input, now) : null;
+    const read =
+      row && locked.has(p.team) ? quotaReads(p.team, quotaOf(row.quota, row.max_gpus), p.input, now) : null;
     return read ? [read] : [];
   });
   return mergeQuotaReads(reads);
@@ -276,7 +276,7 @@ function decideOne(
     request,
     now,
     rules: ctx.rules,
-    quota: teamQuota(row),
+    quota: quotaOf(row.quota, row.max_gpus),
     bypassQuota: isAdmin(p.by),
   });
 }

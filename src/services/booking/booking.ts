@@ -25,13 +25,13 @@ import {
   type BookingDecision,
   decideBooking,
   findFreeWindows,
-  gpuHours,
+  gpuHoursAhead,
   quotaMayRefuse,
+  quotaOf,
   quotaReads,
   type TeamQuota,
 } from "../../core/index.ts";
 import type { Inventory, Millis, Placement, Priority, Reservation } from "../../core/types.ts";
-import { teamQuota } from "../access/teams.ts";
 import { isAdmin, type Principal, type ServiceContext } from "../context.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
 import { cachedInventory } from "../inventory/inventory-cache.ts";
@@ -202,7 +202,7 @@ async function readAlone(
   const { team, input, now, inventory } = at;
   const row = await getTeamRow(db, team);
   if (!row) throw unknownTeam(team);
-  const quota = teamQuota(row);
+  const quota = quotaOf(row.quota, row.max_gpus);
   await beforeSnapshot(quota);
   const reads = quotaReads(team, quota, span(team, input), now);
   const snap = await readSnapshot(ctx, db, { pool: input.pool, inventory, now }, reads ? [reads] : []);
@@ -378,8 +378,7 @@ async function displace(
     team: victim.team,
     reservationId: victim.id,
     reason,
-    // Displaced before it started: all of its window is lost.
-    lostGpuHours: gpuHours(victim.nodes * victim.gpusPerNode, victim),
+    lostGpuHours: gpuHoursAhead(victim, victim, now),
     detail: { by: by.id, byTeam: by.team, byPriority: by.priority, alternative },
   });
   await appendEvent(trx, now, "reservation.displaced", victim.team, {

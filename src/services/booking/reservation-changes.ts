@@ -19,11 +19,11 @@ import {
   asCountedByQuota,
   checkQuota,
   gpuHoursAhead,
+  quotaOf,
   quotaReads,
   validateBookingRequest,
 } from "../../core/index.ts";
 import type { Millis } from "../../core/types.ts";
-import { teamQuota } from "../access/teams.ts";
 import { isAdmin, type Principal, type ServiceContext } from "../context.ts";
 import { iso, reservationView } from "../views.ts";
 import { inLockedTransaction, poolLockKey, teamLockKey } from "./transactions.ts";
@@ -103,7 +103,7 @@ export async function changeEnd(ctx: ServiceContext, by: Principal, id: string, 
     if (errors.length > 0) throw invalid(errors);
     if (end > current.end && !isAdmin(by)) {
       const teamRow = (await getTeamRow(trx, row.team))!;
-      const quota = teamQuota(teamRow);
+      const quota = quotaOf(teamRow.quota, teamRow.max_gpus);
       // The team's rows its quota reads for the added time (as for a booking). Its finished
       // bookings count; the reservation itself is among them and counts with its current window:
       // the request is only the added time, which that window does not overlap.

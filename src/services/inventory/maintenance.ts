@@ -13,7 +13,7 @@ import {
 import { ensureTeam } from "../../adapters/db/repos/teams.ts";
 import { DomainError, invalid } from "../../basics/domain-error.ts";
 import { newId } from "../../basics/ids.ts";
-import { onGrid } from "../../core/index.ts";
+import { gpuHoursAhead, onGrid } from "../../core/index.ts";
 import type { Millis } from "../../core/types.ts";
 import { inLockedTransaction, poolLockKey } from "../booking/transactions.ts";
 import { isAdmin, type Principal, type ServiceContext } from "../context.ts";
@@ -67,7 +67,11 @@ export async function scheduleMaintenance(
         team: r.team,
         reservationId: r.id,
         reason: `maintenance of ${node.name}`,
-        lostGpuHours: (r.nodes * r.gpus_per_node * (r.end_at.getTime() - r.start_at.getTime())) / 3_600_000,
+        lostGpuHours: gpuHoursAhead(
+          { nodes: r.nodes, gpusPerNode: r.gpus_per_node },
+          { start: r.start_at.getTime(), end: r.end_at.getTime() },
+          now,
+        ),
       });
       await appendEvent(trx, now, "reservation.displaced", r.team, {
         reservation: r.id,

@@ -36,7 +36,7 @@ import {
 } from "../../adapters/db/repos/reservations.ts";
 import type { Database, JobRow, ReservationRow } from "../../adapters/db/tables.ts";
 import { DomainError } from "../../basics/domain-error.ts";
-import { type Decision, type JobView, plan, type Snapshot } from "../../core/index.ts";
+import { type Decision, gpuHoursAhead, type JobView, plan, type Snapshot } from "../../core/index.ts";
 import { poolUsage, type Usage } from "../../core/pool-usage.ts";
 import type { Millis, Placement, Priority, Reservation } from "../../core/types.ts";
 import type { ServiceContext } from "../context.ts";
@@ -237,9 +237,11 @@ async function persist(trx: Transaction<Database>, d: Decision, now: Millis): Pr
     case "displace": {
       const row = await decidedReservation(trx, d.reservation);
       await endReservation(trx, d.reservation, "displaced", now, { reason: d.reason });
-      const lost =
-        (row.nodes * row.gpus_per_node * (row.end_at.getTime() - Math.max(now, row.start_at.getTime()))) /
-        3_600_000;
+      const lost = gpuHoursAhead(
+        { nodes: row.nodes, gpusPerNode: row.gpus_per_node },
+        { start: row.start_at.getTime(), end: row.end_at.getTime() },
+        now,
+      );
       await appendAudit(trx, {
         at: now,
         actor: "berth",

@@ -13,6 +13,7 @@ import {
   endReservation,
   listNoShowReservations,
 } from "../../adapters/db/repos/reservations.ts";
+import { gpuHoursAhead } from "../../core/index.ts";
 import type { Millis } from "../../core/types.ts";
 import type { ServiceContext } from "../context.ts";
 import type { Executor } from "../ports.ts";
@@ -35,8 +36,6 @@ export interface TickResult {
   readonly released: number;
   readonly nextWakeAt: Millis | null;
 }
-
-const HOUR_MS = 3_600_000;
 
 export async function runTick(deps: TickDeps, now: Millis): Promise<TickResult> {
   const { ctx } = deps;
@@ -61,7 +60,11 @@ export async function runTick(deps: TickDeps, now: Millis): Promise<TickResult> 
     for (const r of idle) {
       await ctx.db.transaction().execute(async (trx) => {
         await endReservation(trx, r.id, "released", now, { reason: "no-show" });
-        const freed = (r.nodes * r.gpus_per_node * (r.end_at.getTime() - now)) / HOUR_MS;
+        const freed = gpuHoursAhead(
+          { nodes: r.nodes, gpusPerNode: r.gpus_per_node },
+          { start: r.start_at.getTime(), end: r.end_at.getTime() },
+          now,
+        );
         await appendAudit(trx, {
           at: now,
           actor: "berth",

@@ -1,7 +1,7 @@
 // Reservations and the slot rows that hold them. Anything that writes takes a Transaction: the
 // caller (the booking service) owns it and the per-pool lock that serialises it.
 import { type Kysely, sql, type Transaction } from "kysely";
-import { gpuHours, type QuotaReads } from "../../../core/index.ts";
+import { bookedGpuSeconds, type QuotaReads } from "../../../core/index.ts";
 import type { Millis, Placement, Reservation } from "../../../core/types.ts";
 import { gpuSet, tstzrange } from "../mappers.ts";
 import { translateSqlError } from "../sql-errors.ts";
@@ -172,7 +172,7 @@ export async function insertReservation(
   const withUsage = withReservation.with("u", (db) =>
     db.insertInto("usage").values({
       reservation_id: r.id,
-      gpu_seconds_booked: gpuSecondsBooked(r),
+      gpu_seconds_booked: bookedGpuSeconds(r, r),
       gpu_seconds_used: 0,
       updated_at: new Date(r.bookedAt),
     }),
@@ -183,11 +183,6 @@ export async function insertReservation(
     .selectFrom("r")
     .selectAll()
     .executeTakeFirstOrThrow();
-}
-
-/** The usage row's booked GPU-seconds: the booking's GPU-hours (src/core/gpu-hours.ts) in seconds. */
-export function gpuSecondsBooked(r: Pick<Reservation, "nodes" | "gpusPerNode" | "start" | "end">): number {
-  return gpuHours(r.nodes * r.gpusPerNode, r) * 3600;
 }
 
 /** A reservation's slot rows: one per node of its placement, holding that node's GPU ordinals. */
@@ -234,12 +229,10 @@ export async function setReservationEnd(trx: Transaction<Database>, row: Reserva
   await trx
     .updateTable("usage")
     .set({
-      gpu_seconds_booked: gpuSecondsBooked({
-        nodes: row.nodes,
-        gpusPerNode: row.gpus_per_node,
-        start: row.start_at.getTime(),
-        end,
-      }),
+      gpu_seconds_booked: bookedGpuSeconds(
+        { nodes: row.nodes, gpusPerNode: row.gpus_per_node },
+        { start: row.start_at.getTime(), end },
+      ),
       updated_at: new Date(),
     })
     .where("reservation_id", "=", row.id)
@@ -450,7 +443,7 @@ export async function moveReservation(
 export async function listNoShowReservations(db: Handle, startedBy: Millis, now: Millis) {
   return db
     .selectFrom("reservations as r")
-    .select(["r.id", "r.team", "r.nodes", "r.gpus_per_node", "r.end_at"])
+    .select(["r.id", "r.team", "r.nodes", "r.gpus_per_node", "r.start_at", "r.end_at"])
     .where("r.state", "=", "confirmed")
     .where("r.kind", "=", "booking")
     .where("r.start_at", "<=", new Date(startedBy))
