@@ -14,6 +14,7 @@ import {
   endReservation,
   getReservationRow,
   listReservationRows,
+  lockReservationRows,
   markDisplacedIfHeld,
   ownHoldVersionBumps,
 } from "../../adapters/db/repos/reservations.ts";
@@ -296,6 +297,11 @@ async function write(
   on: { readonly inventory: Inventory; readonly reservations: readonly Reservation[]; readonly now: Millis },
 ) {
   const { now } = on;
+  // The victims' rows before any write (the lock order of repos/reservations.ts); one another
+  // writer ended since the snapshot was read makes the snapshot stale.
+  const victimIds = decided.flatMap((d) => d.decision.displaced.map((v) => v.id));
+  const locked = await lockReservationRows(trx, victimIds);
+  if (locked.some((r) => r.state !== "confirmed")) throw new StaleSnapshot();
   let recurrenceId: string | null = null;
   if (input.repeat) {
     recurrenceId = newId("rec");

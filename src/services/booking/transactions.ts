@@ -4,7 +4,8 @@
 // (23P01), as does a displacement whose victim another booking already took. Such a clash is
 // retried with a fresh snapshot, and from the second attempt on with the pool's lock as well, so
 // heavy contention degrades to a queue instead of a retry storm. Locks are always taken team, then
-// pool, so two bookings never wait on each other in a cycle. SERIALIZABLE was rejected: under
+// pool, so two bookings never wait on each other in a cycle; under them, rows are locked in the
+// order stated above `lockReservationRows` (src/adapters/db/repos/reservations.ts). SERIALIZABLE was rejected: under
 // contention it aborts most racers, and PGlite (one session) cannot exercise it.
 import type { Transaction } from "kysely";
 import { lockForTransaction } from "../../adapters/db/advisory-locks.ts";

@@ -9,6 +9,7 @@ import {
   endReservation,
   insertReservation,
   listReservationsOverlapping,
+  lockReservationRows,
 } from "../../adapters/db/repos/reservations.ts";
 import { ensureTeam } from "../../adapters/db/repos/teams.ts";
 import { DomainError, invalid } from "../../basics/domain-error.ts";
@@ -58,7 +59,19 @@ export async function scheduleMaintenance(
       );
     }
     const id = newId("m");
-    for (const r of onNode) {
+    // Their rows before any write (the lock order of repos/reservations.ts); one a cancel ended
+    // meanwhile stays as it is.
+    const held = new Set(
+      (
+        await lockReservationRows(
+          trx,
+          onNode.map((r) => r.id),
+        )
+      )
+        .filter((r) => r.state === "confirmed")
+        .map((r) => r.id),
+    );
+    for (const r of onNode.filter((x) => held.has(x.id))) {
       await endReservation(trx, r.id, "displaced", now, { displacedBy: id, reason: "maintenance" });
       await appendAudit(trx, {
         at: now,

@@ -31,6 +31,7 @@ import {
   endReservation,
   getReservationRow,
   loadCycleReservationRows,
+  lockReservationRows,
   markReservationStarted,
   moveReservation,
 } from "../../adapters/db/repos/reservations.ts";
@@ -441,6 +442,12 @@ export async function runCycle(
   const persistStarted = performance.now();
   try {
     intents = await ctx.db.transaction().execute(async (trx) => {
+      // Every reservation the decisions change, locked before the first write (the lock order a
+      // cancel keeps too: repos/reservations.ts, above `lockReservationRows`).
+      await lockReservationRows(
+        trx,
+        planned.decisions.flatMap((d) => ("reservation" in d && d.reservation ? [d.reservation] : [])),
+      );
       const out: Intent[] = [];
       for (const d of planned.decisions) out.push(await persistOne(deps, trx, d, now));
       return out;

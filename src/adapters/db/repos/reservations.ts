@@ -112,6 +112,28 @@ export async function lockReservationRow(trx: Transaction<Database>, id: string)
   return trx.selectFrom("reservations").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
 }
 
+/**
+ * The lock order of every transaction that changes held reservations: first the rows of all the
+ * reservations it will change (this, in id order, before any write), then its pool's hold version
+ * (the trigger of its first write to `reservations`), then slot rows (`endReservation`,
+ * `setReservationEnd` and `moveReservation` write the reservation before its slots). A
+ * transaction that changes one reservation takes its row with that first write, or with
+ * `lockReservationRow`. Two transactions that keep this order never wait on each other in a cycle.
+ */
+export async function lockReservationRows(
+  trx: Transaction<Database>,
+  ids: readonly string[],
+): Promise<{ id: string; state: string }[]> {
+  if (ids.length === 0) return [];
+  return trx
+    .selectFrom("reservations")
+    .select(["id", "state"])
+    .where("id", "in", [...new Set(ids)])
+    .orderBy("id")
+    .forUpdate()
+    .execute();
+}
+
 export interface NewReservationRecord {
   readonly reservation: Reservation;
   readonly title: string;
@@ -201,7 +223,7 @@ export async function endReservation(
   at: Millis,
   extra: { displacedBy?: string; reason?: string } = {},
 ): Promise<void> {
-  await trx.deleteFrom("reservation_slots").where("reservation_id", "=", id).execute();
+  // The row before its slots (the lock order above `lockReservationRows`).
   await trx
     .updateTable("reservations")
     .set({
@@ -212,19 +234,21 @@ export async function endReservation(
     })
     .where("id", "=", id)
     .execute();
+  await trx.deleteFrom("reservation_slots").where("reservation_id", "=", id).execute();
 }
 
 /** Moves a reservation's end, keeping its placement; a clash with another hold raises 23P01. */
 export async function setReservationEnd(trx: Transaction<Database>, row: ReservationRow, end: Millis) {
-  await trx
-    .updateTable("reservation_slots")
-    .set({ during: sql<string>`tstzrange(lower(during), ${new Date(end).toISOString()}::timestamptz, '[)')` })
-    .where("reservation_id", "=", row.id)
-    .execute();
+  // The row before its slots (the lock order above `lockReservationRows`).
   await trx
     .updateTable("reservations")
     .set({ end_at: new Date(end) })
     .where("id", "=", row.id)
+    .execute();
+  await trx
+    .updateTable("reservation_slots")
+    .set({ during: sql<string>`tstzrange(lower(during), ${new Date(end).toISOString()}::timestamptz, '[)')` })
+    .where("reservation_id", "=", row.id)
     .execute();
   await trx
     .updateTable("usage")
@@ -421,6 +445,12 @@ export async function moveReservation(
   row: ReservationRow,
   placement: Placement,
 ): Promise<void> {
+  // The row before its slots (the lock order above `lockReservationRows`).
+  await trx
+    .updateTable("reservations")
+    .set({ placement: JSON.stringify(placement) })
+    .where("id", "=", row.id)
+    .execute();
   await trx.deleteFrom("reservation_slots").where("reservation_id", "=", row.id).execute();
   const slots = slotRows(row.id, placement, row.start_at.getTime(), row.end_at.getTime());
   try {
@@ -429,11 +459,6 @@ export async function moveReservation(
     // The exclusion constraint: another booking holds some of the new slots (`slot-taken`).
     throw translateSqlError(err);
   }
-  await trx
-    .updateTable("reservations")
-    .set({ placement: JSON.stringify(placement) })
-    .where("id", "=", row.id)
-    .execute();
 }
 
 /**
