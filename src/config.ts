@@ -54,6 +54,12 @@ const envSchema = z.object({
   BERTH_RETAIN_DELIVERIES_DAYS: z.coerce.number().positive().default(30),
   BERTH_RETAIN_IDEMPOTENCY_HOURS: z.coerce.number().positive().default(24),
   BERTH_RETENTION_EVERY_SECONDS: z.coerce.number().positive().default(3600),
+  /**
+   * PostgreSQL: how long a statement may wait for a lock (a pool's booking lock, a row), and how
+   * long any statement may run, before the database gives up (milliseconds; 0 = no limit).
+   */
+  BERTH_DB_LOCK_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  BERTH_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(60_000),
   /** Open event streams per token. */
   BERTH_STREAMS_PER_TOKEN: z.coerce.number().int().min(1).default(4),
   /** The image Berth's own Jobs run (`berth validate`). */
@@ -81,6 +87,9 @@ export interface Config {
   readonly webhookAllow: readonly string[];
   readonly secretKey: string | undefined;
   readonly memberTokenTtlSeconds: number;
+  /** PostgreSQL's lock_timeout and statement_timeout for Berth's sessions, milliseconds (0: none). */
+  readonly dbLockTimeoutMs: number;
+  readonly dbStatementTimeoutMs: number;
   readonly streamsPerToken: number;
   readonly retention: {
     readonly eventsSeconds: number;
@@ -124,6 +133,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webhookAllow: Object.freeze(e.BERTH_WEBHOOK_ALLOW),
     secretKey: e.BERTH_SECRET_KEY,
     memberTokenTtlSeconds: e.BERTH_MEMBER_TOKEN_TTL_SECONDS,
+    dbLockTimeoutMs: e.BERTH_DB_LOCK_TIMEOUT_MS,
+    dbStatementTimeoutMs: e.BERTH_DB_STATEMENT_TIMEOUT_MS,
     streamsPerToken: e.BERTH_STREAMS_PER_TOKEN,
     retention: Object.freeze({
       eventsSeconds: e.BERTH_RETAIN_EVENTS_DAYS * 86_400,

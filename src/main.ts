@@ -142,6 +142,8 @@ export async function startBerth(
   const handle = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
+    lockTimeoutMs: config.dbLockTimeoutMs,
+    statementTimeoutMs: config.dbStatementTimeoutMs,
     onIdleError: (err) => logger.warn({ err }, "database connection dropped"),
   });
   if (handle.kind === "pglite") {

@@ -9,7 +9,7 @@ import { btree_gist } from "@electric-sql/pglite/contrib/btree_gist";
 import { createPgConfig } from "@electric-sql/pglite/node-postgres";
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
-import { PreparingClient } from "./prepared-statements.ts";
+import { PreparingClient, takeDropMark } from "./prepared-statements.ts";
 import type { Database } from "./tables.ts";
 
 export interface DatabaseHandle {
@@ -27,6 +27,40 @@ export interface OpenOptions {
   readonly dataDir: string;
   readonly poolSize?: number;
   readonly onIdleError?: (err: Error) => void;
+  /**
+   * PostgreSQL only: how long a statement may wait for a lock (advisory locks included) and how
+   * long it may run before the server cancels it, in milliseconds; 0 = no limit. PGlite is one
+   * session, which never waits for a lock, and is left without them.
+   */
+  readonly lockTimeoutMs?: number;
+  readonly statementTimeoutMs?: number;
+}
+
+/** Defaults of the two timeouts (src/config.ts lets an operator change them). */
+export const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 60_000;
+
+/**
+ * What Kysely checks connections out of: the pool, except that a client `dropConnection` marked is
+ * destroyed on release (node-postgres removes a client released with an error) instead of being
+ * handed, with whatever its session still holds, to the next caller.
+ */
+function droppingMarked(pool: pg.Pool) {
+  return {
+    Client: PreparingClient,
+    options: pool.options,
+    connect: async () => {
+      const client = await pool.connect();
+      const release = client.release.bind(client);
+      // Kysely releases with `false` when it has nothing against the client.
+      client.release = (err?: Error | boolean) =>
+        release(
+          err || (takeDropMark(client) ? new Error("dropped: its session state is unknown") : undefined),
+        );
+      return client;
+    },
+    end: () => pool.end(),
+  };
 }
 
 export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle> {
@@ -35,11 +69,14 @@ export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle
       connectionString: options.databaseUrl,
       max: options.poolSize ?? 20,
       Client: PreparingClient,
+      // Startup parameters of every session, so no statement waits or runs without end.
+      lock_timeout: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+      statement_timeout: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
     });
     // An idle connection the server closes (restart, admin command) is dropped from the pool and
     // replaced on next use; without a listener the emitted error would crash the process.
     pool.on("error", (err) => options.onIdleError?.(err));
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: droppingMarked(pool) }) });
     const url = new URL(options.databaseUrl);
     return {
       db,

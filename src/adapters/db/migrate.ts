@@ -25,6 +25,9 @@ export async function listMigrations(dir = MIGRATIONS_DIR): Promise<string[]> {
 export async function migrate(db: Kysely<Database>, dir = MIGRATIONS_DIR): Promise<MigrationResult> {
   const files = await listMigrations(dir);
   return db.connection().execute(async (conn) => {
+    // A runner waits for another replica's migrations however long they take, and a migration
+    // may rewrite a large table: neither of the session's timeouts (connect.ts) applies here.
+    await sql`SET lock_timeout = 0; SET statement_timeout = 0`.execute(conn);
     await sql`SELECT pg_advisory_lock(${MIGRATION_LOCK_KEY})`.execute(conn);
     try {
       await sql`CREATE TABLE IF NOT EXISTS berth_migrations (
@@ -48,6 +51,7 @@ export async function migrate(db: Kysely<Database>, dir = MIGRATIONS_DIR): Promi
       return { applied, alreadyApplied: files.filter((f) => done.has(f)) };
     } finally {
       await sql`SELECT pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.execute(conn);
+      await sql`RESET lock_timeout; RESET statement_timeout`.execute(conn);
     }
   });
 }

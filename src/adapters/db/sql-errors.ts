@@ -6,6 +6,16 @@ export const SERIALIZATION_FAILURE = "40001";
 export const DEADLOCK_DETECTED = "40P01";
 export const UNIQUE_VIOLATION = "23505";
 export const FOREIGN_KEY_VIOLATION = "23503";
+/** `lock_timeout` ran out (connect.ts sets it on every PostgreSQL session). */
+export const LOCK_NOT_AVAILABLE = "55P03";
+/** `statement_timeout` ran out (or the statement was cancelled). */
+export const QUERY_CANCELED = "57014";
+
+/** The database gave up waiting or running: the caller should answer "busy, retry", not hang. */
+export function isTimeout(err: unknown): boolean {
+  const state = sqlState(err);
+  return state === LOCK_NOT_AVAILABLE || state === QUERY_CANCELED;
+}
 
 export function sqlState(err: unknown): string | undefined {
   if (typeof err === "object" && err !== null && "code" in err) {
@@ -22,6 +32,20 @@ export function translateSqlError(err: unknown): unknown {
       return new DomainError("slot-taken", "the requested GPU slots are already held", {}, { cause: err });
     case UNIQUE_VIOLATION:
       return new DomainError("conflict", "a record with this name already exists", {}, { cause: err });
+    case LOCK_NOT_AVAILABLE:
+      return new DomainError(
+        "unavailable",
+        "the database did not grant a lock within its lock timeout (another writer holds it): retry",
+        { retryable: true },
+        { cause: err },
+      );
+    case QUERY_CANCELED:
+      return new DomainError(
+        "unavailable",
+        "a database statement ran past its statement timeout: retry",
+        { retryable: true },
+        { cause: err },
+      );
     default:
       return err;
   }

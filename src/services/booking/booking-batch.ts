@@ -16,8 +16,9 @@
 // has the last word, and a batch that fails as a whole (a clash the lock did not prevent, a lost
 // connection) hands each booking to that path.
 import type { Kysely } from "kysely";
-import { lockBatch, unlockBatch } from "../../adapters/db/advisory-locks.ts";
+import { underBatchLocks } from "../../adapters/db/advisory-locks.ts";
 import { insertBookings } from "../../adapters/db/repos/new-bookings.ts";
+import { isTimeout, translateSqlError } from "../../adapters/db/sql-errors.ts";
 import type { Database, TeamRow } from "../../adapters/db/tables.ts";
 import { newId } from "../../basics/ids.ts";
 import type { BookingRequest } from "../../core/booking.ts";
@@ -157,7 +158,7 @@ async function runBatch(ctx: ServiceContext, pool: string, batch: readonly Pendi
     const inventory = await cachedInventory(ctx);
     const locks = await chooseLocks(ctx, pool, batch); // (1)
     // (2) Under the locks, with the pool's hold version and the teams' rows read under them.
-    out = await underBatchLocks(ctx, locks, async (db, teams, version) => {
+    out = await underLocks(ctx, locks, async (db, teams, version) => {
       // The previous batch released the lock after its write; its holds must be in memory first.
       await sequence.after;
       const now = ctx.clock.now();
@@ -172,9 +173,15 @@ async function runBatch(ctx: ServiceContext, pool: string, batch: readonly Pendi
       return { verdicts, now, deliveries, seen: snap.pools.get(pool) };
     });
   } catch (err) {
-    ctx.logger.debug({ err, bookings: batch.length }, "booking batch failed: booking one at a time");
+    // A lock not granted or a statement cut short by the database's timeouts: the pool is busy,
+    // and each booking alone would wait as long again. Answered so, to be retried.
+    const busy = isTimeout(err);
+    if (!busy)
+      ctx.logger.debug({ err, bookings: batch.length }, "booking batch failed: booking one at a time");
     out = {
-      verdicts: batch.map(() => ({ kind: "alone", wide: false })),
+      verdicts: batch.map(() =>
+        busy ? { kind: "error", error: translateSqlError(err) } : { kind: "alone", wide: false },
+      ),
       now: ctx.clock.now(),
       deliveries: 0,
       seen: undefined,
@@ -218,26 +225,21 @@ function quotaCanRefuse(p: Pending, row: TeamRow): boolean {
  * Step 2: runs `work` on one connection holding the batch's advisory locks, with the pool's hold
  * version and the teams' rows read under them (session level: the batch's only write is one
  * statement, atomic by itself, so no transaction is needed around it), and releases them whatever
- * happens. No retry: the next batch may already wait for the pool's lock (see `drain`); a clash
- * (23P01) sends this batch's bookings down the one-at-a-time path instead.
+ * happens (a connection whose release failed is dropped, not reused). No retry: the next batch may
+ * already wait for the pool's lock (see `drain`); a clash (23P01) sends this batch's bookings down
+ * the one-at-a-time path instead.
  */
-async function underBatchLocks<T>(
+function underLocks<T>(
   ctx: ServiceContext,
   locks: Awaited<ReturnType<typeof chooseLocks>>,
   work: (db: Kysely<Database>, teams: ReadonlyMap<string, TeamRow>, version: string) => Promise<T>,
 ): Promise<T> {
-  return ctx.db.connection().execute(async (db) => {
-    try {
-      const current = await lockBatch(db, locks.keys, locks.pool, locks.names);
-      return await work(db, new Map(current.teams.map((r) => [r.name, r])), current.version);
-    } finally {
-      // Not awaited: the connection's next query queues behind it, and the next batch, already
-      // waiting in the database, proceeds as soon as it is done. A dropped connection unlocks too.
-      unlockBatch(db, locks.keys).catch((err: unknown) =>
-        ctx.logger.warn({ err }, "releasing a batch's locks failed"),
-      );
-    }
-  });
+  return underBatchLocks(
+    ctx.db,
+    { keys: locks.keys, pool: locks.pool, teams: locks.names },
+    (db, locked) => work(db, new Map(locked.teams.map((r) => [r.name, r])), locked.version),
+    (err) => ctx.logger.warn({ err }, "releasing a batch's locks failed: its connection is dropped"),
+  );
 }
 
 /** Step 3's quota rows: those of the locked teams, each read once for all its bookings. */
