@@ -244,12 +244,12 @@ export async function setJobSignal(
   id: string,
   signal: JobSignalJson,
   at: Millis,
-): Promise<{ team: string; attempts: number }> {
+): Promise<{ team: string; attempts: number; gpus: number }> {
   return trx
     .updateTable("jobs")
     .set({ signal: JSON.stringify(signal), updated_at: new Date(at) })
     .where("id", "=", id)
-    .returning(["team", "attempts"])
+    .returning(["team", "attempts", "gpus"])
     .executeTakeFirstOrThrow();
 }
 
