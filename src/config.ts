@@ -3,6 +3,13 @@
 import { resolve } from "node:path";
 import { z } from "zod";
 import { parseCidr } from "./adapters/http/webhook-target.ts";
+import {
+  type BookingRules,
+  type BookingSettings,
+  bookingRules,
+  bookingSettingsProblems,
+  DEFAULT_BOOKING_SETTINGS,
+} from "./core/booking-rules.ts";
 
 const EXECUTORS = ["auto", "kubernetes", "simulated"] as const;
 
@@ -64,7 +71,40 @@ const envSchema = z.object({
   BERTH_STREAMS_PER_TOKEN: z.coerce.number().int().min(1).default(4),
   /** The image Berth's own Jobs run (`berth validate`). */
   BERTH_IMAGE: z.string().min(1).default("berth:latest"),
+  /** The booking rules (docs/rules.md §1); checked together below. */
+  BERTH_BOOKING_GRID_MINUTES: z.coerce.number().int().default(DEFAULT_BOOKING_SETTINGS.gridMinutes),
+  BERTH_BOOKING_MIN_MINUTES: z.coerce.number().int().default(DEFAULT_BOOKING_SETTINGS.minMinutes),
+  BERTH_BOOKING_MAX_DAYS: z.coerce.number().positive().default(DEFAULT_BOOKING_SETTINGS.maxDays),
+  BERTH_BOOKING_HORIZON_DAYS: z.coerce.number().min(0).default(DEFAULT_BOOKING_SETTINGS.horizonDays),
+  BERTH_FREEZE_MINUTES: z.coerce.number().min(0).default(DEFAULT_BOOKING_SETTINGS.freezeMinutes),
+  BERTH_DEFAULT_GRACE_SECONDS: z.coerce.number().int().min(0).default(DEFAULT_BOOKING_SETTINGS.graceSeconds),
 });
+
+const SETTING_VARIABLES: Record<keyof BookingSettings, string> = {
+  gridMinutes: "BERTH_BOOKING_GRID_MINUTES",
+  minMinutes: "BERTH_BOOKING_MIN_MINUTES",
+  maxDays: "BERTH_BOOKING_MAX_DAYS",
+  horizonDays: "BERTH_BOOKING_HORIZON_DAYS",
+  freezeMinutes: "BERTH_FREEZE_MINUTES",
+  graceSeconds: "BERTH_DEFAULT_GRACE_SECONDS",
+};
+
+// The rules are consistent only together (a minimum on the grid, a maximum above the minimum).
+const checkedEnvSchema = envSchema.superRefine((e, c) => {
+  for (const p of bookingSettingsProblems(bookingSettingsOf(e)))
+    c.addIssue({ code: "custom", path: [SETTING_VARIABLES[p.setting]], message: p.message });
+});
+
+function bookingSettingsOf(e: z.infer<typeof envSchema>): BookingSettings {
+  return {
+    gridMinutes: e.BERTH_BOOKING_GRID_MINUTES,
+    minMinutes: e.BERTH_BOOKING_MIN_MINUTES,
+    maxDays: e.BERTH_BOOKING_MAX_DAYS,
+    horizonDays: e.BERTH_BOOKING_HORIZON_DAYS,
+    freezeMinutes: e.BERTH_FREEZE_MINUTES,
+    graceSeconds: e.BERTH_DEFAULT_GRACE_SECONDS,
+  };
+}
 
 export type Executor = (typeof EXECUTORS)[number];
 
@@ -100,6 +140,8 @@ export interface Config {
   };
   /** The image Berth's own Jobs run (`berth validate`). */
   readonly berthImage: string;
+  /** Grid, lengths, horizon, freeze and default grace the booking service and the loop apply. */
+  readonly bookingRules: BookingRules;
 }
 
 export class ConfigError extends Error {
@@ -110,7 +152,7 @@ export class ConfigError extends Error {
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   // Empty strings count as unset: `DATABASE_URL= npm start` means "no database URL".
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
-  const parsed = envSchema.safeParse(cleaned);
+  const parsed = checkedEnvSchema.safeParse(cleaned);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
     throw new ConfigError(`invalid configuration: ${problems}`);
@@ -144,5 +186,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       everySeconds: e.BERTH_RETENTION_EVERY_SECONDS,
     }),
     berthImage: e.BERTH_IMAGE,
+    bookingRules: bookingRules(bookingSettingsOf(e)),
   });
 }

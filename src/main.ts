@@ -24,7 +24,6 @@ import { createApp } from "./api/app.ts";
 import { createMetrics, type Metrics } from "./api/metrics.ts";
 import { systemClock } from "./basics/clock.ts";
 import { type Config, ConfigError } from "./config.ts";
-import { DEFAULT_BOOKING_RULES } from "./core/index.ts";
 import type { Usage } from "./core/pool-usage.ts";
 import { bootstrapAdmin } from "./services/access/auth.ts";
 import { loadSecretKey } from "./services/access/secret-key.ts";
@@ -170,7 +169,7 @@ export async function startBerth(
     db: handle.db,
     dbKind: handle.kind,
     clock: systemClock,
-    rules: DEFAULT_BOOKING_RULES,
+    rules: config.bookingRules,
     logger,
     booking: createBookingState(),
     changed: (hint) => {

@@ -33,9 +33,20 @@ export const ReservationCreate = z
     title: z.string().max(200).optional(),
     team: TeamName.optional(),
     repeat: z
-      .strictObject({ every: z.enum(["day", "week"]), until: Time })
+      .strictObject({
+        every: z.enum(["day", "week"]),
+        until: Time,
+        timeZone: z.string().min(1).max(64).optional().openapi({
+          description:
+            "IANA time zone whose wall-clock time every occurrence keeps across daylight-saving changes (default UTC); an unknown one is a 422",
+          example: "Europe/Berlin",
+        }),
+      })
       .optional()
-      .openapi({ description: "Recurring booking: one reservation per day or week, starts before `until`" }),
+      .openapi({
+        description:
+          "Recurring booking: one reservation per day or week, starts before `until`, each at the first one's local time in `timeZone` and of its length",
+      }),
   })
   .openapi("ReservationCreate");
 

@@ -34,3 +34,17 @@ export function bookedGpuSeconds(shape: GpuShape, window: Interval): number {
 export function gpuHoursAhead(shape: GpuShape, window: Interval, now: Millis): number {
   return bookedGpuHours(shape, { start: Math.max(now, window.start), end: window.end });
 }
+
+/**
+ * GPU-hours of work a run stopped at `stopsAt` throws away: from its last checkpoint, or from its
+ * start when no checkpoint is known, to when its GPUs are free.
+ */
+export function lostGpuHours(
+  gpus: number,
+  run: { readonly startedAt: Millis; readonly lastCheckpointAt: Millis | null; readonly stopsAt: Millis },
+): number {
+  return gpuHours(gpus, {
+    start: Math.max(run.startedAt, run.lastCheckpointAt ?? run.startedAt),
+    end: run.stopsAt,
+  });
+}

@@ -20,5 +20,6 @@ export * from "./plan.ts";
 export * from "./preemption.ts";
 export * from "./quota.ts";
 export * from "./reservation-jobs.ts";
+export * from "./series.ts";
 export * from "./snapshot.ts";
 export * from "./types.ts";

@@ -5,7 +5,6 @@
 // (grace included), and a stopped job resumes from its last checkpoint (or where it stopped when it
 // saves on signal).
 import { decideBooking } from "../core/booking.ts";
-import { DEFAULT_BOOKING_RULES } from "../core/booking-rules.ts";
 import { holdsSlots } from "../core/capacity.ts";
 import { plan } from "../core/plan.ts";
 import type { Decision, JobSignal, JobView } from "../core/snapshot.ts";
@@ -310,7 +309,7 @@ export function runSimulation(
         reservations: [...reservations.values()],
         request: b,
         now: t,
-        rules: DEFAULT_BOOKING_RULES,
+        rules: w.rules,
         quota: teamQuota ? { gpuHoursPerWeek: teamQuota } : null,
       });
       if (!decision.ok) {

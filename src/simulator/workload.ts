@@ -2,6 +2,13 @@
 // (epoch milliseconds; the contract's durations are seconds). Unknown extra fields are ignored so
 // workloads written for a later contract version still load.
 import { z } from "zod";
+import {
+  type BookingRules,
+  type BookingSettings,
+  bookingRules,
+  bookingSettingsProblems,
+  DEFAULT_BOOKING_SETTINGS,
+} from "../core/booking-rules.ts";
 import { PRIORITIES, type Priority } from "../core/types.ts";
 
 const time = z
@@ -59,13 +66,25 @@ const workloadSchema = z.object({
       priority,
       reservation: id.nullable().default(null),
       checkpointEvery: seconds,
-      grace: seconds.default(30),
+      grace: seconds.optional(),
       saveOnSignal: z.boolean().default(false),
       deadline: time.optional(),
     }),
   ),
   nodeEvents: z.array(z.object({ t: time, node: id, type: z.enum(["down", "up"]) })).default([]),
   quotas: z.record(id, z.partialRecord(priority, z.number().min(0))).optional(),
+  // The operator's booking settings (the service's BERTH_BOOKING_* and friends); strict, because a
+  // misspelt rule silently left at its default would change every result.
+  rules: z
+    .strictObject({
+      gridMinutes: z.number().optional(),
+      minMinutes: z.number().optional(),
+      maxDays: z.number().optional(),
+      horizonDays: z.number().optional(),
+      freezeMinutes: z.number().optional(),
+      graceSeconds: z.number().optional(),
+    })
+    .optional(),
 });
 
 /** A workload as docs/rules.md §3 writes it (times ISO 8601, durations in seconds), before parsing. */
@@ -100,6 +119,7 @@ export interface WorkloadJson {
   }[];
   nodeEvents?: { t: string; node: string; type: "down" | "up" }[];
   quotas?: Record<string, Record<string, number>>;
+  rules?: Partial<BookingSettings>;
 }
 
 export interface SimPool {
@@ -144,6 +164,8 @@ export interface Workload {
   readonly nodeEvents: readonly { t: number; node: string; type: "down" | "up" }[];
   /** null = unlimited for everyone. */
   readonly quotas: Readonly<Record<string, Partial<Record<Priority, number>>>> | null;
+  /** Booking rules and the default grace: the service's defaults unless the workload sets them. */
+  readonly rules: BookingRules;
 }
 
 export class WorkloadError extends Error {}
@@ -163,6 +185,13 @@ export function parseWorkload(input: unknown): Workload {
     throw new WorkloadError(`${where || "workload"}: ${issue.message}`);
   }
   const w = parsed.data;
+  const settings: BookingSettings = {
+    ...DEFAULT_BOOKING_SETTINGS,
+    ...Object.fromEntries(Object.entries(w.rules ?? {}).filter(([, v]) => v !== undefined)),
+  };
+  const bad = bookingSettingsProblems(settings)[0];
+  if (bad) throw new WorkloadError(`rules.${bad.setting}: ${bad.message}`);
+  const rules = bookingRules(settings);
   const unique = (what: string, ids: string[]) => {
     const seen = new Set<string>();
     for (const x of ids) {
@@ -218,11 +247,12 @@ export function parseWorkload(input: unknown): Workload {
       priority: j.priority,
       reservation: j.reservation,
       checkpointEveryMs: Math.round(j.checkpointEvery * 1000),
-      graceMs: Math.round(j.grace * 1000),
+      graceMs: j.grace === undefined ? rules.defaultGraceMs : Math.round(j.grace * 1000),
       saveOnSignal: j.saveOnSignal,
       deadline: j.deadline === undefined ? null : Date.parse(j.deadline),
     })),
     nodeEvents: w.nodeEvents.map((e) => ({ t: Date.parse(e.t), node: e.node, type: e.type })),
     quotas: w.quotas ?? null,
+    rules,
   };
 }

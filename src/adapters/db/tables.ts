@@ -72,6 +72,8 @@ export interface RecurrencesTable {
   frequency: "daily" | "weekly";
   until_at: Timestamp;
   created_at: Generated<Date>;
+  /** IANA zone whose wall-clock time the series keeps ('UTC' for series from before zones). */
+  time_zone: Generated<string>;
 }
 
 export type StoredReservationState = "confirmed" | "completed" | "cancelled" | "displaced" | "released";

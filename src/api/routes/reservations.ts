@@ -53,7 +53,9 @@ export function reservationRoutes(
         priority: body.priority,
         title: body.title,
         team: body.team,
-        repeat: body.repeat ? { every: body.repeat.every, until: ms(body.repeat.until) } : undefined,
+        repeat: body.repeat
+          ? { every: body.repeat.every, until: ms(body.repeat.until), timeZone: body.repeat.timeZone }
+          : undefined,
       };
       const stop = metrics.bookingSeconds.startTimer({ dry_run: String(query.dryRun === "true") });
       try {

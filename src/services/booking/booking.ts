@@ -24,12 +24,15 @@ import { DomainError, invalid, notFound } from "../../basics/domain-error.ts";
 import { newId } from "../../basics/ids.ts";
 import {
   type BookingDecision,
+  canonicalTimeZone,
   decideBooking,
   findFreeWindows,
   gpuHoursAhead,
+  MAX_SERIES_OCCURRENCES,
   quotaMayRefuse,
   quotaOf,
   quotaReads,
+  seriesStarts,
   type TeamQuota,
 } from "../../core/index.ts";
 import type { Inventory, Millis, Placement, Priority, Reservation } from "../../core/types.ts";
@@ -49,8 +52,6 @@ import { inLockedTransaction, poolLockKey, StaleSnapshot, teamLockKey } from "./
 
 export { cancelReservation, changeEnd } from "./reservation-changes.ts";
 
-const DAY_MS = 86_400_000;
-
 export interface BookingInput {
   readonly pool: string;
   readonly nodes: number;
@@ -60,12 +61,17 @@ export interface BookingInput {
   readonly priority: Priority;
   readonly title?: string | undefined;
   readonly team?: string | undefined;
-  /** Daily or weekly occurrences until (exclusive of starts at or after) `until`. */
-  readonly repeat?: { readonly every: "day" | "week"; readonly until: Millis } | undefined;
+  /**
+   * Daily or weekly occurrences until (exclusive of starts at or after) `until`, at the first one's
+   * wall-clock time in `timeZone` (UTC when absent).
+   */
+  readonly repeat?:
+    | { readonly every: "day" | "week"; readonly until: Millis; readonly timeZone?: string | undefined }
+    | undefined;
 }
 
 /** Most occurrences one recurring request may create. */
-export const MAX_OCCURRENCES = 100;
+export const MAX_OCCURRENCES = MAX_SERIES_OCCURRENCES;
 
 export function resolveTeam(by: Principal, team: string | undefined): string {
   if (isAdmin(by)) {
@@ -81,16 +87,15 @@ export function resolveTeam(by: Principal, team: string | undefined): string {
 
 function occurrenceStarts(input: BookingInput): Millis[] {
   if (!input.repeat) return [input.start];
-  const step = input.repeat.every === "day" ? DAY_MS : 7 * DAY_MS;
-  const starts: Millis[] = [];
-  for (let t = input.start; t < input.repeat.until; t += step) {
-    starts.push(t);
-    if (starts.length > MAX_OCCURRENCES) {
-      throw invalid([{ field: "repeat", message: `at most ${MAX_OCCURRENCES} occurrences per request` }]);
-    }
-  }
-  if (starts.length === 0) throw invalid([{ field: "repeat", message: "until must be after start" }]);
-  return starts;
+  const series = seriesStarts({
+    start: input.start,
+    end: input.end,
+    every: input.repeat.every,
+    until: input.repeat.until,
+    timeZone: input.repeat.timeZone ?? "UTC",
+  });
+  if (!series.ok) throw invalid([{ field: series.field, message: series.message }]);
+  return series.occurrences.map((o) => o.start);
 }
 
 /** The span a request's occurrences cover: what its snapshot and its quota read. */
@@ -305,7 +310,14 @@ async function write(
   let recurrenceId: string | null = null;
   if (input.repeat) {
     recurrenceId = newId("rec");
-    await insertRecurrence(trx, { id: recurrenceId, team: decided[0]!.request.team, ...input.repeat });
+    await insertRecurrence(trx, {
+      id: recurrenceId,
+      team: decided[0]!.request.team,
+      every: input.repeat.every,
+      until: input.repeat.until,
+      // Validated with the occurrences, before anything was decided.
+      timeZone: canonicalTimeZone(input.repeat.timeZone ?? "UTC")!,
+    });
   }
   const records = decided.map((d) => bookingRecord(d.request, by, input.title, recurrenceId));
   const byId = new Map(on.reservations.map((r) => [r.id, r]));

@@ -131,6 +131,7 @@ export interface AbCheckQueueing {
   readonly reservation: string | null;
   readonly submittedBy: string | null;
   readonly at: Millis;
+  readonly graceSeconds: number;
 }
 
 /**
@@ -152,6 +153,7 @@ export async function queueAbCheck(
     spec: q.spec,
     submittedAt: q.at,
     submittedBy: q.submittedBy,
+    graceSeconds: q.graceSeconds,
   });
   if (!queued) return null;
   await appendEvent(trx, q.at, "job.queued", q.model.team, {
@@ -204,6 +206,7 @@ export async function requestAbCheck(
       reservation: null,
       submittedBy: by.name,
       at: ctx.clock.now(),
+      graceSeconds: ctx.rules.defaultGraceMs / 1000,
     }),
   );
   ctx.changed();

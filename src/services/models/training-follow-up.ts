@@ -58,6 +58,7 @@ export async function afterTraining(
     priority: train.priority,
     reservation: await reservationStillHeld(trx, train.reservation_id, at),
     submittedBy: train.submitted_by,
+    graceSeconds: train.grace_seconds,
     at: at.getTime(),
   });
   return { model: model.id, validation: check?.job_id ?? null };

@@ -91,6 +91,7 @@ export async function submitJob(ctx: ServiceContext, by: Principal, input: JobIn
       spec,
       submittedAt: now.getTime(),
       submittedBy: by.name,
+      graceSeconds: ctx.rules.defaultGraceMs / 1000,
     });
     await appendEvent(trx, now.getTime(), "job.queued", team, {
       job: id,

@@ -15,7 +15,7 @@ import {
 } from "../../adapters/db/repos/decisions.ts";
 import { appendEvent } from "../../adapters/db/repos/events.ts";
 import { loadInventory } from "../../adapters/db/repos/inventory.ts";
-import { insertJobAttempt } from "../../adapters/db/repos/job-attempts.ts";
+import { getJobAttempt, insertJobAttempt } from "../../adapters/db/repos/job-attempts.ts";
 import {
   admitQueuedJob,
   earliestJobRetry,
@@ -37,7 +37,14 @@ import {
 } from "../../adapters/db/repos/reservations.ts";
 import type { Database, JobRow, ReservationRow } from "../../adapters/db/tables.ts";
 import { DomainError } from "../../basics/domain-error.ts";
-import { type Decision, gpuHoursAhead, type JobView, plan, type Snapshot } from "../../core/index.ts";
+import {
+  type Decision,
+  gpuHoursAhead,
+  type JobView,
+  lostGpuHours,
+  plan,
+  type Snapshot,
+} from "../../core/index.ts";
 import { poolUsage, type Usage } from "../../core/pool-usage.ts";
 import type { Millis, Placement, Priority, Reservation } from "../../core/types.ts";
 import type { ServiceContext } from "../context.ts";
@@ -269,6 +276,9 @@ async function persist(trx: Transaction<Database>, d: Decision, now: Millis): Pr
     case "signal": {
       const signal = { reason: d.reason, at: now, stopAt: d.stopAt, ...(d.by ? { by: d.by } : {}) };
       const j = await setJobSignal(trx, d.job, signal, now);
+      // The work this stop throws away (a cancellation is its owner's choice, not a loss Berth causes).
+      // No checkpoint times of running jobs are recorded, so the loss counts from the run's start.
+      const run = d.reason === "cancelled" ? undefined : await getJobAttempt(trx, d.job, j.attempts);
       await appendAudit(trx, {
         at: now,
         actor: "berth",
@@ -276,6 +286,15 @@ async function persist(trx: Transaction<Database>, d: Decision, now: Millis): Pr
         team: j.team,
         jobId: d.job,
         reason: d.reason,
+        ...(run
+          ? {
+              lostGpuHours: lostGpuHours(j.gpus, {
+                startedAt: run.started_at.getTime(),
+                lastCheckpointAt: null,
+                stopsAt: d.stopAt,
+              }),
+            }
+          : {}),
         detail: signal,
       });
       return j.attempts;

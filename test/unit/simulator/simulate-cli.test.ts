@@ -74,6 +74,45 @@ describe.concurrent("berth simulate on the command line", () => {
     ]);
   });
 
+  it("applies a workload's booking rules, and refuses inconsistent ones in one line", async () => {
+    const workload = (rules: object) =>
+      JSON.stringify({
+        ...JSON.parse(GOOD),
+        reservations: [
+          {
+            id: "r",
+            team: "t",
+            pool: "v100",
+            nodes: 1,
+            gpusPerNode: 1,
+            start: "2026-12-07T01:30:00Z",
+            end: "2026-12-07T02:30:00Z",
+            priority: "normal",
+            bookedAt: "2026-12-07T00:00:00Z",
+          },
+        ],
+        rules,
+      });
+    const hourly = await run([
+      "simulate",
+      "--workload",
+      file("hourly.json", workload({ gridMinutes: 60 })),
+      "--json",
+    ]);
+    expect(hourly.code).toBe(0);
+    expect(JSON.parse(hourly.stdout).events).toContainEqual({
+      t: "2026-12-07T00:00:00.000Z",
+      type: "refuse",
+      reservation: "r",
+      reason: "invalid: start: start must lie on the 60 min grid; end: end must lie on the 60 min grid",
+    });
+    const bad = await run(["simulate", "--workload", file("bad-rules.json", workload({ gridMinutes: 7 }))]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim().split("\n")).toEqual([
+      "berth simulate: rules.gridMinutes: must be a whole number of minutes that divides a day (1-1440)",
+    ]);
+  });
+
   it("fails the same way on a file that is not JSON", async () => {
     const out = await run(["simulate", "--workload", file("broken.json", "{ nope")]);
     expect(out.code).toBe(1);

@@ -97,6 +97,8 @@ export interface NewJob {
   readonly spec: object;
   readonly submittedAt: Millis;
   readonly submittedBy: string | null;
+  /** From its stop signal to its GPUs being free. */
+  readonly graceSeconds: number;
 }
 
 /** A queued job's row. */
@@ -115,6 +117,7 @@ function queuedJobValues(j: NewJob): Insertable<JobsTable> {
     placement: null,
     submitted_at: at,
     submitted_by: j.submittedBy,
+    grace_seconds: j.graceSeconds,
     updated_at: at,
     finished_at: null,
   };
@@ -241,12 +244,12 @@ export async function setJobSignal(
   id: string,
   signal: JobSignalJson,
   at: Millis,
-): Promise<{ team: string; attempts: number }> {
+): Promise<{ team: string; attempts: number; gpus: number }> {
   return trx
     .updateTable("jobs")
     .set({ signal: JSON.stringify(signal), updated_at: new Date(at) })
     .where("id", "=", id)
-    .returning(["team", "attempts"])
+    .returning(["team", "attempts", "gpus"])
     .executeTakeFirstOrThrow();
 }
 
