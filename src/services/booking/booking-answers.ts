@@ -83,6 +83,11 @@ export function bookingRecord(
   };
 }
 
+/** The body the API answers a booking with (201): what an Idempotency-Key retry is answered too. */
+export function bookingReply(out: BookingOutcome, recurring: boolean) {
+  return { ...out.reservation, ...(recurring ? { occurrences: out.occurrences } : {}) };
+}
+
 /** The answer to a booking whose first (or only) occurrence is `first`. */
 export function bookedOutcome(
   first: BookingRecord,

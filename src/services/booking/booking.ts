@@ -8,6 +8,7 @@ import type { Transaction } from "kysely";
 import { lockForTransaction } from "../../adapters/db/advisory-locks.ts";
 import { appendAudit } from "../../adapters/db/repos/audit.ts";
 import { appendEvent } from "../../adapters/db/repos/events.ts";
+import { insertAnswer } from "../../adapters/db/repos/idempotency-keys.ts";
 import { type BookingRecord, insertBookings } from "../../adapters/db/repos/new-bookings.ts";
 import { insertRecurrence } from "../../adapters/db/repos/recurrences.ts";
 import {
@@ -35,12 +36,14 @@ import {
 import type { Inventory, Millis, Placement, Priority, Reservation } from "../../core/types.ts";
 import { isAdmin, type Principal, type ServiceContext } from "../context.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
+import { answerRow, type IdempotencyClaim } from "../idempotent-answers.ts";
 import { cachedInventory } from "../inventory/inventory-cache.ts";
 import { iso, reservationView } from "../views.ts";
 import {
   type BookingOutcome,
   bookedOutcome,
   bookingRecord,
+  bookingReply,
   refusal,
   unknownTeam,
 } from "./booking-answers.ts";
@@ -235,10 +238,10 @@ export async function book(
   ctx: ServiceContext,
   by: Principal,
   input: BookingInput,
-  hint: { readonly wide?: boolean } = {},
+  hint: { readonly wide?: boolean; readonly claim?: IdempotencyClaim | undefined } = {},
 ): Promise<BookingOutcome> {
   try {
-    return await bookOnce(ctx, by, input, hint.wide ?? false);
+    return await bookOnce(ctx, by, input, hint.wide ?? false, hint.claim);
   } catch (err) {
     // Retries exhausted on slot clashes: the constraint said no without saying what is free.
     // Answer as the core would now, with suggestions and holders.
@@ -249,7 +252,13 @@ export async function book(
   }
 }
 
-async function bookOnce(ctx: ServiceContext, by: Principal, input: BookingInput, wide: boolean) {
+async function bookOnce(
+  ctx: ServiceContext,
+  by: Principal,
+  input: BookingInput,
+  wide: boolean,
+  claim: IdempotencyClaim | undefined,
+) {
   const team = resolveTeam(by, input.team);
   // Read before the transaction: a query on the pool from inside one would need a second
   // connection while holding the first (with PGlite's single connection, a deadlock).
@@ -271,6 +280,8 @@ async function bookOnce(ctx: ServiceContext, by: Principal, input: BookingInput,
       snap: wide ? await widen(ctx, trx, read.snap) : read.snap,
     });
     const written = await write(ctx, trx, by, input, decided, { inventory, reservations, now });
+    // The answer commits with the booking: a retry after a crash finds it instead of booking again.
+    if (claim) await insertAnswer(trx, answerRow(claim, 201, bookingReply(written.outcome, !!input.repeat)));
     // Whether memory may move on by this booking's own writes (else the next reader reads the pool).
     const version = snap.pools.get(input.pool)?.version;
     const own = version !== undefined ? await ownHoldVersionBumps(trx, input.pool) : null;
@@ -279,6 +290,8 @@ async function bookOnce(ctx: ServiceContext, by: Principal, input: BookingInput,
       keep: own && own.before === version ? { from: own.before, to: own.after } : undefined,
     };
   });
+  ctx.booking.afterCommit?.();
+  if (claim) claim.stored = true;
   if (result.keep) ctx.booking.holds.afterOwnWrites(input.pool, result.keep, result.changes);
   ctx.changed();
   return result.outcome;
