@@ -27,13 +27,15 @@ import type { Inventory, Millis, Reservation } from "../../core/types.ts";
 import { isAdmin, type Principal, type ServiceContext } from "../context.ts";
 import { answerRow, currentClaim, type IdempotencyClaim } from "../idempotent-answers.ts";
 import { cachedInventory } from "../inventory/inventory-cache.ts";
-import { type BookingInput, book, resolveTeam } from "./booking.ts";
+import { book } from "./booking.ts";
 import {
+  type BookingInput,
   type BookingOutcome,
   bookedOutcome,
   bookingRecord,
   bookingReply,
   refusal,
+  resolveTeam,
   unknownTeam,
 } from "./booking-answers.ts";
 import { type BookingSnapshot, decidedOn, readSnapshot, widen } from "./booking-snapshot.ts";

@@ -10,6 +10,7 @@ import { appendAudit } from "../../adapters/db/repos/audit.ts";
 import { appendEvent } from "../../adapters/db/repos/events.ts";
 import { insertAnswer } from "../../adapters/db/repos/idempotency-keys.ts";
 import { type BookingRecord, insertBookings } from "../../adapters/db/repos/new-bookings.ts";
+import { ownHoldVersionBumps } from "../../adapters/db/repos/pool-hold-versions.ts";
 import { insertRecurrence } from "../../adapters/db/repos/recurrences.ts";
 import {
   endReservation,
@@ -17,7 +18,6 @@ import {
   listReservationRows,
   lockReservationRows,
   markDisplacedIfHeld,
-  ownHoldVersionBumps,
 } from "../../adapters/db/repos/reservations.ts";
 import { getTeamRow } from "../../adapters/db/repos/teams.ts";
 import type { Database } from "../../adapters/db/tables.ts";
@@ -40,11 +40,13 @@ import { answerRow, type IdempotencyClaim } from "../idempotent-answers.ts";
 import { cachedInventory } from "../inventory/inventory-cache.ts";
 import { iso, reservationView } from "../views.ts";
 import {
+  type BookingInput,
   type BookingOutcome,
   bookedOutcome,
   bookingRecord,
   bookingReply,
   refusal,
+  resolveTeam,
   unknownTeam,
 } from "./booking-answers.ts";
 import { type BookingSnapshot, decidedOn, readSnapshot, widen } from "./booking-snapshot.ts";
@@ -54,33 +56,8 @@ export { cancelReservation, changeEnd } from "./reservation-changes.ts";
 
 const DAY_MS = 86_400_000;
 
-export interface BookingInput {
-  readonly pool: string;
-  readonly nodes: number;
-  readonly gpusPerNode: number;
-  readonly start: Millis;
-  readonly end: Millis;
-  readonly priority: Priority;
-  readonly title?: string | undefined;
-  readonly team?: string | undefined;
-  /** Daily or weekly occurrences until (exclusive of starts at or after) `until`. */
-  readonly repeat?: { readonly every: "day" | "week"; readonly until: Millis } | undefined;
-}
-
 /** Most occurrences one recurring request may create. */
 export const MAX_OCCURRENCES = 100;
-
-export function resolveTeam(by: Principal, team: string | undefined): string {
-  if (isAdmin(by)) {
-    const t = team ?? by.team;
-    if (!t) throw invalid([{ field: "team", message: "an admin books for a team: name it" }]);
-    return t;
-  }
-  if (team !== undefined && team !== by.team) {
-    throw new DomainError("forbidden", `members book for their own team (${by.team}) only`);
-  }
-  return by.team!;
-}
 
 function occurrenceStarts(input: BookingInput): Millis[] {
   if (!input.repeat) return [input.start];

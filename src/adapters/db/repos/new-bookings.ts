@@ -6,19 +6,20 @@
 // together. The exclusion constraint on slot rows has the last word: any clash aborts the whole
 // statement with 23P01. Displacements are written apart, before it (services/booking/booking.ts).
 import { type Kysely, sql } from "kysely";
-import { bookedGpuSeconds } from "../../../core/gpu-hours.ts";
-import type { Millis, Reservation } from "../../../core/types.ts";
+import type { Millis, Placement, Reservation } from "../../../core/types.ts";
+import { gpuSet, tstzrange } from "../mappers.ts";
 import { preparedAs } from "../prepared-statements.ts";
 import type { Database } from "../tables.ts";
 import { webhookFanOut } from "./events.ts";
 import type { StoredAnswer } from "./idempotency-keys.ts";
-import { slotRows } from "./reservations.ts";
 
 export interface BookingRecord {
   readonly reservation: Reservation;
   readonly title: string;
   readonly bookedBy: string;
   readonly recurrenceId: string | null;
+  /** GPU-seconds its usage row says it booked (src/core/gpu-hours.ts). */
+  readonly gpuSeconds: number;
   readonly audit: Record<string, unknown>;
   readonly event: Record<string, unknown>;
   /** The Idempotency-Key answer to store with the booking (one per request: on its first record). */
@@ -48,7 +49,7 @@ export async function insertBookings(
       slots: slotRows(r.id, r.placement, r.start, r.end),
       booked_by: rec.bookedBy,
       recurrence_id: rec.recurrenceId,
-      gpu_seconds: bookedGpuSeconds(r, r),
+      gpu_seconds: rec.gpuSeconds,
       audit: rec.audit,
       event: rec.event,
       answer: rec.answer ?? null,
@@ -97,4 +98,12 @@ export async function insertBookings(
     )
     SELECT count(*) AS deliveries FROM d`.execute(db);
   return { deliveries: Number(result.rows[0]?.deliveries ?? 0) };
+}
+
+/** A reservation's slot rows: one per node of its placement, holding that node's GPU ordinals. */
+export function slotRows(id: string, placement: Placement, start: Millis, end: Millis) {
+  const during = tstzrange(start, end);
+  return placement
+    .filter((ns) => ns.gpus.length > 0)
+    .map((ns) => ({ reservation_id: id, node: ns.node, gpus: gpuSet(ns.gpus), during }));
 }
