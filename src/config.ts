@@ -67,6 +67,11 @@ const envSchema = z.object({
    */
   BERTH_DB_LOCK_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   BERTH_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(60_000),
+  /**
+   * Fault injection for crash tests, never for service: `1` makes the process SIGKILL itself right
+   * after a booking's write commits, before it is answered.
+   */
+  BERTH_FAULT_KILL_AFTER_BOOKING_COMMIT: z.enum(["0", "1"]).default("0"),
   /** Open event streams per token. */
   BERTH_STREAMS_PER_TOKEN: z.coerce.number().int().min(1).default(4),
   /** The image Berth's own Jobs run (`berth validate`). */
@@ -130,6 +135,8 @@ export interface Config {
   /** PostgreSQL's lock_timeout and statement_timeout for Berth's sessions, milliseconds (0: none). */
   readonly dbLockTimeoutMs: number;
   readonly dbStatementTimeoutMs: number;
+  /** Fault injection (crash tests only): SIGKILL right after a booking commits. */
+  readonly faultKillAfterBookingCommit: boolean;
   readonly streamsPerToken: number;
   readonly retention: {
     readonly eventsSeconds: number;
@@ -177,6 +184,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     memberTokenTtlSeconds: e.BERTH_MEMBER_TOKEN_TTL_SECONDS,
     dbLockTimeoutMs: e.BERTH_DB_LOCK_TIMEOUT_MS,
     dbStatementTimeoutMs: e.BERTH_DB_STATEMENT_TIMEOUT_MS,
+    faultKillAfterBookingCommit: e.BERTH_FAULT_KILL_AFTER_BOOKING_COMMIT === "1",
     streamsPerToken: e.BERTH_STREAMS_PER_TOKEN,
     retention: Object.freeze({
       eventsSeconds: e.BERTH_RETAIN_EVENTS_DAYS * 86_400,

@@ -153,6 +153,10 @@ export async function startBerth(
   } else {
     logger.info({ database: handle.where }, "PostgreSQL");
   }
+  if (config.faultKillAfterBookingCommit)
+    logger.warn(
+      "fault injection on: the process kills itself after the first booking it commits (tests only)",
+    );
   const migrated = await migrate(handle.db);
   logger.info({ applied: migrated.applied, alreadyApplied: migrated.alreadyApplied.length }, "migrations");
 
@@ -171,7 +175,9 @@ export async function startBerth(
     clock: systemClock,
     rules: config.bookingRules,
     logger,
-    booking: createBookingState(),
+    booking: createBookingState(
+      config.faultKillAfterBookingCommit ? { afterCommit: () => process.kill(process.pid, "SIGKILL") } : {},
+    ),
     changed: (hint) => {
       hub.poke();
       wakeLoop(hint);

@@ -1,5 +1,6 @@
 // Idempotency-Key on POST: the first response (2xx or 4xx) is stored per (token, key) and replayed
-// for a retry with the same body; the same key with another body is refused. Concurrent retries of
+// for a retry with the same body (a booking's is stored in the booking's own commit, so a crash
+// before the answer cannot book twice; others once sent); the same key with another body is refused. Concurrent retries of
 // one key in this process wait for the first; across replicas the stored row decides afterwards.
 // An answer that carries a secret shown once (a token, a webhook's signing secret, a stream ticket;
 // the route sets `res.locals.secretInReply`) is never stored: a marker with the created id is, and a
@@ -8,7 +9,12 @@ import { createHash } from "node:crypto";
 import type { RequestHandler } from "express";
 import { DomainError, invalid } from "../basics/domain-error.ts";
 import type { Principal, ServiceContext } from "../services/context.ts";
-import { priorAnswer, rememberAnswer } from "../services/idempotent-answers.ts";
+import {
+  type IdempotencyClaim,
+  priorAnswer,
+  rememberAnswer,
+  withClaim,
+} from "../services/idempotent-answers.ts";
 import { problemOf, sendProblem } from "./problem.ts";
 
 export function idempotency(ctx: ServiceContext): RequestHandler {
@@ -72,8 +78,11 @@ export function idempotency(ctx: ServiceContext): RequestHandler {
           ? res.type("application/problem+json").send(JSON.stringify(prior.body))
           : res.json(prior.body);
       }
+      const claim: IdempotencyClaim = { tokenId: p.tokenId, key, requestHash: hash, stored: false };
       const send = res.send.bind(res);
       res.send = (body: unknown) => {
+        // A booking stored its answer with itself, in its own commit (services/idempotent-answers.ts).
+        if (claim.stored) return send(body);
         if (res.statusCode < 500 && typeof body === "string") {
           const secret = res.locals.secretInReply === true && res.statusCode < 300;
           const stored = rememberAnswer(ctx, p.tokenId, key, {
@@ -89,7 +98,7 @@ export function idempotency(ctx: ServiceContext): RequestHandler {
         }
         return send(body);
       };
-      next();
+      withClaim(claim, next);
     } catch (err) {
       next(err);
     }

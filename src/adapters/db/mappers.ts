@@ -9,7 +9,7 @@ import type {
   Reservation,
   ReservationState,
 } from "../../core/types.ts";
-import type { NodeRow, PoolRow, ReservationRow } from "./tables.ts";
+import type { NodeRow, PlacementJson, PoolRow, ReservationRow } from "./tables.ts";
 
 export function reservationState(row: Pick<ReservationRow, "state" | "start_at" | "end_at">, now: Millis) {
   if (row.state !== "confirmed") return row.state;
@@ -69,4 +69,37 @@ export function gpuSet(ordinals: readonly number[]): string {
     i = j + 1;
   }
   return `{${runs.join(",")}}`;
+}
+
+export interface NewReservationRecord {
+  readonly reservation: Reservation;
+  readonly title: string;
+  readonly kind: "booking" | "maintenance";
+  readonly bookedBy: string;
+  readonly recurrenceId: string | null;
+}
+
+/** The row a new reservation is stored as (the database adds `seq`; `started_at` comes later). */
+export function newReservationRow(rec: NewReservationRecord): Omit<ReservationRow, "seq" | "started_at"> {
+  const r = rec.reservation;
+  return {
+    id: r.id,
+    team: r.team,
+    pool: r.pool,
+    nodes: r.nodes,
+    gpus_per_node: r.gpusPerNode,
+    start_at: new Date(r.start),
+    end_at: new Date(r.end),
+    priority: r.priority,
+    state: "confirmed",
+    kind: rec.kind,
+    title: rec.title,
+    placement: r.placement as PlacementJson[],
+    booked_at: new Date(r.bookedAt),
+    booked_by: rec.bookedBy,
+    recurrence_id: rec.recurrenceId,
+    displaced_by: null,
+    reason: null,
+    ended_at: null,
+  };
 }

@@ -31,6 +31,13 @@ export function translateSqlError(err: unknown): unknown {
     case EXCLUSION_VIOLATION:
       return new DomainError("slot-taken", "the requested GPU slots are already held", {}, { cause: err });
     case UNIQUE_VIOLATION:
+      if ((err as { constraint?: string }).constraint === "idempotency_keys_pkey")
+        return new DomainError(
+          "conflict",
+          "another request with this Idempotency-Key was answered meanwhile: retry it to get that answer",
+          { errors: [{ field: "Idempotency-Key", message: "in use by a concurrent request" }] },
+          { cause: err },
+        );
       return new DomainError("conflict", "a record with this name already exists", {}, { cause: err });
     case LOCK_NOT_AVAILABLE:
       return new DomainError(

@@ -8,6 +8,7 @@ import {
   getReservation,
   listReservations,
 } from "../../services/booking/booking.ts";
+import { bookingReply } from "../../services/booking/booking-answers.ts";
 import { bookBatched } from "../../services/booking/booking-batch.ts";
 import type { ServiceContext } from "../../services/context.ts";
 import { endpoint } from "../endpoint.ts";
@@ -61,10 +62,7 @@ export function reservationRoutes(
       try {
         if (query.dryRun === "true") return { status: 200, body: await dryRun(ctx, principal, input) };
         const out = await bookBatched(ctx, principal, input);
-        return {
-          status: 201,
-          body: { ...out.reservation, ...(input.repeat ? { occurrences: out.occurrences } : {}) },
-        };
+        return { status: 201, body: bookingReply(out, !!input.repeat) };
       } finally {
         stop();
       }

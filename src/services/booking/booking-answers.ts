@@ -1,13 +1,45 @@
-// What a booking answers and leaves behind, the same whichever way it was decided (in a batch or
-// alone): the domain error of a refusal, the rows its write stores (its `book` audit entry and
+// What a booking asks (its input, and the team it is for), what it answers and what it leaves
+// behind, the same whichever way it was decided (in a batch or alone): the domain error of a refusal, the rows its write stores (its `book` audit entry and
 // `reservation.created` event included), and the reservation as the API shows it.
+
+import { newReservationRow } from "../../adapters/db/mappers.ts";
 import type { BookingRecord } from "../../adapters/db/repos/new-bookings.ts";
-import { newReservationRow } from "../../adapters/db/repos/reservations.ts";
 import { DomainError, invalid } from "../../basics/domain-error.ts";
-import type { BookingDecision, Suggestion } from "../../core/index.ts";
-import type { Millis, Reservation } from "../../core/types.ts";
-import type { Principal } from "../context.ts";
+import { type BookingDecision, bookedGpuSeconds, type Suggestion } from "../../core/index.ts";
+import type { Millis, Priority, Reservation } from "../../core/types.ts";
+import { isAdmin, type Principal } from "../context.ts";
 import { iso, reservationView } from "../views.ts";
+
+export interface BookingInput {
+  readonly pool: string;
+  readonly nodes: number;
+  readonly gpusPerNode: number;
+  readonly start: Millis;
+  readonly end: Millis;
+  readonly priority: Priority;
+  readonly title?: string | undefined;
+  readonly team?: string | undefined;
+  /** Daily or weekly occurrences until (exclusive of starts at or after) `until`. */
+  /**
+   * Daily or weekly occurrences until (exclusive of starts at or after) `until`, at the first one's
+   * wall-clock time in `timeZone` (UTC when absent).
+   */
+  readonly repeat?:
+    | { readonly every: "day" | "week"; readonly until: Millis; readonly timeZone?: string | undefined }
+    | undefined;
+}
+
+export function resolveTeam(by: Principal, team: string | undefined): string {
+  if (isAdmin(by)) {
+    const t = team ?? by.team;
+    if (!t) throw invalid([{ field: "team", message: "an admin books for a team: name it" }]);
+    return t;
+  }
+  if (team !== undefined && team !== by.team) {
+    throw new DomainError("forbidden", `members book for their own team (${by.team}) only`);
+  }
+  return by.team!;
+}
 
 export interface BookingOutcome {
   readonly reservation: ReturnType<typeof reservationView> & { displaced: string[] };
@@ -61,6 +93,7 @@ export function bookingRecord(
     title: title ?? "",
     bookedBy: by.name,
     recurrenceId,
+    gpuSeconds: bookedGpuSeconds(r, r),
     audit: {
       pool: r.pool,
       nodes: r.nodes,
@@ -81,6 +114,11 @@ export function bookingRecord(
       placement: r.placement,
     },
   };
+}
+
+/** The body the API answers a booking with (201): what an Idempotency-Key retry is answered too. */
+export function bookingReply(out: BookingOutcome, recurring: boolean) {
+  return { ...out.reservation, ...(recurring ? { occurrences: out.occurrences } : {}) };
 }
 
 /** The answer to a booking whose first (or only) occurrence is `first`. */

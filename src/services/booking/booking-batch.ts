@@ -17,7 +17,7 @@
 // connection) hands each booking to that path.
 import type { Kysely } from "kysely";
 import { underBatchLocks } from "../../adapters/db/advisory-locks.ts";
-import { insertBookings } from "../../adapters/db/repos/new-bookings.ts";
+import { type BookingRecord, insertBookings } from "../../adapters/db/repos/new-bookings.ts";
 import { isTimeout, translateSqlError } from "../../adapters/db/sql-errors.ts";
 import type { Database, TeamRow } from "../../adapters/db/tables.ts";
 import { newId } from "../../basics/ids.ts";
@@ -25,13 +25,17 @@ import type { BookingRequest } from "../../core/booking.ts";
 import { decideBooking, mergeQuotaReads, quotaMayRefuse, quotaOf, quotaReads } from "../../core/index.ts";
 import type { Inventory, Millis, Reservation } from "../../core/types.ts";
 import { isAdmin, type Principal, type ServiceContext } from "../context.ts";
+import { answerRow, currentClaim, type IdempotencyClaim } from "../idempotent-answers.ts";
 import { cachedInventory } from "../inventory/inventory-cache.ts";
-import { type BookingInput, book, resolveTeam } from "./booking.ts";
+import { book } from "./booking.ts";
 import {
+  type BookingInput,
   type BookingOutcome,
   bookedOutcome,
   bookingRecord,
+  bookingReply,
   refusal,
+  resolveTeam,
   unknownTeam,
 } from "./booking-answers.ts";
 import { type BookingSnapshot, decidedOn, readSnapshot, widen } from "./booking-snapshot.ts";
@@ -43,6 +47,8 @@ export const MAX_BATCH = 256;
 
 interface Pending {
   readonly by: Principal;
+  /** The request's Idempotency-Key claim: its answer is written with its booking. */
+  readonly claim: IdempotencyClaim | undefined;
   readonly team: string;
   readonly input: BookingInput;
   readonly resolve: (out: BookingOutcome) => void;
@@ -63,8 +69,9 @@ export function bookBatched(
   by: Principal,
   input: BookingInput,
 ): Promise<BookingOutcome> {
+  const claim = currentClaim();
   // Recurring bookings decide all occurrences together: the one-at-a-time path does that.
-  if (input.repeat) return book(ctx, by, input);
+  if (input.repeat) return book(ctx, by, input, { claim });
   const team = resolveTeam(by, input.team);
   const queues = ctx.booking.queues;
   let queue = queues.get(input.pool);
@@ -74,7 +81,7 @@ export function bookBatched(
   }
   const q = queue;
   return new Promise<BookingOutcome>((resolve, reject) => {
-    q.pending.push({ by, team, input, resolve, reject });
+    q.pending.push({ by, team, input, claim, resolve, reject });
     if (!q.draining) {
       q.draining = true;
       void drain(ctx, input.pool, q).finally(() => {
@@ -169,7 +176,7 @@ async function runBatch(ctx: ServiceContext, pool: string, batch: readonly Pendi
       const verdicts = decideEach(ctx, batch, requests, snap, teams, locks.teams); // (4)
       await decideRefusalsWide(ctx, db, batch, requests, verdicts, snap, teams); // (5)
       sequence.decided();
-      const deliveries = await writeAccepted(db, now, batch, verdicts); // (6)
+      const deliveries = await writeAccepted(ctx, db, now, batch, verdicts); // (6)
       return { verdicts, now, deliveries, seen: snap.pools.get(pool) };
     });
   } catch (err) {
@@ -197,7 +204,7 @@ async function runBatch(ctx: ServiceContext, pool: string, batch: readonly Pendi
   for (const [i, v] of out.verdicts.entries()) {
     if (v.kind !== "alone") continue;
     const p = batch[i]!;
-    await book(ctx, p.by, p.input, { wide: v.wide }).then(p.resolve, p.reject);
+    await book(ctx, p.by, p.input, { wide: v.wide, claim: p.claim }).then(p.resolve, p.reject);
   }
 }
 
@@ -357,17 +364,37 @@ async function decideRefusalsWide(
   }
 }
 
-/** Step 6: the acceptances in one statement; how many webhook deliveries they queued. */
+/**
+ * Step 6: the acceptances in one statement, each with its request's Idempotency-Key answer (the
+ * answer step 7 gives); how many webhook deliveries they queued.
+ */
 async function writeAccepted(
+  ctx: ServiceContext,
   db: Kysely<Database>,
   now: Millis,
   batch: readonly Pending[],
   verdicts: Verdict[],
 ) {
-  const records = verdicts.flatMap((v, i) =>
-    v.kind === "accepted" ? [bookingRecord(v.reservation, batch[i]!.by, batch[i]!.input.title)] : [],
-  );
-  return records.length > 0 ? (await insertBookings(db, now, records)).deliveries : 0;
+  const records = verdicts.flatMap((v, i) => {
+    if (v.kind !== "accepted") return [];
+    const p = batch[i]!;
+    const record = bookingRecord(v.reservation, p.by, p.input.title);
+    const answer = p.claim && answerRow(p.claim, 201, bookingReply(acceptedOutcome(record, now), false));
+    return [{ ...record, answer }];
+  });
+  if (records.length === 0) return 0;
+  const { deliveries } = await insertBookings(db, now, records);
+  ctx.booking.afterCommit?.();
+  for (const [i, v] of verdicts.entries()) {
+    const claim = batch[i]!.claim;
+    if (v.kind === "accepted" && claim) claim.stored = true;
+  }
+  return deliveries;
+}
+
+/** The answer to a booking the batch accepted. */
+function acceptedOutcome(record: BookingRecord, now: Millis): BookingOutcome {
+  return bookedOutcome(record, [record.reservation.id], [], now);
 }
 
 /** Step 7: wakes the loop and answers the bookings the batch settled. */
@@ -386,9 +413,7 @@ function answer(
   for (const [i, v] of out.verdicts.entries()) {
     const p = batch[i]!;
     if (v.kind === "accepted") {
-      p.resolve(
-        bookedOutcome(bookingRecord(v.reservation, p.by, p.input.title), [v.reservation.id], [], out.now),
-      );
+      p.resolve(acceptedOutcome(bookingRecord(v.reservation, p.by, p.input.title), out.now));
     } else if (v.kind === "error") p.reject(v.error);
   }
 }

@@ -16,13 +16,20 @@ export interface BookingState {
   readonly teams: TeamRowsCache;
   /** Pools and nodes, a few seconds old at most. */
   readonly inventory: InventoryCache;
+  /**
+   * Fault injection for crash tests, unset in service: called right after a booking's write
+   * committed and before it is answered (src/main.ts sets it to SIGKILL the process when
+   * BERTH_FAULT_KILL_AFTER_BOOKING_COMMIT=1).
+   */
+  readonly afterCommit: (() => void) | undefined;
 }
 
-export function createBookingState(): BookingState {
+export function createBookingState(faults: { afterCommit?: () => void } = {}): BookingState {
   return {
     queues: new Map(),
     holds: new PoolHoldsMemory(),
     teams: new TeamRowsCache(),
     inventory: new InventoryCache(),
+    afterCommit: faults.afterCommit,
   };
 }

@@ -8,7 +8,9 @@ import type { Transaction } from "kysely";
 import { lockForTransaction } from "../../adapters/db/advisory-locks.ts";
 import { appendAudit } from "../../adapters/db/repos/audit.ts";
 import { appendEvent } from "../../adapters/db/repos/events.ts";
+import { insertAnswer } from "../../adapters/db/repos/idempotency-keys.ts";
 import { type BookingRecord, insertBookings } from "../../adapters/db/repos/new-bookings.ts";
+import { ownHoldVersionBumps } from "../../adapters/db/repos/pool-hold-versions.ts";
 import { insertRecurrence } from "../../adapters/db/repos/recurrences.ts";
 import {
   endReservation,
@@ -16,7 +18,6 @@ import {
   listReservationRows,
   lockReservationRows,
   markDisplacedIfHeld,
-  ownHoldVersionBumps,
 } from "../../adapters/db/repos/reservations.ts";
 import { getTeamRow } from "../../adapters/db/repos/teams.ts";
 import type { Database } from "../../adapters/db/tables.ts";
@@ -38,13 +39,17 @@ import {
 import type { Inventory, Millis, Placement, Priority, Reservation } from "../../core/types.ts";
 import { isAdmin, type Principal, type ServiceContext } from "../context.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
+import { answerRow, type IdempotencyClaim } from "../idempotent-answers.ts";
 import { cachedInventory } from "../inventory/inventory-cache.ts";
 import { iso, reservationView } from "../views.ts";
 import {
+  type BookingInput,
   type BookingOutcome,
   bookedOutcome,
   bookingRecord,
+  bookingReply,
   refusal,
+  resolveTeam,
   unknownTeam,
 } from "./booking-answers.ts";
 import { type BookingSnapshot, decidedOn, readSnapshot, widen } from "./booking-snapshot.ts";
@@ -52,38 +57,8 @@ import { inLockedTransaction, poolLockKey, StaleSnapshot, teamLockKey } from "./
 
 export { cancelReservation, changeEnd } from "./reservation-changes.ts";
 
-export interface BookingInput {
-  readonly pool: string;
-  readonly nodes: number;
-  readonly gpusPerNode: number;
-  readonly start: Millis;
-  readonly end: Millis;
-  readonly priority: Priority;
-  readonly title?: string | undefined;
-  readonly team?: string | undefined;
-  /**
-   * Daily or weekly occurrences until (exclusive of starts at or after) `until`, at the first one's
-   * wall-clock time in `timeZone` (UTC when absent).
-   */
-  readonly repeat?:
-    | { readonly every: "day" | "week"; readonly until: Millis; readonly timeZone?: string | undefined }
-    | undefined;
-}
-
 /** Most occurrences one recurring request may create. */
 export const MAX_OCCURRENCES = MAX_SERIES_OCCURRENCES;
-
-export function resolveTeam(by: Principal, team: string | undefined): string {
-  if (isAdmin(by)) {
-    const t = team ?? by.team;
-    if (!t) throw invalid([{ field: "team", message: "an admin books for a team: name it" }]);
-    return t;
-  }
-  if (team !== undefined && team !== by.team) {
-    throw new DomainError("forbidden", `members book for their own team (${by.team}) only`);
-  }
-  return by.team!;
-}
 
 function occurrenceStarts(input: BookingInput): Millis[] {
   if (!input.repeat) return [input.start];
@@ -240,10 +215,10 @@ export async function book(
   ctx: ServiceContext,
   by: Principal,
   input: BookingInput,
-  hint: { readonly wide?: boolean } = {},
+  hint: { readonly wide?: boolean; readonly claim?: IdempotencyClaim | undefined } = {},
 ): Promise<BookingOutcome> {
   try {
-    return await bookOnce(ctx, by, input, hint.wide ?? false);
+    return await bookOnce(ctx, by, input, hint.wide ?? false, hint.claim);
   } catch (err) {
     // Retries exhausted on slot clashes: the constraint said no without saying what is free.
     // Answer as the core would now, with suggestions and holders.
@@ -254,7 +229,13 @@ export async function book(
   }
 }
 
-async function bookOnce(ctx: ServiceContext, by: Principal, input: BookingInput, wide: boolean) {
+async function bookOnce(
+  ctx: ServiceContext,
+  by: Principal,
+  input: BookingInput,
+  wide: boolean,
+  claim: IdempotencyClaim | undefined,
+) {
   const team = resolveTeam(by, input.team);
   // Read before the transaction: a query on the pool from inside one would need a second
   // connection while holding the first (with PGlite's single connection, a deadlock).
@@ -276,6 +257,8 @@ async function bookOnce(ctx: ServiceContext, by: Principal, input: BookingInput,
       snap: wide ? await widen(ctx, trx, read.snap) : read.snap,
     });
     const written = await write(ctx, trx, by, input, decided, { inventory, reservations, now });
+    // The answer commits with the booking: a retry after a crash finds it instead of booking again.
+    if (claim) await insertAnswer(trx, answerRow(claim, 201, bookingReply(written.outcome, !!input.repeat)));
     // Whether memory may move on by this booking's own writes (else the next reader reads the pool).
     const version = snap.pools.get(input.pool)?.version;
     const own = version !== undefined ? await ownHoldVersionBumps(trx, input.pool) : null;
@@ -284,6 +267,8 @@ async function bookOnce(ctx: ServiceContext, by: Principal, input: BookingInput,
       keep: own && own.before === version ? { from: own.before, to: own.after } : undefined,
     };
   });
+  ctx.booking.afterCommit?.();
+  if (claim) claim.stored = true;
   if (result.keep) ctx.booking.holds.afterOwnWrites(input.pool, result.keep, result.changes);
   ctx.changed();
   return result.outcome;

@@ -26,7 +26,10 @@
 // test/integration/booking/pool-holds-memory.property.test.ts try to break this.
 import type { Kysely } from "kysely";
 import { toReservation } from "../../adapters/db/mappers.ts";
-import { loadPoolHoldsWithVersion, readPoolHoldVersions } from "../../adapters/db/repos/reservations.ts";
+import {
+  loadPoolHoldsWithVersion,
+  readPoolHoldVersions,
+} from "../../adapters/db/repos/pool-hold-versions.ts";
 import type { Database } from "../../adapters/db/tables.ts";
 import type { Millis, Reservation } from "../../core/types.ts";
 import type { ServiceContext } from "../context.ts";

@@ -1,5 +1,5 @@
 // The idempotency_keys table: the first answer to a POST per (token, Idempotency-Key).
-import type { Kysely } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import type { Database } from "../tables.ts";
 
 export interface StoredAnswer {
@@ -39,6 +39,27 @@ export async function storeAnswer(
       body: answer.body as string,
     })
     .onConflict((oc) => oc.doNothing())
+    .execute();
+}
+
+/**
+ * Stores the answer as part of the caller's transaction, with the write it answers. No "first
+ * wins" here: a key already stored means another request with it wrote already, and the
+ * primary-key violation (23505) aborts this write (sql-errors.ts names it).
+ */
+export async function insertAnswer(
+  trx: Transaction<Database>,
+  row: { tokenId: string; key: string } & StoredAnswer,
+): Promise<void> {
+  await trx
+    .insertInto("idempotency_keys")
+    .values({
+      token_id: row.tokenId,
+      key: row.key,
+      request_hash: row.requestHash,
+      status: row.status,
+      body: row.body as string,
+    })
     .execute();
 }
 

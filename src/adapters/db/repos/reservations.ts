@@ -2,10 +2,11 @@
 // caller (the booking service) owns it and the per-pool lock that serialises it.
 import { type Kysely, sql, type Transaction } from "kysely";
 import { bookedGpuSeconds, type QuotaReads } from "../../../core/index.ts";
-import type { Millis, Placement, Reservation } from "../../../core/types.ts";
-import { gpuSet, tstzrange } from "../mappers.ts";
+import type { Millis, Placement } from "../../../core/types.ts";
+import { type NewReservationRecord, newReservationRow } from "../mappers.ts";
 import { translateSqlError } from "../sql-errors.ts";
-import type { Database, PlacementJson, ReservationRow, StoredReservationState } from "../tables.ts";
+import type { Database, ReservationRow, StoredReservationState } from "../tables.ts";
+import { slotRows } from "./new-bookings.ts";
 
 type Handle = Kysely<Database> | Transaction<Database>;
 
@@ -48,62 +49,6 @@ export async function loadQuotaRows(
   return result.rows;
 }
 
-/** The pools' hold versions (migrations/20261128T100000Z), in one statement: 0 before a pool's first reservation. */
-export async function readPoolHoldVersions(
-  db: Handle,
-  pools: readonly string[],
-): Promise<Map<string, string>> {
-  const versions = new Map(pools.map((p) => [p, "0"]));
-  if (pools.length === 0) return versions;
-  const rows = await db
-    .selectFrom("pool_hold_versions")
-    .select(["pool", "version"])
-    .where("pool", "in", [...pools])
-    .execute();
-  for (const r of rows) versions.set(r.pool, String(r.version));
-  return versions;
-}
-
-/**
- * The pool's hold version as this transaction leaves it, and the version before its own writes
- * when nobody else's came between them (migrations/20261128T130000Z); null when another
- * transaction bumped it last (or nobody ever did).
- */
-export async function ownHoldVersionBumps(
-  trx: Transaction<Database>,
-  pool: string,
-): Promise<{ before: string; after: string } | null> {
-  const result = await sql<{ version: string; bumps: number; mine: boolean | null }>`
-    SELECT version::text AS version, bumps_in_a_row AS bumps, bumped_by = pg_current_xact_id() AS mine
-    FROM pool_hold_versions WHERE pool = ${pool}`.execute(trx);
-  const row = result.rows[0];
-  if (!row?.mine) return null;
-  return { before: String(BigInt(row.version) - BigInt(row.bumps)), after: row.version };
-}
-
-/**
- * Every hold of the pool ending after `now`, with the pool's hold version, in one statement (so
- * from one snapshot: the version says exactly which writes the rows include).
- */
-export async function loadPoolHoldsWithVersion(
-  db: Handle,
-  pool: string,
-  now: Millis,
-): Promise<{ version: string; rows: ReservationRow[] }> {
-  const result = await sql<ReservationRow & { hold_version: string }>`
-    SELECT v.hold_version, r.*
-    FROM (SELECT coalesce((SELECT version FROM pool_hold_versions WHERE pool = ${pool}), 0) AS hold_version) AS v
-    LEFT JOIN reservations r
-      ON r.pool = ${pool} AND r.state = 'confirmed' AND r.end_at > ${new Date(now).toISOString()}::timestamptz`.execute(
-    db,
-  );
-  const version = String(result.rows[0]?.hold_version ?? "0");
-  const rows = result.rows
-    .filter((r) => r.id !== null)
-    .map(({ hold_version: _v, ...row }) => row as ReservationRow);
-  return { version, rows };
-}
-
 export async function getReservationRow(db: Handle, id: string): Promise<ReservationRow | undefined> {
   return db.selectFrom("reservations").selectAll().where("id", "=", id).executeTakeFirst();
 }
@@ -132,39 +77,6 @@ export async function lockReservationRows(
     .orderBy("id")
     .forUpdate()
     .execute();
-}
-
-export interface NewReservationRecord {
-  readonly reservation: Reservation;
-  readonly title: string;
-  readonly kind: "booking" | "maintenance";
-  readonly bookedBy: string;
-  readonly recurrenceId: string | null;
-}
-
-/** The row a new reservation is stored as (the database adds `seq`; `started_at` comes later). */
-export function newReservationRow(rec: NewReservationRecord): Omit<ReservationRow, "seq" | "started_at"> {
-  const r = rec.reservation;
-  return {
-    id: r.id,
-    team: r.team,
-    pool: r.pool,
-    nodes: r.nodes,
-    gpus_per_node: r.gpusPerNode,
-    start_at: new Date(r.start),
-    end_at: new Date(r.end),
-    priority: r.priority,
-    state: "confirmed",
-    kind: rec.kind,
-    title: rec.title,
-    placement: r.placement as PlacementJson[],
-    booked_at: new Date(r.bookedAt),
-    booked_by: rec.bookedBy,
-    recurrence_id: rec.recurrenceId,
-    displaced_by: null,
-    reason: null,
-    ended_at: null,
-  };
 }
 
 /**
@@ -205,14 +117,6 @@ export async function insertReservation(
     .selectFrom("r")
     .selectAll()
     .executeTakeFirstOrThrow();
-}
-
-/** A reservation's slot rows: one per node of its placement, holding that node's GPU ordinals. */
-export function slotRows(id: string, placement: Placement, start: Millis, end: Millis) {
-  const during = tstzrange(start, end);
-  return placement
-    .filter((ns) => ns.gpus.length > 0)
-    .map((ns) => ({ reservation_id: id, node: ns.node, gpus: gpuSet(ns.gpus), during }));
 }
 
 /** Ends a reservation's hold: frees its slots and records the terminal state and why. */
