@@ -13,6 +13,7 @@ import { refuseOtherMethods } from "./endpoint.ts";
 import { idempotency } from "./idempotency.ts";
 import { inputGuard } from "./input-guard.ts";
 import type { Metrics } from "./metrics.ts";
+import { exactDocument } from "./openapi-exact.ts";
 import { errorHandler, problemOf, sendProblem } from "./problem.ts";
 import { rateLimit } from "./rate-limit.ts";
 import { accountingRoutes } from "./routes/accounting.ts";
@@ -125,11 +126,13 @@ export function createApp(deps: AppDeps): BerthApp {
     sendProblem(res, problemOf(new DomainError("not-found", `no endpoint ${req.method} ${req.path}`))),
   );
 
-  const openapi = new OpenApiGeneratorV31(registry.definitions).generateDocument({
-    openapi: "3.1.0",
-    info: { title: "Berth", version: "1", description: "GPU reservation scheduler: docs/rules.md §4" },
-    servers: [{ url: "/" }],
-  }) as unknown as Record<string, unknown>;
+  const openapi = exactDocument(
+    new OpenApiGeneratorV31(registry.definitions).generateDocument({
+      openapi: "3.1.0",
+      info: { title: "Berth", version: "1", description: "GPU reservation scheduler: docs/rules.md §4" },
+      servers: [{ url: "/" }],
+    }) as unknown as Record<string, unknown>,
+  );
   app.get("/openapi.json", (_req, res) => {
     res.json(openapi);
   });

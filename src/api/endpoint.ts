@@ -85,6 +85,7 @@ const errorResponses = {
   403: "Not allowed for this token",
   404: "No such resource",
   409: "Conflicts with the current state",
+  413: "Request body larger than the server accepts (BERTH_BODY_LIMIT)",
   422: "Well-formed but invalid",
   429: "Rate-limited",
 };

@@ -3,6 +3,7 @@
 // unknown fields are a 400, as docs/rules.md §4 asks.
 import { extendZodWithOpenApi } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
+import { MAX_GPUS_PER_NODE } from "../core/gpu-mask.ts";
 import { PRIORITIES } from "../core/types.ts";
 
 extendZodWithOpenApi(z);
@@ -130,9 +131,11 @@ export const PoolPut = z
   .strictObject({
     product: z.string().min(1).max(200),
     computeCapability: z.string().regex(/^\d+\.\d+$/, "major.minor"),
-    gpusPerNode: z.int().min(1).max(64),
-    nodes: z.int().min(0).max(10_000),
-    gpuMemoryMiB: z.int().min(1).optional(),
+    // The scheduling core keeps a node's GPUs in a bit mask (src/core/gpu-mask.ts).
+    gpusPerNode: z.int().min(1).max(MAX_GPUS_PER_NODE),
+    // Beyond this a pool is better split: one PUT writes every node row in one transaction.
+    nodes: z.int().min(0).max(1000),
+    gpuMemoryMiB: z.int().min(1).max(16_777_216).optional(),
   })
   .openapi("PoolPut");
 

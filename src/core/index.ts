@@ -7,6 +7,7 @@ export * from "./booking-rules.ts";
 export * from "./booking-validation.ts";
 export * from "./capacity.ts";
 export * from "./cycle-state.ts";
+export * from "./extension-conflict.ts";
 export * from "./free-windows.ts";
 export * from "./gpu-hours.ts";
 export * from "./gpu-mask.ts";

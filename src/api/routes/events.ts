@@ -72,7 +72,20 @@ export function eventRoutes(
     responses: {
       200: {
         description: "An endless text/event-stream: `id:`, `event:` and `data:` (JSON) lines per event",
-        content: { "text/event-stream": { schema: z.string().openapi({ format: "event-stream" }) } },
+        // Per event, as SSE clients (and schemathesis) read the stream; `: ...` lines are comments.
+        content: {
+          "text/event-stream": {
+            schema: z
+              .object({
+                id: z
+                  .string()
+                  .openapi({ description: "The cursor to resume after (`after`, `Last-Event-ID`)" }),
+                event: z.string().openapi({ description: "The event's name, e.g. `reservation.created`" }),
+                data: z.string().openapi({ description: "The event's data as JSON, with `at`" }),
+              })
+              .openapi({ description: "One server-sent event" }),
+          },
+        },
       },
       ...errorResponseDocs(),
     },

@@ -103,7 +103,13 @@ const AbCheckCreate = z
     if (b.report !== undefined && b.pool === undefined)
       ctx.addIssue({ code: "custom", path: ["pool"], message: "the pool the imported report ran on" });
   })
-  .openapi("AbCheckCreate");
+  // The refinement above, as the document can say it: `data` alone, or `report` with its `pool`.
+  .openapi("AbCheckCreate", {
+    oneOf: [
+      { required: ["data"], not: { required: ["report"] } },
+      { required: ["report", "pool"], not: { required: ["data"] } },
+    ],
+  });
 
 const Promote = z
   .strictObject({

@@ -8,6 +8,7 @@ import { loadInventory } from "../../adapters/db/repos/inventory.ts";
 import {
   endReservation,
   getReservationRow,
+  listReservationsOverlapping,
   loadQuotaRows,
   lockReservationRow,
   setReservationEnd,
@@ -18,6 +19,7 @@ import { DomainError, invalid, notFound } from "../../basics/domain-error.ts";
 import {
   asCountedByQuota,
   checkQuota,
+  extensionConflict,
   gpuHoursAhead,
   quotaOf,
   quotaReads,
@@ -120,6 +122,25 @@ export async function changeEnd(ctx: ServiceContext, by: Principal, id: string, 
         const { ok: _ok, ...figures } = verdict;
         throw new DomainError("quota-exceeded", verdict.detail, figures);
       }
+    }
+    if (end > current.end) {
+      // The constraint would refuse a clash without saying with whom: name them first, under the
+      // pool's lock, with the longest end that fits.
+      const around = await listReservationsOverlapping(trx, { pool: row.pool }, ["confirmed"], {
+        start: current.end,
+        end,
+      });
+      const conflict = extensionConflict(
+        current,
+        end,
+        around.map((r) => toReservation(r, now)),
+        ctx.rules.gridMs,
+      );
+      if (conflict)
+        throw new DomainError("slot-taken", `the slots of ${id} are held by others before ${iso(end)}`, {
+          suggestions: conflict.suggestions.map((s) => ({ ...s, start: iso(s.start), end: iso(s.end) })),
+          holders: conflict.holders,
+        });
     }
     await setReservationEnd(trx, row, end);
     await appendAudit(trx, {

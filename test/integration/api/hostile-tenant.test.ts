@@ -90,7 +90,7 @@ describe.each(BACKENDS)("a hostile tenant on %s", (backend) => {
       "configure a pool",
       "PUT",
       "/api/v1/pools/V100",
-      { product: "x", computeCapability: "7.0", gpusPerNode: 64, nodes: 100 },
+      { product: "x", computeCapability: "7.0", gpusPerNode: 8, nodes: 100 },
     ],
     [
       "take a node out",

@@ -1,0 +1,69 @@
+// An outside fuzzer against the real server: schemathesis (pinned in the test venv by
+// scripts/setup-test-deps.sh) reads /openapi.json of an embedded `berth serve` (PGlite, simulated
+// executor) and runs every check, in every phase, with a fixed seed and a bounded number of examples
+// per operation, so the run is repeatable and fits CI. Any finding fails the test and its report
+// is printed. The one setting that departs from schemathesis' defaults is explained in
+// test/schemathesis/schemathesis.toml.
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type BerthProcess, startBerthProcess } from "../../support/berth-process.ts";
+import { PYVENV } from "../abcheck/python-venv.ts";
+
+const ADMIN = "schemathesis-admin-token-0123456789abcdef";
+const CONFIG = resolve("test/schemathesis/schemathesis.toml");
+/** Examples per operation and phase: enough to reach every check, small enough for CI. */
+const EXAMPLES = 5;
+
+describe("schemathesis against berth serve", () => {
+  let berth: BerthProcess;
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "berth-schemathesis-"));
+    berth = await startBerthProcess({ BERTH_DATA_DIR: join(dir, "data"), BERTH_ADMIN_TOKEN: ADMIN });
+  });
+  afterAll(async () => {
+    await berth?.kill("SIGKILL");
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("finds nothing with every check", { timeout: 900_000 }, async () => {
+    const cli = join(PYVENV, "bin", "schemathesis");
+    if (!existsSync(cli)) throw new Error(`schemathesis missing at ${cli}: run scripts/setup-test-deps.sh`);
+    const args = [
+      "--config-file",
+      CONFIG,
+      "run",
+      `${berth.url}/openapi.json`,
+      "--checks",
+      "all",
+      "-H",
+      `Authorization: Bearer ${ADMIN}`,
+      "--seed",
+      "1",
+      "--max-examples",
+      String(EXAMPLES),
+      "--generation-database",
+      "none",
+      "--workers",
+      "1",
+      "--request-timeout",
+      "30",
+      "--no-color",
+    ];
+    const out = await new Promise<{ code: number; text: string }>((done) => {
+      // Its working directory is a scratch one: schemathesis writes a state directory where it runs.
+      execFile(cli, args, { cwd: dir, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) =>
+        done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, text: `${stdout}${stderr}` }),
+      );
+    });
+    if (out.code !== 0) console.log(out.text);
+    // Exit code 0 and a summary that counts no failure or error (warnings alone, such as the
+    // operations whose ids it cannot guess, do not fail the run).
+    expect(out.text).not.toMatch(/\b\d+ (failures?|errors?)\b/);
+    expect(out.code).toBe(0);
+  });
+});
