@@ -101,17 +101,16 @@ export function decidedOn(snap: BookingSnapshot, around: Around, extra: readonly
     return snap.wide ? { start: Math.max(now, around.start), end: Number.POSITIVE_INFINITY } : around;
   };
   const lists: Reservation[][] = [];
+  const inIdOrder = new Set<number>();
   if (quota) lists.push(snap.quotaRows.filter((r) => r.team === around.team));
   for (const [pool, holds] of snap.pools) {
     const w = reach(pool);
+    if (!w) continue;
     // A window without end (the pool's whole future) reads most of the pool: in id order already.
-    if (w) {
-      lists.push(
-        w.end === Number.POSITIVE_INFINITY
-          ? holds.index.overlappingInIdOrder(w.start, w.end, now)
-          : holds.index.overlapping(w.start, w.end, now),
-      );
-    }
+    if (w.end === Number.POSITIVE_INFINITY) {
+      inIdOrder.add(lists.length);
+      lists.push(holds.index.overlappingInIdOrder(w.start, w.end, now));
+    } else lists.push(holds.index.overlapping(w.start, w.end, now));
   }
   lists.push(
     extra.filter((r) => {
@@ -119,5 +118,5 @@ export function decidedOn(snap: BookingSnapshot, around: Around, extra: readonly
       return (quota && r.team === around.team) || (w !== null && r.start < w.end && r.end > w.start);
     }),
   );
-  return mergeInIdOrder(lists);
+  return mergeInIdOrder(lists, inIdOrder);
 }

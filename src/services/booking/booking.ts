@@ -23,6 +23,7 @@ import { DomainError, invalid, notFound } from "../../basics/domain-error.ts";
 import { newId } from "../../basics/ids.ts";
 import {
   type BookingDecision,
+  type CapacityIndex,
   decideBooking,
   findFreeWindows,
   gpuHours,
@@ -44,6 +45,7 @@ import {
   unknownTeam,
 } from "./booking-answers.ts";
 import { type BookingSnapshot, decidedOn, readSnapshot, widen } from "./booking-snapshot.ts";
+import { laterIndexOf } from "./later-index.ts";
 import { inLockedTransaction, poolLockKey, StaleSnapshot, teamLockKey } from "./transactions.ts";
 
 export { cancelReservation, changeEnd } from "./reservation-changes.ts";
@@ -120,6 +122,8 @@ function decideAll(
   quota: TeamQuota,
   reservations: Reservation[],
   now: Millis,
+  /** For the first occurrence, decided on `reservations` as they are (later-index.ts). */
+  laterIndex?: () => CapacityIndex | undefined,
 ): Decided[] {
   const length = input.end - input.start;
   const seen = [...reservations];
@@ -142,6 +146,7 @@ function decideAll(
       rules: ctx.rules,
       quota,
       bypassQuota: isAdmin(by),
+      laterIndex: i === 0 ? laterIndex : undefined,
     });
     if (!decision.ok) throw refusal(decision, input.repeat ? i : undefined);
     const booked: Reservation = {
@@ -173,7 +178,19 @@ async function decide(
   const around = span(read.team, input);
   const run = (snap: BookingSnapshot) => {
     const reservations = decidedOn(snap, around);
-    const decided = decideAll(ctx, by, read.team, input, snap.inventory, read.quota, reservations, snap.now);
+    const holds = snap.wide ? snap.pools.get(input.pool)?.index : undefined;
+    const later = holds && (() => laterIndexOf(holds, snap.inventory, input, reservations));
+    const decided = decideAll(
+      ctx,
+      by,
+      read.team,
+      input,
+      snap.inventory,
+      read.quota,
+      reservations,
+      snap.now,
+      later,
+    );
     return { snap, reservations, decided };
   };
   if (!read.snap.wide) {

@@ -38,10 +38,15 @@ export class HoldIndex {
 
   /** The holds `overlapping` answers, in id order: a scan of every hold, for windows that reach far. */
   overlappingInIdOrder(start: Millis, end: Millis, now: Millis): Reservation[] {
-    this.byId ??= [...this.byStart].sort((a, b) => compareId(a.id, b.id));
     const out: Reservation[] = [];
-    for (const h of this.byId) if (h.start < end && h.end > start && h.end > now) out.push(h);
+    for (const h of this.inIdOrder()) if (h.start < end && h.end > start && h.end > now) out.push(h);
     return out;
+  }
+
+  /** Every hold, ended or not, in id order. */
+  inIdOrder(): readonly Reservation[] {
+    this.byId ??= [...this.byStart].sort((a, b) => compareId(a.id, b.id));
+    return this.byId;
   }
 
   /** Every hold that has not ended by `now`. */

@@ -11,8 +11,14 @@ function inIdOrder(list: readonly Reservation[]): boolean {
   return true;
 }
 
-/** Each id once (from the first list that has it, its first there), sorted by id. */
-export function mergeInIdOrder(lists: readonly (readonly Reservation[])[]): Reservation[] {
+/**
+ * Each id once (from the first list that has it, its first there), sorted by id. `sorted`: the
+ * list at that position is in id order with each id once (checked otherwise).
+ */
+export function mergeInIdOrder(
+  lists: readonly (readonly Reservation[])[],
+  sorted: ReadonlySet<number> = new Set(),
+): Reservation[] {
   let longest = -1;
   for (let i = 0; i < lists.length; i++) {
     if (longest < 0 || lists[i]!.length > lists[longest]!.length) longest = i;
@@ -25,7 +31,9 @@ export function mergeInIdOrder(lists: readonly (readonly Reservation[])[]): Rese
   }
   const big = longest < 0 ? [] : lists[longest]!;
   // A stable sort keeps a repeated id's first occurrence first.
-  const sortedBig = inIdOrder(big) ? big : [...big].sort((a, b) => compareId(a.id, b.id));
+  const known = sorted.has(longest);
+  const sortedBig = known || inIdOrder(big) ? big : [...big].sort((a, b) => compareId(a.id, b.id));
+  if (known && rest.size === 0) return [...big];
   const small = [...rest.values()].sort((a, b) => compareId(a.r.id, b.r.id));
   const out: Reservation[] = [];
   let k = 0;

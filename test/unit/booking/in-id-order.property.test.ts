@@ -29,7 +29,7 @@ const reservation = (id: string, source: number, k: number): Reservation => ({
 const idArb = fc.stringMatching(/^[aBb9]{1,3}$/);
 const listArb = fc
   .tuple(fc.array(idArb, { maxLength: 30 }), fc.boolean())
-  .map(([ids, sorted]) => (sorted ? [...new Set(ids)].sort(compareId) : ids));
+  .map(([ids, sorted]) => ({ ids: sorted ? [...new Set(ids)].sort(compareId) : ids, sorted }));
 
 function reference(lists: readonly (readonly Reservation[])[]): Reservation[] {
   const byId = new Map<string, Reservation>();
@@ -40,9 +40,11 @@ function reference(lists: readonly (readonly Reservation[])[]): Reservation[] {
 describe("merging reservation lists in id order", () => {
   it("answers as a map by id (first seen wins) sorted by id", () => {
     fc.assert(
-      fc.property(fc.array(listArb, { maxLength: 6 }), (idLists) => {
-        const lists = idLists.map((ids, source) => ids.map((id, k) => reservation(id, source, k)));
-        expect(mergeInIdOrder(lists)).toEqual(reference(lists));
+      fc.property(fc.array(listArb, { maxLength: 6 }), fc.boolean(), (idLists, tell) => {
+        const lists = idLists.map(({ ids }, source) => ids.map((id, k) => reservation(id, source, k)));
+        // Told which lists are in id order (each id once), or left to find out.
+        const sorted = new Set(tell ? idLists.flatMap((l, i) => (l.sorted ? [i] : [])) : []);
+        expect(mergeInIdOrder(lists, sorted)).toEqual(reference(lists));
       }),
       { numRuns: RUNS },
     );
