@@ -25,14 +25,16 @@ export function laterIndexOf(
   // Both lists in id order: walk them side by side (a plain loop: this runs on every refusal).
   const mine = holds.inIdOrder();
   let k = 0;
+  // Cheapest test first: most of a pool booked full ends after the start.
+  const skip = (r: Reservation) => r.end <= start || !holdsSlots(r);
   for (let i = 0; i < reservations.length; i++) {
     const r = reservations[i]!;
-    if (r.pool !== pool || r.end <= start || !holdsSlots(r)) continue;
-    while (k < mine.length && (mine[k]!.end <= start || !holdsSlots(mine[k]!))) k++;
-    if (k === mine.length || mine[k] !== r) return undefined;
+    if (r.end <= start || r.pool !== pool || !holdsSlots(r)) continue;
+    while (k < mine.length && skip(mine[k]!)) k++;
+    if (mine[k] !== r) return undefined;
     k++;
   }
-  while (k < mine.length && (mine[k]!.end <= start || !holdsSlots(mine[k]!))) k++;
+  while (k < mine.length && skip(mine[k]!)) k++;
   if (k < mine.length) return undefined;
   const kept = built.get(holds);
   if (kept && kept.inventory === inventory) return kept.index;
