@@ -75,6 +75,15 @@ export interface BookingInput {
   readonly bypassQuota?: boolean;
   /** A prebuilt index of the same inventory and reservations (saves rebuilding it per call). */
   readonly index?: CapacityIndex;
+  /**
+   * A prebuilt index of the request's pool alone, for the later-window suggestion (asked for only
+   * on a refusal; undefined: build one): a caller that decides many requests on the same holds of
+   * a pool builds it once. Its holds must be those of `reservations` in the pool that hold slots
+   * and end after the request's start, plus any that end at or before that start (no later window
+   * can meet them: the search starts after it). Used only for a request that does not start
+   * before `now` (else the search starts at now's grid step).
+   */
+  readonly laterIndex?: () => CapacityIndex | undefined;
 }
 
 /** Holders listed in a refusal: enough to explain it without flooding a response. */
@@ -162,8 +171,11 @@ export function decideBooking(input: BookingInput): BookingDecision {
     suggestions: suggestAlternatives(
       inventory,
       reservations,
-      index,
-      input.index ?? null,
+      {
+        window: index,
+        full: input.index ?? null,
+        later: !input.index && request.start >= now ? input.laterIndex?.() : undefined,
+      },
       request,
       now,
       rules,
@@ -200,8 +212,12 @@ function shapeInPool(pool: Pool, shape: Shape): Shape | null {
 function suggestAlternatives(
   inventory: Inventory,
   reservations: readonly Reservation[],
-  windowIndex: CapacityIndex,
-  fullIndex: CapacityIndex | null,
+  indexes: {
+    readonly window: CapacityIndex;
+    readonly full: CapacityIndex | null;
+    /** The caller's index of the pool for later windows (BookingInput.laterIndex), if any. */
+    readonly later: CapacityIndex | undefined;
+  },
   request: BookingRequest,
   now: Millis,
   rules: BookingRules,
@@ -211,22 +227,22 @@ function suggestAlternatives(
   const duration = request.end - request.start;
   // Each search indexes only what it can touch: later windows of this pool, then this window in
   // every pool (unless the caller passed a full index).
-  let laterIndex = fullIndex;
-  let acrossPools = fullIndex;
-  if (!fullIndex) {
+  let laterIndex = indexes.full ?? indexes.later ?? null;
+  let acrossPools = indexes.full;
+  if (!indexes.full) {
     // One pass over what may be tens of thousands of reservations, for both indexes.
     const later: Reservation[] = [];
     const across: Reservation[] = [];
     for (let i = 0; i < reservations.length; i++) {
       const r = reservations[i]!;
       if (!holdsSlots(r)) continue;
-      if (r.pool === request.pool && r.end > request.start) later.push(r);
+      if (!laterIndex && r.pool === request.pool && r.end > request.start) later.push(r);
       if (r.start < window.end && window.start < r.end) across.push(r);
     }
-    laterIndex = new CapacityIndex(inventory, later, request.pool);
+    laterIndex ??= new CapacityIndex(inventory, later, request.pool);
     acrossPools = new CapacityIndex(inventory, across);
   }
-  const index = windowIndex;
+  const index = indexes.window;
   const later = findFreeWindows({
     inventory,
     reservations,

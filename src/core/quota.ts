@@ -167,13 +167,16 @@ export function quotaLeft(
 ): Partial<Record<Priority, number | null>> {
   const out: Partial<Record<Priority, number | null>> = {};
   const weeks = splitByIsoWeek(request.window);
-  const mine = quota ? reservations.filter((r) => r.team === request.team && holdsSlots(r)) : [];
+  // Filtered only for a class with a limit: a refused dry run into a pool booked full passes the
+  // pool's whole future here.
+  let mine: Reservation[] | undefined;
   for (const p of PRIORITIES) {
     const limit = quota?.gpuHoursPerWeek[p];
     if (limit === undefined) {
       out[p] = null;
       continue;
     }
+    mine ??= reservations.filter((r) => r.team === request.team && holdsSlots(r));
     let left = Number.POSITIVE_INFINITY;
     for (const w of weeks) {
       const week = { start: w.weekStart, end: w.weekStart + WEEK_MS };

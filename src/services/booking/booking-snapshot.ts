@@ -11,9 +11,10 @@ import type { Kysely } from "kysely";
 import { toReservation } from "../../adapters/db/mappers.ts";
 import { loadQuotaRows } from "../../adapters/db/repos/reservations.ts";
 import type { Database } from "../../adapters/db/tables.ts";
-import { asCountedByQuota, compareId, type Interval, type QuotaReads } from "../../core/index.ts";
+import { asCountedByQuota, type Interval, type QuotaReads } from "../../core/index.ts";
 import type { Inventory, Millis, Reservation } from "../../core/types.ts";
 import type { ServiceContext } from "../context.ts";
+import { mergeInIdOrder } from "./in-id-order.ts";
 import type { PoolHolds } from "./pool-holds-memory.ts";
 
 /** What one booking (or a recurring series: its whole span) asks for, as the snapshot sees it. */
@@ -99,11 +100,17 @@ export function decidedOn(snap: BookingSnapshot, around: Around, extra: readonly
     if (pool !== around.pool) return snap.wide ? around : null;
     return snap.wide ? { start: Math.max(now, around.start), end: Number.POSITIVE_INFINITY } : around;
   };
-  const lists: Iterable<Reservation>[] = [];
+  const lists: Reservation[][] = [];
+  const inIdOrder = new Set<number>();
   if (quota) lists.push(snap.quotaRows.filter((r) => r.team === around.team));
   for (const [pool, holds] of snap.pools) {
     const w = reach(pool);
-    if (w) lists.push(holds.index.overlapping(w.start, w.end, now));
+    if (!w) continue;
+    // A window without end (the pool's whole future) reads most of the pool: in id order already.
+    if (w.end === Number.POSITIVE_INFINITY) {
+      inIdOrder.add(lists.length);
+      lists.push(holds.index.overlappingInIdOrder(w.start, w.end, now));
+    } else lists.push(holds.index.overlapping(w.start, w.end, now));
   }
   lists.push(
     extra.filter((r) => {
@@ -111,7 +118,5 @@ export function decidedOn(snap: BookingSnapshot, around: Around, extra: readonly
       return (quota && r.team === around.team) || (w !== null && r.start < w.end && r.end > w.start);
     }),
   );
-  const byId = new Map<string, Reservation>();
-  for (const list of lists) for (const r of list) if (!byId.has(r.id)) byId.set(r.id, r);
-  return [...byId.values()].sort((a, b) => compareId(a.id, b.id));
+  return mergeInIdOrder(lists, inIdOrder);
 }

@@ -25,6 +25,7 @@ import { DomainError, invalid, notFound } from "../../basics/domain-error.ts";
 import { newId } from "../../basics/ids.ts";
 import {
   type BookingDecision,
+  type CapacityIndex,
   canonicalTimeZone,
   decideBooking,
   findFreeWindows,
@@ -53,6 +54,7 @@ import {
   unknownTeam,
 } from "./booking-answers.ts";
 import { type BookingSnapshot, decidedOn, readSnapshot, widen } from "./booking-snapshot.ts";
+import { laterIndexOf } from "./later-index.ts";
 import { inLockedTransaction, poolLockKey, StaleSnapshot, teamLockKey } from "./transactions.ts";
 
 export { cancelReservation, changeEnd } from "./reservation-changes.ts";
@@ -101,6 +103,8 @@ function decideAll(
   quota: TeamQuota,
   reservations: Reservation[],
   now: Millis,
+  /** For the first occurrence, decided on `reservations` as they are (later-index.ts). */
+  laterIndex?: () => CapacityIndex | undefined,
 ): Decided[] {
   const length = input.end - input.start;
   const seen = [...reservations];
@@ -123,6 +127,7 @@ function decideAll(
       rules: ctx.rules,
       quota,
       bypassQuota: isAdmin(by),
+      laterIndex: i === 0 ? laterIndex : undefined,
     });
     if (!decision.ok) throw refusal(decision, input.repeat ? i : undefined);
     const booked: Reservation = {
@@ -154,7 +159,19 @@ async function decide(
   const around = span(read.team, input);
   const run = (snap: BookingSnapshot) => {
     const reservations = decidedOn(snap, around);
-    const decided = decideAll(ctx, by, read.team, input, snap.inventory, read.quota, reservations, snap.now);
+    const holds = snap.wide ? snap.pools.get(input.pool)?.index : undefined;
+    const later = holds && (() => laterIndexOf(holds, snap.inventory, input, reservations));
+    const decided = decideAll(
+      ctx,
+      by,
+      read.team,
+      input,
+      snap.inventory,
+      read.quota,
+      reservations,
+      snap.now,
+      later,
+    );
     return { snap, reservations, decided };
   };
   if (!read.snap.wide) {

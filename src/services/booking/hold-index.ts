@@ -1,17 +1,24 @@
 // A pool's holds sorted by start, searchable by window. Immutable: `withChanges` returns a new
 // index and leaves this one as it was, so an index handed to a reader (a batch deciding, the
 // free-window search) never changes under it, whatever the pool's memory moves on to.
+import { compareId } from "../../core/index.ts";
 import type { Millis, Reservation } from "../../core/types.ts";
 
 export class HoldIndex {
   private readonly byStart: readonly Reservation[];
   /** The longest hold's length: nothing starting before `start − longest` reaches `start`. */
   private readonly longest: number;
+  /**
+   * The same holds in id order, sorted the first time asked (or merged from the index this one was
+   * made from): what a wide booking snapshot reads in, so its readers sort once per version.
+   */
+  private byId: readonly Reservation[] | undefined;
 
   /** `longest` is given only with holds already sorted by start (see `withChanges`). */
-  constructor(holds: readonly Reservation[], longest?: number) {
+  constructor(holds: readonly Reservation[], longest?: number, byId?: readonly Reservation[]) {
     this.byStart = longest === undefined ? [...holds].sort((a, b) => a.start - b.start) : holds;
     this.longest = longest ?? longestOf(holds, 0);
+    this.byId = byId;
   }
 
   get size(): number {
@@ -27,6 +34,19 @@ export class HoldIndex {
       if (h.end > start && h.end > now) out.push(h);
     }
     return out;
+  }
+
+  /** The holds `overlapping` answers, in id order: a scan of every hold, for windows that reach far. */
+  overlappingInIdOrder(start: Millis, end: Millis, now: Millis): Reservation[] {
+    const out: Reservation[] = [];
+    for (const h of this.inIdOrder()) if (h.start < end && h.end > start && h.end > now) out.push(h);
+    return out;
+  }
+
+  /** Every hold, ended or not, in id order. */
+  inIdOrder(): readonly Reservation[] {
+    this.byId ??= [...this.byStart].sort((a, b) => compareId(a.id, b.id));
+    return this.byId;
   }
 
   /** Every hold that has not ended by `now`. */
@@ -53,7 +73,11 @@ export class HoldIndex {
     }
     while (k < added.length) merged.push(added[k++]!);
     // Still an upper bound after removals: `overlapping` only scans a little more.
-    return new HoldIndex(merged, longestOf(added, this.longest));
+    return new HoldIndex(
+      merged,
+      longestOf(added, this.longest),
+      this.byId && idMerge(this.byId, gone, added),
+    );
   }
 
   private firstStartingAtOrAfter(t: Millis): number {
@@ -66,6 +90,24 @@ export class HoldIndex {
     }
     return lo;
   }
+}
+
+/** `byId` without the ids in `gone` and with `added`, in id order: a merge, not a sort. */
+function idMerge(
+  byId: readonly Reservation[],
+  gone: ReadonlySet<string>,
+  added: readonly Reservation[],
+): Reservation[] {
+  const kept = gone.size > 0 ? byId.filter((h) => !gone.has(h.id)) : byId;
+  const more = [...added].sort((a, b) => compareId(a.id, b.id));
+  const out: Reservation[] = [];
+  let k = 0;
+  for (const h of kept) {
+    while (k < more.length && compareId(more[k]!.id, h.id) < 0) out.push(more[k++]!);
+    out.push(h);
+  }
+  while (k < more.length) out.push(more[k++]!);
+  return out;
 }
 
 function longestOf(holds: readonly Reservation[], atLeast: number): number {

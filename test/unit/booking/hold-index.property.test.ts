@@ -61,9 +61,13 @@ describe("the hold index", () => {
         holdsArb("i"),
         changesArb,
         fc.array(queryArb, { maxLength: 8 }),
-        (initial, changes, queries) => {
+        // Whether each step's index is asked in id order: a later index then merges that order
+        // from its parent's, or sorts its own when the parent never had one.
+        fc.array(fc.boolean(), { minLength: 7, maxLength: 7 }),
+        (initial, changes, queries, inIdOrder) => {
           let index = new HoldIndex(initial);
           let holds = [...initial];
+          let step = 0;
           const check = () => {
             expect(index.size).toBe(holds.length);
             for (const q of queries) {
@@ -71,7 +75,14 @@ describe("the hold index", () => {
                 ids(naive(holds, q)),
               );
               expect(ids(index.holdsAfter(q.now))).toEqual(ids(holds.filter((h) => h.end > q.now)));
+              if (inIdOrder[step]) {
+                // Not re-sorted: the index's own order must be the ids' order.
+                expect(
+                  index.overlappingInIdOrder(q.start, q.start + q.length, q.now).map((r) => r.id),
+                ).toEqual(ids(naive(holds, q)));
+              }
             }
+            step++;
           };
           check();
           for (const c of changes) {
@@ -92,8 +103,10 @@ describe("the hold index", () => {
       fc.property(holdsArb("i"), changeArb("c"), queryArb, (initial, change, q) => {
         const index = new HoldIndex(initial);
         const before = index.overlapping(q.start, q.start + q.length, q.now);
+        const beforeById = index.overlappingInIdOrder(q.start, q.start + q.length, q.now);
         index.withChanges({ added: change.added, removed: initial.slice(0, change.removed.length) });
         expect(index.overlapping(q.start, q.start + q.length, q.now)).toEqual(before);
+        expect(index.overlappingInIdOrder(q.start, q.start + q.length, q.now)).toEqual(beforeById);
         expect(index.size).toBe(initial.length);
       }),
       { numRuns: RUNS },
