@@ -334,6 +334,42 @@ describe("the YOLO pipeline's Jobs on the test cluster", () => {
     expect(p100.body.inference.precision).toBe("fp32");
   });
 
+  it("registers a finished training's exports and runs their A/B check on its pool when it asked", async () => {
+    const id = await submit({
+      kind: "train",
+      pool: "t4",
+      gpus: 1,
+      spec: {
+        image: TRAIN_IMAGE,
+        model: "yolov8n.yaml",
+        data: "datasets/shapes/data.yaml",
+        epochs: 1,
+        validate: true,
+        validationData: "datasets/shapes-val",
+        simDurationSeconds: 1,
+      },
+    });
+    await awaitJobState(id, "succeeded");
+    // The follow-up validation job, named after the training, checks the training's own exports.
+    const validation = `${id}-ab`;
+    const job = await awaitRunJob(validation);
+    expect(job.spec?.template.spec?.containers[0]?.args).toEqual(
+      expect.arrayContaining([
+        `/workspace/runs/${team}/${id}/export/best-fp32.onnx`,
+        `/workspace/runs/${team}/${id}/export/best-fp16.onnx`,
+        "/workspace/datasets/shapes-val",
+      ]),
+    );
+    const check = (await admin("GET", "/abchecks")).body.items.find(
+      (c: { job: string }) => c.job === validation,
+    );
+    expect(check).toMatchObject({ pool: "t4", computeCapability: "7.5" });
+    const model = (await admin("GET", `/models/${check.model}`)).body;
+    expect(model).toMatchObject({ name: "yolov8n", version: id, team });
+    await finishWithMessage(await awaitRunningPod(validation), gpuSummary(0.5, 0.499));
+    expect(await awaitCheckFinished(check.id)).toMatchObject({ state: "passed", unlocksFp16: true });
+  });
+
   it("records a check whose validate pod failed as an error, with the reason", async () => {
     const model = await registerModel("2");
     const check = await requestCheck(model);
