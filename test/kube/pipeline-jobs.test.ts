@@ -88,6 +88,23 @@ describe("the YOLO pipeline's Jobs on the test cluster", () => {
     return r.body.id as string;
   }
 
+  /** A YOLO training of the team: three epochs of yolov8n on the shared volume's dataset. */
+  function train(pool: string, gpus: number, more: Record<string, unknown> = {}, priority?: string) {
+    return submit({
+      kind: "train",
+      pool,
+      gpus,
+      ...(priority ? { priority } : {}),
+      spec: {
+        image: TRAIN_IMAGE,
+        model: "yolov8n.yaml",
+        data: "datasets/shapes/data.yaml",
+        epochs: 3,
+        ...more,
+      },
+    });
+  }
+
   const jobState = async (id: string) => (await admin("GET", `/jobs/${id}`)).body;
 
   function awaitJobState(id: string, state: string, timeoutMs = 60_000) {
@@ -165,18 +182,7 @@ describe("the YOLO pipeline's Jobs on the test cluster", () => {
   ])(
     "launches a train job on %s with AMP %s, the shared volume, /dev/shm and the trainer ConfigMap",
     async (pool, amp, reason) => {
-      const id = await submit({
-        kind: "train",
-        pool,
-        gpus: 2,
-        spec: {
-          image: TRAIN_IMAGE,
-          model: "yolov8n.yaml",
-          data: "datasets/shapes/data.yaml",
-          epochs: 3,
-          simDurationSeconds: 1,
-        },
-      });
+      const id = await train(pool, 2, { simDurationSeconds: 1 });
       const job = await awaitRunJob(id);
       const pod = job.spec!.template;
       const c = pod.spec!.containers[0]!;
@@ -227,18 +233,7 @@ describe("the YOLO pipeline's Jobs on the test cluster", () => {
       { name: "berth-trainer", namespace: ns.name, body: { data: { "berth-train.py": "print('stale')\n" } } },
       mergePatch,
     );
-    const id = await submit({
-      kind: "train",
-      pool: "t4",
-      gpus: 1,
-      spec: {
-        image: TRAIN_IMAGE,
-        model: "yolov8n.yaml",
-        data: "datasets/shapes/data.yaml",
-        epochs: 1,
-        simDurationSeconds: 1,
-      },
-    });
+    const id = await train("t4", 1, { simDurationSeconds: 1 });
     await awaitRunJob(id);
     const trainer = await ns.core.readNamespacedConfigMap({ name: "berth-trainer", namespace: ns.name });
     expect(trainer.data?.["berth-train.py"]).toBe(TRAINER_SCRIPT);
@@ -247,13 +242,7 @@ describe("the YOLO pipeline's Jobs on the test cluster", () => {
 
   it("suspends a preempted training and admits it again resuming from its last.pt", async () => {
     // p100 is one node of 4 GPUs: the high-priority job can only run by preempting the low one.
-    const low = await submit({
-      kind: "train",
-      pool: "p100",
-      gpus: 4,
-      priority: "low",
-      spec: { image: TRAIN_IMAGE, model: "yolov8n.yaml", data: "datasets/shapes/data.yaml", epochs: 10 },
-    });
+    const low = await train("p100", 4, {}, "low");
     await awaitJobState(low, "running");
     const first = await awaitRunJob(low, 1);
     expect(first.spec?.template.spec?.containers[0]?.args?.some((a) => a.startsWith("resume="))).toBe(false);
@@ -335,19 +324,10 @@ describe("the YOLO pipeline's Jobs on the test cluster", () => {
   });
 
   it("registers a finished training's exports and runs their A/B check on its pool when it asked", async () => {
-    const id = await submit({
-      kind: "train",
-      pool: "t4",
-      gpus: 1,
-      spec: {
-        image: TRAIN_IMAGE,
-        model: "yolov8n.yaml",
-        data: "datasets/shapes/data.yaml",
-        epochs: 1,
-        validate: true,
-        validationData: "datasets/shapes-val",
-        simDurationSeconds: 1,
-      },
+    const id = await train("t4", 1, {
+      validate: true,
+      validationData: "datasets/shapes-val",
+      simDurationSeconds: 1,
     });
     await awaitJobState(id, "succeeded");
     // The follow-up validation job, named after the training, checks the training's own exports.
