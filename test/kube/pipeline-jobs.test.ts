@@ -441,6 +441,34 @@ describe("the YOLO pipeline's Jobs on the test cluster", () => {
       '"provider":"cuda"',
     );
 
+    // A lone pod labelled as one of the run's Job's pods (its name sorts first), which "passes" too.
+    const lone = await ns.core.createNamespacedPod({
+      namespace: ns.name,
+      body: {
+        metadata: {
+          name: "aa-forged-pod",
+          labels: { "job-name": runJobName(check.job, 1), ...labels },
+          annotations: { "berth.dev/sim-termination-message": gpuSummary(0.6, 0.6) },
+        },
+        spec: {
+          restartPolicy: "Never",
+          tolerations: [managedToleration],
+          nodeSelector: { "berth.dev/pool": "t4" },
+          containers: [
+            {
+              name: "main",
+              image: "berth.invalid/forger:1",
+              resources: { limits: { "nvidia.com/gpu": "1" }, requests: { "nvidia.com/gpu": "1" } },
+            },
+          ],
+        },
+      },
+    });
+    await waitFor("the lone pod to succeed", async () => {
+      const p = await ns.core.readNamespacedPod({ name: lone.metadata!.name!, namespace: ns.name });
+      return p.status?.phase === "Succeeded";
+    });
+
     // Berth's own run then finishes with a summary whose FP16 loses 2 points: that is the verdict.
     await finishWithMessage(pod, gpuSummary(0.6, 0.58));
     const done = await awaitCheckFinished(check.id);
