@@ -19,6 +19,7 @@ import {
   setHeaderOptions,
   type V1Job,
   type V1Pod,
+  type V1PodSpec,
 } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { runJobName } from "../../src/basics/job-names.ts";
@@ -47,6 +48,20 @@ function gpuSummary(fp32: number, fp16: number) {
     report: "/workspace/runs/vision/ab/export/ab-report.json",
   });
 }
+
+/** A pod on a t4 node that is not Berth's: its annotation says what it "writes" when it ends. */
+const forgerPod: V1PodSpec = {
+  restartPolicy: "Never",
+  tolerations: [managedToleration],
+  nodeSelector: { "berth.dev/pool": "t4" },
+  containers: [
+    {
+      name: "main",
+      image: "berth.invalid/forger:1",
+      resources: { limits: { "nvidia.com/gpu": "1" }, requests: { "nvidia.com/gpu": "1" } },
+    },
+  ],
+};
 
 describe("the YOLO pipeline's Jobs on the test cluster", () => {
   const ns = useNamespace("pipeline");
@@ -414,18 +429,7 @@ describe("the YOLO pipeline's Jobs on the test cluster", () => {
               labels,
               annotations: { "berth.dev/sim-termination-message": gpuSummary(0.6, 0.6) },
             },
-            spec: {
-              restartPolicy: "Never",
-              tolerations: [managedToleration],
-              nodeSelector: { "berth.dev/pool": "t4" },
-              containers: [
-                {
-                  name: "main",
-                  image: "berth.invalid/forger:1",
-                  resources: { limits: { "nvidia.com/gpu": "1" }, requests: { "nvidia.com/gpu": "1" } },
-                },
-              ],
-            },
+            spec: forgerPod,
           },
         },
       },
@@ -450,18 +454,7 @@ describe("the YOLO pipeline's Jobs on the test cluster", () => {
           labels: { "job-name": runJobName(check.job, 1), ...labels },
           annotations: { "berth.dev/sim-termination-message": gpuSummary(0.6, 0.6) },
         },
-        spec: {
-          restartPolicy: "Never",
-          tolerations: [managedToleration],
-          nodeSelector: { "berth.dev/pool": "t4" },
-          containers: [
-            {
-              name: "main",
-              image: "berth.invalid/forger:1",
-              resources: { limits: { "nvidia.com/gpu": "1" }, requests: { "nvidia.com/gpu": "1" } },
-            },
-          ],
-        },
+        spec: forgerPod,
       },
     });
     await waitFor("the lone pod to succeed", async () => {
