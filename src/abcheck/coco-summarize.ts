@@ -83,11 +83,6 @@ export function categoryAp(acc: Accumulated, k: number, iouThr?: number): number
   return meanDefined(slice(acc, true, iouThr, "all", MAX_DETS[2]!, k));
 }
 
-/** Recall of one category at maxDets 100, averaged over IoU thresholds (-1 when undefined). */
-export function categoryRecall(acc: Accumulated, k: number): number {
-  return meanDefined(slice(acc, false, undefined, "all", MAX_DETS[2]!, k));
-}
-
 export interface MapResult {
   readonly stats: number[];
   readonly perCategory: { categoryId: number; ap: number }[];

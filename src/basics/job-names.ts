@@ -1,6 +1,6 @@
-// How every Job Berth launches is named and labelled (keys under berth.dev/), in one place: the Kubernetes manifest (src/adapters/kube/job-manifest.ts) and the YOLO builders
-// (src/yolo/job-common.ts) both name and label through here, so a run found by its labels and a
-// run found by its name are the same run.
+// How every Job Berth launches is named and labelled (keys under berth.dev/), in one place: the
+// Kubernetes manifest (src/adapters/kube/job-manifest.ts) and the executor that finds its runs again
+// name and label through here, so a run found by its labels and a run found by its name are the same run.
 
 export const LABEL_RESERVATION = "berth.dev/reservation";
 export const LABEL_JOB = "berth.dev/job";

@@ -10,7 +10,9 @@ berth-trainer ConfigMap. Arguments are ultralytics' own `key=value` pairs.
   the resumed run trains the interrupted epoch again from its start with those weights.
   (Multi-GPU runs train in DDP child processes that do not get these callbacks: they lose up to
   an epoch, which the Job's berth.dev/checkpoint-every annotation says.)
-- Resume: when project/name/weights/last.pt exists, training resumes from it (resume=True).
+- Resume: when project/name/weights/last.pt exists (or the checkpoint `resume=PATH` names, which
+  Berth passes to a run admitted again), training resumes from it (resume=True); a run stopped in
+  its first epoch left none, and the next one starts afresh.
 - Exports: best.pt to ONNX FP32 and FP16 (FP16 export needs the GPU) as best-fp32.onnx and
   best-fp16.onnx beside the run, so neither overwrites the other.
 Exit codes: 0 done, 143 checkpointed on SIGTERM, 2 bad arguments, 1 anything else.
@@ -109,7 +111,8 @@ def main():
     from ultralytics import YOLO
 
     run = Path(args["project"]) / args["name"]
-    last = run / "weights" / "last.pt"
+    asked = args.pop("resume", None)
+    last = Path(asked) if isinstance(asked, str) else run / "weights" / "last.pt"
     if last.is_file():
         print(f"berth-train: resuming from {last}", flush=True)
         model = YOLO(str(last))

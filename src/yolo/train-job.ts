@@ -4,16 +4,10 @@
 // ONNX exports of best.pt under distinct names. Containers see their GPUs as 0…k−1 whatever the
 // device plugin picked, so `device` is always that range. AMP follows the pool's compute capability.
 
-import {
-  buildJob,
-  type CommonJobInput,
-  type JobShape,
-  type K8sObject,
-  WORKSPACE_MOUNT,
-} from "./job-common.ts";
+import type { Pool } from "../core/types.ts";
+import { WORKSPACE_MOUNT } from "./job-common.ts";
 import { ampDecision } from "./precision-rules.ts";
 
-export const DEFAULT_TRAIN_IMAGE = "ultralytics/ultralytics:8.4.190";
 export const TRAINER_CONFIGMAP = "berth-trainer";
 export const TRAINER_SCRIPT = "berth-train.py";
 export const TRAINER_MOUNT = "/opt/berth";
@@ -27,15 +21,28 @@ export interface TrainSpec {
   readonly imgsz: number;
   readonly batch: number;
   readonly workers: number;
-  readonly image?: string;
-  /** Queue the FP16-vs-FP32 validation Job in the same reservation when training succeeds. */
-  readonly validate?: boolean;
-  /** COCO validation dir (annotations.json + images) on the volume, for the validation Job. */
-  readonly validationData?: string;
+  /** The training image: ultralytics' own, or one built from it. */
+  readonly image: string;
 }
 
-export interface TrainJobInput extends CommonJobInput {
+/** One run of a training job: which job and run, where it was placed, and what it trains. */
+export interface TrainRunInput {
+  readonly jobId: string;
+  /** Which run of the job (1-based): a later one resumes from the checkpoint the earlier ones left. */
+  readonly attempt: number;
+  readonly team: string;
+  readonly pool: Pool;
+  readonly gpus: number;
   readonly spec: TrainSpec;
+}
+
+/** The training container as the train kind launches it; the executor adds volumes and GPUs. */
+export interface TrainShape {
+  readonly image: string;
+  readonly command: string[];
+  readonly args: string[];
+  readonly env: { readonly name: string; readonly value: string }[];
+  readonly annotations: Record<string, string>;
 }
 
 /** Where a run keeps its checkpoints and exports on the shared volume (stable across re-launches). */
@@ -79,14 +86,8 @@ function positiveInt(v: number, field: string): void {
   if (!Number.isInteger(v) || v < 1) throw new Error(`${field} must be a positive integer, got ${v}`);
 }
 
-export function buildTrainJob(input: TrainJobInput): K8sObject {
-  return buildJob(input, trainShape(input));
-}
-
-/** What the training run executes, apart from where and how long: the container, its annotations, the trainer volume. */
-export function trainShape(
-  input: Pick<TrainJobInput, "jobId" | "team" | "pool" | "gpus" | "spec">,
-): JobShape {
+/** What the training run executes, apart from where and how long: the container and its annotations. */
+export function trainShape(input: TrainRunInput): TrainShape {
   const s = input.spec;
   positiveInt(s.epochs, "epochs");
   positiveInt(s.imgsz, "imgsz");
@@ -110,38 +111,26 @@ export function trainShape(
     `name=${paths.name}`,
     "exist_ok=True",
     "plots=False",
+    // A run admitted again (after a preemption or a window's end) says where its predecessors'
+    // checkpoint is; the entrypoint resumes from it when it is there (a run stopped in its first
+    // epoch left none, and starts afresh).
+    ...(input.attempt > 1 ? [`resume=${paths.lastCheckpoint}`] : []),
   ];
   return {
-    kind: "train",
+    image: s.image,
+    command: ["python3"],
+    args,
+    env: [
+      // Nothing reaches the network from inside a job: no hub, telemetry, font or AMP-check downloads.
+      { name: "YOLO_OFFLINE", value: "1" },
+      { name: "YOLO_AUTOINSTALL", value: "false" },
+      { name: "PYTHONUNBUFFERED", value: "1" },
+    ],
     annotations: {
       "berth.dev/amp": String(amp.amp),
       "berth.dev/amp-reason": amp.reason,
       "berth.dev/checkpoint-every": checkpointEvery(input.gpus),
-      ...(s.validate ? { "berth.dev/validate-after": "true" } : {}),
+      ...(input.attempt > 1 ? { "berth.dev/resume-from": paths.lastCheckpoint } : {}),
     },
-    container: {
-      name: "main",
-      image: s.image ?? DEFAULT_TRAIN_IMAGE,
-      command: ["python3"],
-      args,
-      env: [
-        // Nothing reaches the network from inside a job: no hub, telemetry, font or AMP-check downloads.
-        { name: "YOLO_OFFLINE", value: "1" },
-        { name: "YOLO_AUTOINSTALL", value: "false" },
-        { name: "PYTHONUNBUFFERED", value: "1" },
-      ],
-      volumeMounts: [{ name: "trainer", mountPath: TRAINER_MOUNT, readOnly: true }],
-    },
-    extraVolumes: [{ name: "trainer", configMap: { name: TRAINER_CONFIGMAP } }],
-  };
-}
-
-/** The ConfigMap that carries the entrypoint; the kube adapter reads berth-train.py and passes its text. */
-export function trainerConfigMap(namespace: string, scriptText: string): K8sObject {
-  return {
-    apiVersion: "v1",
-    kind: "ConfigMap",
-    metadata: { name: TRAINER_CONFIGMAP, namespace },
-    data: { [TRAINER_SCRIPT]: scriptText },
   };
 }

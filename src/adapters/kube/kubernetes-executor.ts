@@ -9,6 +9,7 @@ import {
   PatchStrategy,
   setHeaderOptions,
   type V1Job,
+  type V1Pod,
 } from "@kubernetes/client-node";
 import { runJobName } from "../../basics/job-names.ts";
 import type { Millis } from "../../core/types.ts";
@@ -308,14 +309,19 @@ export class KubernetesExecutor implements Executor {
 
   /**
    * What the run's container left in its termination message (a validation's A/B summary;
-   * Kubernetes keeps at most 4 KiB of it). Pods outlive their Job's completion until its TTL.
+   * Kubernetes keeps at most 4 KiB of it). Pods outlive their Job's completion until its TTL. Only
+   * a succeeded pod the Job controls counts: a label is anyone's to put on a pod.
    */
   private async terminationMessage(job: V1Job): Promise<string | undefined> {
     const name = job.metadata!.name!;
     const namespace = job.metadata!.namespace!;
+    const uid = job.metadata?.uid;
+    const ownPod = (pod: V1Pod) =>
+      pod.status?.phase === "Succeeded" &&
+      pod.metadata?.ownerReferences?.some((o) => o.controller && o.kind === "Job" && o.uid === uid);
     try {
       const pods = await this.core.listNamespacedPod({ namespace, labelSelector: `job-name=${name}` });
-      for (const pod of pods.items)
+      for (const pod of pods.items.filter(ownPod))
         for (const c of pod.status?.containerStatuses ?? []) {
           const message = c.state?.terminated?.message;
           if (message) return message.slice(0, 4096);

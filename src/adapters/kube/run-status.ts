@@ -2,6 +2,7 @@
 // without a cluster. `stopped` needs the Job suspended (Berth's way to stop a run) and no pod left
 // active or terminating: only then are its GPUs free for someone else.
 import type { V1Job } from "@kubernetes/client-node";
+import { runJobName } from "../../basics/job-names.ts";
 import type { ExecutorEventType } from "../../services/ports.ts";
 import { ANNOTATION_REPORTED, LABEL_ATTEMPT, LABEL_JOB } from "./labels.ts";
 
@@ -10,11 +11,17 @@ export interface RunRef {
   readonly attempt: number;
 }
 
+/**
+ * The run a Job of Berth's is. Labels alone are anyone's to write: only the Job under the name Berth
+ * gives the run is that run, so another Job carrying its labels (and the verdict its pod writes)
+ * is never taken for it.
+ */
 export function runOf(job: V1Job): RunRef | undefined {
   const labels = job.metadata?.labels ?? {};
   const id = labels[LABEL_JOB];
   const attempt = Number(labels[LABEL_ATTEMPT]);
-  return id && Number.isInteger(attempt) && attempt > 0 ? { job: id, attempt } : undefined;
+  if (!id || !Number.isInteger(attempt) || attempt < 1) return undefined;
+  return job.metadata?.name === runJobName(id, attempt) ? { job: id, attempt } : undefined;
 }
 
 export interface RunStatus {

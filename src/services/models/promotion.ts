@@ -38,12 +38,6 @@ export interface ModelCreate {
   readonly artifacts: { readonly fp32: string; readonly fp16?: string | undefined };
 }
 
-export interface ModelOrigin {
-  /** The train job whose exports these are, and the pool it trained on. */
-  readonly trainedBy: string;
-  readonly trainingPool: string;
-}
-
 export async function registerModel(ctx: ServiceContext, by: Principal, input: ModelCreate) {
   const team = input.team ?? by.team;
   if (!team) throw invalid([{ field: "team", message: "an admin names the team that owns the model" }]);

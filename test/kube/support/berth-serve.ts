@@ -62,7 +62,13 @@ export async function listeningUrl(berth: Berth): Promise<string> {
 }
 
 /** `berth serve` on the test cluster: Kubernetes executor, the admin kubeconfig, a 1 s tick. */
-export function serveOnCluster(o: { dataDir: string; adminToken: string; namespace: string }): Berth {
+export function serveOnCluster(o: {
+  dataDir: string;
+  adminToken: string;
+  namespace: string;
+  /** More of Berth's environment (BERTH_IMAGE, say). */
+  env?: Record<string, string>;
+}): Berth {
   return serve({
     BERTH_DATA_DIR: o.dataDir,
     BERTH_ADMIN_TOKEN: o.adminToken,
@@ -70,6 +76,7 @@ export function serveOnCluster(o: { dataDir: string; adminToken: string; namespa
     KUBECONFIG: inject("kubeconfig"),
     BERTH_NAMESPACE: o.namespace,
     BERTH_TICK_SECONDS: "1",
+    ...o.env,
   });
 }
 

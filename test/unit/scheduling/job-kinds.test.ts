@@ -112,9 +112,12 @@ describe("launch orders", () => {
       "/workspace/data/shapes.yaml",
       "0,1",
     ]);
-    // The run's directory is the job's, whatever the attempt: a re-admitted run finds its last.pt there.
+    // The run's directory is the job's, whatever the attempt: a re-admitted run resumes from its last.pt.
     expect([arg(run.args, "project"), arg(run.args, "name")]).toEqual(["/workspace/runs/vision", "j-1"]);
-    expect(runSpecOf("train", TRAIN, target({ attempt: 3 }), settings)?.args).toEqual(trainRun(V100).args);
+    expect(runSpecOf("train", TRAIN, target({ attempt: 3 }), settings)?.args).toEqual([
+      ...trainRun(V100).args!,
+      "resume=/workspace/runs/vision/j-1/weights/last.pt",
+    ]);
     expect(arg(run.args, "save_period")).toBe("5");
     expect(run.workspaceMount).toBe("/workspace");
     expect(run.shmMiB).toBe(2048);

@@ -2,12 +2,11 @@
 // trainer entrypoint (mounted from a ConfigMap the executor creates), AMP only where the placed
 // pool's compute capability is 7.0 or more (the reason is on the Job when it is off), the shared
 // volume for data and checkpoints and a memory-backed /dev/shm. A run admitted again resumes from
-// the last.pt its earlier runs left (the entrypoint looks for it), so preemption loses little.
+// the last.pt its earlier runs left (its arguments name it), so preemption loses little.
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { WORKSPACE_MOUNT } from "../../../yolo/job-common.ts";
 import { TRAINER_CONFIGMAP, TRAINER_MOUNT, TRAINER_SCRIPT, trainShape } from "../../../yolo/train-job.ts";
-import type { RunEnv } from "../../ports.ts";
 import type { JobKind } from "./job-kind.ts";
 import { DataPath, Image, onWorkspace, SimulationFields } from "./spec-fields.ts";
 
@@ -71,6 +70,7 @@ export const trainKind: JobKind<TrainSpec> = {
   run(spec, target) {
     const shape = trainShape({
       jobId: target.job,
+      attempt: target.attempt,
       team: target.team,
       pool: target.pool,
       gpus: target.gpus,
@@ -84,13 +84,12 @@ export const trainKind: JobKind<TrainSpec> = {
         workers: DATALOADER_WORKERS,
       },
     });
-    const c = shape.container as { image: string; command: string[]; args: string[]; env: RunEnv[] };
     return {
-      image: c.image,
-      command: c.command,
-      args: [...c.args, ...(spec.checkpointEvery ? [`save_period=${spec.checkpointEvery}`] : [])],
-      env: c.env,
-      annotations: { ...shape.annotations },
+      image: shape.image,
+      command: shape.command,
+      args: [...shape.args, ...(spec.checkpointEvery ? [`save_period=${spec.checkpointEvery}`] : [])],
+      env: shape.env,
+      annotations: shape.annotations,
       workspaceMount: WORKSPACE_MOUNT,
       // PyTorch data loaders share batches through /dev/shm; the container default of 64 MiB kills them.
       shmMiB: 1024 * target.gpus,
