@@ -100,6 +100,12 @@ export interface KubectlJobFacts {
   readonly oldSuspend: boolean | undefined;
   readonly oldReservation: string | null;
   readonly priorityClassName: string | null;
+  /** The names of every container's (and init container's) environment variables. */
+  readonly envNames: readonly string[];
+  /** Whether a container imports variables wholesale (envFrom): their names cannot be seen here. */
+  readonly envFrom: boolean;
+  /** The pod template's annotations. */
+  readonly annotations: Readonly<Record<string, string>>;
 }
 
 /** The refusals of one kubectl Job (empty: admitted), each a sentence for kubectl to print. */
