@@ -342,7 +342,7 @@ async function apply(deps: CycleDeps, intent: Intent, now: Millis): Promise<bool
   }
   if (job.placement === null) return true; // stopped already
   try {
-    await deps.executor.stop(d.job, intent.attempt, Math.max(now, d.stopAt));
+    await deps.executor.stop(d.job, intent.attempt, Math.max(now, d.stopAt), job.team);
     return true;
   } catch (err) {
     deps.ctx.logger.warn({ err, job: d.job }, "stop not sent; it is sent again on the next tick");
@@ -467,12 +467,15 @@ export async function relaunchRuns(
   executor: Executor,
   kinds: JobKindSettings = DEFAULT_KIND_SETTINGS,
 ): Promise<number> {
-  const known = new Set((await executor.known()).map((k) => `${k.job}#${k.attempt}`));
+  // A run counts as known only where it lives in its own team's namespace (when the executor says
+  // whose namespace): a Job elsewhere carrying its labels is not it.
+  const runs = await executor.known();
+  const known = new Set(runs.map((k) => `${k.job}#${k.attempt}#${k.team ?? ""}`));
   const rows = await listJobRowsHoldingGpus(ctx.db);
   const now = ctx.clock.now();
   let n = 0;
   for (const j of rows) {
-    if (known.has(`${j.id}#${j.attempts}`)) continue;
+    if (known.has(`${j.id}#${j.attempts}#${j.team}`) || known.has(`${j.id}#${j.attempts}#`)) continue;
     if (j.state === "cancelled") {
       await ctx.db.transaction().execute((trx) => releaseCancelledRun(trx, j.id, now));
       continue;
@@ -495,7 +498,7 @@ export async function relaunchRuns(
           kinds,
         ),
       );
-      if (j.signal) await executor.stop(j.id, j.attempts, Math.max(now, j.signal.stopAt));
+      if (j.signal) await executor.stop(j.id, j.attempts, Math.max(now, j.signal.stopAt), j.team);
     } catch (err) {
       await recordFailedLaunch(ctx, j.id, j.attempts, err, now);
       continue;
