@@ -15,7 +15,7 @@ import {
 } from "../../adapters/db/repos/decisions.ts";
 import { appendEvent } from "../../adapters/db/repos/events.ts";
 import { loadInventory } from "../../adapters/db/repos/inventory.ts";
-import { insertJobAttempt } from "../../adapters/db/repos/job-attempts.ts";
+import { clearJobAttemptSource, insertJobAttempt } from "../../adapters/db/repos/job-attempts.ts";
 import {
   admitQueuedJob,
   earliestJobRetry,
@@ -481,6 +481,9 @@ export async function relaunchRuns(
       continue;
     }
     try {
+      // The run's Job is gone (the cluster does not know it): the one created now is the run's, so
+      // its first report is heeded again.
+      await clearJobAttemptSource(ctx.db, j.id, j.attempts);
       await executor.launch(
         await launchOrderOf(
           ctx,

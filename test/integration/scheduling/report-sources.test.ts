@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import type { ExecutorEvent } from "../../../src/services/ports.ts";
 import { recordExecutorEvent } from "../../../src/services/scheduling/executor-events.ts";
+import { relaunchRuns } from "../../../src/services/scheduling/scheduling-cycle.ts";
 import { runTick } from "../../../src/services/scheduling/tick.ts";
 import { T0, useHarness } from "../../support/api-harness.ts";
 import { BACKENDS } from "../../support/database.ts";
@@ -38,5 +39,28 @@ describe.each(BACKENDS)("where a run's reports may come from, on %s", (backend) 
 
     await report("succeeded", own, T0 + 4_000);
     expect(await state()).toMatchObject({ state: "succeeded", attempts: 1 });
+  });
+
+  it("heeds the Job created anew when the run's Job vanished while Berth was down", async () => {
+    const { h, tokens } = env;
+    const { executor, launches } = recordingExecutor();
+    const job = (
+      await h.call("POST", "/api/v1/jobs", {
+        token: tokens.vision,
+        body: { kind: "external", pool: "V100", gpus: 1, spec: { image: "busybox" } },
+      })
+    ).body.id as string;
+    await runTick({ ctx: h.ctx, noShowSeconds: 0, executor }, T0);
+    const report = (type: ExecutorEvent["type"], uid: string, at: number) =>
+      recordExecutorEvent(
+        { ctx: h.ctx },
+        { job, attempt: 1, type, at, source: { namespace: "vision", uid, team: "vision" } },
+      );
+    await report("running", "uid-first", T0 + 1_000);
+    // After a restart the cluster knows no Job of the run: Berth creates it again (a new uid).
+    await relaunchRuns(h.ctx, executor);
+    expect(launches.filter((l) => l.job === job)).toHaveLength(2);
+    await report("succeeded", "uid-second", T0 + 2_000);
+    expect((await h.call("GET", `/api/v1/jobs/${job}`)).body).toMatchObject({ state: "succeeded" });
   });
 });

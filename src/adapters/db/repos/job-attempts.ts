@@ -83,3 +83,13 @@ export async function recordJobAttemptSource(
     .where("run_uid", "is", null)
     .execute();
 }
+
+/** Forgets the object a run's reports came from: its Job is gone and is about to be created anew. */
+export async function clearJobAttemptSource(db: Handle, job: string, attempt: number): Promise<void> {
+  await db
+    .updateTable("job_attempts")
+    .set({ run_namespace: null, run_uid: null })
+    .where("job_id", "=", job)
+    .where("attempt", "=", attempt)
+    .execute();
+}
