@@ -29,6 +29,8 @@ export interface RunSpec {
   /** Size of the memory-backed /dev/shm; absent: the container runtime's default. */
   readonly shmMiB?: number;
   readonly configFiles?: readonly RunConfigFiles[];
+  /** The image runs as a non-root user, so the pod may insist on it (runAsNonRoot). */
+  readonly nonRoot?: boolean;
   /**
    * The same work as a process on Berth's own machine (embedded mode, no cluster): the executor
    * runs it and reads `resultFile` as the run's result when it exits 0.
@@ -69,6 +71,12 @@ export interface ExecutorEvent {
    * message (at most 4 KiB), or the result file of a local run.
    */
   readonly result?: string;
+  /**
+   * The object the report comes from, on a cluster: its namespace and uid, and the team that
+   * namespace belongs to (absent when every run shares Berth's one namespace). The first report of
+   * a run fixes its source; a report from any other object is not about the run.
+   */
+  readonly source?: { readonly namespace: string; readonly uid: string; readonly team?: string };
 }
 
 /** Runs jobs: Kubernetes Jobs, or the simulated demo cluster. */
@@ -76,10 +84,13 @@ export interface Executor {
   readonly kind: "simulated" | "kubernetes";
   /** Idempotent per (job, attempt). */
   launch(order: LaunchOrder): Promise<void>;
-  /** Tell a run to stop (suspend / SIGTERM); it reports `stopped` once its GPUs are free, by `stopAt`. */
-  stop(job: string, attempt: number, stopAt: Millis): Promise<void>;
-  /** Runs it knows about, for reconciliation after a restart. */
-  known(): Promise<{ job: string; attempt: number }[]>;
+  /**
+   * Tell a run to stop (suspend / SIGTERM); it reports `stopped` once its GPUs are free, by `stopAt`.
+   * `team` (the job's) says where the run lives on a cluster with a namespace per team.
+   */
+  stop(job: string, attempt: number, stopAt: Millis, team?: string): Promise<void>;
+  /** Runs it knows about, for reconciliation after a restart; `team` when it lives in a team's namespace. */
+  known(): Promise<{ job: string; attempt: number; team?: string }[]>;
   onEvent(listener: (e: ExecutorEvent) => void): void;
   close(): Promise<void>;
 }
@@ -100,6 +111,12 @@ export interface KubectlJobFacts {
   readonly oldSuspend: boolean | undefined;
   readonly oldReservation: string | null;
   readonly priorityClassName: string | null;
+  /** The names of every container's (and init container's) environment variables. */
+  readonly envNames: readonly string[];
+  /** Whether a container imports variables wholesale (envFrom): their names cannot be seen here. */
+  readonly envFrom: boolean;
+  /** The pod template's annotations. */
+  readonly annotations: Readonly<Record<string, string>>;
 }
 
 /** The refusals of one kubectl Job (empty: admitted), each a sentence for kubectl to print. */

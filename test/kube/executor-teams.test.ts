@@ -49,8 +49,9 @@ describe("the Kubernetes executor with a namespace per team", () => {
       });
       expect(await jobPods(nsB.core, nsB.name, runJobName(b.job, 1))).toHaveLength(1);
       const known = await rec.executor.known();
-      expect(known).toContainEqual({ job: a.job, attempt: 1 });
-      expect(known).toContainEqual({ job: b.job, attempt: 1 });
+      // Each with the team whose namespace it lives in (the one its labels name).
+      expect(known).toContainEqual({ job: a.job, attempt: 1, team: teamA });
+      expect(known).toContainEqual({ job: b.job, attempt: 1, team: teamB });
 
       await rec.executor.stop(a.job, 1, Date.now());
       await rec.event(a.job, "stopped");

@@ -157,6 +157,9 @@ export interface JobAttemptsTable {
   started_at: Timestamp;
   ended_at: Timestamp | null;
   outcome: "succeeded" | "failed" | "preempted" | "stopped" | "cancelled" | null;
+  /** The Job the run's first report came from (Kubernetes); null before it, and on the simulated cluster. */
+  run_namespace: Generated<string | null>;
+  run_uid: Generated<string | null>;
 }
 
 export interface ModelsTable {

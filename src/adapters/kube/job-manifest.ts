@@ -5,6 +5,11 @@
 // failure, and the grace period for checkpointing. What to run comes from the order's run (its
 // job kind made it: image, arguments, environment, the shared volume, /dev/shm, config files), or,
 // for a spec stored before kinds checked specs, from the spec's own image, command and arguments.
+// Every pod is hardened the same way (HARDENED_CONTAINER, podSecurity): no privilege escalation, no
+// Linux capabilities, the runtime's default seccomp profile, no ServiceAccount token (a run never
+// talks to the API server), and non-root where the kind knows its image runs so (Berth's own).
+// Users' training and external images are let run as root, since many (ultralytics' among them)
+// do; without capabilities such a root is confined to files it owns.
 import type { V1Container, V1EnvVar, V1Job, V1Volume, V1VolumeMount } from "@kubernetes/client-node";
 import { DomainError, invalid } from "../../basics/domain-error.ts";
 import { runJobName, runLabels } from "../../basics/job-names.ts";
@@ -38,6 +43,17 @@ export interface JobManifestOptions {
   readonly perGpu?: { readonly cpuMilli?: number; readonly memoryMiB?: number };
   /** The ReadWriteMany claim of the run's namespace that a run's `workspaceMount` mounts. */
   readonly workspaceClaim?: string;
+}
+
+/** The container half of the hardening: the Pod Security "restricted" profile's settings. */
+const HARDENED_CONTAINER = {
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ["ALL"] },
+  privileged: false,
+} as const;
+
+function podSecurity(nonRoot: boolean) {
+  return { seccompProfile: { type: "RuntimeDefault" }, ...(nonRoot ? { runAsNonRoot: true } : {}) };
 }
 
 /** The claim the test cluster (and k8s/) provision in each team namespace. */
@@ -180,6 +196,8 @@ export function buildRunJob(order: KubeLaunchOrder, o: JobManifestOptions): V1Jo
         metadata: { labels, annotations },
         spec: {
           restartPolicy: "Never",
+          automountServiceAccountToken: false,
+          securityContext: podSecurity(order.run?.nonRoot === true),
           priorityClassName: `berth-${order.priority ?? "normal"}`,
           terminationGracePeriodSeconds: o.terminationGracePeriodSeconds,
           tolerations: [{ key: MANAGED_TAINT_KEY, operator: "Equal", value: "true", effect: "NoSchedule" }],
@@ -203,7 +221,12 @@ export function buildRunJob(order: KubeLaunchOrder, o: JobManifestOptions): V1Jo
               : {}),
           },
           containers: [
-            { name: "main", ...what.container, resources: { limits: resources, requests: resources } },
+            {
+              name: "main",
+              ...what.container,
+              resources: { limits: resources, requests: resources },
+              securityContext: { ...HARDENED_CONTAINER, capabilities: { drop: ["ALL"] } },
+            },
           ],
           ...(what.volumes.length ? { volumes: what.volumes } : {}),
         },

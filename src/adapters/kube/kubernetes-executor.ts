@@ -2,6 +2,10 @@
 // from a watch on Berth's Jobs (watch-stream.ts), never from polling. The last report delivered
 // for a Job is written back onto it as an annotation, so an executor started later (a restart, or
 // a close and reopen) reports what happened meanwhile but never repeats a report.
+// Anyone who may create a Job can copy a run's labels. With a namespace per team, a Job is taken for
+// a run only in the namespace of the team its labels name (and reports name that team, which the
+// service checks against the job's); each report carries the Job's namespace and uid, and the
+// service holds a run to the object its first report came from.
 import {
   BatchV1Api,
   CoreV1Api,
@@ -16,7 +20,7 @@ import type { Millis } from "../../core/types.ts";
 import type { Executor, ExecutorEvent, ExecutorEventType, RunConfigFiles } from "../../services/ports.ts";
 import { buildRunJob, type KubeLaunchOrder } from "./job-manifest.ts";
 import { isAlreadyExists, isNotFound, translateKubeError } from "./kube-errors.ts";
-import { ANNOTATION_REPORTED, LABEL_ATTEMPT, LABEL_JOB, OWN_JOBS_SELECTOR } from "./labels.ts";
+import { ANNOTATION_REPORTED, LABEL_ATTEMPT, LABEL_JOB, LABEL_TEAM, OWN_JOBS_SELECTOR } from "./labels.ts";
 import { isTerminal, reportedOf, runOf, runStatus } from "./run-status.ts";
 import { watchStream } from "./watch-stream.ts";
 
@@ -137,16 +141,36 @@ export class KubernetesExecutor implements Executor {
     }
   }
 
-  /** The Job of a run, wherever it lives; undefined when there is none. */
-  private async find(job: string, attempt: number): Promise<V1Job | undefined> {
+  /**
+   * The team a Job's namespace belongs to, when that is the team its labels name: only then may it
+   * be a run. Undefined with one shared namespace (the watch sees no other); null when it lies.
+   */
+  private async teamOf(job: V1Job): Promise<string | null | undefined> {
+    if (typeof this.o.namespace === "string") return undefined;
+    const team = job.metadata?.labels?.[LABEL_TEAM];
+    if (!team) return null;
+    try {
+      return (await this.o.namespace(team)) === job.metadata?.namespace ? team : null;
+    } catch {
+      return null; // no namespace (or several) is the team's: no Job can be its run
+    }
+  }
+
+  /** The Job of a run in its team's namespace; undefined when there is none. */
+  private async find(job: string, attempt: number, team?: string): Promise<V1Job | undefined> {
     const name = runJobName(job, attempt);
     try {
-      if (typeof this.o.namespace === "string")
-        return await this.batch.readNamespacedJob({ name, namespace: this.o.namespace });
+      if (typeof this.o.namespace === "string" || team !== undefined)
+        return await this.batch.readNamespacedJob({
+          name,
+          namespace: team !== undefined ? await this.namespaceOf(team) : (this.o.namespace as string),
+        });
+      // No team given (a caller of the old port): the first listed Job its team's namespace vouches for.
       const list = await this.batch.listJobForAllNamespaces({
         labelSelector: `${OWN_JOBS_SELECTOR},${LABEL_JOB}=${job},${LABEL_ATTEMPT}=${attempt}`,
       });
-      return list.items[0];
+      for (const j of list.items) if (await this.teamOf(j)) return j;
+      return undefined;
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw translateKubeError(err, `reading Job ${name}`);
@@ -157,8 +181,8 @@ export class KubernetesExecutor implements Executor {
    * Suspends the run's Job: the Job controller deletes its pods (each gets its grace period) and
    * the watch reports `stopped` once none is left. A run with no Job has nothing holding GPUs.
    */
-  async stop(job: string, attempt: number, stopAt: Millis): Promise<void> {
-    const found = await this.find(job, attempt);
+  async stop(job: string, attempt: number, stopAt: Millis, team?: string): Promise<void> {
+    const found = await this.find(job, attempt, team);
     if (!found) {
       this.emit({ job, attempt, type: "stopped", at: this.now(), message: "no Job on the cluster" });
       return;
@@ -204,22 +228,27 @@ export class KubernetesExecutor implements Executor {
     }
   }
 
-  async known(): Promise<{ job: string; attempt: number }[]> {
+  async known(): Promise<{ job: string; attempt: number; team?: string }[]> {
+    let items: V1Job[];
     try {
-      const list =
+      items = (
         typeof this.o.namespace === "string"
           ? await this.batch.listNamespacedJob({
               namespace: this.o.namespace,
               labelSelector: OWN_JOBS_SELECTOR,
             })
-          : await this.batch.listJobForAllNamespaces({ labelSelector: OWN_JOBS_SELECTOR });
-      return list.items.flatMap((j) => {
-        const ref = runOf(j);
-        return ref ? [ref] : [];
-      });
+          : await this.batch.listJobForAllNamespaces({ labelSelector: OWN_JOBS_SELECTOR })
+      ).items;
     } catch (err) {
       throw translateKubeError(err, "listing Berth's Jobs");
     }
+    const runs: { job: string; attempt: number; team?: string }[] = [];
+    for (const j of items) {
+      const ref = runOf(j);
+      const team = ref ? await this.teamOf(j) : null;
+      if (ref && team !== null) runs.push(team === undefined ? ref : { ...ref, team });
+    }
+    return runs;
   }
 
   /** The watch starts with the first listener, so no report is delivered to nobody. */
@@ -286,6 +315,8 @@ export class KubernetesExecutor implements Executor {
   private async observe(job: V1Job, deleted: boolean): Promise<void> {
     const ref = runOf(job);
     if (!ref) return;
+    const team = await this.teamOf(job);
+    if (team === null) return; // in a namespace that is not the named team's: never a run of Berth's
     const key = `${job.metadata?.namespace}/${job.metadata?.name}`;
     const before = this.delivered.get(key) ?? reportedOf(job);
     let type = runStatus(job).type;
@@ -299,10 +330,17 @@ export class KubernetesExecutor implements Executor {
     const at = this.at(job, type);
     // A run that finished between two looks still ran: report that first, as the port promises.
     if (!before && (type === "succeeded" || type === "failed"))
-      this.emit({ ...ref, type: "running", at: this.startedAt(job) ?? at });
+      this.emit({ ...ref, type: "running", at: this.startedAt(job) ?? at, source: this.sourceOf(job, team) });
     const result = type === "succeeded" ? await this.terminationMessage(job) : undefined;
     this.delivered.set(key, type);
-    this.emit({ ...ref, type, at, ...(message ? { message } : {}), ...(result ? { result } : {}) });
+    this.emit({
+      ...ref,
+      type,
+      at,
+      source: this.sourceOf(job, team),
+      ...(message ? { message } : {}),
+      ...(result ? { result } : {}),
+    });
     if (!deleted) this.remember(job, type);
     else this.delivered.delete(key);
   }
@@ -330,6 +368,14 @@ export class KubernetesExecutor implements Executor {
       this.o.onError?.(translateKubeError(err, `reading the pods of Job ${name}`));
     }
     return undefined;
+  }
+
+  private sourceOf(job: V1Job, team: string | undefined) {
+    return {
+      namespace: job.metadata?.namespace ?? "",
+      uid: job.metadata?.uid ?? "",
+      ...(team !== undefined ? { team } : {}),
+    };
   }
 
   private at(job: V1Job, type: ExecutorEventType): Millis {

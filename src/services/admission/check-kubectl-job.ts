@@ -1,16 +1,42 @@
 // The rules a kubectl user's Job must keep to be Berth's to admit (docs/rules.md §5): its reservation
 // exists, belongs to the namespace's team and still holds slots, its GPUs fit the reservation's
 // shape, a queued Job names a known pool, and nobody but Berth unsuspends it. Each refusal is a
-// sentence kubectl prints after "denied the request:". The job rules every kind shares (device
-// environment variables, annotations, priority) come from the job-kind registry and are added here.
+// sentence kubectl prints after "denied the request:". The job rules a submitted job keeps (device
+// environment variables, annotations, priority and GPU bounds) are job-rules.ts's, called here too.
 import { loadInventory } from "../../adapters/db/repos/inventory.ts";
 import { getReservationRow } from "../../adapters/db/repos/reservations.ts";
-import { PRIORITIES } from "../../core/types.ts";
+import { getTeamRow } from "../../adapters/db/repos/teams.ts";
+import { quotaOf } from "../../core/quota.ts";
+import { PRIORITIES, type Priority } from "../../core/types.ts";
 import type { ServiceContext } from "../context.ts";
 import type { KubectlJobFacts } from "../ports.ts";
+import {
+  annotationRefusal,
+  deviceEnvRefusal,
+  queueJobRefusals,
+  reservationPriorityRefusal,
+} from "../scheduling/job-kinds/job-rules.ts";
+
+/** What the pod template asks for that the job rules refuse; a suspended Job's template may change, so updates too. */
+function templateRefusals(f: KubectlJobFacts): string[] {
+  const refusals: string[] = [];
+  for (const name of new Set(f.envNames)) {
+    const why = deviceEnvRefusal(name);
+    if (why) refusals.push(`env ${name}: ${why}`);
+  }
+  if (f.envFrom)
+    refusals.push(
+      "envFrom is refused: Berth cannot see the variables it imports; list them under env (valueFrom.secretKeyRef for a Secret's)",
+    );
+  for (const key of Object.keys(f.annotations)) {
+    const why = annotationRefusal(key);
+    if (why) refusals.push(`annotation ${key}: ${why}`);
+  }
+  return refusals;
+}
 
 export async function checkKubectlJob(ctx: ServiceContext, f: KubectlJobFacts): Promise<string[]> {
-  const refusals: string[] = [];
+  const refusals = templateRefusals(f);
   if (f.suspend === false && f.oldSuspend !== false) {
     refusals.push(
       "spec.suspend: false is Berth's to set: the Job starts suspended and Berth unsuspends it when it admits it",
@@ -22,7 +48,8 @@ export async function checkKubectlJob(ctx: ServiceContext, f: KubectlJobFacts): 
     refusals.push(`namespace ${f.namespace} belongs to no team: an admin labels it berth.dev/team=<team>`);
     return refusals;
   }
-  if (f.priorityClassName !== null && !PRIORITIES.some((p) => `berth-${p}` === f.priorityClassName)) {
+  const priority = PRIORITIES.find((p) => `berth-${p}` === (f.priorityClassName ?? "berth-normal"));
+  if (!priority) {
     refusals.push(
       `priorityClassName ${f.priorityClassName} is not Berth's: use berth-<priority> (${PRIORITIES.join(", ")})`,
     );
@@ -45,6 +72,8 @@ export async function checkKubectlJob(ctx: ServiceContext, f: KubectlJobFacts): 
         `reservation ${f.reservation} no longer holds GPUs (it is ${r.state === "confirmed" ? "over" : r.state})`,
       );
     }
+    const above = priority && reservationPriorityRefusal(priority, r.priority as Priority);
+    if (above) refusals.push(`priorityClassName berth-${priority}: ${above}`);
     const shape = r.nodes * r.gpus_per_node;
     if (f.gpus > shape) {
       refusals.push(
@@ -66,5 +95,9 @@ export async function checkKubectlJob(ctx: ServiceContext, f: KubectlJobFacts): 
   } else if (f.gpus > pool.gpusPerNode && f.gpus % pool.gpusPerNode !== 0) {
     refusals.push(`${f.gpus} GPUs: at most ${pool.gpusPerNode} (one node of ${pool.name}) or whole nodes`);
   }
+  const team = await getTeamRow(ctx.db, f.team);
+  if (team && priority)
+    for (const e of queueJobRefusals(quotaOf(team.quota, team.max_gpus), priority, f.gpus))
+      refusals.push(e.field === "priority" ? `priorityClassName berth-${priority}: ${e.message}` : e.message);
   return refusals;
 }

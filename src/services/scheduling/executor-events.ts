@@ -1,7 +1,12 @@
 // What the executor reports (a run started, finished, or stopped with its GPUs free), persisted
 // with its event before the loop is woken to plan around it.
 import { appendEvent } from "../../adapters/db/repos/events.ts";
-import { endJobAttempt, getJobAttempt } from "../../adapters/db/repos/job-attempts.ts";
+import {
+  endJobAttempt,
+  getJobAttempt,
+  type JobAttemptRow,
+  recordJobAttemptSource,
+} from "../../adapters/db/repos/job-attempts.ts";
 import {
   finishJob,
   lockJobRow,
@@ -28,6 +33,13 @@ export async function recordExecutorEvent(deps: ExecutorEventDeps, e: ExecutorEv
     // A report for an older attempt (a late one after a restart) changes nothing.
     if (!job || job.attempts !== e.attempt) return;
     const attempt = await getJobAttempt(trx, e.job, e.attempt);
+    const foreign = foreignSource(e, job.team, attempt);
+    if (foreign) {
+      ctx.logger.warn({ job: e.job, attempt: e.attempt, source: e.source }, foreign);
+      return;
+    }
+    if (e.source && attempt && attempt.run_uid === null)
+      await recordJobAttemptSource(trx, e.job, e.attempt, e.source);
     if (e.type === "running") {
       if (job.state !== "admitted") return;
       await markJobRunning(trx, e.job, e.at);
@@ -83,4 +95,21 @@ export async function recordExecutorEvent(deps: ExecutorEventDeps, e: ExecutorEv
     if (e.type === "succeeded") await afterTraining(trx, job, new Date(e.at));
   });
   ctx.changed();
+}
+
+/**
+ * Why a report is not about the run it names (undefined when it is): it comes from a Job in another
+ * team's namespace, or from another object than the one the run's first report came from. Anyone
+ * who may create a Job can copy a run's labels; only the run's own Job speaks for it.
+ */
+function foreignSource(e: ExecutorEvent, team: string, attempt: JobAttemptRow | undefined) {
+  if (!e.source) return undefined;
+  if (e.source.team !== undefined && e.source.team !== team)
+    return `ignored a report from a Job in team ${e.source.team}'s namespace labelled as team ${team}'s run`;
+  if (
+    attempt?.run_uid != null &&
+    (attempt.run_uid !== e.source.uid || attempt.run_namespace !== e.source.namespace)
+  )
+    return "ignored a report from a Job other than the run's own (another uid or namespace)";
+  return undefined;
 }

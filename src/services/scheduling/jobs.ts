@@ -14,13 +14,16 @@ import {
   setJobSignal,
 } from "../../adapters/db/repos/jobs.ts";
 import { getReservationRow } from "../../adapters/db/repos/reservations.ts";
+import { getTeamRow } from "../../adapters/db/repos/teams.ts";
 import { DomainError, invalid, notFound } from "../../basics/domain-error.ts";
 import { newId } from "../../basics/ids.ts";
+import { quotaOf } from "../../core/quota.ts";
 import type { Priority } from "../../core/types.ts";
 import { isAdmin, type Principal, type ServiceContext } from "../context.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
 import { settleAbCheckOfJob } from "../models/ab-checks.ts";
 import { jobView } from "../views.ts";
+import { queueJobRefusals, reservationPriorityRefusal } from "./job-kinds/job-rules.ts";
 import { checkJobSpec, kindGpuError } from "./job-kinds/registry.ts";
 
 export interface JobInput {
@@ -73,7 +76,13 @@ export async function submitJob(ctx: ServiceContext, by: Principal, input: JobIn
         errors.push({ field: "reservation", message: `reservation ${r.id} no longer holds slots` });
       }
       priority = input.priority ?? (r.priority as Priority);
+      const above = reservationPriorityRefusal(priority, r.priority as Priority);
+      if (above) errors.push({ field: "priority", message: above });
     }
+  } else if (!isAdmin(by)) {
+    // Admins are unbound by quotas, for jobs as for bookings.
+    const row = await getTeamRow(ctx.db, team);
+    if (row) errors.push(...queueJobRefusals(quotaOf(row.quota, row.max_gpus), priority, input.gpus));
   }
   if (errors.length > 0) throw invalid(errors);
   const spec = checkJobSpec(input.kind, input.spec);

@@ -15,7 +15,11 @@ import {
 } from "../../adapters/db/repos/decisions.ts";
 import { appendEvent } from "../../adapters/db/repos/events.ts";
 import { loadInventory } from "../../adapters/db/repos/inventory.ts";
-import { getJobAttempt, insertJobAttempt } from "../../adapters/db/repos/job-attempts.ts";
+import {
+  clearJobAttemptSource,
+  getJobAttempt,
+  insertJobAttempt,
+} from "../../adapters/db/repos/job-attempts.ts";
 import {
   admitQueuedJob,
   earliestJobRetry,
@@ -364,7 +368,7 @@ async function apply(deps: CycleDeps, intent: Intent, now: Millis): Promise<bool
   }
   if (job.placement === null) return true; // stopped already
   try {
-    await deps.executor.stop(d.job, intent.attempt, Math.max(now, d.stopAt));
+    await deps.executor.stop(d.job, intent.attempt, Math.max(now, d.stopAt), job.team);
     return true;
   } catch (err) {
     deps.ctx.logger.warn({ err, job: d.job }, "stop not sent; it is sent again on the next tick");
@@ -495,17 +499,23 @@ export async function relaunchRuns(
   executor: Executor,
   kinds: JobKindSettings = DEFAULT_KIND_SETTINGS,
 ): Promise<number> {
-  const known = new Set((await executor.known()).map((k) => `${k.job}#${k.attempt}`));
+  // A run counts as known only where it lives in its own team's namespace (when the executor says
+  // whose namespace): a Job elsewhere carrying its labels is not it.
+  const runs = await executor.known();
+  const known = new Set(runs.map((k) => `${k.job}#${k.attempt}#${k.team ?? ""}`));
   const rows = await listJobRowsHoldingGpus(ctx.db);
   const now = ctx.clock.now();
   let n = 0;
   for (const j of rows) {
-    if (known.has(`${j.id}#${j.attempts}`)) continue;
+    if (known.has(`${j.id}#${j.attempts}#${j.team}`) || known.has(`${j.id}#${j.attempts}#`)) continue;
     if (j.state === "cancelled") {
       await ctx.db.transaction().execute((trx) => releaseCancelledRun(trx, j.id, now));
       continue;
     }
     try {
+      // The run's Job is gone (the cluster does not know it): the one created now is the run's, so
+      // its first report is heeded again.
+      await clearJobAttemptSource(ctx.db, j.id, j.attempts);
       await executor.launch(
         await launchOrderOf(
           ctx,
@@ -523,7 +533,7 @@ export async function relaunchRuns(
           kinds,
         ),
       );
-      if (j.signal) await executor.stop(j.id, j.attempts, Math.max(now, j.signal.stopAt));
+      if (j.signal) await executor.stop(j.id, j.attempts, Math.max(now, j.signal.stopAt), j.team);
     } catch (err) {
       await recordFailedLaunch(ctx, j.id, j.attempts, err, now);
       continue;

@@ -89,3 +89,35 @@ describe("other runs", () => {
     expect([c.image, c.args]).toEqual(["busybox:1.36", ["true"]]);
   });
 });
+
+describe("the hardened pod of every run", () => {
+  const v100: Pool = { name: "v100", product: "Tesla-V100", computeCapability: "7.0", gpusPerNode: 8 };
+  const runs = [
+    ["train", order("train", TRAIN, v100, 2), undefined],
+    ["validate", order("validate", { fp32: "a.onnx", fp16: "b.onnx", data: "val" }, v100, 1), true],
+    ["external", order("external", { image: "busybox:1.36" }, v100, 1), undefined],
+    [
+      "a spec stored before kinds",
+      order("train", { image: "busybox:1.36", args: ["true"] }, v100, 1),
+      undefined,
+    ],
+  ] as const;
+
+  it.each(runs)(
+    "runs a %s pod without privilege escalation or capabilities, under RuntimeDefault seccomp, without a ServiceAccount token",
+    (_kind, o, nonRoot) => {
+      const pod = pods(o);
+      expect(pod.automountServiceAccountToken).toBe(false);
+      expect(pod.securityContext).toEqual({
+        seccompProfile: { type: "RuntimeDefault" },
+        ...(nonRoot ? { runAsNonRoot: true } : {}),
+      });
+      for (const c of pod.containers)
+        expect(c.securityContext).toEqual({
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: ["ALL"] },
+          privileged: false,
+        });
+    },
+  );
+});

@@ -73,7 +73,7 @@ describe("spec schemas, checked at submission", () => {
         image: "busybox:1.36",
         command: ["sh", "-c"],
         args: ["echo hi"],
-        annotations: { "example.com/owner": "ml" },
+        annotations: { owner: "ml", "prometheus.io/scrape": "true" },
         env: { MODE: "fast", TOKEN: { secret: "hub", key: "token" } },
         simDurationSeconds: 30,
       }),

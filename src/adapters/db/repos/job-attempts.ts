@@ -67,3 +67,29 @@ export async function cancelOpenJobAttempts(
     .where("ended_at", "is", null)
     .execute();
 }
+
+/** The object a run's reports come from, recorded at the first report (never overwritten). */
+export async function recordJobAttemptSource(
+  trx: Transaction<Database>,
+  job: string,
+  attempt: number,
+  source: { namespace: string; uid: string },
+): Promise<void> {
+  await trx
+    .updateTable("job_attempts")
+    .set({ run_namespace: source.namespace, run_uid: source.uid })
+    .where("job_id", "=", job)
+    .where("attempt", "=", attempt)
+    .where("run_uid", "is", null)
+    .execute();
+}
+
+/** Forgets the object a run's reports came from: its Job is gone and is about to be created anew. */
+export async function clearJobAttemptSource(db: Handle, job: string, attempt: number): Promise<void> {
+  await db
+    .updateTable("job_attempts")
+    .set({ run_namespace: null, run_uid: null })
+    .where("job_id", "=", job)
+    .where("attempt", "=", attempt)
+    .execute();
+}

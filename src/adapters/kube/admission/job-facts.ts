@@ -27,6 +27,11 @@ function gpusOf(job: V1Job | undefined): number {
   return (spec?.parallelism ?? 1) * perPod;
 }
 
+function containersOf(job: V1Job | undefined) {
+  const pod = job?.spec?.template?.spec;
+  return [...(pod?.initContainers ?? []), ...(pod?.containers ?? [])];
+}
+
 export function jobFacts(req: AdmissionRequest, team: string | null): KubectlJobFacts {
   const job = req.object;
   const labels = job?.metadata?.labels ?? {};
@@ -44,5 +49,8 @@ export function jobFacts(req: AdmissionRequest, team: string | null): KubectlJob
     oldSuspend: old?.spec?.suspend,
     oldReservation: old?.metadata?.labels?.[LABEL_RESERVATION] ?? null,
     priorityClassName: job?.spec?.template?.spec?.priorityClassName ?? null,
+    envNames: containersOf(job).flatMap((c) => (c.env ?? []).map((e) => e.name)),
+    envFrom: containersOf(job).some((c) => (c.envFrom ?? []).length > 0),
+    annotations: job?.spec?.template?.metadata?.annotations ?? {},
   };
 }

@@ -1,29 +1,24 @@
 // `external`: the user's own image, as they would write its container (docs/rules.md §4). Environment
-// variables may come from a Secret of the team's namespace; the device variables are refused,
-// because which GPUs a container sees is the device plugin's business, never the job's.
+// variables may come from a Secret of the team's namespace; the job rules (job-rules.ts) refuse
+// device variables and annotations off the allow-list.
 import { z } from "zod";
 import type { RunEnv } from "../../ports.ts";
 import type { JobKind } from "./job-kind.ts";
+import { annotationRefusal, deviceEnvRefusal } from "./job-rules.ts";
 import { Image, SimulationFields } from "./spec-fields.ts";
 
-/** Variables that choose GPUs: setting them would reach past the GPUs Berth placed the run on. */
-export const DEVICE_ENV = new Set([
-  "CUDA_VISIBLE_DEVICES",
-  "NVIDIA_VISIBLE_DEVICES",
-  "HIP_VISIBLE_DEVICES",
-  "ROCR_VISIBLE_DEVICES",
-  "GPU_DEVICE_ORDINAL",
-]);
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** A Kubernetes annotation key: an optional DNS prefix, then a name of at most 63 characters. */
-const ANNOTATION_KEY =
-  /^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-/** Berth's own annotations (docs/rules.md §5) are Berth's to set. */
-const BERTH_PREFIX = "berth.dev/";
 
+/** A key of a Secret in the run's namespace (the team's): a Secret name and a data key as Kubernetes spells them. */
 const SecretRef = z.strictObject({
-  secret: z.string().min(1).max(253),
-  key: z.string().min(1).max(253),
+  secret: z
+    .string()
+    .max(253)
+    .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, "a Secret name (lower-case DNS subdomain)"),
+  key: z
+    .string()
+    .max(253)
+    .regex(/^[-._a-zA-Z0-9]+$/, "a Secret data key"),
 });
 const EnvValue = z.union([z.string().max(32_768), SecretRef]);
 
@@ -38,28 +33,12 @@ const ExternalSpec = z
   })
   .superRefine((spec, ctx) => {
     for (const name of Object.keys(spec.env ?? {})) {
-      if (!ENV_NAME.test(name))
-        ctx.addIssue({
-          code: "custom",
-          path: ["env", name],
-          message: "not a valid environment variable name",
-        });
-      else if (DEVICE_ENV.has(name))
-        ctx.addIssue({
-          code: "custom",
-          path: ["env", name],
-          message: "device variables are set by the device plugin for the GPUs Berth placed the run on",
-        });
+      const refusal = ENV_NAME.test(name) ? deviceEnvRefusal(name) : "not a valid environment variable name";
+      if (refusal) ctx.addIssue({ code: "custom", path: ["env", name], message: refusal });
     }
     for (const key of Object.keys(spec.annotations ?? {})) {
-      if (!ANNOTATION_KEY.test(key))
-        ctx.addIssue({ code: "custom", path: ["annotations", key], message: "not a valid annotation key" });
-      else if (key.startsWith(BERTH_PREFIX))
-        ctx.addIssue({
-          code: "custom",
-          path: ["annotations", key],
-          message: `${BERTH_PREFIX} annotations are Berth's`,
-        });
+      const refusal = annotationRefusal(key);
+      if (refusal) ctx.addIssue({ code: "custom", path: ["annotations", key], message: refusal });
     }
   });
 

@@ -43,6 +43,8 @@ export const validateKind: JobKind<ValidateSpec> = {
       env: [],
       annotations: {},
       workspaceMount: WORKSPACE_MOUNT,
+      // Berth's image runs as its own unprivileged user (USER in the Dockerfile).
+      nonRoot: true,
       ...(local && resultFile
         ? {
             local: {
