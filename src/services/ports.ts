@@ -40,6 +40,29 @@ export interface RunSpec {
   };
 }
 
+/** A kubectl user's Job Berth admits, as Berth recorded it at first sight (never re-read from labels). */
+export interface KubectlJobRef {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+}
+
+/** A user's Job labelled for Berth, as the Job watch sees it now. */
+export interface KubectlJobSighting {
+  readonly ref: KubectlJobRef;
+  readonly reservation: string | null;
+  readonly queue: string | null;
+  readonly pool: string | null;
+  readonly gpus: number;
+  readonly priorityClassName: string | null;
+  /** The first container's image, command and arguments (what `GET /jobs` shows as its spec). */
+  readonly container: { readonly image: string; readonly command?: string[]; readonly args?: string[] };
+  readonly suspended: boolean;
+  readonly finished: boolean;
+  /** The team its namespace belongs to (its berth.dev/team label); read only when asked. */
+  team(): Promise<string | null>;
+}
+
 export interface LaunchOrder {
   readonly job: string;
   /** 1-based; with the job id it names the run, so a re-launch after a crash is idempotent. */
@@ -54,6 +77,11 @@ export interface LaunchOrder {
   readonly priority?: Priority;
   /** What to run, from the job's kind; absent for a spec stored before kinds checked specs. */
   readonly run?: RunSpec;
+  /**
+   * The run is a kubectl user's Job: the executor admits that Job (unsuspends it, with the
+   * toleration and the node pin) instead of creating one.
+   */
+  readonly kubectl?: KubectlJobRef;
 }
 
 export type ExecutorEventType = "running" | "succeeded" | "failed" | "stopped";
@@ -69,6 +97,8 @@ export interface ExecutorEvent {
    * message (at most 4 KiB), or the result file of a local run.
    */
   readonly result?: string;
+  /** The report is about a kubectl user's Job: Berth believes it only while the uid is the recorded one. */
+  readonly kubectl?: KubectlJobRef;
 }
 
 /** Runs jobs: Kubernetes Jobs, or the simulated demo cluster. */
@@ -76,8 +106,11 @@ export interface Executor {
   readonly kind: "simulated" | "kubernetes";
   /** Idempotent per (job, attempt). */
   launch(order: LaunchOrder): Promise<void>;
-  /** Tell a run to stop (suspend / SIGTERM); it reports `stopped` once its GPUs are free, by `stopAt`. */
-  stop(job: string, attempt: number, stopAt: Millis): Promise<void>;
+  /**
+   * Tell a run to stop (suspend / SIGTERM); it reports `stopped` once its GPUs are free, by `stopAt`.
+   * `kubectl`: the run is that user's Job (it is suspended, never deleted).
+   */
+  stop(job: string, attempt: number, stopAt: Millis, kubectl?: KubectlJobRef): Promise<void>;
   /** Runs it knows about, for reconciliation after a restart. */
   known(): Promise<{ job: string; attempt: number }[]>;
   onEvent(listener: (e: ExecutorEvent) => void): void;

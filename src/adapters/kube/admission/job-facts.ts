@@ -18,7 +18,8 @@ export interface AdmissionRequest {
   readonly oldObject?: V1Job;
 }
 
-function gpusOf(job: V1Job | undefined): number {
+/** A Job's GPUs: its parallelism × its pod's `nvidia.com/gpu` limits. */
+export function gpusOf(job: V1Job | undefined): number {
   const spec = job?.spec;
   const perPod = (spec?.template?.spec?.containers ?? []).reduce((n, c) => {
     const limit = Number(c.resources?.limits?.[GPU_RESOURCE] ?? 0);
