@@ -17,6 +17,7 @@ import { startAdmission } from "./adapters/kube/admission/admission.ts";
 import { discoverInventory } from "./adapters/kube/inventory.ts";
 import { watchInventory } from "./adapters/kube/inventory-watch.ts";
 import { kubeConfigFromEnvironment } from "./adapters/kube/kube-config.ts";
+import { watchKubectlJobs } from "./adapters/kube/kubectl-job-watch.ts";
 import { KubernetesExecutor } from "./adapters/kube/kubernetes-executor.ts";
 import { namespaceByTeamLabel } from "./adapters/kube/team-namespaces.ts";
 import { createLogger } from "./adapters/log/create-logger.ts";
@@ -28,6 +29,7 @@ import type { Usage } from "./core/pool-usage.ts";
 import { bootstrapAdmin } from "./services/access/auth.ts";
 import { loadSecretKey } from "./services/access/secret-key.ts";
 import { checkKubectlJob } from "./services/admission/check-kubectl-job.ts";
+import { kubectlJobGone, kubectlJobsListed, registerKubectlJob } from "./services/admission/kubectl-jobs.ts";
 import { createBookingState } from "./services/booking/booking-state.ts";
 import type { ChangeHint, ServiceContext } from "./services/context.ts";
 import { seedDemoCluster } from "./services/inventory/demo-cluster.ts";
@@ -36,7 +38,7 @@ import { EventHub } from "./services/notify/event-hub.ts";
 import { WebhookDispatcher } from "./services/notify/webhook-dispatcher.ts";
 import { sealPlainWebhookSecrets, useWebhookSecretKey } from "./services/notify/webhook-secrets.ts";
 import { webhookTargets } from "./services/notify/webhooks.ts";
-import type { Executor } from "./services/ports.ts";
+import type { Executor, ExecutorEvent } from "./services/ports.ts";
 import { startRetention } from "./services/retention/retention.ts";
 import { recordExecutorEvent } from "./services/scheduling/executor-events.ts";
 import type { JobKindSettings } from "./services/scheduling/job-kinds/job-kind.ts";
@@ -124,6 +126,36 @@ async function kubernetesExecutor(
       aborter.abort();
       await watching;
     },
+  };
+}
+
+/**
+ * kubectl users' Jobs: registered as jobs when first seen, cancelled when deleted, their runs
+ * reported like Berth's own. Returns what stops the watch.
+ */
+function watchKubectlJobsOf(
+  ctx: ServiceContext,
+  kc: KubeConfig,
+  report: (e: ExecutorEvent) => void,
+  logger: Logger,
+): () => Promise<void> {
+  const aborter = new AbortController();
+  const watching = watchKubectlJobs({
+    kubeconfig: kc,
+    signal: aborter.signal,
+    onJob: async (seen) => {
+      await registerKubectlJob(ctx, seen);
+    },
+    onGone: (ref) => kubectlJobGone(ctx, ref),
+    onSync: (uids) => kubectlJobsListed(ctx, uids),
+    onReport: report,
+    onError: (err) => logger.warn({ err }, "kubectl Job watch"),
+  }).catch((err) => {
+    if (!aborter.signal.aborted) logger.error({ err }, "the kubectl Job watch ended");
+  });
+  return async () => {
+    aborter.abort();
+    await watching;
   };
 }
 
@@ -242,11 +274,20 @@ export async function startBerth(
     await mkdir(resultDir, { recursive: true });
     kinds = { ...kinds, local: { berth: localBerthCommand(), resultDir } };
   }
-  runner.onEvent((e) => {
+  const recordReport = (e: ExecutorEvent) => {
     recordExecutorEvent({ ctx, onEvictionToFree: (s) => metrics.evictionToFreeSeconds.observe(s) }, e).catch(
       (err) => logger.error({ err, job: e.job }, "recording an executor report failed"),
     );
-  });
+  };
+  runner.onEvent(recordReport);
+  if (executor.executor === "kubernetes") {
+    const stopOwnWatches = stopWatching;
+    const stopKubectlJobs = watchKubectlJobsOf(ctx, executor.kubeconfig, recordReport, logger);
+    stopWatching = async () => {
+      await stopKubectlJobs();
+      await stopOwnWatches();
+    };
+  }
   // Runs the database says are live but the executor does not know are launched again by the leader,
   // when it becomes the leader (at once with PGlite).
   const relaunch = () =>

@@ -216,6 +216,10 @@ export const Job = z
     priority: Priority,
     attempts: z.int(),
     reservation: z.string().nullable(),
+    /** `kubectl`: a Job a user created with kubectl, admitted by Berth (an `external` job). */
+    source: z.enum(["api", "kubectl"]),
+    /** Where a kubectl user's Job is. */
+    kubernetes: z.object({ namespace: z.string(), name: z.string() }).optional(),
   })
   .passthrough()
   .openapi("Job");

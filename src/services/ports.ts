@@ -42,6 +42,33 @@ export interface RunSpec {
   };
 }
 
+/** A kubectl user's Job Berth admits, as Berth recorded it at first sight (never re-read from labels). */
+export interface KubectlJobRef {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+}
+
+/** A user's Job labelled for Berth, as the Job watch sees it now. */
+export interface KubectlJobSighting {
+  readonly ref: KubectlJobRef;
+  readonly reservation: string | null;
+  readonly queue: string | null;
+  readonly pool: string | null;
+  readonly gpus: number;
+  readonly priorityClassName: string | null;
+  /** What the job rules read: every container's env names, whether any uses envFrom, pod annotations. */
+  readonly envNames: readonly string[];
+  readonly envFrom: boolean;
+  readonly annotations: Readonly<Record<string, string>>;
+  /** The first container's image, command and arguments (what `GET /jobs` shows as its spec). */
+  readonly container: { readonly image: string; readonly command?: string[]; readonly args?: string[] };
+  readonly suspended: boolean;
+  readonly finished: boolean;
+  /** The team its namespace belongs to (its berth.dev/team label); read only when asked. */
+  team(): Promise<string | null>;
+}
+
 export interface LaunchOrder {
   readonly job: string;
   /** 1-based; with the job id it names the run, so a re-launch after a crash is idempotent. */
@@ -56,6 +83,11 @@ export interface LaunchOrder {
   readonly priority?: Priority;
   /** What to run, from the job's kind; absent for a spec stored before kinds checked specs. */
   readonly run?: RunSpec;
+  /**
+   * The run is a kubectl user's Job: the executor admits that Job (unsuspends it, with the
+   * toleration and the node pin) instead of creating one.
+   */
+  readonly kubectl?: KubectlJobRef;
 }
 
 export type ExecutorEventType = "running" | "succeeded" | "failed" | "stopped";
@@ -77,6 +109,8 @@ export interface ExecutorEvent {
    * a run fixes its source; a report from any other object is not about the run.
    */
   readonly source?: { readonly namespace: string; readonly uid: string; readonly team?: string };
+  /** The report is about a kubectl user's Job: Berth believes it only while the uid is the recorded one. */
+  readonly kubectl?: KubectlJobRef;
 }
 
 /** Runs jobs: Kubernetes Jobs, or the simulated demo cluster. */
@@ -86,9 +120,10 @@ export interface Executor {
   launch(order: LaunchOrder): Promise<void>;
   /**
    * Tell a run to stop (suspend / SIGTERM); it reports `stopped` once its GPUs are free, by `stopAt`.
-   * `team` (the job's) says where the run lives on a cluster with a namespace per team.
+   * `team` (the job's) says where the run lives on a cluster with a namespace per team; `kubectl`:
+   * the run is that user's Job (it is suspended, never deleted).
    */
-  stop(job: string, attempt: number, stopAt: Millis, team?: string): Promise<void>;
+  stop(job: string, attempt: number, stopAt: Millis, team?: string, kubectl?: KubectlJobRef): Promise<void>;
   /** Runs it knows about, for reconciliation after a restart; `team` when it lives in a team's namespace. */
   known(): Promise<{ job: string; attempt: number; team?: string }[]>;
   onEvent(listener: (e: ExecutorEvent) => void): void;

@@ -49,5 +49,9 @@ export function jobView(row: JobRow) {
     ...(row.finished_at ? { finishedAt: iso(row.finished_at) } : {}),
     ...(row.reason ? { reason: row.reason } : {}),
     ...(row.retry_at && row.state === "queued" ? { retryAt: iso(row.retry_at) } : {}),
+    source: row.source,
+    ...(row.kube_namespace && row.kube_name
+      ? { kubernetes: { namespace: row.kube_namespace, name: row.kube_name } }
+      : {}),
   };
 }

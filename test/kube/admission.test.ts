@@ -4,28 +4,19 @@
 // Jobs with the cluster's own kubectl. Tests read kubectl's stderr: what the user sees.
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AdmissionregistrationV1Api, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { AdmissionregistrationV1Api } from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../cluster/wait.ts";
-import { type Berth, listeningUrl, serve } from "./support/berth-serve.ts";
+import { makeTeamNamespace, serveWithAdmission } from "./support/admission.ts";
+import { type Berth, listeningUrl } from "./support/berth-serve.ts";
 import { kubectlWith } from "./support/kubectl.ts";
 import { useNamespace } from "./support/namespace.ts";
 import { teamUserKubeconfig } from "./support/team-user.ts";
 
 const GRID_MS = 15 * 60_000;
 const ADMIN_TOKEN = `admission-admin-${randomBytes(12).toString("hex")}`;
-const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 function jobYaml(o: {
   name: string;
@@ -102,18 +93,9 @@ describe("kubectl Jobs under Berth's admission webhooks", () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), "berth-admission-"));
-    await ns.core.patchNamespace(
-      { name: ns.name, body: { metadata: { labels: { "berth.dev/team": team } } } },
-      mergePatch,
-    );
+    await makeTeamNamespace(ns, team);
     member = await teamUserKubeconfig(ns, dataDir);
-    berth = serve({
-      BERTH_DATA_DIR: dataDir,
-      BERTH_ADMIN_TOKEN: ADMIN_TOKEN,
-      BERTH_EXECUTOR: "kubernetes",
-      KUBECONFIG: inject("kubeconfig"),
-      BERTH_ADMISSION_URL: `https://127.0.0.1:${await freePort()}`,
-    });
+    berth = await serveWithAdmission({ dataDir, adminToken: ADMIN_TOKEN });
     url = await listeningUrl(berth);
     for (const t of [team, other]) expect((await api("POST", "/teams", { name: t })).status).toBe(201);
     reservation = await book(team);

@@ -147,6 +147,11 @@ export interface JobsTable {
   /** A queued job whose launch failed for a cause that may pass waits until then. */
   retry_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   launch_failures: Generated<number>;
+  /** `kubectl`: a user's Job Berth admits (kube_* say which); `api`: submitted over REST. */
+  source: ColumnType<"api" | "kubectl", "api" | "kubectl" | undefined, "api" | "kubectl">;
+  kube_namespace: ColumnType<string | null, string | null | undefined, string | null>;
+  kube_name: ColumnType<string | null, string | null | undefined, string | null>;
+  kube_uid: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface JobAttemptsTable {

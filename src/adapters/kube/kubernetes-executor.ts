@@ -17,9 +17,16 @@ import {
 } from "@kubernetes/client-node";
 import { runJobName } from "../../basics/job-names.ts";
 import type { Millis } from "../../core/types.ts";
-import type { Executor, ExecutorEvent, ExecutorEventType, RunConfigFiles } from "../../services/ports.ts";
+import type {
+  Executor,
+  ExecutorEvent,
+  ExecutorEventType,
+  KubectlJobRef,
+  RunConfigFiles,
+} from "../../services/ports.ts";
 import { buildRunJob, type KubeLaunchOrder } from "./job-manifest.ts";
 import { isAlreadyExists, isNotFound, translateKubeError } from "./kube-errors.ts";
+import { admitKubectlJob, suspendKubectlJob } from "./kubectl-job-control.ts";
 import { ANNOTATION_REPORTED, LABEL_ATTEMPT, LABEL_JOB, LABEL_TEAM, OWN_JOBS_SELECTOR } from "./labels.ts";
 import { isTerminal, reportedOf, runOf, runStatus } from "./run-status.ts";
 import { watchStream } from "./watch-stream.ts";
@@ -106,6 +113,8 @@ export class KubernetesExecutor implements Executor {
   }
 
   async launch(order: KubeLaunchOrder): Promise<void> {
+    // A kubectl user's Job is admitted where it is, never created (kubectl-job-control.ts).
+    if (order.kubectl) return admitKubectlJob(this.batch, order.kubectl, order);
     const namespace = await this.namespaceOf(order.team);
     const perGpu = this.o.perGpu?.(order.placement[0]?.node ?? "");
     const body = buildRunJob(order, {
@@ -181,7 +190,19 @@ export class KubernetesExecutor implements Executor {
    * Suspends the run's Job: the Job controller deletes its pods (each gets its grace period) and
    * the watch reports `stopped` once none is left. A run with no Job has nothing holding GPUs.
    */
-  async stop(job: string, attempt: number, stopAt: Millis, team?: string): Promise<void> {
+  async stop(
+    job: string,
+    attempt: number,
+    stopAt: Millis,
+    team?: string,
+    kubectl?: KubectlJobRef,
+  ): Promise<void> {
+    if (kubectl) {
+      // Gone or finished: the kubectl Job watch reports that, not a stop.
+      if (await suspendKubectlJob(this.batch, kubectl))
+        await this.shortenGrace(kubectl.name, kubectl.namespace, stopAt);
+      return;
+    }
     const found = await this.find(job, attempt, team);
     if (!found) {
       this.emit({ job, attempt, type: "stopped", at: this.now(), message: "no Job on the cluster" });

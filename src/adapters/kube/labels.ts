@@ -32,3 +32,8 @@ export const GFD_COMPUTE_MAJOR = "nvidia.com/gpu.compute.major";
 export const GFD_COMPUTE_MINOR = "nvidia.com/gpu.compute.minor";
 /** Set by Berth's test cluster (and by admins who want a pool name other than the product). */
 export const LABEL_POOL = "berth.dev/pool";
+
+/** On a kubectl user's Job Berth admitted: which attempt of its Berth job the Job now runs. */
+export const ANNOTATION_ATTEMPT = "berth.dev/attempt";
+/** Pods carry their Job's uid under this label (set by the Job controller, not by users). */
+export const LABEL_CONTROLLER_UID = "batch.kubernetes.io/controller-uid";

@@ -1,7 +1,10 @@
 // What the executor reports (a run started, finished, or stopped with its GPUs free), persisted
 // with its event before the loop is woken to plan around it.
+
+import type { Transaction } from "kysely";
 import { appendEvent } from "../../adapters/db/repos/events.ts";
 import {
+  type AttemptOutcome,
   endJobAttempt,
   getJobAttempt,
   type JobAttemptRow,
@@ -15,6 +18,8 @@ import {
   requeueJob,
 } from "../../adapters/db/repos/jobs.ts";
 import { addUsedGpuSeconds } from "../../adapters/db/repos/usage.ts";
+import type { Database, JobRow } from "../../adapters/db/tables.ts";
+import type { Millis } from "../../core/types.ts";
 import type { ServiceContext } from "../context.ts";
 import { settleAbCheckOfJob } from "../models/ab-checks.ts";
 import { afterTraining } from "../models/training-follow-up.ts";
@@ -26,12 +31,33 @@ export interface ExecutorEventDeps {
   readonly onEvictionToFree?: (seconds: number) => void;
 }
 
+/**
+ * Ends the job's current attempt, if it is still open, and counts the GPU-seconds a reservation's
+ * own job used on its slots.
+ */
+export async function endRunAttempt(
+  trx: Transaction<Database>,
+  job: JobRow,
+  outcome: AttemptOutcome,
+  at: Millis,
+): Promise<void> {
+  const attempt = await getJobAttempt(trx, job.id, job.attempts);
+  if (!attempt || attempt.ended_at !== null) return;
+  await endJobAttempt(trx, job.id, job.attempts, outcome, at);
+  if (job.runs_on) {
+    const seconds = (job.gpus * (at - attempt.started_at.getTime())) / 1000;
+    await addUsedGpuSeconds(trx, job.runs_on, seconds, at);
+  }
+}
+
 export async function recordExecutorEvent(deps: ExecutorEventDeps, e: ExecutorEvent): Promise<void> {
   const { ctx } = deps;
   await ctx.db.transaction().execute(async (trx) => {
     const job = await lockJobRow(trx, e.job);
     // A report for an older attempt (a late one after a restart) changes nothing.
     if (!job || job.attempts !== e.attempt) return;
+    // A kubectl user's Job is believed only under the uid Berth recorded; Berth's own, never as one.
+    if ((job.kube_uid ?? undefined) !== e.kubectl?.uid) return;
     const attempt = await getJobAttempt(trx, e.job, e.attempt);
     const foreign = foreignSource(e, job.team, attempt);
     if (foreign) {
@@ -51,16 +77,9 @@ export async function recordExecutorEvent(deps: ExecutorEventDeps, e: ExecutorEv
       });
       return;
     }
-    if (attempt && attempt.ended_at === null) {
-      const outcome =
-        e.type === "stopped" ? (job.signal?.reason === "window-end" ? "stopped" : "preempted") : e.type;
-      await endJobAttempt(trx, e.job, e.attempt, job.state === "cancelled" ? "cancelled" : outcome, e.at);
-      // Usage: GPU-seconds a reservation's own jobs used on its slots.
-      if (job.runs_on) {
-        const seconds = (job.gpus * (e.at - attempt.started_at.getTime())) / 1000;
-        await addUsedGpuSeconds(trx, job.runs_on, seconds, e.at);
-      }
-    }
+    const outcome =
+      e.type === "stopped" ? (job.signal?.reason === "window-end" ? "stopped" : "preempted") : e.type;
+    await endRunAttempt(trx, job, job.state === "cancelled" ? "cancelled" : outcome, e.at);
     // A cancelled run that has ended frees its GPUs now, not when it was cancelled.
     if (job.state === "cancelled") return releaseCancelledRun(trx, e.job, e.at);
     if (job.state === "succeeded" || job.state === "failed") return;

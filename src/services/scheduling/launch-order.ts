@@ -3,7 +3,7 @@
 import { getPool } from "../../adapters/db/repos/pools.ts";
 import type { Placement, Priority } from "../../core/types.ts";
 import type { ServiceContext } from "../context.ts";
-import type { LaunchOrder } from "../ports.ts";
+import type { KubectlJobRef, LaunchOrder } from "../ports.ts";
 import type { JobKindName, JobKindSettings } from "./job-kinds/job-kind.ts";
 import { runSpecOf } from "./job-kinds/registry.ts";
 
@@ -21,6 +21,19 @@ export interface RunOfJob {
   readonly reservation: string | null;
   readonly spec: Record<string, unknown>;
   readonly placement: Placement;
+  /** A kubectl user's Job: the executor admits it instead of creating one. */
+  readonly kubectl?: KubectlJobRef | undefined;
+}
+
+/** Where a job's kubectl Job is, from its row; undefined for a job submitted over REST. */
+export function kubectlRefOf(row: {
+  readonly kube_namespace: string | null;
+  readonly kube_name: string | null;
+  readonly kube_uid: string | null;
+}): KubectlJobRef | undefined {
+  return row.kube_namespace && row.kube_name && row.kube_uid
+    ? { namespace: row.kube_namespace, name: row.kube_name, uid: row.kube_uid }
+    : undefined;
 }
 
 export async function launchOrderOf(
@@ -43,5 +56,6 @@ export async function launchOrderOf(
     ...(r.reservation ? { reservation: r.reservation } : {}),
     priority: r.priority as Priority,
     ...(run ? { run } : {}),
+    ...(r.kubectl ? { kubectl: r.kubectl } : {}),
   };
 }

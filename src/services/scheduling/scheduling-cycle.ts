@@ -55,7 +55,7 @@ import type { ServiceContext } from "../context.ts";
 import type { Executor } from "../ports.ts";
 import type { JobKindSettings } from "./job-kinds/job-kind.ts";
 import { recordFailedLaunch } from "./launch-failures.ts";
-import { DEFAULT_KIND_SETTINGS, launchOrderOf } from "./launch-order.ts";
+import { DEFAULT_KIND_SETTINGS, kubectlRefOf, launchOrderOf } from "./launch-order.ts";
 
 export interface CycleDeps {
   readonly ctx: ServiceContext;
@@ -357,6 +357,7 @@ async function apply(deps: CycleDeps, intent: Intent, now: Millis): Promise<bool
             reservation: job.reservation_id,
             spec: job.spec,
             placement: d.placement,
+            kubectl: kubectlRefOf(job),
           },
           deps.kinds,
         ),
@@ -368,7 +369,7 @@ async function apply(deps: CycleDeps, intent: Intent, now: Millis): Promise<bool
   }
   if (job.placement === null) return true; // stopped already
   try {
-    await deps.executor.stop(d.job, intent.attempt, Math.max(now, d.stopAt), job.team);
+    await deps.executor.stop(d.job, intent.attempt, Math.max(now, d.stopAt), job.team, kubectlRefOf(job));
     return true;
   } catch (err) {
     deps.ctx.logger.warn({ err, job: d.job }, "stop not sent; it is sent again on the next tick");
@@ -508,6 +509,16 @@ export async function relaunchRuns(
   let n = 0;
   for (const j of rows) {
     if (known.has(`${j.id}#${j.attempts}#${j.team}`) || known.has(`${j.id}#${j.attempts}#`)) continue;
+    const kubectl = kubectlRefOf(j);
+    if (j.state === "cancelled" && kubectl) {
+      // A kubectl user's Job stays on the cluster: stop it again (the stop may have been lost).
+      try {
+        await executor.stop(j.id, j.attempts, Math.max(now, j.signal?.stopAt ?? now), j.team, kubectl);
+      } catch (err) {
+        ctx.logger.warn({ err, job: j.id }, "stop not sent; the next tick sends it again");
+      }
+      continue;
+    }
     if (j.state === "cancelled") {
       await ctx.db.transaction().execute((trx) => releaseCancelledRun(trx, j.id, now));
       continue;
@@ -529,11 +540,12 @@ export async function relaunchRuns(
             reservation: j.reservation_id,
             spec: j.spec,
             placement: (j.placement ?? []) as Placement,
+            kubectl,
           },
           kinds,
         ),
       );
-      if (j.signal) await executor.stop(j.id, j.attempts, Math.max(now, j.signal.stopAt), j.team);
+      if (j.signal) await executor.stop(j.id, j.attempts, Math.max(now, j.signal.stopAt), j.team, kubectl);
     } catch (err) {
       await recordFailedLaunch(ctx, j.id, j.attempts, err, now);
       continue;

@@ -1,7 +1,7 @@
 // Jobs: submission, the loop's transitions (admit, signal, run, requeue, finish, refuse) and the
 // reads the cycle and the API need. Anything that locks or belongs to a transition takes a
 // Transaction: the scheduling service owns it, so a state change and its event commit together.
-import type { Insertable, Kysely, Transaction } from "kysely";
+import type { ExpressionBuilder, Insertable, Kysely, Transaction } from "kysely";
 import type { Millis, Placement } from "../../../core/types.ts";
 import type { Database, JobRow, JobSignalJson, JobsTable } from "../tables.ts";
 
@@ -17,22 +17,20 @@ export async function lockJobRow(trx: Transaction<Database>, id: string): Promis
   return trx.selectFrom("jobs").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
 }
 
+/** Queued, admitted or running, or cancelled with a run that has not stopped yet. */
+function isLive(eb: ExpressionBuilder<Database, "jobs">) {
+  return eb.or([
+    eb("state", "in", ["queued", "admitted", "running"]),
+    eb.and([eb("state", "=", "cancelled"), eb("placement", "is not", null)]),
+  ]);
+}
+
 /**
  * The jobs the core plans around, by id: queued, admitted or running, and cancelled ones whose run
  * has not stopped yet (their GPUs stay taken until it has).
  */
 export async function listLiveJobRows(db: Handle): Promise<JobRow[]> {
-  return db
-    .selectFrom("jobs")
-    .selectAll()
-    .where((eb) =>
-      eb.or([
-        eb("state", "in", ["queued", "admitted", "running"]),
-        eb.and([eb("state", "=", "cancelled"), eb("placement", "is not", null)]),
-      ]),
-    )
-    .orderBy("id")
-    .execute();
+  return db.selectFrom("jobs").selectAll().where(isLive).orderBy("id").execute();
 }
 
 /** When the earliest queued job waiting out a launch backoff may be admitted; null when none waits. */
@@ -138,6 +136,47 @@ export async function insertQueuedJobOnce(trx: Transaction<Database>, job: NewJo
   return inserted !== undefined;
 }
 
+/** Where a kubectl user's Job lives on the cluster, as Berth saw it first. */
+export interface KubectlJobRow {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+}
+
+/**
+ * Queues a kubectl user's Job unless it is registered already (its id, or its uid): false when it
+ * was (the Job watch sees a Job again after a restart or a relist).
+ */
+export async function insertKubectlJob(
+  trx: Transaction<Database>,
+  job: NewJob,
+  kube: KubectlJobRow,
+): Promise<boolean> {
+  const inserted = await trx
+    .insertInto("jobs")
+    .values({
+      ...queuedJobValues(job),
+      source: "kubectl",
+      kube_namespace: kube.namespace,
+      kube_name: kube.name,
+      kube_uid: kube.uid,
+    })
+    .onConflict((oc) => oc.doNothing())
+    .returning("id")
+    .executeTakeFirst();
+  return inserted !== undefined;
+}
+
+/** The job a kubectl user's Job is, by the Job's uid. */
+export async function getJobRowByKubeUid(db: Handle, uid: string): Promise<JobRow | undefined> {
+  return db.selectFrom("jobs").selectAll().where("kube_uid", "=", uid).executeTakeFirst();
+}
+
+/** kubectl users' jobs that are not finished: queued, admitted, running, or cancelled and not stopped. */
+export async function listLiveKubectlJobRows(db: Handle): Promise<JobRow[]> {
+  return db.selectFrom("jobs").selectAll().where("source", "=", "kubectl").where(isLive).execute();
+}
+
 export async function markJobCancelled(trx: Transaction<Database>, id: string, at: Millis): Promise<JobRow> {
   const now = new Date(at);
   return trx
@@ -146,6 +185,21 @@ export async function markJobCancelled(trx: Transaction<Database>, id: string, a
     .where("id", "=", id)
     .returningAll()
     .executeTakeFirstOrThrow();
+}
+
+/** A cancelled job that was cancelled because of `reason` (its Job was deleted, say). */
+export async function markJobCancelledFor(
+  trx: Transaction<Database>,
+  id: string,
+  reason: string,
+  at: Millis,
+): Promise<void> {
+  const now = new Date(at);
+  await trx
+    .updateTable("jobs")
+    .set({ state: "cancelled", reason, updated_at: now, finished_at: now })
+    .where("id", "=", id)
+    .execute();
 }
 
 /** A cancelled job's run has stopped: it holds nothing more. */
@@ -202,7 +256,20 @@ export async function recordLaunchFailure(
 export async function getJobLaunchFields(db: Handle, id: string) {
   return db
     .selectFrom("jobs")
-    .select(["kind", "team", "pool", "spec", "reservation_id", "priority", "state", "attempts", "placement"])
+    .select([
+      "kind",
+      "team",
+      "pool",
+      "spec",
+      "reservation_id",
+      "priority",
+      "state",
+      "attempts",
+      "placement",
+      "kube_namespace",
+      "kube_name",
+      "kube_uid",
+    ])
     .where("id", "=", id)
     .executeTakeFirst();
 }

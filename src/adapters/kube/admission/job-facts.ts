@@ -18,7 +18,8 @@ export interface AdmissionRequest {
   readonly oldObject?: V1Job;
 }
 
-function gpusOf(job: V1Job | undefined): number {
+/** A Job's GPUs: its parallelism × its pod's `nvidia.com/gpu` limits. */
+export function gpusOf(job: V1Job | undefined): number {
   const spec = job?.spec;
   const perPod = (spec?.template?.spec?.containers ?? []).reduce((n, c) => {
     const limit = Number(c.resources?.limits?.[GPU_RESOURCE] ?? 0);
@@ -27,7 +28,8 @@ function gpusOf(job: V1Job | undefined): number {
   return (spec?.parallelism ?? 1) * perPod;
 }
 
-function containersOf(job: V1Job | undefined) {
+/** Every container of the Job's pod, init containers included: the rules read each one's env. */
+export function containersOf(job: V1Job | undefined) {
   const pod = job?.spec?.template?.spec;
   return [...(pod?.initContainers ?? []), ...(pod?.containers ?? [])];
 }
