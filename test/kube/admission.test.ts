@@ -111,7 +111,7 @@ describe("kubectl Jobs under Berth's admission webhooks", () => {
       BERTH_DATA_DIR: dataDir,
       BERTH_ADMIN_TOKEN: ADMIN_TOKEN,
       BERTH_EXECUTOR: "kubernetes",
-      KUBECONFIG: inject("kubeconfig"),
+      KUBECONFIG: inject("berthKubeconfig"),
       BERTH_ADMISSION_URL: `https://127.0.0.1:${await freePort()}`,
     });
     url = await listeningUrl(berth);

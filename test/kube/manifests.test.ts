@@ -2,7 +2,7 @@
 // accepts every object (server-side dry run, so admission and schema checks run), and the
 // ClusterRole grants exactly the rules the executor is tested under (executor-rbac.test.ts runs
 // the executor with EXECUTOR_RULES alone, so a missing verb fails there and a drift fails here).
-import { loadAllYaml, type V1ClusterRole, type V1PolicyRule } from "@kubernetes/client-node";
+import { loadAllYaml, type V1ClusterRole, type V1PolicyRule, type V1Role } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import {
   mutatingConfiguration,
@@ -10,7 +10,7 @@ import {
   tolerationPolicyBinding,
   validatingConfiguration,
 } from "../../src/adapters/kube/admission/registration.ts";
-import { ADMISSION_RULES, EXECUTOR_RULES } from "../../src/adapters/kube/rbac.ts";
+import { ADMISSION_RULES, EXECUTOR_RULES, LEADER_RULES } from "../../src/adapters/kube/rbac.ts";
 import { kubectl } from "./support/kubectl.ts";
 
 /** One string per (group, resource, verb): rule order and grouping do not matter. */
@@ -33,6 +33,9 @@ describe("k8s/ manifests", () => {
       (o) => o.kind === "ClusterRole" && o.metadata.name === "berth",
     ) as V1ClusterRole;
     expect(grants(role.rules ?? [])).toEqual(grants([...EXECUTOR_RULES, ...ADMISSION_RULES]));
+    // The Lease electing the leader: a Role in Berth's namespace only.
+    const leaderRole = objects.find((o) => o.kind === "Role" && o.metadata.name === "berth-leader") as V1Role;
+    expect(grants(leaderRole.rules ?? [])).toEqual(grants(LEADER_RULES));
     expect(objects.map((o) => o.kind)).toEqual(
       expect.arrayContaining([
         "Namespace",
@@ -58,19 +61,20 @@ describe("k8s/ manifests", () => {
   });
 
   // A server-side dry run cannot create a namespace for the objects that go in it: the namespaces
-  // are created for real first (and removed after), everything else only dry-run.
+  // are created for real first (and removed after, unless they were there: the suite's global setup
+  // keeps `berth` with the base's ServiceAccount), everything else only dry-run.
   it.each([
     ["k8s", "berth"],
     ["k8s/examples/team-vision", "vision"],
   ])("%s applies with a server-side dry run", async (dir, namespace) => {
-    await kubectl(["create", "namespace", namespace]);
+    const created = (await kubectl(["create", "namespace", namespace])).code === 0;
     try {
       const result = await kubectl(["apply", "--dry-run=server", "-k", dir]);
       // Warnings (objects the test cluster made without kubectl apply) are not failures.
       expect(result.stderr.split("\n").filter((l) => l.startsWith("Error"))).toEqual([]);
       expect(result.code).toBe(0);
     } finally {
-      await kubectl(["delete", "namespace", namespace, "--wait=false"]);
+      if (created) await kubectl(["delete", "namespace", namespace, "--wait=false"]);
     }
   });
 
