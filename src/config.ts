@@ -35,6 +35,13 @@ const envSchema = z.object({
    * (`https://127.0.0.1:PORT`): Berth serves them there and registers them with that URL.
    */
   BERTH_ADMISSION_URL: z.url({ protocol: /^https$/ }).optional(),
+  /**
+   * In a cluster: the directory of the webhooks' serving certificate (tls.crt, tls.key: the Secret
+   * berth-admission-tls, from cert-manager or `berth admission-cert`). Berth serves the webhooks
+   * on BERTH_ADMISSION_PORT; the configurations are the manifests' (k8s/admission).
+   */
+  BERTH_ADMISSION_TLS_DIR: z.string().min(1).optional(),
+  BERTH_ADMISSION_PORT: z.coerce.number().int().min(1).max(65535).default(8443),
   /** Ranges webhook targets may lie in although private or special, comma-separated CIDRs. */
   BERTH_WEBHOOK_ALLOW: z
     .string()
@@ -83,6 +90,15 @@ const envSchema = z.object({
   BERTH_BOOKING_HORIZON_DAYS: z.coerce.number().min(0).default(DEFAULT_BOOKING_SETTINGS.horizonDays),
   BERTH_FREEZE_MINUTES: z.coerce.number().min(0).default(DEFAULT_BOOKING_SETTINGS.freezeMinutes),
   BERTH_DEFAULT_GRACE_SECONDS: z.coerce.number().int().min(0).default(DEFAULT_BOOKING_SETTINGS.graceSeconds),
+  /**
+   * The Lease electing the leader replica on Kubernetes (with PostgreSQL): its name, namespace
+   * (default: the pod's own, else BERTH_NAMESPACE, else `default`) and duration.
+   */
+  BERTH_LEASE_NAME: z.string().min(1).default("berth-leader"),
+  BERTH_LEASE_NAMESPACE: z.string().min(1).optional(),
+  BERTH_LEASE_SECONDS: z.coerce.number().int().min(2).max(300).default(15),
+  /** This replica's name in the Lease (the Deployment sets it from the pod's name). */
+  POD_NAME: z.string().min(1).optional(),
 });
 
 const SETTING_VARIABLES: Record<keyof BookingSettings, string> = {
@@ -129,6 +145,8 @@ export interface Config {
   readonly noShowSeconds: number;
   readonly bodyLimit: string;
   readonly admissionUrl: string | undefined;
+  readonly admissionTlsDir: string | undefined;
+  readonly admissionPort: number;
   readonly webhookAllow: readonly string[];
   readonly secretKey: string | undefined;
   readonly memberTokenTtlSeconds: number;
@@ -149,6 +167,12 @@ export interface Config {
   readonly berthImage: string;
   /** Grid, lengths, horizon, freeze and default grace the booking service and the loop apply. */
   readonly bookingRules: BookingRules;
+  readonly lease: {
+    readonly name: string;
+    readonly namespace: string | undefined;
+    readonly seconds: number;
+    readonly identity: string | undefined;
+  };
 }
 
 export class ConfigError extends Error {
@@ -179,6 +203,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     noShowSeconds: e.BERTH_NO_SHOW_SECONDS,
     bodyLimit: e.BERTH_BODY_LIMIT,
     admissionUrl: e.BERTH_ADMISSION_URL,
+    admissionTlsDir: e.BERTH_ADMISSION_TLS_DIR,
+    admissionPort: e.BERTH_ADMISSION_PORT,
     webhookAllow: Object.freeze(e.BERTH_WEBHOOK_ALLOW),
     secretKey: e.BERTH_SECRET_KEY,
     memberTokenTtlSeconds: e.BERTH_MEMBER_TOKEN_TTL_SECONDS,
@@ -195,5 +221,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }),
     berthImage: e.BERTH_IMAGE,
     bookingRules: bookingRules(bookingSettingsOf(e)),
+    lease: Object.freeze({
+      name: e.BERTH_LEASE_NAME,
+      namespace: e.BERTH_LEASE_NAMESPACE,
+      seconds: e.BERTH_LEASE_SECONDS,
+      identity: e.POD_NAME,
+    }),
   });
 }

@@ -4,21 +4,24 @@
 
 import { mkdir } from "node:fs/promises";
 import type { Server } from "node:http";
+import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { openDatabase } from "./adapters/db/connect.ts";
-import { changeNotifier, postgresLeadership, soleLeadership } from "./adapters/db/leadership.ts";
+import { changeNotifier, type PostgresSession, postgresSession } from "./adapters/db/leadership.ts";
 import { migrate } from "./adapters/db/migrate.ts";
 import { createDemoExecutor } from "./adapters/demo/demo-executor.ts";
 import { webhookSender } from "./adapters/http/webhook-sender.ts";
 import { startAdmission } from "./adapters/kube/admission/admission.ts";
+import { serveAdmissionInCluster } from "./adapters/kube/admission/in-cluster.ts";
 import { discoverInventory } from "./adapters/kube/inventory.ts";
 import { watchInventory } from "./adapters/kube/inventory-watch.ts";
 import { kubeConfigFromEnvironment } from "./adapters/kube/kube-config.ts";
 import { watchKubectlJobs } from "./adapters/kube/kubectl-job-watch.ts";
 import { KubernetesExecutor } from "./adapters/kube/kubernetes-executor.ts";
+import { leaseLeadership } from "./adapters/kube/lease-leadership.ts";
 import { namespaceByTeamLabel } from "./adapters/kube/team-namespaces.ts";
 import { createLogger } from "./adapters/log/create-logger.ts";
 import { createApp } from "./api/app.ts";
@@ -34,15 +37,16 @@ import { createBookingState } from "./services/booking/booking-state.ts";
 import type { ChangeHint, ServiceContext } from "./services/context.ts";
 import { seedDemoCluster } from "./services/inventory/demo-cluster.ts";
 import { syncInventory } from "./services/inventory/inventory-sync.ts";
+import { type Leadership, leaderWorkers, soleLeadership } from "./services/leadership/leadership.ts";
 import { EventHub } from "./services/notify/event-hub.ts";
 import { WebhookDispatcher } from "./services/notify/webhook-dispatcher.ts";
 import { sealPlainWebhookSecrets, useWebhookSecretKey } from "./services/notify/webhook-secrets.ts";
 import { webhookTargets } from "./services/notify/webhooks.ts";
-import type { Executor, ExecutorEvent } from "./services/ports.ts";
+import type { Executor, ExecutorEvent, KubectlJobFacts } from "./services/ports.ts";
 import { startRetention } from "./services/retention/retention.ts";
 import { recordExecutorEvent } from "./services/scheduling/executor-events.ts";
 import type { JobKindSettings } from "./services/scheduling/job-kinds/job-kind.ts";
-import { startLoop } from "./services/scheduling/loop.ts";
+import { type Loop, startLoop } from "./services/scheduling/loop.ts";
 import { relaunchRuns } from "./services/scheduling/scheduling-cycle.ts";
 import { runTick } from "./services/scheduling/tick.ts";
 
@@ -75,13 +79,17 @@ function chooseExecutor(
   return { executor: "simulated", why: "no kubeconfig or in-cluster config found" };
 }
 
-/** The Kubernetes executor on the discovered inventory, which is synced now and kept current. */
-async function kubernetesExecutor(
+/**
+ * The cluster side of the leader: the inventory synced now and kept current by a Node watch, and
+ * the executor whose Job watch reports runs. Both run only on the leader; `stop` ends the watches.
+ */
+async function startClusterWatches(
   ctx: ServiceContext,
   kc: KubeConfig,
   env: NodeJS.ProcessEnv,
   logger: Logger,
-) {
+  onEvent: (e: ExecutorEvent) => void,
+): Promise<{ runner: Executor; stop(): Promise<void> }> {
   const core = kc.makeApiClient(CoreV1Api);
   let inventory = await discoverInventory(core);
   const synced = await syncInventory(ctx, inventory);
@@ -102,6 +110,7 @@ async function kubernetesExecutor(
     perGpu,
     onError: (err) => logger.warn({ err }, "kubernetes executor"),
   });
+  runner.onEvent(onEvent);
   const aborter = new AbortController();
   const watching = (async () => {
     for await (const next of watchInventory({
@@ -122,9 +131,10 @@ async function kubernetesExecutor(
   });
   return {
     runner,
-    async stopWatching() {
+    async stop() {
       aborter.abort();
       await watching;
+      await runner.close();
     },
   };
 }
@@ -157,6 +167,31 @@ function watchKubectlJobsOf(
     aborter.abort();
     await watching;
   };
+}
+
+/** Who leads: a Lease on Kubernetes, the advisory lock elsewhere, the one process with PGlite. */
+function electLeader(
+  config: Config,
+  executor: ReturnType<typeof chooseExecutor>,
+  session: PostgresSession | undefined,
+  env: NodeJS.ProcessEnv,
+  logger: Logger,
+): Leadership {
+  if (!session) return soleLeadership();
+  if (executor.executor !== "kubernetes") return session.leadership;
+  const kc = executor.kubeconfig;
+  return leaseLeadership({
+    kubeconfig: kc,
+    // In a pod the context's namespace is the pod's own (loadFromCluster reads it).
+    namespace:
+      config.lease.namespace ??
+      kc.getContextObject(kc.getCurrentContext())?.namespace ??
+      (env.BERTH_NAMESPACE || "default"),
+    name: config.lease.name,
+    identity: config.lease.identity ?? `${hostname()}-${process.pid}`,
+    leaseSeconds: config.lease.seconds,
+    logger,
+  });
 }
 
 export async function startBerth(
@@ -192,15 +227,22 @@ export async function startBerth(
   const migrated = await migrate(handle.db);
   logger.info({ applied: migrated.applied, alreadyApplied: migrated.alreadyApplied.length }, "migrations");
 
-  // One replica runs the loop and the deliveries (src/adapters/db/leadership.ts says how it is chosen).
-  const leadership =
+  // One replica runs the loop, the watches and the deliveries (src/services/leadership/leadership.ts).
+  const leaderLog = logger.child({ component: "leader" });
+  const session =
     handle.kind === "postgres" && config.databaseUrl
-      ? postgresLeadership({ databaseUrl: config.databaseUrl, logger: logger.child({ component: "leader" }) })
-      : soleLeadership();
+      ? postgresSession({
+          databaseUrl: config.databaseUrl,
+          lockKey: executor.executor === "kubernetes" ? null : "berth-leader",
+          logger: leaderLog,
+        })
+      : undefined;
+  const leadership = electLeader(config, executor, session, env, leaderLog);
+  const workers = leaderWorkers({ leadership, logger: leaderLog });
   const notifyLeader = handle.kind === "postgres" ? changeNotifier(handle.db, logger) : () => {};
   const hub = new EventHub();
   const metrics = createMetrics();
-  let wakeLoop = (_hint?: ChangeHint) => {};
+  let wake = (_hint?: ChangeHint) => {};
   const ctx: ServiceContext = {
     db: handle.db,
     dbKind: handle.kind,
@@ -212,7 +254,7 @@ export async function startBerth(
     ),
     changed: (hint) => {
       hub.poke();
-      wakeLoop(hint);
+      wake(hint);
       // The loop that must hear of it runs on another replica.
       if (!leadership.isLeader()) notifyLeader();
     },
@@ -234,33 +276,65 @@ export async function startBerth(
   if (sealed > 0) logger.info({ webhooks: sealed }, "webhook secrets stored in plain text were sealed");
   const sendWebhook = webhookSender(webhookTargets(config.webhookAllow));
 
-  let runner: Executor;
-  let stopWatching = async () => {};
+  let runner: Executor | undefined;
   let stopAdmission = async () => {};
   let kinds: JobKindSettings = { berthImage: config.berthImage };
-  if (executor.executor === "kubernetes") {
-    logger.info(
-      { executor: "kubernetes", cluster: executor.kubeconfig.getCurrentCluster()?.server },
-      "executor",
+  const recordReport = (e: ExecutorEvent) =>
+    recordExecutorEvent({ ctx, onEvictionToFree: (s) => metrics.evictionToFreeSeconds.observe(s) }, e).catch(
+      (err) => logger.error({ err, job: e.job }, "recording an executor report failed"),
     );
+  if (executor.executor === "kubernetes") {
+    const kc = executor.kubeconfig;
+    logger.info({ executor: "kubernetes", cluster: kc.getCurrentCluster()?.server }, "executor");
     try {
-      ({ runner, stopWatching } = await kubernetesExecutor(ctx, executor.kubeconfig, env, logger));
-      if (config.admissionUrl) {
-        const admission = await startAdmission({
-          kubeconfig: executor.kubeconfig,
-          url: config.admissionUrl,
-          dataDir: config.dataDir,
-          check: (facts) => checkKubectlJob(ctx, facts),
-          logger: logger.child({ component: "admission" }),
-          now: Date.now(),
-        });
-        stopAdmission = admission.close;
-      }
+      // Every replica checks the cluster answers with the rights Berth needs, before serving.
+      await discoverInventory(kc.makeApiClient(CoreV1Api));
+      // Outside the cluster Berth registers its webhooks at its own URL; inside, the manifests do.
+      const admissionBase = {
+        kubeconfig: kc,
+        check: (facts: KubectlJobFacts) => checkKubectlJob(ctx, facts),
+        logger: logger.child({ component: "admission" }),
+      };
+      const admission = config.admissionUrl
+        ? await startAdmission({
+            ...admissionBase,
+            url: config.admissionUrl,
+            dataDir: config.dataDir,
+            now: Date.now(),
+          })
+        : config.admissionTlsDir
+          ? await serveAdmissionInCluster({
+              ...admissionBase,
+              tlsDir: config.admissionTlsDir,
+              port: config.admissionPort,
+            })
+          : undefined;
+      if (admission) stopAdmission = admission.close;
     } catch (err) {
       // An unreachable cluster or missing rights: nothing is served, so close the database.
+      await leadership.stop();
+      await session?.stop();
       await handle.close();
       throw err;
     }
+    let cluster: Awaited<ReturnType<typeof startClusterWatches>> | undefined;
+    // kubectl users' Jobs are watched by the leader alone, like Berth's own.
+    let stopKubectlJobs: (() => Promise<void>) | undefined;
+    workers.add({
+      name: "cluster watches and executor",
+      async start() {
+        cluster = await startClusterWatches(ctx, kc, env, logger, recordReport);
+        runner = cluster.runner;
+        stopKubectlJobs = watchKubectlJobsOf(ctx, kc, recordReport, logger);
+      },
+      async stop() {
+        runner = undefined;
+        await stopKubectlJobs?.();
+        stopKubectlJobs = undefined;
+        await cluster?.stop();
+        cluster = undefined;
+      },
+    });
   } else {
     logger.warn(
       { executor: executor.executor, why: executor.why },
@@ -268,47 +342,38 @@ export async function startBerth(
     );
     const seeded = await seedDemoCluster(ctx);
     if (seeded.length > 0) logger.info({ pools: seeded }, "demo pools created");
-    runner = createDemoExecutor({ now: () => Date.now(), defaultDurationSeconds: 600 });
+    const demo = createDemoExecutor({ now: () => Date.now(), defaultDurationSeconds: 600 });
+    demo.onEvent(recordReport);
+    runner = demo;
     // Validations run for real here, as `berth validate` processes on the CPU.
     const resultDir = join(config.dataDir, "runs");
     await mkdir(resultDir, { recursive: true });
     kinds = { ...kinds, local: { berth: localBerthCommand(), resultDir } };
   }
-  const recordReport = (e: ExecutorEvent) => {
-    recordExecutorEvent({ ctx, onEvictionToFree: (s) => metrics.evictionToFreeSeconds.observe(s) }, e).catch(
-      (err) => logger.error({ err, job: e.job }, "recording an executor report failed"),
-    );
-  };
-  runner.onEvent(recordReport);
-  if (executor.executor === "kubernetes") {
-    const stopOwnWatches = stopWatching;
-    const stopKubectlJobs = watchKubectlJobsOf(ctx, executor.kubeconfig, recordReport, logger);
-    stopWatching = async () => {
-      await stopKubectlJobs();
-      await stopOwnWatches();
-    };
-  }
-  // Runs the database says are live but the executor does not know are launched again by the leader,
-  // when it becomes the leader (at once with PGlite).
-  const relaunch = () =>
-    relaunchRuns(ctx, runner, kinds).then(
-      (relaunched) => {
-        if (relaunched > 0) logger.info({ relaunched }, "runs the executor did not know were launched again");
-      },
-      (err: unknown) => logger.error({ err }, "relaunching runs failed"),
-    );
-  if (leadership.isLeader()) await relaunch();
 
-  const loop = startLoop({
-    // A replica that is not the leader keeps its loop idle; it wakes when it becomes the leader.
-    tick: (now) =>
-      !leadership.isLeader()
-        ? Promise.resolve({ nextWakeAt: null })
-        : runTick(
+  let loop: Loop | undefined;
+  let webhooks: Loop | undefined;
+  const wakeLoop = (hint?: ChangeHint) => {
+    if (hint) loop?.wakeBy(hint.wakeAt);
+    else loop?.wake();
+    webhooks?.wake();
+  };
+  wake = wakeLoop;
+  workers.add({
+    name: "scheduling loop",
+    async start() {
+      const executorNow = runner;
+      if (!executorNow) throw new Error("no executor to launch runs with");
+      // Runs the database says are live but the executor does not know are launched again.
+      const relaunched = await relaunchRuns(ctx, executorNow, kinds);
+      if (relaunched > 0) logger.info({ relaunched }, "runs the executor did not know were launched again");
+      loop = startLoop({
+        tick: (now) =>
+          runTick(
             {
               ctx,
               noShowSeconds: config.noShowSeconds,
-              executor: runner,
+              executor: executorNow,
               kinds,
               onStep: (step, seconds) => metrics.cycleStepSeconds.observe({ step }, seconds),
               onUsage: (usage) => recordUsage(metrics, usage),
@@ -316,37 +381,55 @@ export async function startBerth(
             },
             now,
           ),
-    now: () => Date.now(),
-    tickSeconds: config.tickSeconds,
-    logger: logger.child({ component: "loop" }),
-    onTickSeconds: (s) => metrics.tickSeconds.observe(s),
+        now: () => Date.now(),
+        tickSeconds: config.tickSeconds,
+        logger: logger.child({ component: "loop" }),
+        onTickSeconds: (s) => metrics.tickSeconds.observe(s),
+      });
+    },
+    async stop() {
+      await loop?.stop();
+      loop = undefined;
+    },
   });
   // Webhooks run beside the scheduling loop on a loop of their own (same wake and no-overlap rules),
   // so a receiver that never answers delays nobody's admission.
   const dispatcher = new WebhookDispatcher({ ctx, send: sendWebhook });
-  const webhooks = startLoop({
-    tick: async (now) => {
-      if (!leadership.isLeader()) return { nextWakeAt: null };
-      await dispatcher.deliverDue(now);
-      return { nextWakeAt: await dispatcher.nextDueAt() };
+  workers.add({
+    name: "webhook deliveries",
+    start() {
+      webhooks = startLoop({
+        tick: async (now) => {
+          await dispatcher.deliverDue(now);
+          return { nextWakeAt: await dispatcher.nextDueAt() };
+        },
+        now: () => Date.now(),
+        tickSeconds: config.tickSeconds,
+        logger: logger.child({ component: "webhooks" }),
+      });
     },
-    now: () => Date.now(),
-    tickSeconds: config.tickSeconds,
-    logger: logger.child({ component: "webhooks" }),
+    async stop() {
+      await webhooks?.stop();
+      webhooks = undefined;
+    },
   });
-  wakeLoop = (hint) => {
-    if (hint) loop.wakeBy(hint.wakeAt);
-    else loop.wake();
-    webhooks.wake();
-  };
-  leadership.onNotify(() => wakeLoop());
-  leadership.onChange((leader) => {
-    metrics.leader.set(leader ? 1 : 0);
-    if (!leader) return;
-    void relaunch().then(() => wakeLoop());
+  let retention: { stop(): Promise<void> } | undefined;
+  workers.add({
+    name: "retention",
+    start() {
+      retention = startRetention(ctx, config.retention, config.retention.everySeconds * 1000);
+    },
+    async stop() {
+      await retention?.stop();
+      retention = undefined;
+    },
   });
+  session?.onNotify(wakeLoop);
+  leadership.onChange((leader) => metrics.leader.set(leader ? 1 : 0));
   metrics.leader.set(leadership.isLeader() ? 1 : 0);
-  const retention = startRetention(ctx, config.retention, config.retention.everySeconds * 1000);
+  // With one process (PGlite) the workers start before the API listens; replicas start theirs when
+  // elected.
+  await workers.start();
 
   const { app } = createApp({
     ctx,
@@ -384,12 +467,11 @@ export async function startBerth(
       // Event streams never end on their own.
       setTimeout(() => server.closeAllConnections(), 2_000).unref();
       await stopAdmission();
-      await loop.stop();
-      await webhooks.stop();
+      // The leader's work ends before the leadership is handed back, so no two replicas overlap.
+      await workers.stop();
       await leadership.stop();
-      await retention.stop();
-      await stopWatching();
-      await runner.close();
+      await session?.stop();
+      if (executor.executor !== "kubernetes") await runner?.close();
       await closed;
       await handle.close();
       logger.info("stopped");

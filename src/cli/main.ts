@@ -3,6 +3,7 @@
 // and a non-zero exit.
 import { Command } from "commander";
 import { register as registerAbcheck } from "./commands/abcheck.ts";
+import { register as registerAdmissionCert } from "./commands/admission-cert.ts";
 import { register as registerAvailability } from "./commands/availability.ts";
 import { register as registerBook } from "./commands/book.ts";
 import { register as registerCancel } from "./commands/cancel.ts";
@@ -32,6 +33,7 @@ registerValidate(program);
 registerModels(program);
 registerAbcheck(program);
 registerPromote(program);
+registerAdmissionCert(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -39,7 +39,7 @@ describe("Berth with BERTH_EXECUTOR=kubernetes", () => {
       BERTH_DATA_DIR: dataDir,
       BERTH_ADMIN_TOKEN: ADMIN_TOKEN,
       BERTH_EXECUTOR: "kubernetes",
-      KUBECONFIG: inject("kubeconfig"),
+      KUBECONFIG: inject("berthKubeconfig"),
       BERTH_NAMESPACE: ns.name,
       BERTH_TICK_SECONDS: "1",
     });

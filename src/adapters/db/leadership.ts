@@ -1,43 +1,39 @@
-// Which replica runs the scheduling loop and the webhook deliveries: the one holding a PostgreSQL
-// session advisory lock on a connection of its own. Every replica serves the API and the webhooks.
-// The lock goes with the connection: a replica that dies, or loses its connection, frees it at once
-// for the next one that asks (within `retryMs`). The same connection LISTENs for changes made on any
-// replica, so the leader wakes at once instead of at its next tick.
+// Which replica leads when Berth runs without Kubernetes: the one holding a PostgreSQL session
+// advisory lock on a connection of its own. The lock goes with the connection: a replica that dies,
+// or loses its connection, frees it at once for the next one that asks (within `retryMs`). The same
+// connection LISTENs for changes made on any replica, so the leader wakes at once instead of at its
+// next tick; on Kubernetes the Lease elects (src/adapters/kube/lease-leadership.ts) and this
+// connection only listens (`lockKey: null`).
 //
-// A Kubernetes Lease was the other option; the advisory lock was chosen because it works wherever
-// Berth's PostgreSQL does (on a cluster or not) and dies with the process's connection, with no
-// renewal loop whose clock could drift. PGlite is one process's database: it is always the leader.
+// The advisory lock works wherever Berth's PostgreSQL does and dies with the process's connection,
+// with no renewal loop; a Lease is used on a cluster because it is what operators look at there
+// (`kubectl get lease`) and outlives no pod. PGlite is one process's database: always the leader.
 
 import type { Kysely } from "kysely";
 import { sql } from "kysely";
 import pg from "pg";
 import type { Logger } from "pino";
+import type { Leadership } from "../../services/leadership/leadership.ts";
 import type { Database } from "./tables.ts";
 
 const CHANNEL = "berth_changed";
 
-export interface Leadership {
-  /** Whether this replica runs the loop now. */
-  isLeader(): boolean;
-  /** Called when this replica becomes or stops being the leader. */
-  onChange(listener: (leader: boolean) => void): void;
-  /** Called on the leader when another replica changed something the loop acts on. */
+export interface PostgresSession {
+  /** Leads while holding the advisory lock; never leads when opened with `lockKey: null`. */
+  readonly leadership: Leadership;
+  /** Called when any replica changed something the loop acts on. */
   onNotify(listener: () => void): void;
   stop(): Promise<void>;
 }
 
-/** PGlite: one process, always the leader, nobody else to hear from. */
-export function soleLeadership(): Leadership {
-  return { isLeader: () => true, onChange: () => {}, onNotify: () => {}, stop: async () => {} };
-}
-
-export function postgresLeadership(o: {
+export function postgresSession(o: {
   readonly databaseUrl: string;
-  readonly key?: string;
+  /** The advisory lock's name; null: only listen (another mechanism elects the leader). */
+  readonly lockKey: string | null;
   readonly retryMs?: number;
   readonly logger: Logger;
-}): Leadership {
-  const key = o.key ?? "berth-leader";
+}): PostgresSession {
+  const key = o.lockKey;
   const retryMs = o.retryMs ?? 2_000;
   const changeListeners: ((leader: boolean) => void)[] = [];
   const notifyListeners: (() => void)[] = [];
@@ -82,12 +78,13 @@ export function postgresLeadership(o: {
           }
         });
         c.on("notification", (n) => {
-          if (n.channel === CHANNEL && leader) for (const l of notifyListeners) l();
+          if (n.channel === CHANNEL) for (const l of notifyListeners) l();
         });
         await c.connect();
         await c.query(`LISTEN ${CHANNEL}`);
         client = c;
       }
+      if (key === null) return; // listening only
       const { rows } = await client.query<{ ok: boolean }>(
         "SELECT pg_try_advisory_lock(hashtext($1)) AS ok",
         [key],
@@ -102,19 +99,19 @@ export function postgresLeadership(o: {
     }
   }
   void attempt();
+  const stop = async () => {
+    stopped = true;
+    clearTimeout(timer);
+    const c = client;
+    client = undefined;
+    leader = false;
+    // Closing the connection releases the lock for the next replica at once.
+    await c?.end().catch(() => {});
+  };
   return {
-    isLeader: () => leader,
-    onChange: (l) => changeListeners.push(l),
+    leadership: { isLeader: () => leader, onChange: (l) => changeListeners.push(l), stop },
     onNotify: (l) => notifyListeners.push(l),
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      const c = client;
-      client = undefined;
-      leader = false;
-      // Closing the connection releases the lock for the next replica at once.
-      await c?.end().catch(() => {});
-    },
+    stop,
   };
 }
 

@@ -34,3 +34,11 @@ export const ADMISSION_RULES: V1PolicyRule[] = [
     verbs: ["create", "delete"],
   },
 ];
+
+/**
+ * The leader election (lease-leadership.ts), in Berth's own namespace only (a Role): read the
+ * Lease, create it the first time, renew or take it over.
+ */
+export const LEADER_RULES: V1PolicyRule[] = [
+  { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] },
+];

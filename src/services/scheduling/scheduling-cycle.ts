@@ -377,10 +377,28 @@ async function apply(deps: CycleDeps, intent: Intent, now: Millis): Promise<bool
   }
 }
 
-/** Applies intents one by one (one failing never holds up the others) and confirms those done. */
+/** Launches and stops sent to the executor at once: each is a round trip to the cluster. */
+export const APPLY_CONCURRENCY = 16;
+
+/**
+ * Applies intents (one failing never holds up the others) and confirms those done. Stops go out
+ * before launches, so GPUs being freed are asked back first; within each, up to APPLY_CONCURRENCY
+ * at a time (intents of one cycle are for distinct runs, and each is idempotent).
+ */
 async function applyAll(deps: CycleDeps, intents: readonly Intent[], now: Millis): Promise<void> {
   const done: string[] = [];
-  for (const i of intents) if (await apply(deps, i, now)) done.push(i.id);
+  const stops = intents.filter((i) => i.decision.kind !== "admit");
+  const launches = intents.filter((i) => i.decision.kind === "admit");
+  for (const group of [stops, launches]) {
+    let next = 0;
+    const worker = async () => {
+      while (next < group.length) {
+        const i = group[next++] as Intent;
+        if (await apply(deps, i, now)) done.push(i.id);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(APPLY_CONCURRENCY, group.length) }, worker));
+  }
   await markDecisionsApplied(deps.ctx.db, done, now);
 }
 

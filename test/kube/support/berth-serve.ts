@@ -61,7 +61,10 @@ export async function listeningUrl(berth: Berth): Promise<string> {
   ]);
 }
 
-/** `berth serve` on the test cluster: Kubernetes executor, the admin kubeconfig, a 1 s tick. */
+/**
+ * `berth serve` on the test cluster: Kubernetes executor, a 1 s tick, acting as the ServiceAccount
+ * the manifests bind (support/berth-identity.ts), not as the admin.
+ */
 export function serveOnCluster(o: {
   dataDir: string;
   adminToken: string;
@@ -73,7 +76,7 @@ export function serveOnCluster(o: {
     BERTH_DATA_DIR: o.dataDir,
     BERTH_ADMIN_TOKEN: o.adminToken,
     BERTH_EXECUTOR: "kubernetes",
-    KUBECONFIG: inject("kubeconfig"),
+    KUBECONFIG: inject("berthKubeconfig"),
     BERTH_NAMESPACE: o.namespace,
     BERTH_TICK_SECONDS: "1",
     ...o.env,

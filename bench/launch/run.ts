@@ -1,0 +1,397 @@
+// Launch benchmark on the test cluster (its own control plane, started here with
+// bench/launch/pools.json: 64 simulated nodes of 8 GPUs, so capacity never queues a launch), with
+// a real `berth serve` on PostgreSQL acting as the Kustomize base's ServiceAccount.
+//
+// 1. Latency: 500 one-GPU reservations in force; one job submitted on each, at a steady rate. For
+//    every run: submit sent → batch/v1 Job created (its ADDED event on a watch in this process) →
+//    pod bound (the first pod event with spec.nodeName). A job submitted onto a reservation in force
+//    is launched by the same path as a reservation reaching its start (the loop wakes, plans,
+//    launches); only the wake differs (a commit here, the loop's timer there).
+//    Pod Running and Succeeded come from kwok's stage delays, not from Berth: reported apart, so
+//    labelled.
+// 2. Throughput: a second job on each of the 500 reservations, all submitted at once: Jobs created
+//    per second, first to last creation.
+// 3. Admission: AdmissionReviews of a reserved kubectl Job posted to Berth's validating webhook at
+//    50 per second (the full check: namespace team, reservation, GPUs), and the same Jobs created
+//    as a server-side dry run through the API server (which calls both webhooks) at 50 per second.
+//
+//   flock /tmp/berth-kube.lock npm run bench:launch -- [--jobs 500] [--rate 20] [--reviews 1000]
+//
+// Everything (cluster, PostgreSQL, Berth, this load generator) shares the machine's cores: say so
+// next to the numbers.
+import { randomBytes } from "node:crypto";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { Agent, request } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { BatchV1Api, CoreV1Api, KubeConfig, type V1Job, type V1Pod, Watch } from "@kubernetes/client-node";
+import { down, repoRoot, up } from "../../test/cluster/control-plane.ts";
+import { waitFor } from "../../test/cluster/wait.ts";
+import { bindBerthServiceAccount } from "../../test/kube/support/berth-identity.ts";
+import { freePort, startBerthProcess } from "../../test/support/berth-process.ts";
+import { startPostgres } from "../../test/support/postgres-server.ts";
+
+const TOKEN = `bench-launch-${randomBytes(12).toString("hex")}`;
+const GRID = 15 * 60_000;
+const NAMESPACE = "bench-launch";
+const TEAM = "bench";
+
+const { values: opts } = parseArgs({
+  options: {
+    jobs: { type: "string", default: "500" },
+    rate: { type: "string", default: "20" },
+    reviews: { type: "string", default: "1000" },
+    out: { type: "string", default: "bench/launch/results.json" },
+  },
+  strict: true,
+});
+const JOBS = Number(opts.jobs);
+const RATE = Number(opts.rate);
+const REVIEWS = Number(opts.reviews);
+
+const now = () => performance.now();
+
+/** CPU seconds a process has used so far (utime + stime from /proc, USER_HZ 100). */
+async function cpuSeconds(pid: number | undefined): Promise<number> {
+  if (!pid) return Number.NaN;
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))] ?? Number.NaN;
+}
+const summary = (xs: number[]) => ({
+  n: xs.length,
+  p50: Math.round(pct(xs, 50)),
+  p99: Math.round(pct(xs, 99)),
+  max: Math.round(Math.max(...xs)),
+});
+
+/** Sends `count` calls at `perSecond`, open loop (a slow answer does not delay the next send). */
+async function paced<T>(count: number, perSecond: number, call: (i: number) => Promise<T>): Promise<T[]> {
+  const start = now();
+  const all: Promise<T>[] = [];
+  for (let i = 0; i < count; i++) {
+    const due = start + (i * 1000) / perSecond;
+    const wait = due - now();
+    if (wait > 0) await sleep(wait);
+    all.push(call(i));
+  }
+  return Promise.all(all);
+}
+
+async function main() {
+  const log = (line: string) => console.error(`bench:launch: ${line}`);
+  const cluster = await up({ poolsFile: join(repoRoot, "bench/launch/pools.json"), log });
+  const postgres = await startPostgres();
+  const dataDir = await mkdtemp(join(tmpdir(), "berth-bench-launch-"));
+  let berth: Awaited<ReturnType<typeof startBerthProcess>> | undefined;
+  const watches: { abort(): void }[] = [];
+  try {
+    const admin = new KubeConfig();
+    admin.loadFromFile(cluster.kubeconfig);
+    const core = admin.makeApiClient(CoreV1Api);
+    const batch = admin.makeApiClient(BatchV1Api);
+    await core.createNamespace({
+      body: { metadata: { name: NAMESPACE, labels: { "berth.dev/team": TEAM } } },
+    });
+    await waitFor("the namespace's default ServiceAccount", async () =>
+      core.readNamespacedServiceAccount({ name: "default", namespace: NAMESPACE }).then(() => true),
+    );
+    const berthKubeconfig = await bindBerthServiceAccount({
+      kubectl: cluster.kubectl,
+      kubeconfig: cluster.kubeconfig,
+      dir: cluster.dir,
+      repoRoot,
+    });
+    const admissionPort = await freePort();
+    berth = await startBerthProcess({
+      DATABASE_URL: postgres.url,
+      BERTH_DATA_DIR: dataDir,
+      BERTH_ADMIN_TOKEN: TOKEN,
+      BERTH_EXECUTOR: "kubernetes",
+      KUBECONFIG: berthKubeconfig,
+      BERTH_NAMESPACE: NAMESPACE,
+      // The base's Role lets Berth's ServiceAccount hold the leader Lease in `berth` only.
+      BERTH_LEASE_NAMESPACE: "berth",
+      BERTH_ADMISSION_URL: `https://127.0.0.1:${admissionPort}`,
+      BERTH_LOG_FORMAT: "json",
+    });
+    const url = berth.url;
+    const berthPid = berth.child.pid;
+    const apiserverPid = cluster.processes.find((p) => p.name === "kube-apiserver")?.pid;
+    /** CPU milliseconds Berth and the API server spent per operation of a phase. */
+    const cpuMeter = async () => {
+      const b0 = await cpuSeconds(berthPid);
+      const a0 = await cpuSeconds(apiserverPid);
+      return async (ops: number) => ({
+        berthCpuMsPerOp: +((((await cpuSeconds(berthPid)) - b0) * 1000) / ops).toFixed(2),
+        apiserverCpuMsPerOp: +((((await cpuSeconds(apiserverPid)) - a0) * 1000) / ops).toFixed(2),
+      });
+    };
+    const api = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(`${url}/api/v1${path}`, {
+        method,
+        headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      // biome-ignore lint/suspicious/noExplicitAny: the bench reads arbitrary JSON bodies
+      const parsed = (await res.json()) as any;
+      if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(parsed)}`);
+      return parsed;
+    };
+    await api("POST", "/teams", { name: TEAM });
+    await waitFor("Berth to know the bench pool", async () =>
+      ((await api("GET", "/pools")).items as { name: string }[]).some((p) => p.name === "bench"),
+    );
+
+    // Watches: when each run's Job appears, and when its pod is bound, runs and finishes.
+    const created = new Map<string, number>();
+    const bound = new Map<string, number>();
+    const running = new Map<string, number>();
+    const succeeded = new Map<string, number>();
+    const runKey = (labels: Record<string, string> | undefined) =>
+      labels?.["berth.dev/job"] ? `${labels["berth.dev/job"]}#${labels["berth.dev/attempt"]}` : undefined;
+    const watch = new Watch(admin);
+    watches.push(
+      await watch.watch(
+        `/apis/batch/v1/namespaces/${NAMESPACE}/jobs`,
+        { labelSelector: "berth.dev/job" },
+        (_t, job: V1Job) => {
+          const k = runKey(job.metadata?.labels);
+          if (k && !created.has(k)) created.set(k, now());
+        },
+        () => {},
+      ),
+    );
+    watches.push(
+      await watch.watch(
+        `/api/v1/namespaces/${NAMESPACE}/pods`,
+        { labelSelector: "berth.dev/job" },
+        (_t, pod: V1Pod) => {
+          const k = runKey(pod.metadata?.labels);
+          if (!k) return;
+          const t = now();
+          if (pod.spec?.nodeName && !bound.has(k)) bound.set(k, t);
+          if (pod.status?.phase === "Running" && !running.has(k)) running.set(k, t);
+          if (pod.status?.phase === "Succeeded" && !succeeded.has(k)) succeeded.set(k, t);
+        },
+        () => {},
+      ),
+    );
+
+    // Reservations in force now (the current grid step), long enough for the whole run.
+    const start = Math.floor(Date.now() / GRID) * GRID;
+    const end = start + 3 * GRID;
+    log(`booking ${JOBS} one-GPU reservations`);
+    const reservations: string[] = [];
+    for (let i = 0; i < JOBS; i += 16) {
+      const batchOf = await Promise.all(
+        Array.from({ length: Math.min(16, JOBS - i) }, () =>
+          api("POST", "/reservations", {
+            team: TEAM,
+            pool: "bench",
+            nodes: 1,
+            gpusPerNode: 1,
+            priority: "normal",
+            start: new Date(start).toISOString(),
+            end: new Date(end).toISOString(),
+          }),
+        ),
+      );
+      reservations.push(...batchOf.map((r) => r.id as string));
+    }
+    const submit = (reservation: string, seconds: number) =>
+      api("POST", "/jobs", {
+        kind: "external",
+        pool: "bench",
+        gpus: 1,
+        team: TEAM,
+        reservation,
+        spec: { image: "berth.invalid/sim:1", simDurationSeconds: seconds },
+      });
+
+    // 1. Latency at a steady rate.
+    log(`latency: ${JOBS} jobs at ${RATE}/s`);
+    const sent = new Map<string, number>();
+    const latencyCpu = await cpuMeter();
+    await paced(JOBS, RATE, async (i) => {
+      const t = now();
+      const job = await submit(reservations[i] as string, 1);
+      sent.set(`${job.id}#1`, t);
+    });
+    await waitFor(
+      "every run of the latency phase to finish",
+      () => [...sent.keys()].every((k) => succeeded.has(k)),
+      {
+        timeoutMs: 600_000,
+        intervalMs: 500,
+      },
+    );
+    const since = (m: Map<string, number>, from: Map<string, number>) =>
+      [...sent.keys()].flatMap((k) =>
+        m.has(k) && from.has(k) ? [(m.get(k) as number) - (from.get(k) as number)] : [],
+      );
+    const latency = {
+      cpuPerJob: await latencyCpu(JOBS),
+      submitToJobCreatedMs: summary(since(created, sent)),
+      submitToPodBoundMs: summary(since(bound, sent)),
+      kwokStageDelays: {
+        boundToRunningMs: summary(since(running, bound)),
+        runningToSucceededMs: summary(since(succeeded, running)),
+        note: "kwok's own stage delays (test/cluster/kwok/pod-stages.yaml; sim-duration 1 s), not Berth's",
+      },
+    };
+    log(JSON.stringify(latency));
+
+    // 2. Throughput: a second job on every reservation, all at once.
+    log(`throughput: ${JOBS} jobs submitted at once`);
+    const burst = new Set<string>();
+    const burstCpu = await cpuMeter();
+    const burstStart = now();
+    for (let i = 0; i < JOBS; i += 50) {
+      const jobs = await Promise.all(reservations.slice(i, i + 50).map((r) => submit(r, 1)));
+      for (const j of jobs) burst.add(`${j.id}#1`);
+    }
+    const submitted = now();
+    await waitFor("every Job of the burst", () => [...burst].every((k) => created.has(k)), {
+      timeoutMs: 600_000,
+      intervalMs: 100,
+    });
+    const times = [...burst].map((k) => created.get(k) as number).sort((a, b) => a - b);
+    const first = times[0] as number;
+    const last = times[times.length - 1] as number;
+    const throughput = {
+      jobs: times.length,
+      submitSeconds: +((submitted - burstStart) / 1000).toFixed(2),
+      firstToLastCreatedSeconds: +((last - first) / 1000).toFixed(2),
+      jobsCreatedPerSecond: Math.round((times.length - 1) / ((last - first) / 1000)),
+      submitStartToLastCreatedSeconds: +((last - burstStart) / 1000).toFixed(2),
+      cpuPerJob: await burstCpu(times.length),
+    };
+    log(JSON.stringify(throughput));
+
+    // 3. Admission reviews at 50/s: to the webhook directly, then through the API server.
+    const ca = await readFile(join(dataDir, "admission", "ca.crt"), "utf8");
+    const reviewJob = (i: number): V1Job => ({
+      apiVersion: "batch/v1",
+      kind: "Job",
+      metadata: {
+        name: `review-${i}`,
+        namespace: NAMESPACE,
+        labels: { "berth.dev/reservation": reservations[i % reservations.length] as string },
+      },
+      spec: {
+        suspend: true,
+        template: {
+          spec: {
+            restartPolicy: "Never",
+            containers: [
+              {
+                name: "main",
+                image: "berth.invalid/sim:1",
+                resources: { limits: { "nvidia.com/gpu": "1" } },
+              },
+            ],
+          },
+        },
+      },
+    });
+    const refused: string[] = [];
+    // Kept-alive connections, as the API server's webhook client keeps them.
+    const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+    const post = (i: number) =>
+      new Promise<number>((resolve, reject) => {
+        const t = now();
+        const body = JSON.stringify({
+          apiVersion: "admission.k8s.io/v1",
+          kind: "AdmissionReview",
+          request: {
+            uid: `bench-${i}`,
+            operation: "CREATE",
+            namespace: NAMESPACE,
+            name: `review-${i}`,
+            userInfo: { username: "bench-user" },
+            object: reviewJob(i),
+          },
+        });
+        const req = request(
+          {
+            host: "127.0.0.1",
+            port: admissionPort,
+            path: "/validate-jobs",
+            method: "POST",
+            ca,
+            agent,
+          },
+          (res) => {
+            let text = "";
+            res.on("data", (d) => (text += d));
+            res.on("end", () => {
+              if (JSON.parse(text).response?.allowed !== true) refused.push(text);
+              resolve(now() - t);
+            });
+          },
+        );
+        req.on("error", reject);
+        req.end(body);
+      });
+    log(`admission: ${REVIEWS} reviews at 50/s to the webhook`);
+    const directCpu = await cpuMeter();
+    const direct = await paced(REVIEWS, 50, post);
+    const directCpuPerReview = await directCpu(REVIEWS);
+    log(`admission: ${REVIEWS} server-side dry-run creates at 50/s through the API server`);
+    const viaApiCpu = await cpuMeter();
+    const viaApi = await paced(REVIEWS, 50, async (i) => {
+      const t = now();
+      await batch
+        .createNamespacedJob({ namespace: NAMESPACE, body: reviewJob(i), dryRun: "All" })
+        .catch((err: unknown) => refused.push(String((err as Error).message).slice(0, 300)));
+      return now() - t;
+    });
+    const viaApiCpuPerCreate = await viaApiCpu(REVIEWS);
+    const admission = {
+      cpuPerReview: directCpuPerReview,
+      cpuPerDryRunCreate: viaApiCpuPerCreate,
+      webhookReviewMs: {
+        ...summary(direct),
+        p99: +pct(direct, 99).toFixed(2),
+        p50: +pct(direct, 50).toFixed(2),
+      },
+      apiServerDryRunCreateMs: {
+        ...summary(viaApi),
+        p99: +pct(viaApi, 99).toFixed(2),
+        p50: +pct(viaApi, 50).toFixed(2),
+      },
+      ratePerSecond: 50,
+      refused: refused.length,
+      firstRefusal: refused[0],
+      note: "webhook: up to 8 kept-alive TLS connections; the dry run goes through the API server, which calls both webhooks and evaluates the toleration policy",
+    };
+    log(JSON.stringify(admission));
+
+    const results = {
+      at: new Date().toISOString(),
+      command: `flock /tmp/berth-kube.lock npm run bench:launch -- --jobs ${JOBS} --rate ${RATE} --reviews ${REVIEWS}`,
+      latency: { ...latency, jobs: JOBS, ratePerSecond: RATE },
+      throughput,
+      admission,
+    };
+    await writeFile(opts.out, `${JSON.stringify(results, null, 2)}\n`);
+    console.log(JSON.stringify(results, null, 2));
+  } finally {
+    for (const w of watches) w.abort();
+    await berth?.kill("SIGTERM");
+    await postgres.stop();
+    await rm(dataDir, { recursive: true, force: true });
+    const { survivors } = await down(cluster);
+    if (survivors.length > 0) console.error(`bench:launch: cluster processes survived: ${survivors.length}`);
+  }
+}
+
+await main();
