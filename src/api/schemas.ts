@@ -41,6 +41,11 @@ export const ReservationCreate = z
 
 export const DryRunQuery = z.strictObject({ dryRun: z.enum(["true", "false"]).optional() });
 
+/** The free window offered to a displaced reservation (present, maybe null, only on displaced ones). */
+export const Alternative = z
+  .object({ pool: z.string(), nodes: z.int(), gpusPerNode: z.int(), start: Time, end: Time })
+  .openapi("Alternative");
+
 export const Reservation = z
   .object({
     id: z.string(),
@@ -61,6 +66,7 @@ export const Reservation = z
     occurrences: z.array(z.string()).optional(),
     displacedBy: z.string().optional(),
     reason: z.string().optional(),
+    alternative: Alternative.nullable().optional(),
   })
   .openapi("Reservation");
 
@@ -202,6 +208,11 @@ export const Job = z
     priority: Priority,
     attempts: z.int(),
     reservation: z.string().nullable(),
+    gpuHours: z
+      .number()
+      .optional()
+      .openapi({ description: "GPU-hours held over all runs so far (GET only)" }),
+    preemptions: z.int().optional().openapi({ description: "How many runs ended preempted (GET only)" }),
   })
   .passthrough()
   .openapi("Job");

@@ -12,6 +12,15 @@ export interface PlacementJson {
   gpus: number[];
 }
 
+/** The free window a displaced reservation was offered (same shape, nearest start). */
+export interface AlternativeJson {
+  pool: string;
+  nodes: number;
+  gpusPerNode: number;
+  start: string;
+  end: string;
+}
+
 export interface JobSignalJson {
   reason: "priority" | "reclaim" | "window-end" | "node-lost" | "reservation-lost" | "cancelled";
   at: number;
@@ -94,6 +103,8 @@ export interface ReservationsTable {
   recurrence_id: string | null;
   displaced_by: string | null;
   reason: string | null;
+  /** Set only when it was displaced: the window offered instead, or null when none was free. */
+  alternative: ColumnType<AlternativeJson | null, string | null | undefined, string | null>;
   ended_at: Timestamp | null;
   started_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   seq: BigId;

@@ -14,9 +14,10 @@ import { ensureTeam } from "../../adapters/db/repos/teams.ts";
 import { DomainError, invalid } from "../../basics/domain-error.ts";
 import { newId } from "../../basics/ids.ts";
 import { onGrid } from "../../core/index.ts";
-import type { Millis } from "../../core/types.ts";
+import type { Millis, Reservation } from "../../core/types.ts";
 import { inLockedTransaction, poolLockKey } from "../booking/transactions.ts";
 import { isAdmin, type Principal, type ServiceContext } from "../context.ts";
+import { offerAlternative } from "../scheduling/alternative-offer.ts";
 import { reservationView } from "../views.ts";
 
 export const MAINTENANCE_TEAM = "berth-maintenance";
@@ -58,8 +59,31 @@ export async function scheduleMaintenance(
       );
     }
     const id = newId("m");
+    const window: Reservation = {
+      id,
+      team: MAINTENANCE_TEAM,
+      pool: node.pool,
+      nodes: 1,
+      gpusPerNode: node.gpus,
+      start: req.start,
+      end: req.end,
+      priority: "critical",
+      bookedAt: now,
+      state: "confirmed",
+      placement: [{ node: node.name, gpus: Array.from({ length: node.gpus }, (_, i) => i) }],
+    };
+    const displaced = new Set(onNode.map((r) => r.id));
     for (const r of onNode) {
-      await endReservation(trx, r.id, "displaced", now, { displacedBy: id, reason: "maintenance" });
+      // Offered around the window and the other bookings it displaces.
+      const alternative = await offerAlternative(trx, ctx.rules, r, now, {
+        without: displaced,
+        plus: [window],
+      });
+      await endReservation(trx, r.id, "displaced", now, {
+        displacedBy: id,
+        reason: "maintenance",
+        alternative,
+      });
       await appendAudit(trx, {
         at: now,
         actor: by.name,
@@ -68,29 +92,18 @@ export async function scheduleMaintenance(
         reservationId: r.id,
         reason: `maintenance of ${node.name}`,
         lostGpuHours: (r.nodes * r.gpus_per_node * (r.end_at.getTime() - r.start_at.getTime())) / 3_600_000,
+        detail: { by: id, alternative },
       });
       await appendEvent(trx, now, "reservation.displaced", r.team, {
         reservation: r.id,
         team: r.team,
         by: id,
         reason: "maintenance",
-        alternative: null,
+        alternative,
       });
     }
     const row = await insertReservation(trx, {
-      reservation: {
-        id,
-        team: MAINTENANCE_TEAM,
-        pool: node.pool,
-        nodes: 1,
-        gpusPerNode: node.gpus,
-        start: req.start,
-        end: req.end,
-        priority: "critical",
-        bookedAt: now,
-        state: "confirmed",
-        placement: [{ node: node.name, gpus: Array.from({ length: node.gpus }, (_, i) => i) }],
-      },
+      reservation: window,
       title: req.reason ?? `maintenance of ${node.name}`,
       kind: "maintenance",
       bookedBy: by.name,

@@ -36,11 +36,12 @@ import {
 } from "../../adapters/db/repos/reservations.ts";
 import type { Database, JobRow, ReservationRow } from "../../adapters/db/tables.ts";
 import { DomainError } from "../../basics/domain-error.ts";
-import { type Decision, type JobView, plan, type Snapshot } from "../../core/index.ts";
+import { type BookingRules, type Decision, type JobView, plan, type Snapshot } from "../../core/index.ts";
 import { poolUsage, type Usage } from "../../core/pool-usage.ts";
 import type { Millis, Placement, Priority, Reservation } from "../../core/types.ts";
 import type { ServiceContext } from "../context.ts";
 import type { Executor } from "../ports.ts";
+import { offerAlternative } from "./alternative-offer.ts";
 import type { JobKindSettings } from "./job-kinds/job-kind.ts";
 import { recordFailedLaunch } from "./launch-failures.ts";
 import { DEFAULT_KIND_SETTINGS, launchOrderOf } from "./launch-order.ts";
@@ -197,7 +198,12 @@ async function decidedReservation(trx: Transaction<Database>, id: string): Promi
   return row;
 }
 
-async function persist(trx: Transaction<Database>, d: Decision, now: Millis): Promise<number | undefined> {
+async function persist(
+  trx: Transaction<Database>,
+  d: Decision,
+  now: Millis,
+  rules: BookingRules,
+): Promise<number | undefined> {
   switch (d.kind) {
     case "reservation-state": {
       if (d.state === "active") {
@@ -232,11 +238,20 @@ async function persist(trx: Transaction<Database>, d: Decision, now: Millis): Pr
         reason: d.reason,
         detail: { from: row.placement, to: d.placement },
       });
+      await appendEvent(trx, now, "reservation.replaced", row.team, {
+        reservation: d.reservation,
+        team: row.team,
+        pool: row.pool,
+        reason: d.reason,
+        from: row.placement,
+        placement: d.placement,
+      });
       return undefined;
     }
     case "displace": {
       const row = await decidedReservation(trx, d.reservation);
-      await endReservation(trx, d.reservation, "displaced", now, { reason: d.reason });
+      const alternative = await offerAlternative(trx, rules, row, now);
+      await endReservation(trx, d.reservation, "displaced", now, { reason: d.reason, alternative });
       const lost =
         (row.nodes * row.gpus_per_node * (row.end_at.getTime() - Math.max(now, row.start_at.getTime()))) /
         3_600_000;
@@ -248,12 +263,13 @@ async function persist(trx: Transaction<Database>, d: Decision, now: Millis): Pr
         reservationId: d.reservation,
         reason: d.reason,
         lostGpuHours: lost,
+        detail: { alternative },
       });
       await appendEvent(trx, now, "reservation.displaced", row.team, {
         reservation: d.reservation,
         team: row.team,
         reason: d.reason,
-        alternative: null,
+        alternative,
       });
       return undefined;
     }
@@ -375,7 +391,7 @@ async function persistOne(
   d: Decision,
   now: Millis,
 ): Promise<Intent> {
-  const attempt = await persist(trx, d, now);
+  const attempt = await persist(trx, d, now, deps.ctx.rules);
   const id = await insertDecision(trx, {
     at: now,
     kind: d.kind,

@@ -5,7 +5,13 @@ import { gpuHours, type QuotaReads } from "../../../core/index.ts";
 import type { Millis, Placement, Reservation } from "../../../core/types.ts";
 import { gpuSet, tstzrange } from "../mappers.ts";
 import { translateSqlError } from "../sql-errors.ts";
-import type { Database, PlacementJson, ReservationRow, StoredReservationState } from "../tables.ts";
+import type {
+  AlternativeJson,
+  Database,
+  PlacementJson,
+  ReservationRow,
+  StoredReservationState,
+} from "../tables.ts";
 
 type Handle = Kysely<Database> | Transaction<Database>;
 
@@ -141,6 +147,7 @@ export function newReservationRow(rec: NewReservationRecord): Omit<ReservationRo
     recurrence_id: rec.recurrenceId,
     displaced_by: null,
     reason: null,
+    alternative: null,
     ended_at: null,
   };
 }
@@ -159,7 +166,7 @@ export async function insertReservation(
   // data-modifying CTEs. The exclusion constraint on the slot rows still aborts it (23P01), and the
   // slot rows' foreign key is checked at the statement's end, when the reservation row exists.
   const slots = slotRows(r.id, r.placement, r.start, r.end);
-  const row = newReservationRow(rec);
+  const { alternative: _none, ...row } = newReservationRow(rec);
   const withReservation = trx.with("r", (db) =>
     db
       .insertInto("reservations")
@@ -204,7 +211,7 @@ export async function endReservation(
   id: string,
   state: Exclude<StoredReservationState, "confirmed">,
   at: Millis,
-  extra: { displacedBy?: string; reason?: string } = {},
+  extra: { displacedBy?: string; reason?: string; alternative?: AlternativeJson | null } = {},
 ): Promise<void> {
   await trx.deleteFrom("reservation_slots").where("reservation_id", "=", id).execute();
   await trx
@@ -214,6 +221,7 @@ export async function endReservation(
       ended_at: new Date(at),
       displaced_by: extra.displacedBy ?? null,
       reason: extra.reason ?? null,
+      alternative: extra.alternative ? JSON.stringify(extra.alternative) : null,
     })
     .where("id", "=", id)
     .execute();
