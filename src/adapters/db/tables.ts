@@ -56,6 +56,16 @@ export interface ApiTokensTable {
   expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
+export interface CalendarTokensTable {
+  id: string;
+  token_hash: string;
+  team: string;
+  name: string;
+  created_by: string;
+  created_at: Generated<Date>;
+  revoked_at: Timestamp | null;
+}
+
 export interface PoolsTable {
   name: string;
   product: string;
@@ -278,6 +288,7 @@ export interface Database {
   teams: TeamsTable;
   users: UsersTable;
   api_tokens: ApiTokensTable;
+  calendar_tokens: CalendarTokensTable;
   pools: PoolsTable;
   pool_hold_versions: PoolHoldVersionsTable;
   nodes: NodesTable;
