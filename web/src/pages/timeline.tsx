@@ -42,6 +42,19 @@ const ZOOMS = [
 /** The server answers at most 92 days of occupancy per request. */
 const MAX_LOAD = 90 * DAY;
 const OVERSCAN = 300;
+/** Space between an axis label's text and the next tick (the label starts 4 px after its own). */
+const LABEL_GAP = 10;
+
+let measure: CanvasRenderingContext2D | null | undefined;
+/** The width of an axis label as the browser draws it (`.tl-tick span`: 0.78rem, bold at midnights). */
+function textWidth(text: string, bold: boolean): number {
+  if (measure === undefined) measure = document.createElement("canvas").getContext("2d");
+  if (!measure) return text.length * 8;
+  const root = getComputedStyle(document.documentElement);
+  const px = 0.78 * Number.parseFloat(root.fontSize || "15");
+  measure.font = `${bold ? 700 : 400} ${px}px ${getComputedStyle(document.body).fontFamily}`;
+  return measure.measureText(text).width;
+}
 
 interface Drag {
   pool: Pool;
@@ -133,17 +146,25 @@ export function TimelinePage(_: { url: URL }) {
   );
   const [first, last] = visibleRows(rows, scrollTop - OVERSCAN, scrollTop + size.height + OVERSCAN);
   const pxPerHour = (trackWidth * HOUR) / span;
-  const ticks = useMemo(
-    () =>
-      axisTicks(viewStart, viewEnd, pxPerHour, (t) => {
+  const ticks = useMemo(() => {
+    // Labels are measured as drawn (locale, font), so none overlaps its neighbour at any width.
+    const clockPx = textWidth(formatClock(Date.UTC(2026, 0, 1, 12)), false) + LABEL_GAP;
+    const room = labelStep(pxPerHour, clockPx) * pxPerHour;
+    return axisTicks(
+      viewStart,
+      viewEnd,
+      pxPerHour,
+      (t) => {
         const d = new Date(t);
         if (d.getHours() !== 0) return formatClock(t);
         // Midnights: as much of the date as the space to the next label holds.
-        const room = labelStep(pxPerHour) * pxPerHour;
-        return room >= 90 ? formatDay(t) : room >= 44 ? formatWeekday(t) : String(d.getDate());
-      }),
-    [viewStart, viewEnd, pxPerHour],
-  );
+        for (const text of [formatDay(t), formatWeekday(t)])
+          if (textWidth(text, true) + LABEL_GAP <= room) return text;
+        return String(d.getDate());
+      },
+      clockPx,
+    );
+  }, [viewStart, viewEnd, pxPerHour]);
 
   const pan = (fraction: number) => setViewStart((v) => v + Math.round((span * fraction) / GRID) * GRID);
   // Zooming keeps "now" in view when it was (anchored an eighth from the left), else the centre.
