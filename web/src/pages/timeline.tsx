@@ -4,7 +4,7 @@
 // booking form with that window; the view follows the event stream.
 import { Component } from "preact";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { errorText, get } from "../api.ts";
+import { errorText } from "../api.ts";
 import { useApp, useEvents } from "../hooks.ts";
 import { plain } from "../text.ts";
 import {
@@ -20,6 +20,7 @@ import {
   localDayStart,
   timeZoneName,
 } from "../time.ts";
+import { loadRange, OPENING_SPAN, occupancyOf } from "../timeline/first-load.ts";
 import {
   axisTicks,
   type Bar,
@@ -30,17 +31,15 @@ import {
   type Row,
   visibleRows,
 } from "../timeline/layout.ts";
-import type { Hold, NodeOccupancy, Occupancy, Pool } from "../types.ts";
+import type { Hold, NodeOccupancy, Pool } from "../types.ts";
 import { AppLink, Message, Table } from "../ui.tsx";
 import { PRIORITY_MARK, PriorityBadge } from "./priority.tsx";
 
 const ZOOMS = [
   { label: "Hour", span: 12 * HOUR },
   { label: "Day", span: 2 * DAY },
-  { label: "Week", span: 8 * DAY },
+  { label: "Week", span: OPENING_SPAN },
 ] as const;
-/** The server answers at most 92 days of occupancy per request. */
-const MAX_LOAD = 90 * DAY;
 const OVERSCAN = 300;
 /** Space between an axis label's text and the next tick (the label starts 4 px after its own). */
 const LABEL_GAP = 10;
@@ -116,16 +115,8 @@ export function TimelinePage(_: { url: URL }) {
   useEffect(() => {
     if (!needsLoad && reloads === 0) return;
     let live = true;
-    const from = viewStart - span;
-    const to = Math.min(viewEnd + span, from + MAX_LOAD);
-    Promise.all(
-      pools.map((p) =>
-        get<Occupancy>(`/pools/${encodeURIComponent(p.name)}/occupancy`, {
-          from: isoUtc(from),
-          to: isoUtc(to),
-        }),
-      ),
-    ).then(
+    const { from, to } = loadRange(viewStart, span);
+    Promise.all(pools.map((p) => occupancyOf(p.name, from, to))).then(
       (all) => {
         if (!live) return;
         setOccupancy(new Map(all.map((o) => [o.pool, o.nodes])));
