@@ -17,6 +17,7 @@ import { exactDocument } from "./openapi-exact.ts";
 import { errorHandler, problemOf, sendProblem } from "./problem.ts";
 import { rateLimit } from "./rate-limit.ts";
 import { accountingRoutes } from "./routes/accounting.ts";
+import { calendarRoutes } from "./routes/calendars.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { jobRoutes } from "./routes/jobs.ts";
 import { modelRoutes } from "./routes/models.ts";
@@ -121,6 +122,7 @@ export function createApp(deps: AppDeps): BerthApp {
   promotionRoutes(api, registry, ctx);
   eventRoutes(api, registry, ctx, deps.hub, security.maxStreamsPerToken);
   accountingRoutes(api, registry, ctx);
+  calendarRoutes(api, registry, ctx);
   refuseOtherMethods(api);
   api.use((req, res) =>
     sendProblem(res, problemOf(new DomainError("not-found", `no endpoint ${req.method} ${req.path}`))),

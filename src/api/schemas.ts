@@ -53,6 +53,11 @@ export const ReservationCreate = z
 
 export const DryRunQuery = z.strictObject({ dryRun: z.enum(["true", "false"]).optional() });
 
+/** The free window offered to a displaced reservation (present, maybe null, only on displaced ones). */
+export const Alternative = z
+  .object({ pool: z.string(), nodes: z.int(), gpusPerNode: z.int(), start: Time, end: Time })
+  .openapi("Alternative");
+
 export const Reservation = z
   .object({
     id: z.string(),
@@ -73,6 +78,7 @@ export const Reservation = z
     occurrences: z.array(z.string()).optional(),
     displacedBy: z.string().optional(),
     reason: z.string().optional(),
+    alternative: Alternative.nullable().optional(),
   })
   .openapi("Reservation");
 
@@ -220,6 +226,11 @@ export const Job = z
     source: z.enum(["api", "kubectl"]),
     /** Where a kubectl user's Job is. */
     kubernetes: z.object({ namespace: z.string(), name: z.string() }).optional(),
+    gpuHours: z
+      .number()
+      .optional()
+      .openapi({ description: "GPU-hours held over all runs so far (GET only)" }),
+    preemptions: z.int().optional().openapi({ description: "How many runs ended preempted (GET only)" }),
   })
   .passthrough()
   .openapi("Job");

@@ -1,6 +1,7 @@
 // The pure scheduling core: everything here takes `now` and data, and returns values.
 
 export * from "./admission-queue.ts";
+export * from "./alternative.ts";
 export * from "./booking.ts";
 export * from "./booking-displacement.ts";
 export * from "./booking-rules.ts";
@@ -14,6 +15,7 @@ export * from "./gpu-mask.ts";
 export * from "./intervals.ts";
 export * from "./iso-week.ts";
 export * from "./job-placement.ts";
+export * from "./job-usage.ts";
 export * from "./natural-order.ts";
 export * from "./node-loss.ts";
 export * from "./placement.ts";

@@ -24,6 +24,7 @@ export function reservationView(row: ReservationRow, now: Millis) {
     ...(row.recurrence_id ? { recurrence: row.recurrence_id } : {}),
     ...(row.displaced_by ? { displacedBy: row.displaced_by } : {}),
     ...(row.reason ? { reason: row.reason } : {}),
+    ...(row.state === "displaced" ? { alternative: row.alternative } : {}),
     ...(row.ended_at ? { endedAt: iso(row.ended_at) } : {}),
   };
 }

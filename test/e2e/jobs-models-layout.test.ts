@@ -54,6 +54,9 @@ describe("jobs, models and layout in the browser", () => {
     await quickRow.getByText("running", { exact: true }).waitFor();
     await quickRow.getByText("succeeded", { exact: true }).waitFor();
     await expect(quickRow.getByRole("cell").nth(7).textContent()).resolves.toBe("1");
+    // What it cost (2 GPUs for a couple of seconds) and that nothing preempted it.
+    await expect(quickRow.getByRole("cell").nth(8).textContent()).resolves.toBe("< 0.01");
+    await expect(quickRow.getByRole("cell").nth(9).textContent()).resolves.toBe("0");
     await screenshot(page, "jobs-1-live");
 
     // The booked hours show on the Cluster page's V100 chart and in its summary in words.

@@ -16,6 +16,7 @@ import { SignIn } from "./pages/sign-in.tsx";
 import { TimelinePage } from "./pages/timeline.tsx";
 import { plain } from "./text.ts";
 import { timeZoneName } from "./time.ts";
+import { prefetchOpeningView } from "./timeline/first-load.ts";
 import type { Me, Pool } from "./types.ts";
 import { AppLink } from "./ui.tsx";
 import "./style.css";
@@ -33,21 +34,30 @@ interface Signed {
   token: string;
   me: Me;
   pools: Pool[];
-  executor?: string;
 }
 
 async function signIn(token: string): Promise<Signed> {
-  type Ready = { executor?: string };
-  // Three independent questions, asked at once: first paint waits for the slowest, not the sum.
-  const [me, pools, ready] = await Promise.all([
+  // Two questions at once; the timeline's first requests leave as soon as the pools are known.
+  const poolsAsked = call<{ items: Pool[] }>("GET", "/pools", undefined, token);
+  const [me, pools] = await Promise.all([
     call<Me>("GET", "/whoami", undefined, token),
-    call<{ items: Pool[] }>("GET", "/pools", undefined, token),
-    fetch("/readyz").then(
-      (r): Promise<Ready> | Ready => (r.ok ? (r.json() as Promise<Ready>) : {}),
-      (): Ready => ({}),
-    ),
+    poolsAsked.then((p) => {
+      if (session.token() === token && /^\/(timeline)?$/.test(location.pathname))
+        prefetchOpeningView(p.items);
+      return p;
+    }),
   ]);
-  return { token, me, pools: pools.items, executor: ready.executor };
+  return { token, me, pools: pools.items };
+}
+
+/** Which executor the server runs (for the simulated-cluster banner): asked after first paint. */
+async function executorInUse(): Promise<string | undefined> {
+  try {
+    const r = await fetch("/readyz");
+    return r.ok ? ((await r.json()) as { executor?: string }).executor : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function App() {
@@ -55,6 +65,7 @@ function App() {
   const [restoring, setRestoring] = useState(() => session.token() !== null);
   const [signInError, setSignInError] = useState<string>();
   const [stream, setStream] = useState<StreamStatus>("stopped");
+  const [executor, setExecutor] = useState<string>();
   const [url, navigate] = useLocation();
 
   useEffect(() => {
@@ -75,6 +86,7 @@ function App() {
 
   useEffect(() => {
     if (!signed) return;
+    executorInUse().then(setExecutor);
     return connectEvents(signed.token, setStream);
   }, [signed]);
 
@@ -156,7 +168,7 @@ function App() {
           </button>
         </div>
       </header>
-      {signed.executor === "simulated" && (
+      {executor === "simulated" && (
         <p class="banner">
           Simulated demo cluster: jobs do not run on real GPUs. Times are shown in {timeZoneName()}.
         </p>

@@ -9,6 +9,8 @@ import { type Alternative, type Me, type Reservation, windowOf } from "./types.t
 
 interface Notice {
   id: string;
+  /** Displaced (lost its slots), or replaced (moved to other nodes, same time and shape). */
+  kind: "displaced" | "replaced";
   reservation: Reservation | undefined;
   reservationId: string;
   reason: string;
@@ -43,6 +45,10 @@ export async function bookAlternative(
 }
 
 export function displacementReason(r: { reason?: string }, by: Reservation | undefined): string {
+  // Berth's own displacements name a cause, not a booking.
+  if (r.reason === "node-lost") return "its node went out of service and no other node had room at that time";
+  if (r.reason === "maintenance" || by?.kind === "maintenance")
+    return `an admin scheduled maintenance of its node${by ? ` ("${plain(by.title)}")` : ""}`;
   // The server's reason names the displacing booking by id; the person wants its team and title.
   const why = plain(r.reason ?? "")
     .replace(/^displaced by \S+\s*/, "")
@@ -56,11 +62,12 @@ export function Notices() {
   const { me } = useApp();
   const [notices, setNotices] = useState<Notice[]>([]);
   useEvents(
-    ["reservation.displaced"],
+    ["reservation.displaced", "reservation.replaced"],
     async (e) => {
       const data = e.data as { reservation?: string; team?: string; by?: string; reason?: string };
+      const kind = e.type === "reservation.replaced" ? "replaced" : "displaced";
       const alternative = (e.data.alternative as Alternative | null | undefined) ?? null;
-      if (data.reservation) offeredAlternatives.set(data.reservation, alternative);
+      if (data.reservation && kind === "displaced") offeredAlternatives.set(data.reservation, alternative);
       if (!data.reservation || (me.role !== "admin" && data.team !== me.team)) return;
       const [reservation, by] = await Promise.all([
         get<Reservation>(`/reservations/${encodeURIComponent(data.reservation)}`).catch(() => undefined),
@@ -70,6 +77,7 @@ export function Notices() {
       ]);
       const notice: Notice = {
         id: e.id || data.reservation,
+        kind,
         reservationId: data.reservation,
         reservation,
         reason: displacementReason({ reason: data.reason ?? reservation?.reason }, by),
@@ -83,43 +91,62 @@ export function Notices() {
   if (notices.length === 0) return null;
   return (
     <section class="notices" aria-label="Notices">
-      {notices.map((n) => (
-        <div class="notice" role="alert" key={n.id}>
-          <p>
-            <strong>
-              Your booking {n.reservation ? `"${plain(n.reservation.title)}"` : n.reservationId} was
-              displaced.
-            </strong>{" "}
-            {n.reservation &&
-              `${n.reservation.pool}, ${n.reservation.nodes * n.reservation.gpusPerNode} GPUs, ${formatWindow(Date.parse(n.reservation.start), Date.parse(n.reservation.end))}. `}
-            Why: {n.reason}.
-          </p>
-          {n.alternative && !n.outcome && (
+      {notices.map((n) =>
+        n.kind === "replaced" ? (
+          <div class="notice" role="alert" key={n.id}>
             <p>
-              Nearest free window offered:{" "}
-              {formatWindow(Date.parse(n.alternative.start), Date.parse(n.alternative.end))}{" "}
-              <button
-                type="button"
-                onClick={async () => {
-                  const outcome = await bookAlternative(n.reservation, n.alternative!, me);
-                  setNotices((ns) => ns.map((x) => (x.id === n.id ? { ...x, outcome } : x)));
-                }}
-              >
-                Book alternative {formatStamp(Date.parse(n.alternative.start))}
-              </button>
+              <strong>
+                Your booking {n.reservation ? `"${plain(n.reservation.title)}"` : n.reservationId} was moved
+                to other nodes.
+              </strong>{" "}
+              Its node went out of service; Berth re-placed it with the same time and GPUs
+              {n.reservation
+                ? ` (now on ${n.reservation.placement.map((p) => plain(p.node)).join(", ")})`
+                : ""}
+              .
             </p>
-          )}
-          {!n.alternative && <p>Berth found no free window of the same shape to offer.</p>}
-          {n.outcome && <p role="status">{n.outcome}</p>}
-          <button
-            type="button"
-            class="link"
-            onClick={() => setNotices((ns) => ns.filter((x) => x.id !== n.id))}
-          >
-            Dismiss
-          </button>
-        </div>
-      ))}
+            <Dismiss onClick={() => setNotices((ns) => ns.filter((x) => x.id !== n.id))} />
+          </div>
+        ) : (
+          <div class="notice" role="alert" key={n.id}>
+            <p>
+              <strong>
+                Your booking {n.reservation ? `"${plain(n.reservation.title)}"` : n.reservationId} was
+                displaced.
+              </strong>{" "}
+              {n.reservation &&
+                `${n.reservation.pool}, ${n.reservation.nodes * n.reservation.gpusPerNode} GPUs, ${formatWindow(Date.parse(n.reservation.start), Date.parse(n.reservation.end))}. `}
+              Why: {n.reason}.
+            </p>
+            {n.alternative && !n.outcome && (
+              <p>
+                Nearest free window offered:{" "}
+                {formatWindow(Date.parse(n.alternative.start), Date.parse(n.alternative.end))}{" "}
+                <button
+                  type="button"
+                  onClick={async () => {
+                    const outcome = await bookAlternative(n.reservation, n.alternative!, me);
+                    setNotices((ns) => ns.map((x) => (x.id === n.id ? { ...x, outcome } : x)));
+                  }}
+                >
+                  Book alternative {formatStamp(Date.parse(n.alternative.start))}
+                </button>
+              </p>
+            )}
+            {!n.alternative && <p>Berth found no free window of the same shape to offer.</p>}
+            {n.outcome && <p role="status">{n.outcome}</p>}
+            <Dismiss onClick={() => setNotices((ns) => ns.filter((x) => x.id !== n.id))} />
+          </div>
+        ),
+      )}
     </section>
+  );
+}
+
+function Dismiss({ onClick }: { onClick: () => void }) {
+  return (
+    <button type="button" class="link" onClick={onClick}>
+      Dismiss
+    </button>
   );
 }

@@ -112,8 +112,10 @@ export interface Job {
   submittedAt?: string;
   updatedAt?: string;
   source?: string;
-  /** Not sent yet: GPU-hours the job has used. */
+  /** GPU-hours held over all of the job's runs so far. */
   gpuHours?: number;
+  /** How many of its runs ended preempted. */
+  preemptions?: number;
 }
 
 export interface Side {

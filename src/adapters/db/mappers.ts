@@ -100,6 +100,7 @@ export function newReservationRow(rec: NewReservationRecord): Omit<ReservationRo
     recurrence_id: rec.recurrenceId,
     displaced_by: null,
     reason: null,
+    alternative: null,
     ended_at: null,
   };
 }

@@ -12,6 +12,15 @@ export interface PlacementJson {
   gpus: number[];
 }
 
+/** The free window a displaced reservation was offered (same shape, nearest start). */
+export interface AlternativeJson {
+  pool: string;
+  nodes: number;
+  gpusPerNode: number;
+  start: string;
+  end: string;
+}
+
 export interface JobSignalJson {
   reason: "priority" | "reclaim" | "window-end" | "node-lost" | "reservation-lost" | "cancelled";
   at: number;
@@ -45,6 +54,16 @@ export interface ApiTokensTable {
   created_at: Generated<Date>;
   revoked_at: Timestamp | null;
   expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+export interface CalendarTokensTable {
+  id: string;
+  token_hash: string;
+  team: string;
+  name: string;
+  created_by: string;
+  created_at: Generated<Date>;
+  revoked_at: Timestamp | null;
 }
 
 export interface PoolsTable {
@@ -96,6 +115,8 @@ export interface ReservationsTable {
   recurrence_id: string | null;
   displaced_by: string | null;
   reason: string | null;
+  /** Set only when it was displaced: the window offered instead, or null when none was free. */
+  alternative: ColumnType<AlternativeJson | null, string | null | undefined, string | null>;
   ended_at: Timestamp | null;
   started_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   seq: BigId;
@@ -277,6 +298,7 @@ export interface Database {
   teams: TeamsTable;
   users: UsersTable;
   api_tokens: ApiTokensTable;
+  calendar_tokens: CalendarTokensTable;
   pools: PoolsTable;
   pool_hold_versions: PoolHoldVersionsTable;
   nodes: NodesTable;

@@ -28,9 +28,9 @@ import {
   type CapacityIndex,
   canonicalTimeZone,
   decideBooking,
-  findFreeWindows,
   gpuHoursAhead,
   MAX_SERIES_OCCURRENCES,
+  nearestAlternative,
   quotaMayRefuse,
   quotaOf,
   quotaReads,
@@ -42,7 +42,7 @@ import { isAdmin, type Principal, type ServiceContext } from "../context.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
 import { answerRow, type IdempotencyClaim } from "../idempotent-answers.ts";
 import { cachedInventory } from "../inventory/inventory-cache.ts";
-import { iso, reservationView } from "../views.ts";
+import { reservationView } from "../views.ts";
 import {
   type BookingInput,
   type BookingOutcome,
@@ -368,29 +368,16 @@ async function displace(
   // Optimistic: another booking may have taken this victim since the snapshot was read.
   if (!(await markDisplacedIfHeld(trx, victim.id)))
     throw new StaleSnapshot(`reservation ${victim.id} changed under the booking`);
-  await endReservation(trx, victim.id, "displaced", now, { displacedBy: by.id, reason });
-  // The loser is offered the nearest alternative of the same shape and length (free now).
-  const alt = findFreeWindows({
+  // The loser is offered the nearest alternative of the same shape and length (free now), kept on
+  // the reservation so its team finds it there later.
+  const alternative = nearestAlternative({
     inventory: on.inventory,
-    reservations: on.reservations.filter((r) => r.id !== victim.id).concat([by]),
-    pool: victim.pool,
-    nodes: victim.nodes,
-    gpusPerNode: victim.gpusPerNode,
-    durationMs: victim.end - victim.start,
-    after: victim.start,
-    limit: 1,
+    reservations: on.reservations.concat([by]),
+    victim,
     rules: ctx.rules,
     now,
-  })[0];
-  const alternative = alt
-    ? {
-        pool: victim.pool,
-        nodes: victim.nodes,
-        gpusPerNode: victim.gpusPerNode,
-        start: iso(alt.start),
-        end: iso(alt.end),
-      }
-    : null;
+  });
+  await endReservation(trx, victim.id, "displaced", now, { displacedBy: by.id, reason, alternative });
   await appendAudit(trx, {
     at: now,
     actor: actor.name,

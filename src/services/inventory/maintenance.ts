@@ -15,9 +15,10 @@ import { ensureTeam } from "../../adapters/db/repos/teams.ts";
 import { DomainError, invalid } from "../../basics/domain-error.ts";
 import { newId } from "../../basics/ids.ts";
 import { gpuHoursAhead, onGrid } from "../../core/index.ts";
-import type { Millis } from "../../core/types.ts";
+import type { Millis, Reservation } from "../../core/types.ts";
 import { inLockedTransaction, poolLockKey } from "../booking/transactions.ts";
 import { isAdmin, type Principal, type ServiceContext } from "../context.ts";
+import { offerAlternative } from "../scheduling/alternative-offer.ts";
 import { reservationView } from "../views.ts";
 
 export const MAINTENANCE_TEAM = "berth-maintenance";
@@ -71,8 +72,31 @@ export async function scheduleMaintenance(
         .filter((r) => r.state === "confirmed")
         .map((r) => r.id),
     );
+    const window: Reservation = {
+      id,
+      team: MAINTENANCE_TEAM,
+      pool: node.pool,
+      nodes: 1,
+      gpusPerNode: node.gpus,
+      start: req.start,
+      end: req.end,
+      priority: "critical",
+      bookedAt: now,
+      state: "confirmed",
+      placement: [{ node: node.name, gpus: Array.from({ length: node.gpus }, (_, i) => i) }],
+    };
+    const displaced = new Set(onNode.map((r) => r.id));
     for (const r of onNode.filter((x) => held.has(x.id))) {
-      await endReservation(trx, r.id, "displaced", now, { displacedBy: id, reason: "maintenance" });
+      // Offered around the window and the other bookings it displaces.
+      const alternative = await offerAlternative(trx, ctx.rules, r, now, {
+        without: displaced,
+        plus: [window],
+      });
+      await endReservation(trx, r.id, "displaced", now, {
+        displacedBy: id,
+        reason: "maintenance",
+        alternative,
+      });
       await appendAudit(trx, {
         at: now,
         actor: by.name,
@@ -85,29 +109,18 @@ export async function scheduleMaintenance(
           { start: r.start_at.getTime(), end: r.end_at.getTime() },
           now,
         ),
+        detail: { by: id, alternative },
       });
       await appendEvent(trx, now, "reservation.displaced", r.team, {
         reservation: r.id,
         team: r.team,
         by: id,
         reason: "maintenance",
-        alternative: null,
+        alternative,
       });
     }
     const row = await insertReservation(trx, {
-      reservation: {
-        id,
-        team: MAINTENANCE_TEAM,
-        pool: node.pool,
-        nodes: 1,
-        gpusPerNode: node.gpus,
-        start: req.start,
-        end: req.end,
-        priority: "critical",
-        bookedAt: now,
-        state: "confirmed",
-        placement: [{ node: node.name, gpus: Array.from({ length: node.gpus }, (_, i) => i) }],
-      },
+      reservation: window,
       title: req.reason ?? `maintenance of ${node.name}`,
       kind: "maintenance",
       bookedBy: by.name,

@@ -18,6 +18,7 @@ import { sealSecret } from "./webhook-secrets.ts";
 export const EVENT_TYPES = [
   "reservation.created",
   "reservation.displaced",
+  "reservation.replaced",
   "reservation.started",
   "reservation.ended",
   "reservation.cancelled",

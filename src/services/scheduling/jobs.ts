@@ -25,6 +25,7 @@ import { settleAbCheckOfJob } from "../models/ab-checks.ts";
 import { jobView } from "../views.ts";
 import { queueJobRefusals, reservationPriorityRefusal } from "./job-kinds/job-rules.ts";
 import { checkJobSpec, kindGpuError } from "./job-kinds/registry.ts";
+import { jobViewsWithUsage } from "./job-usage-views.ts";
 
 export interface JobInput {
   readonly kind: "train" | "validate" | "external";
@@ -116,7 +117,7 @@ export async function submitJob(ctx: ServiceContext, by: Principal, input: JobIn
 export async function getJob(ctx: ServiceContext, id: string) {
   const row = await getJobRow(ctx.db, id);
   if (!row) throw notFound(`job ${id}`);
-  return jobView(row);
+  return (await jobViewsWithUsage(ctx, [row]))[0]!;
 }
 
 export async function listJobs(
@@ -138,7 +139,7 @@ export async function listJobs(
   });
   const page = rows.slice(0, q.limit);
   return {
-    items: page.map(jobView),
+    items: await jobViewsWithUsage(ctx, page),
     ...(rows.length > q.limit ? { nextCursor: encodeCursor(page.at(-1)!.seq) } : {}),
   };
 }

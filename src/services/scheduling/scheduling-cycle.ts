@@ -42,6 +42,7 @@ import {
 import type { Database, JobRow, ReservationRow } from "../../adapters/db/tables.ts";
 import { DomainError } from "../../basics/domain-error.ts";
 import {
+  type BookingRules,
   type Decision,
   gpuHoursAhead,
   type JobView,
@@ -53,6 +54,7 @@ import { poolUsage, type Usage } from "../../core/pool-usage.ts";
 import type { Millis, Placement, Priority, Reservation } from "../../core/types.ts";
 import type { ServiceContext } from "../context.ts";
 import type { Executor } from "../ports.ts";
+import { offerAlternative } from "./alternative-offer.ts";
 import type { JobKindSettings } from "./job-kinds/job-kind.ts";
 import { recordFailedLaunch } from "./launch-failures.ts";
 import { DEFAULT_KIND_SETTINGS, kubectlRefOf, launchOrderOf } from "./launch-order.ts";
@@ -209,7 +211,12 @@ async function decidedReservation(trx: Transaction<Database>, id: string): Promi
   return row;
 }
 
-async function persist(trx: Transaction<Database>, d: Decision, now: Millis): Promise<number | undefined> {
+async function persist(
+  trx: Transaction<Database>,
+  d: Decision,
+  now: Millis,
+  rules: BookingRules,
+): Promise<number | undefined> {
   switch (d.kind) {
     case "reservation-state": {
       if (d.state === "active") {
@@ -244,11 +251,20 @@ async function persist(trx: Transaction<Database>, d: Decision, now: Millis): Pr
         reason: d.reason,
         detail: { from: row.placement, to: d.placement },
       });
+      await appendEvent(trx, now, "reservation.replaced", row.team, {
+        reservation: d.reservation,
+        team: row.team,
+        pool: row.pool,
+        reason: d.reason,
+        from: row.placement,
+        placement: d.placement,
+      });
       return undefined;
     }
     case "displace": {
       const row = await decidedReservation(trx, d.reservation);
-      await endReservation(trx, d.reservation, "displaced", now, { reason: d.reason });
+      const alternative = await offerAlternative(trx, rules, row, now);
+      await endReservation(trx, d.reservation, "displaced", now, { reason: d.reason, alternative });
       const lost = gpuHoursAhead(
         { nodes: row.nodes, gpusPerNode: row.gpus_per_node },
         { start: row.start_at.getTime(), end: row.end_at.getTime() },
@@ -262,12 +278,13 @@ async function persist(trx: Transaction<Database>, d: Decision, now: Millis): Pr
         reservationId: d.reservation,
         reason: d.reason,
         lostGpuHours: lost,
+        detail: { alternative },
       });
       await appendEvent(trx, now, "reservation.displaced", row.team, {
         reservation: d.reservation,
         team: row.team,
         reason: d.reason,
-        alternative: null,
+        alternative,
       });
       return undefined;
     }
@@ -420,7 +437,7 @@ async function persistOne(
   d: Decision,
   now: Millis,
 ): Promise<Intent> {
-  const attempt = await persist(trx, d, now);
+  const attempt = await persist(trx, d, now, deps.ctx.rules);
   const id = await insertDecision(trx, {
     at: now,
     kind: d.kind,

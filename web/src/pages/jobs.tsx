@@ -28,7 +28,19 @@ export function JobsPage({ url }: { url: URL }) {
       {rows.length > 0 && (
         <Table
           label="Jobs"
-          columns={["Job", "Kind", "Pool", "GPUs", "Priority", "Reservation", "State", "Attempts", "Actions"]}
+          columns={[
+            "Job",
+            "Kind",
+            "Pool",
+            "GPUs",
+            "Priority",
+            "Reservation",
+            "State",
+            "Attempts",
+            "GPU-hours",
+            "Preemptions",
+            "Actions",
+          ]}
         >
           {rows.map((j) => (
             <JobRow key={j.id} job={j} onChanged={jobs.reload} />
@@ -40,6 +52,11 @@ export function JobsPage({ url }: { url: URL }) {
 }
 
 const FINISHED = new Set(["succeeded", "failed", "cancelled"]);
+
+/** GPU-hours to two decimals; a run of a few GPU-seconds is "< 0.01", not a misleading 0.00. */
+function gpuHoursText(h: number): string {
+  return h > 0 && h < 0.005 ? "< 0.01" : h.toFixed(2);
+}
 
 function JobRow({ job, onChanged }: { job: Job; onChanged: () => void }) {
   const { me } = useApp();
@@ -62,9 +79,10 @@ function JobRow({ job, onChanged }: { job: Job; onChanged: () => void }) {
       <td>{job.reservation ?? "opportunistic"}</td>
       <td>
         <span class={`job-state js-${job.state}`}>{job.state}</span>
-        {job.gpuHours !== undefined && <div class="sub">{job.gpuHours.toFixed(2)} GPU-h</div>}
       </td>
       <td>{job.attempts}</td>
+      <td>{job.gpuHours === undefined ? "–" : gpuHoursText(job.gpuHours)}</td>
+      <td>{job.preemptions ?? "–"}</td>
       <td>
         <button
           type="button"

@@ -8,6 +8,7 @@ import { plain } from "../text.ts";
 import { formatStamp, formatWindow, HOUR, isoUtc, parseLocalInput, toLocalInput } from "../time.ts";
 import type { Alternative, FreeWindow, Reservation } from "../types.ts";
 import { Message, Table } from "../ui.tsx";
+import { CalendarFeed } from "./calendar-feed.tsx";
 import { PriorityBadge } from "./priority.tsx";
 
 type Scope = "mine" | "team" | "all";
@@ -73,6 +74,7 @@ export function ReservationsPage(_: { url: URL }) {
           ))}
         </Table>
       )}
+      <CalendarFeed />
     </div>
   );
 }

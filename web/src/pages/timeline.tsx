@@ -4,7 +4,7 @@
 // booking form with that window; the view follows the event stream.
 import { Component } from "preact";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
-import { errorText, get } from "../api.ts";
+import { errorText } from "../api.ts";
 import { useApp, useEvents } from "../hooks.ts";
 import { plain } from "../text.ts";
 import {
@@ -20,6 +20,7 @@ import {
   localDayStart,
   timeZoneName,
 } from "../time.ts";
+import { loadRange, OPENING_SPAN, occupancyOf } from "../timeline/first-load.ts";
 import {
   axisTicks,
   type Bar,
@@ -30,18 +31,29 @@ import {
   type Row,
   visibleRows,
 } from "../timeline/layout.ts";
-import type { Hold, NodeOccupancy, Occupancy, Pool } from "../types.ts";
+import type { Hold, NodeOccupancy, Pool } from "../types.ts";
 import { AppLink, Message, Table } from "../ui.tsx";
 import { PRIORITY_MARK, PriorityBadge } from "./priority.tsx";
 
 const ZOOMS = [
   { label: "Hour", span: 12 * HOUR },
   { label: "Day", span: 2 * DAY },
-  { label: "Week", span: 8 * DAY },
+  { label: "Week", span: OPENING_SPAN },
 ] as const;
-/** The server answers at most 92 days of occupancy per request. */
-const MAX_LOAD = 90 * DAY;
 const OVERSCAN = 300;
+/** Space between an axis label's text and the next tick (the label starts 4 px after its own). */
+const LABEL_GAP = 10;
+
+let measure: CanvasRenderingContext2D | null | undefined;
+/** The width of an axis label as the browser draws it (`.tl-tick span`: 0.78rem, bold at midnights). */
+function textWidth(text: string, bold: boolean): number {
+  if (measure === undefined) measure = document.createElement("canvas").getContext("2d");
+  if (!measure) return text.length * 8;
+  const root = getComputedStyle(document.documentElement);
+  const px = 0.78 * Number.parseFloat(root.fontSize || "15");
+  measure.font = `${bold ? 700 : 400} ${px}px ${getComputedStyle(document.body).fontFamily}`;
+  return measure.measureText(text).width;
+}
 
 interface Drag {
   pool: Pool;
@@ -103,16 +115,8 @@ export function TimelinePage(_: { url: URL }) {
   useEffect(() => {
     if (!needsLoad && reloads === 0) return;
     let live = true;
-    const from = viewStart - span;
-    const to = Math.min(viewEnd + span, from + MAX_LOAD);
-    Promise.all(
-      pools.map((p) =>
-        get<Occupancy>(`/pools/${encodeURIComponent(p.name)}/occupancy`, {
-          from: isoUtc(from),
-          to: isoUtc(to),
-        }),
-      ),
-    ).then(
+    const { from, to } = loadRange(viewStart, span);
+    Promise.all(pools.map((p) => occupancyOf(p.name, from, to))).then(
       (all) => {
         if (!live) return;
         setOccupancy(new Map(all.map((o) => [o.pool, o.nodes])));
@@ -133,17 +137,25 @@ export function TimelinePage(_: { url: URL }) {
   );
   const [first, last] = visibleRows(rows, scrollTop - OVERSCAN, scrollTop + size.height + OVERSCAN);
   const pxPerHour = (trackWidth * HOUR) / span;
-  const ticks = useMemo(
-    () =>
-      axisTicks(viewStart, viewEnd, pxPerHour, (t) => {
+  const ticks = useMemo(() => {
+    // Labels are measured as drawn (locale, font), so none overlaps its neighbour at any width.
+    const clockPx = textWidth(formatClock(Date.UTC(2026, 0, 1, 12)), false) + LABEL_GAP;
+    const room = labelStep(pxPerHour, clockPx) * pxPerHour;
+    return axisTicks(
+      viewStart,
+      viewEnd,
+      pxPerHour,
+      (t) => {
         const d = new Date(t);
         if (d.getHours() !== 0) return formatClock(t);
         // Midnights: as much of the date as the space to the next label holds.
-        const room = labelStep(pxPerHour) * pxPerHour;
-        return room >= 90 ? formatDay(t) : room >= 44 ? formatWeekday(t) : String(d.getDate());
-      }),
-    [viewStart, viewEnd, pxPerHour],
-  );
+        for (const text of [formatDay(t), formatWeekday(t)])
+          if (textWidth(text, true) + LABEL_GAP <= room) return text;
+        return String(d.getDate());
+      },
+      clockPx,
+    );
+  }, [viewStart, viewEnd, pxPerHour]);
 
   const pan = (fraction: number) => setViewStart((v) => v + Math.round((span * fraction) / GRID) * GRID);
   // Zooming keeps "now" in view when it was (anchored an eighth from the left), else the centre.

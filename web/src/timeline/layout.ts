@@ -90,9 +90,12 @@ export interface Tick {
   major: boolean;
 }
 
-/** Hours between labelled ticks: the smallest step leaving about 48 px per label. */
-export function labelStep(pxPerHour: number): number {
-  return [1, 3, 6, 12].find((h) => h * pxPerHour >= 48) ?? 24;
+/**
+ * Hours between labelled ticks: the smallest step leaving `minPx` per label (the widest clock label
+ * as the viewer's locale and font draw it, plus a gap; 48 px where nothing was measured).
+ */
+export function labelStep(pxPerHour: number, minPx = 48): number {
+  return [1, 3, 6, 12].find((h) => h * pxPerHour >= minPx) ?? 24;
 }
 
 /**
@@ -100,8 +103,14 @@ export function labelStep(pxPerHour: number): number {
  * put local hours on half hours of UTC): walk the view in quarter hours and keep those that fall on
  * a local hour divisible by the step. Local midnights are major ticks.
  */
-export function axisTicks(from: number, to: number, pxPerHour: number, fmt: (ms: number) => string): Tick[] {
-  const step = labelStep(pxPerHour);
+export function axisTicks(
+  from: number,
+  to: number,
+  pxPerHour: number,
+  fmt: (ms: number) => string,
+  minLabelPx = 48,
+): Tick[] {
+  const step = labelStep(pxPerHour, minLabelPx);
   const minorStep = step < 24 ? step : 6 * pxPerHour >= 8 ? 6 : 24;
   const ticks: Tick[] = [];
   for (let t = Math.floor(from / (15 * MINUTE)) * 15 * MINUTE; t <= to; t += 15 * MINUTE) {

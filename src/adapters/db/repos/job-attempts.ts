@@ -93,3 +93,16 @@ export async function clearJobAttemptSource(db: Handle, job: string, attempt: nu
     .where("attempt", "=", attempt)
     .execute();
 }
+
+/** The runs of some jobs (for their GPU-hours and preemptions), in one query. */
+export async function listJobRuns(
+  db: Handle,
+  jobs: readonly string[],
+): Promise<Pick<JobAttemptRow, "job_id" | "started_at" | "ended_at" | "outcome">[]> {
+  if (jobs.length === 0) return [];
+  return db
+    .selectFrom("job_attempts")
+    .select(["job_id", "started_at", "ended_at", "outcome"])
+    .where("job_id", "in", [...jobs])
+    .execute();
+}

@@ -5,7 +5,7 @@ import { bookedGpuSeconds, type QuotaReads } from "../../../core/index.ts";
 import type { Millis, Placement } from "../../../core/types.ts";
 import { type NewReservationRecord, newReservationRow } from "../mappers.ts";
 import { translateSqlError } from "../sql-errors.ts";
-import type { Database, ReservationRow, StoredReservationState } from "../tables.ts";
+import type { AlternativeJson, Database, ReservationRow, StoredReservationState } from "../tables.ts";
 import { slotRows } from "./new-bookings.ts";
 
 type Handle = Kysely<Database> | Transaction<Database>;
@@ -93,7 +93,7 @@ export async function insertReservation(
   // data-modifying CTEs. The exclusion constraint on the slot rows still aborts it (23P01), and the
   // slot rows' foreign key is checked at the statement's end, when the reservation row exists.
   const slots = slotRows(r.id, r.placement, r.start, r.end);
-  const row = newReservationRow(rec);
+  const { alternative: _none, ...row } = newReservationRow(rec);
   const withReservation = trx.with("r", (db) =>
     db
       .insertInto("reservations")
@@ -125,7 +125,7 @@ export async function endReservation(
   id: string,
   state: Exclude<StoredReservationState, "confirmed">,
   at: Millis,
-  extra: { displacedBy?: string; reason?: string } = {},
+  extra: { displacedBy?: string; reason?: string; alternative?: AlternativeJson | null } = {},
 ): Promise<void> {
   // The row before its slots (the lock order above `lockReservationRows`).
   await trx
@@ -135,6 +135,7 @@ export async function endReservation(
       ended_at: new Date(at),
       displaced_by: extra.displacedBy ?? null,
       reason: extra.reason ?? null,
+      alternative: extra.alternative ? JSON.stringify(extra.alternative) : null,
     })
     .where("id", "=", id)
     .execute();
