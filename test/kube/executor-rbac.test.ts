@@ -84,7 +84,7 @@ describe("the Kubernetes executor under RBAC", () => {
       const order = { ...launchOrder({ node: "v100-1", gpus: 8 }), team };
       await executor.launch(order);
       await seen(order.job, "running");
-      expect(await executor.known()).toContainEqual({ job: order.job, attempt: 1 });
+      expect(await executor.known()).toContainEqual(expect.objectContaining({ job: order.job, attempt: 1 }));
       await executor.stop(order.job, 1, Date.now());
       await seen(order.job, "stopped");
     } finally {

@@ -27,7 +27,7 @@ export async function serveWithAdmission(o: {
     BERTH_DATA_DIR: o.dataDir,
     BERTH_ADMIN_TOKEN: o.adminToken,
     BERTH_EXECUTOR: "kubernetes",
-    KUBECONFIG: inject("berthKubeconfig"),
+    KUBECONFIG: inject("kubeconfig"),
     BERTH_ADMISSION_URL: `https://127.0.0.1:${port}`,
     ...o.env,
   });
