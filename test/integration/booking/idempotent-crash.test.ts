@@ -1,14 +1,6 @@
-// A retry never books twice, even when Berth dies between a booking's commit and its answer: a
-// real `berth serve` with the fault-injection hook BERTH_FAULT_KILL_AFTER_BOOKING_COMMIT=1 SIGKILLs
-// itself right after the booking commits, so the client gets no answer. Restarted (without the
-// hook), the same request with the same Idempotency-Key is answered with the original answer, and
-// the database holds one booking.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { startBerthProcess } from "../../support/berth-process.ts";
-import { BACKENDS, createTestDatabase } from "../../support/database.ts";
+import { crashTestStorage, startBerthProcess } from "../../support/berth-process.ts";
+import { BACKENDS } from "../../support/database.ts";
 
 const TOKEN = "idempotent-crash-admin-token-0123456789";
 const HOUR = 3_600_000;
@@ -27,14 +19,7 @@ function request(url: string, path: string, init: { method?: string; body?: unkn
 
 describe.each(BACKENDS)("kill -9 between a booking's commit and its answer on %s", (backend) => {
   it("answers the retry with the original booking and books nothing more", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "berth-idem-crash-"));
-    const db = backend === "postgres" ? await createTestDatabase("postgres") : undefined;
-    const env: Record<string, string> = {
-      BERTH_ADMIN_TOKEN: TOKEN,
-      BERTH_DATA_DIR: dir,
-      BERTH_NO_SHOW_SECONDS: "0",
-    };
-    if (db?.url) env.DATABASE_URL = db.url;
+    const { env, cleanup } = await crashTestStorage(backend, "berth-idem-crash-", TOKEN);
     let berth = await startBerthProcess(env);
     try {
       expect((await request(berth.url, "/teams", { method: "POST", body: { name: "vision" } })).status).toBe(
@@ -91,8 +76,7 @@ describe.each(BACKENDS)("kill -9 between a booking's commit and its answer on %s
       });
     } finally {
       await berth.kill("SIGTERM");
-      await db?.drop();
-      await rm(dir, { recursive: true, force: true });
+      await cleanup();
     }
   });
 });

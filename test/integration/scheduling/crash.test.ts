@@ -1,11 +1,8 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openDatabase } from "../../../src/adapters/db/connect.ts";
-import { startBerthProcess } from "../../support/berth-process.ts";
+import { crashTestStorage, startBerthProcess } from "../../support/berth-process.ts";
 import { checkConsistency } from "../../support/consistency.ts";
-import { BACKENDS, createTestDatabase } from "../../support/database.ts";
+import { BACKENDS } from "../../support/database.ts";
 
 const TOKEN = "crash-test-admin-token-0123456789";
 const HOUR = 3_600_000;
@@ -21,14 +18,7 @@ async function post(url: string, path: string, body: unknown) {
 
 describe.each(BACKENDS)("SIGKILL in the middle of a booking burst on %s", (backend) => {
   it("loses no acknowledged booking and leaves nothing half-written", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "berth-crash-"));
-    const db = backend === "postgres" ? await createTestDatabase("postgres") : undefined;
-    const env: Record<string, string> = {
-      BERTH_ADMIN_TOKEN: TOKEN,
-      BERTH_DATA_DIR: dir,
-      BERTH_NO_SHOW_SECONDS: "0",
-    };
-    if (db?.url) env.DATABASE_URL = db.url;
+    const { dir, db, env, cleanup } = await crashTestStorage(backend, "berth-crash-", TOKEN);
     try {
       let berth = await startBerthProcess(env);
       expect((await post(berth.url, "/teams", { name: "vision" })).status).toBe(201);
@@ -75,8 +65,7 @@ describe.each(BACKENDS)("SIGKILL in the middle of a booking burst on %s", (backe
         if (!db) await handle.close();
       }
     } finally {
-      await db?.drop();
-      await rm(dir, { recursive: true, force: true });
+      await cleanup();
     }
   });
 });
