@@ -46,7 +46,8 @@ describe("recurring series in a time zone", () => {
         // test's own formatter, so the starts themselves can come from `instantOf`.
         let shortest = Number.POSITIVE_INFINITY;
         for (let k = 1; k < count; k++) {
-          const gap = instantOf(local + k * step, zone) - (k === 1 ? start : instantOf(local + (k - 1) * step, zone));
+          const gap =
+            instantOf(local + k * step, zone) - (k === 1 ? start : instantOf(local + (k - 1) * step, zone));
           shortest = Math.min(shortest, gap);
         }
         if (!out.ok) {
