@@ -133,11 +133,14 @@ async function applyDecision(
       pool,
       change: action === "model.promoted" ? "promotion" : "precision",
     });
-    return { ok: true, notes } as const;
+    const answer = { ...(await getModel({ ...ctx, db: trx }, modelId)), notes };
+    // A keyed promotion's answer commits with it (a PUT carries no claim: it stores nothing).
+    await answerWithWrite(trx, 200, answer);
+    return { ok: true, answer } as const;
   });
   if (!outcome.ok) throw new PromotionRefused(outcome.refused.reason, outcome.refused.recommended);
   ctx.changed();
-  return { ...(await getModel(ctx, modelId)), notes: outcome.notes };
+  return outcome.answer;
 }
 
 export function promoteModel(ctx: ServiceContext, by: Principal, modelId: string, input: PromoteInput) {

@@ -26,7 +26,8 @@ async function items(url: string, path: string): Promise<{ id?: string; name?: s
 
 interface Case {
   readonly what: string;
-  readonly path: string;
+  /** A function where the path names what an earlier case created. */
+  readonly path: string | (() => string);
   readonly body: unknown;
   readonly other: unknown;
   /** The status of the first answer, replayed to the retry. */
@@ -34,6 +35,9 @@ interface Case {
   /** How many of what it creates exist, read back over the API. */
   readonly count: (url: string) => Promise<number>;
 }
+
+/** Ids the cases created, for the paths of later ones. */
+const created: { model?: string } = {};
 
 // A grid-aligned day ahead, free in every run.
 const start = Math.ceil(Date.now() / DAY) * DAY + DAY;
@@ -74,10 +78,31 @@ const CASES: readonly Case[] = [
   {
     what: "a model version",
     path: "/models",
-    body: { team: "vision", name: "detector", version: "1", artifacts: { fp32: "runs/1/best.onnx" } },
+    body: {
+      team: "vision",
+      name: "detector",
+      version: "1",
+      artifacts: { fp32: "runs/1/best.onnx", fp16: "runs/1/best-fp16.onnx" },
+    },
     other: { team: "vision", name: "detector", version: "2", artifacts: { fp32: "runs/2/best.onnx" } },
     status: 201,
     count: async (url) => (await items(url, "/models?team=vision")).length,
+  },
+  {
+    what: "an A/B check with its validation job",
+    path: () => `/models/${created.model}/abchecks`,
+    body: { data: "datasets/coco-val" },
+    other: { data: "datasets/coco-val-2" },
+    status: 202,
+    count: async (url) => (await items(url, `/abchecks?model=${created.model}`)).length,
+  },
+  {
+    what: "a calendar token (its secret withheld from the replay)",
+    path: "/teams/vision/calendar-tokens",
+    body: { name: "wall" },
+    other: { name: "wall-2" },
+    status: 409,
+    count: async (url) => (await items(url, "/teams/vision/calendar-tokens")).length,
   },
   {
     what: "a token (its secret withheld from the replay)",
@@ -89,11 +114,15 @@ const CASES: readonly Case[] = [
   },
 ];
 
+function pathOf(c: Case): string {
+  return typeof c.path === "string" ? c.path : c.path();
+}
+
 async function killedBeforeAnswer(berth: BerthProcess, c: Case, key: string) {
   const exited = new Promise<NodeJS.Signals | null>((resolve) =>
     berth.child.once("exit", (_c, s) => resolve(s)),
   );
-  const first = await request(berth.url, c.path, { method: "POST", body: c.body, key }).then(
+  const first = await request(berth.url, pathOf(c), { method: "POST", body: c.body, key }).then(
     (r) => r.status,
     () => "no answer" as const,
   );
@@ -116,14 +145,15 @@ describe.each(BACKENDS)("kill -9 between a keyed write's commit and its answer o
         await killedBeforeAnswer(berth, c, key);
         berth = await startBerthProcess(faulty);
 
-        const retry = await request(berth.url, c.path, { method: "POST", body: c.body, key });
+        const retry = await request(berth.url, pathOf(c), { method: "POST", body: c.body, key });
         expect(retry.status, c.what).toBe(c.status);
         expect(retry.headers.get("idempotent-replayed"), c.what).toBe("true");
         const answer = (await retry.json()) as { id?: string };
         if (c.status === 409) expect(answer.id, c.what).toMatch(/./);
+        if (c.path === "/models") created.model = answer.id;
         expect(await c.count(berth.url), c.what).toBe(1);
 
-        const reused = await request(berth.url, c.path, { method: "POST", body: c.other, key });
+        const reused = await request(berth.url, pathOf(c), { method: "POST", body: c.other, key });
         expect(reused.status, c.what).toBe(422);
         expect(reused.headers.get("content-type"), c.what).toMatch(/application\/problem\+json/);
         expect(await reused.json(), c.what).toMatchObject({
