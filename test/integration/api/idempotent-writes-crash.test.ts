@@ -3,12 +3,8 @@
 // the answer (BERTH_FAULT_KILL_BEFORE_ANSWER=1) is asked again with the same key after a restart,
 // and answers the first write instead of writing twice; the same key with another body is a 422.
 import { describe, expect, it } from "vitest";
-import {
-  apiRequest,
-  type BerthProcess,
-  crashTestStorage,
-  startBerthProcess,
-} from "../../support/berth-process.ts";
+import { apiRequest } from "../../support/api-request.ts";
+import { type BerthProcess, crashTestStorage, startBerthProcess } from "../../support/berth-process.ts";
 import { BACKENDS } from "../../support/database.ts";
 
 const TOKEN = "idempotent-writes-admin-token-0123456789";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { apiRequest, crashTestStorage, startBerthProcess } from "../../support/berth-process.ts";
+import { apiRequest } from "../../support/api-request.ts";
+import { crashTestStorage, startBerthProcess } from "../../support/berth-process.ts";
 import { BACKENDS } from "../../support/database.ts";
 
 const TOKEN = "idempotent-crash-admin-token-0123456789";
