@@ -79,6 +79,11 @@ const envSchema = z.object({
    * after a booking's write commits, before it is answered.
    */
   BERTH_FAULT_KILL_AFTER_BOOKING_COMMIT: z.enum(["0", "1"]).default("0"),
+  /**
+   * Fault injection for crash tests, never for service: `1` makes the process SIGKILL itself when
+   * a POST carrying an Idempotency-Key is about to be answered with a 2xx (its write committed).
+   */
+  BERTH_FAULT_KILL_BEFORE_ANSWER: z.enum(["0", "1"]).default("0"),
   /** Open event streams per token. */
   BERTH_STREAMS_PER_TOKEN: z.coerce.number().int().min(1).default(4),
   /** The image Berth's own Jobs run (`berth validate`). */
@@ -155,6 +160,7 @@ export interface Config {
   readonly dbStatementTimeoutMs: number;
   /** Fault injection (crash tests only): SIGKILL right after a booking commits. */
   readonly faultKillAfterBookingCommit: boolean;
+  readonly faultKillBeforeAnswer: boolean;
   readonly streamsPerToken: number;
   readonly retention: {
     readonly eventsSeconds: number;
@@ -211,6 +217,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dbLockTimeoutMs: e.BERTH_DB_LOCK_TIMEOUT_MS,
     dbStatementTimeoutMs: e.BERTH_DB_STATEMENT_TIMEOUT_MS,
     faultKillAfterBookingCommit: e.BERTH_FAULT_KILL_AFTER_BOOKING_COMMIT === "1",
+    faultKillBeforeAnswer: e.BERTH_FAULT_KILL_BEFORE_ANSWER === "1",
     streamsPerToken: e.BERTH_STREAMS_PER_TOKEN,
     retention: Object.freeze({
       eventsSeconds: e.BERTH_RETAIN_EVENTS_DAYS * 86_400,

@@ -224,6 +224,10 @@ export async function startBerth(
     logger.warn(
       "fault injection on: the process kills itself after the first booking it commits (tests only)",
     );
+  if (config.faultKillBeforeAnswer)
+    logger.warn(
+      "fault injection on: the process kills itself before the first 2xx answer to a keyed POST (tests only)",
+    );
   const migrated = await migrate(handle.db);
   logger.info({ applied: migrated.applied, alreadyApplied: migrated.alreadyApplied.length }, "migrations");
 
@@ -448,6 +452,9 @@ export async function startBerth(
       executor: executor.executor,
       simulated: executor.executor === "simulated",
     },
+    ...(config.faultKillBeforeAnswer
+      ? { faults: { beforeAnswer: () => process.kill(process.pid, "SIGKILL") } }
+      : {}),
   });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));

@@ -39,6 +39,8 @@ export interface AppDeps {
   readonly security?: SecuritySettings;
   /** Extra facts for /readyz and the UI (executor in use, database kind). */
   readonly info?: Record<string, unknown>;
+  /** Fault injection for crash tests, unset in service: see `idempotency` in ./idempotency.ts. */
+  readonly faults?: { readonly beforeAnswer?: () => void };
 }
 
 export interface SecuritySettings {
@@ -112,7 +114,7 @@ export function createApp(deps: AppDeps): BerthApp {
   api.use(inputGuard());
   api.use(bearerAuth(ctx, (t) => consumeTicket(ctx, t)));
   api.use(rateLimit(deps.rateLimit, () => ctx.clock.now()));
-  api.use(idempotency(ctx));
+  api.use(idempotency(ctx, deps.faults?.beforeAnswer));
   reservationRoutes(api, registry, ctx, metrics);
   poolRoutes(api, registry, ctx);
   teamRoutes(api, registry, ctx, { memberTokenTtlSeconds: security.memberTokenTtlSeconds });

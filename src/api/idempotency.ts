@@ -1,6 +1,7 @@
 // Idempotency-Key on POST: the first response (2xx or 4xx) is stored per (token, key) and replayed
-// for a retry with the same body (a booking's is stored in the booking's own commit, so a crash
-// before the answer cannot book twice; others once sent); the same key with another body is refused. Concurrent retries of
+// for a retry with the same body; the same key with another body is refused (422). A write's answer
+// is stored in the write's own commit (services/idempotent-answers.ts), so a crash before the
+// answer cannot write twice; an answer that wrote nothing is stored once sent. Concurrent retries of
 // one key in this process wait for the first; across replicas the stored row decides afterwards.
 // An answer that carries a secret shown once (a token, a webhook's signing secret, a stream ticket;
 // the route sets `res.locals.secretInReply`) is never stored: a marker with the created id is, and a
@@ -14,10 +15,17 @@ import {
   priorAnswer,
   rememberAnswer,
   withClaim,
+  withheldAnswer,
+  withheldId,
 } from "../services/idempotent-answers.ts";
 import { problemOf, sendProblem } from "./problem.ts";
 
-export function idempotency(ctx: ServiceContext): RequestHandler {
+/**
+ * `beforeAnswer`: fault injection for crash tests, unset in service (src/main.ts sets it when
+ * BERTH_FAULT_KILL_BEFORE_ANSWER=1): called when a keyed POST is about to be answered with a 2xx,
+ * that is after its write committed and before anyone heard of it.
+ */
+export function idempotency(ctx: ServiceContext, beforeAnswer?: () => void): RequestHandler {
   const inFlight = new Map<string, Promise<void>>();
   return async (req, res, next) => {
     const key = req.get("idempotency-key");
@@ -58,7 +66,7 @@ export function idempotency(ctx: ServiceContext): RequestHandler {
             ),
           );
         }
-        const withheld = withheldMarker(prior.body);
+        const withheld = withheldId(prior.body);
         if (withheld) {
           return sendProblem(
             res,
@@ -81,8 +89,9 @@ export function idempotency(ctx: ServiceContext): RequestHandler {
       const claim: IdempotencyClaim = { tokenId: p.tokenId, key, requestHash: hash, stored: false };
       const send = res.send.bind(res);
       res.send = (body: unknown) => {
-        // A booking stored its answer with itself, in its own commit (services/idempotent-answers.ts).
-        if (claim.stored) return send(body);
+        if (res.statusCode < 300) beforeAnswer?.();
+        // The write stored its answer with itself, in its own commit (services/idempotent-answers.ts).
+        if (claim.stored || claim.storedStatus === res.statusCode) return send(body);
         if (res.statusCode < 500 && typeof body === "string") {
           const secret = res.locals.secretInReply === true && res.statusCode < 300;
           const stored = rememberAnswer(ctx, p.tokenId, key, {
@@ -105,28 +114,11 @@ export function idempotency(ctx: ServiceContext): RequestHandler {
   };
 }
 
-const WITHHELD = "berth:secret-withheld";
-
 /** What is stored instead of an answer with a secret: only the created resource's id. */
 function markerFor(body: string): string {
-  let id: unknown = null;
+  let parsed: unknown = null;
   try {
-    id = (JSON.parse(body) as { id?: unknown }).id ?? null;
+    parsed = JSON.parse(body);
   } catch {}
-  return JSON.stringify({ [WITHHELD]: true, id: typeof id === "string" ? id : null });
-}
-
-function withheldMarker(stored: unknown): { id: string | null } | undefined {
-  const v = typeof stored === "string" ? safeParse(stored) : stored;
-  if (v && typeof v === "object" && (v as Record<string, unknown>)[WITHHELD] === true)
-    return { id: ((v as { id?: string | null }).id ?? null) as string | null };
-  return undefined;
-}
-
-function safeParse(s: string): unknown {
-  try {
-    return JSON.parse(s);
-  } catch {
-    return undefined;
-  }
+  return JSON.stringify(withheldAnswer(parsed));
 }

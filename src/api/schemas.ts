@@ -3,8 +3,10 @@
 // unknown fields are a 400, as docs/rules.md §4 asks.
 import { extendZodWithOpenApi } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
+import type { BookingRules } from "../core/booking-rules.ts";
 import { MAX_GPUS_PER_NODE } from "../core/gpu-mask.ts";
 import { PRIORITIES } from "../core/types.ts";
+import { EVENT_TYPES } from "../services/notify/webhooks.ts";
 
 extendZodWithOpenApi(z);
 
@@ -109,14 +111,24 @@ export const ReservationPatch = z.strictObject({ end: Time }).openapi("Reservati
 export const IdParam = z.object({ id: z.string().min(1).max(100) });
 export const NameParam = z.object({ name: z.string().min(1).max(200) });
 
-export const AvailabilityQuery = z.strictObject({
-  pool: z.string().min(1).max(200),
-  nodes: z.coerce.number().int().min(1).max(100_000).default(1),
-  gpusPerNode: z.coerce.number().int().min(1).max(100_000),
-  duration: z.coerce.number().int().min(1).max(10_000_000).openapi({ description: "seconds" }),
-  after: Time.optional(),
-  limit: z.coerce.number().int().min(1).max(50).default(5),
-});
+/** The query of /availability: `duration` is a booking's length, so the booking rules bound it. */
+export function availabilityQuery(rules: BookingRules) {
+  const grid = rules.gridMs / 1000;
+  return z.strictObject({
+    pool: z.string().min(1).max(200),
+    nodes: z.coerce.number().int().min(1).max(100_000).default(1),
+    gpusPerNode: z.coerce.number().int().min(1).max(MAX_GPUS_PER_NODE),
+    duration: z.coerce
+      .number()
+      .int()
+      .min(Math.ceil(rules.minLengthMs / 1000 / grid) * grid)
+      .max(Math.floor(rules.maxLengthMs / 1000 / grid) * grid)
+      .multipleOf(grid)
+      .openapi({ description: "seconds: a booking's length, a multiple of the booking grid" }),
+    after: Time.optional(),
+    limit: z.coerce.number().int().min(1).max(50).default(5),
+  });
+}
 export const Availability = z
   .object({ items: z.array(z.object({ start: Time, end: Time, placement: Placement })) })
   .openapi("Availability");
@@ -246,10 +258,7 @@ export const WebhookCreate = z
   .strictObject({
     team: TeamName.optional(),
     url: z.url({ protocol: /^https?$/ }).max(2000),
-    events: z
-      .array(z.string().regex(/^[a-z]+\.[a-z]+$/))
-      .min(1)
-      .max(20),
+    events: z.array(z.enum(EVENT_TYPES)).min(1).max(20),
   })
   .openapi("WebhookCreate");
 

@@ -5,7 +5,7 @@ import { z } from "zod";
 import type { ServiceContext } from "../../services/context.ts";
 import { availability, listNodes, listPools, occupancy, putPool } from "../../services/inventory/pools.ts";
 import { endpoint } from "../endpoint.ts";
-import { Availability, AvailabilityQuery, NameParam, OccupancyQuery, Pool, PoolPut } from "../schemas.ts";
+import { Availability, availabilityQuery, NameParam, OccupancyQuery, Pool, PoolPut } from "../schemas.ts";
 
 export function poolRoutes(router: Router, registry: OpenAPIRegistry, ctx: ServiceContext) {
   endpoint(router, registry, {
@@ -43,7 +43,7 @@ export function poolRoutes(router: Router, registry: OpenAPIRegistry, ctx: Servi
     path: "/availability",
     tag: "pools",
     summary: "Earliest free windows for a shape (`duration` in seconds)",
-    query: AvailabilityQuery,
+    query: availabilityQuery(ctx.rules),
     responses: { 200: { description: "Free windows, earliest first", schema: Availability } },
     handler: async ({ query }) => ({
       status: 200,

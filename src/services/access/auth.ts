@@ -21,6 +21,7 @@ import {
 import { DomainError, invalid, notFound } from "../../basics/domain-error.ts";
 import { newId } from "../../basics/ids.ts";
 import { isAdmin, type Principal, type ServiceContext } from "../context.ts";
+import { answerWithWrite } from "../idempotent-answers.ts";
 
 export function hashToken(secret: string): string {
   return createHash("sha256").update(secret).digest("hex");
@@ -134,6 +135,14 @@ export async function createToken(
   const expiresAt = expiryOf(ctx, req, policy);
   const secret = newSecret();
   const id = newId("tok");
+  const created = {
+    id,
+    token: secret,
+    name: req.name,
+    team: team ?? null,
+    role: req.role,
+    expiresAt: expiresAt ? expiresAt.toISOString() : null,
+  };
   await ctx.db.transaction().execute(async (trx) => {
     await insertToken(trx, {
       id,
@@ -150,15 +159,10 @@ export async function createToken(
       team: team ?? null,
       detail: { token: id, name: req.name, role: req.role, expiresAt: expiresAt?.toISOString() ?? null },
     });
+    // Only the token's id commits with it, never its secret: a retry is told the id (a 409).
+    await answerWithWrite(trx, 201, created, { secret: true });
   });
-  return {
-    id,
-    token: secret,
-    name: req.name,
-    team: team ?? null,
-    role: req.role,
-    expiresAt: expiresAt ? expiresAt.toISOString() : null,
-  };
+  return created;
 }
 
 export async function listTokens(ctx: ServiceContext, by: Principal) {

@@ -9,6 +9,7 @@ import { isoWeekStart, quotaOf, usedGpuHoursInWeek, WEEK_MS } from "../../core/i
 import { PRIORITIES, type Priority } from "../../core/types.ts";
 import { invalidateTeamRows } from "../booking/team-rows-cache.ts";
 import { isAdmin, type Principal, type ServiceContext } from "../context.ts";
+import { answerWithWrite } from "../idempotent-answers.ts";
 
 export async function createTeam(
   ctx: ServiceContext,
@@ -16,8 +17,13 @@ export async function createTeam(
   req: { name: string; namespaces?: string[] },
 ) {
   if (!isAdmin(by)) throw new DomainError("forbidden", "only an admin may create teams");
-  await insertTeam(ctx.db, req.name, req.namespaces ?? []);
-  return getTeam(ctx, req.name);
+  return ctx.db.transaction().execute(async (trx) => {
+    await insertTeam(trx, req.name, req.namespaces ?? []);
+    const team = await getTeam({ ...ctx, db: trx }, req.name);
+    // The answer commits with the team: a retry after a crash replays it instead of a 409.
+    await answerWithWrite(trx, 201, team);
+    return team;
+  });
 }
 
 export async function getTeam(ctx: ServiceContext, name: string) {

@@ -14,6 +14,7 @@ import { teamExists } from "../../adapters/db/repos/teams.ts";
 import { DomainError, notFound } from "../../basics/domain-error.ts";
 import { newId } from "../../basics/ids.ts";
 import { isAdmin, type Principal, type ServiceContext } from "../context.ts";
+import { answerWithWrite } from "../idempotent-answers.ts";
 
 /** Where a calendar application fetches the feed (relative to the server's base URL). */
 export const FEED_PATH = "/api/v1/calendar.ics";
@@ -51,7 +52,7 @@ export async function createCalendarToken(
   mayManage(by, team);
   if (!(await teamExists(ctx.db, team))) throw notFound(`team ${team}`);
   const secret = `berthcal_${randomBytes(24).toString("base64url")}`;
-  const row = await ctx.db.transaction().execute(async (trx) => {
+  return ctx.db.transaction().execute(async (trx) => {
     const created = await insertCalendarToken(trx, {
       id: newId("cal"),
       tokenHash: hashCalendarSecret(secret),
@@ -66,9 +67,11 @@ export async function createCalendarToken(
       team,
       detail: { token: created.id },
     });
-    return created;
+    const answer = { ...tokenView(created), token: secret, url: feedPath(secret) };
+    // Only the id commits with it, never the secret: a retry after a crash is told the id (a 409).
+    await answerWithWrite(trx, 201, answer, { secret: true });
+    return answer;
   });
-  return { ...tokenView(row), token: secret, url: feedPath(secret) };
 }
 
 export async function listCalendarTokens(ctx: ServiceContext, by: Principal, team: string) {

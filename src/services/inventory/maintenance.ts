@@ -18,6 +18,7 @@ import { gpuHoursAhead, onGrid } from "../../core/index.ts";
 import type { Millis, Reservation } from "../../core/types.ts";
 import { inLockedTransaction, poolLockKey } from "../booking/transactions.ts";
 import { isAdmin, type Principal, type ServiceContext } from "../context.ts";
+import { answerWithWrite } from "../idempotent-answers.ts";
 import { offerAlternative } from "../scheduling/alternative-offer.ts";
 import { reservationView } from "../views.ts";
 
@@ -134,7 +135,10 @@ export async function scheduleMaintenance(
       reason: req.reason ?? null,
       detail: { node: node.name },
     });
-    return { ...reservationView(row, now), displaced: onNode.map((r) => r.id) };
+    const answer = { ...reservationView(row, now), displaced: onNode.map((r) => r.id) };
+    // The answer commits with the window: a retry after a crash finds it instead of a second one.
+    await answerWithWrite(trx, 201, answer);
+    return answer;
   });
   ctx.changed();
   return out;

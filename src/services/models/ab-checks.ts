@@ -27,6 +27,7 @@ import { newId } from "../../basics/ids.ts";
 import type { Millis, Pool } from "../../core/types.ts";
 import { parseComputeCapability } from "../../yolo/precision-rules.ts";
 import { isAdmin, type Principal, type ServiceContext } from "../context.ts";
+import { answerWithWrite } from "../idempotent-answers.ts";
 import { checkJobSpec } from "../scheduling/job-kinds/registry.ts";
 import { iso } from "../views.ts";
 
@@ -195,8 +196,8 @@ export async function requestAbCheck(
   const model = await ownModel(ctx, by, modelId);
   const spec = abCheckSpec(model, req.data);
   const pool = await checkPool(ctx, model, req.pool);
-  const row = await ctx.db.transaction().execute((trx) =>
-    queueAbCheck(trx, {
+  const row = await ctx.db.transaction().execute(async (trx) => {
+    const queued = await queueAbCheck(trx, {
       job: newId("j"),
       model,
       spec,
@@ -207,8 +208,11 @@ export async function requestAbCheck(
       submittedBy: by.name,
       at: ctx.clock.now(),
       graceSeconds: ctx.rules.defaultGraceMs / 1000,
-    }),
-  );
+    });
+    // The answer commits with the check and its job: a retry after a crash queues no second one.
+    await answerWithWrite(trx, 202, abCheckView(queued!));
+    return queued;
+  });
   ctx.changed();
   return abCheckView(row!);
 }
@@ -274,6 +278,7 @@ export async function importAbReport(
       verdict,
     });
     await announce(trx, now, model.team, { id: inserted.id, model: modelId }, verdict);
+    await answerWithWrite(trx, 201, abCheckView(inserted));
     return inserted;
   });
   ctx.changed();

@@ -19,6 +19,7 @@ import {
   promotionDecision,
 } from "../../yolo/precision-rules.ts";
 import type { Principal, ServiceContext } from "../context.ts";
+import { answerWithWrite } from "../idempotent-answers.ts";
 import { mayActOnModel } from "./ab-checks.ts";
 import { getModel } from "./models.ts";
 
@@ -48,8 +49,13 @@ export async function registerModel(ctx: ServiceContext, by: Principal, input: M
     ...(input.artifacts.fp16 ? { fp16: input.artifacts.fp16 } : {}),
   };
   // An unknown team and a name and version taken already are refused by the insert itself.
-  await insertModel(ctx.db, { id, name: input.name, version: input.version, team, artifacts });
-  return getModel(ctx, id);
+  return ctx.db.transaction().execute(async (trx) => {
+    await insertModel(trx, { id, name: input.name, version: input.version, team, artifacts });
+    const model = await getModel({ ...ctx, db: trx }, id);
+    // The answer commits with the model: a retry after a crash replays it instead of a 409.
+    await answerWithWrite(trx, 201, model);
+    return model;
+  });
 }
 
 type Handle = Kysely<Database> | Transaction<Database>;
@@ -127,11 +133,14 @@ async function applyDecision(
       pool,
       change: action === "model.promoted" ? "promotion" : "precision",
     });
-    return { ok: true, notes } as const;
+    const answer = { ...(await getModel({ ...ctx, db: trx }, modelId)), notes };
+    // A keyed promotion's answer commits with it (a PUT carries no claim: it stores nothing).
+    await answerWithWrite(trx, 200, answer);
+    return { ok: true, answer } as const;
   });
   if (!outcome.ok) throw new PromotionRefused(outcome.refused.reason, outcome.refused.recommended);
   ctx.changed();
-  return { ...(await getModel(ctx, modelId)), notes: outcome.notes };
+  return outcome.answer;
 }
 
 export function promoteModel(ctx: ServiceContext, by: Principal, modelId: string, input: PromoteInput) {

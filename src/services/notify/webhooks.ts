@@ -13,6 +13,7 @@ import { WebhookTargetPolicy } from "../../adapters/http/webhook-target.ts";
 import { DomainError, invalid, notFound } from "../../basics/domain-error.ts";
 import { newId } from "../../basics/ids.ts";
 import { isAdmin, type Principal, type ServiceContext } from "../context.ts";
+import { answerWithWrite } from "../idempotent-answers.ts";
 import { sealSecret } from "./webhook-secrets.ts";
 
 export const EVENT_TYPES = [
@@ -59,6 +60,8 @@ export async function createWebhook(
   if (!target.ok) throw invalid([{ field: "url", message: target.reason }]);
   const secret = `whsec_${randomBytes(24).toString("base64url")}`;
   const id = newId("wh");
+  // The signing secret is shown once, like a token.
+  const created = { id, team, url: req.url, events: req.events, secret };
   await ctx.db.transaction().execute(async (trx) => {
     await insertWebhook(trx, { id, team, url: req.url, secret: sealSecret(secret, id), events: req.events });
     await appendAudit(trx, {
@@ -68,9 +71,10 @@ export async function createWebhook(
       team,
       detail: { webhook: id, url: req.url, events: req.events },
     });
+    // Only the id commits with it, never the secret: a retry after a crash is told the id (a 409).
+    await answerWithWrite(trx, 201, created, { secret: true });
   });
-  // The signing secret is shown once, like a token.
-  return { id, team, url: req.url, events: req.events, secret };
+  return created;
 }
 
 export async function listWebhooks(ctx: ServiceContext, by: Principal) {

@@ -21,6 +21,7 @@ import { quotaOf } from "../../core/quota.ts";
 import type { Priority } from "../../core/types.ts";
 import { isAdmin, type Principal, type ServiceContext } from "../context.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
+import { answerWithWrite } from "../idempotent-answers.ts";
 import { settleAbCheckOfJob } from "../models/ab-checks.ts";
 import { jobView } from "../views.ts";
 import { queueJobRefusals, reservationPriorityRefusal } from "./job-kinds/job-rules.ts";
@@ -108,6 +109,8 @@ export async function submitJob(ctx: ServiceContext, by: Principal, input: JobIn
       team,
       reservation: input.reservation ?? null,
     });
+    // The answer commits with the job: a retry after a crash finds it instead of queuing again.
+    await answerWithWrite(trx, 201, jobView(inserted));
     return inserted;
   });
   ctx.changed();

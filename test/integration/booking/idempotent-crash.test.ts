@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { apiRequest } from "../../support/api-request.ts";
 import { crashTestStorage, startBerthProcess } from "../../support/berth-process.ts";
 import { BACKENDS } from "../../support/database.ts";
 
@@ -6,15 +7,7 @@ const TOKEN = "idempotent-crash-admin-token-0123456789";
 const HOUR = 3_600_000;
 
 function request(url: string, path: string, init: { method?: string; body?: unknown; key?: string } = {}) {
-  return fetch(`${url}/api/v1${path}`, {
-    method: init.method ?? "GET",
-    headers: {
-      authorization: `Bearer ${TOKEN}`,
-      "content-type": "application/json",
-      ...(init.key ? { "idempotency-key": init.key } : {}),
-    },
-    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-  });
+  return apiRequest(url, TOKEN, path, init);
 }
 
 describe.each(BACKENDS)("kill -9 between a booking's commit and its answer on %s", (backend) => {
