@@ -5,7 +5,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Backend, createTestDatabase } from "./database.ts";
+import type { Backend } from "./database.ts";
 
 export interface BerthProcess {
   readonly url: string;
@@ -73,6 +73,9 @@ export async function startBerthProcess(env: Record<string, string>): Promise<Be
  */
 export async function crashTestStorage(backend: Backend, prefix: string, adminToken: string) {
   const dir = await mkdtemp(join(tmpdir(), prefix));
+  // Loaded here, not at the top: database.ts registers a Vitest hook when loaded, and the browser
+  // benchmark (bench/web) uses this module outside Vitest.
+  const { createTestDatabase } = await import("./database.ts");
   const db = backend === "postgres" ? await createTestDatabase("postgres") : undefined;
   const env: Record<string, string> = {
     BERTH_ADMIN_TOKEN: adminToken,
