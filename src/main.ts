@@ -381,6 +381,7 @@ export async function startBerth(
               onStep: (step, seconds) => metrics.cycleStepSeconds.observe({ step }, seconds),
               onUsage: (usage) => recordUsage(metrics, usage),
               onDecision: (kind) => metrics.decisions.inc({ kind }),
+              applyConcurrency: config.applyConcurrency,
             },
             now,
           ),
