@@ -1,6 +1,8 @@
 // The admission webhooks' view of namespaces' teams (admission/namespace-teams.ts) on the test
 // cluster: once its watch has listed, a labelled namespace's team is answered without a read from
-// the API server, a relabelling is followed, and only what the watch cannot vouch for is read.
+// the API server, a relabelling or a removed label is followed, and only what the watch cannot
+// vouch for is read.
+import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   type NamespaceTeams,
@@ -38,6 +40,13 @@ describe("namespaces' teams for admission", () => {
     expect(await t.teamOf(unlabelled.name)).toBeNull();
     expect(await t.teamOf("no-such-namespace")).toBeNull();
     expect(t.reads()).toBe(reads + 2);
+
+    // A namespace that loses its label leaves the watch's view (never answered from a stale team).
+    await labelled.core.patchNamespace(
+      { name: labelled.name, body: [{ op: "remove", path: "/metadata/labels/berth.dev~1team" }] },
+      setHeaderOptions("Content-Type", PatchStrategy.JsonPatch),
+    );
+    await waitFor("the team to be gone", async () => (await t.teamOf(labelled.name)) === null);
     expect(errors).toEqual([]);
   });
 });

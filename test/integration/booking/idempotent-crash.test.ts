@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { crashTestStorage, startBerthProcess } from "../../support/berth-process.ts";
+import { startBerthProcess } from "../../support/berth-process.ts";
+import { crashTestStorage } from "../../support/crash-storage.ts";
 import { BACKENDS } from "../../support/database.ts";
 
 const TOKEN = "idempotent-crash-admin-token-0123456789";

@@ -2,11 +2,12 @@
 // kept from a watch on namespaces instead of read from the API server at each review (each read
 // cost the API server and Berth a round trip per kubectl Job, BENCHMARKS.md "Launch").
 //
-// The watch follows every label change, so a relabelled namespace is seen within the watch's
-// delivery time. Only a known team is taken from the cache: a namespace the watch has not seen, or
-// one it saw without a team, is read from the API server before a review refuses it (a namespace
-// labelled a moment ago must not be refused on a stale view), and so is every namespace while the
-// watch is not in step (before its first list, after an error until it delivers again).
+// The watch selects the namespaces that carry the label (one that loses it leaves the selection,
+// and the API server says so as a deletion) and follows every change, so a relabelled namespace is
+// seen within the watch's delivery time. Only a known team is taken from the cache: a namespace the
+// watch does not hold is read from the API server before a review refuses it (a namespace labelled
+// a moment ago must not be refused on a stale view), and so is every namespace while the watch is
+// not in step (before its first list, after an error until it delivers again).
 import { CoreV1Api, type KubeConfig, type V1Namespace } from "@kubernetes/client-node";
 import { isNotFound, translateKubeError } from "../kube-errors.ts";
 import { LABEL_TEAM } from "../labels.ts";
@@ -35,7 +36,8 @@ export function watchNamespaceTeams(o: {
     for await (const ev of watchStream<V1Namespace>({
       config: o.kubeconfig,
       path: "/api/v1/namespaces",
-      list: () => core.listNamespace(),
+      labelSelector: LABEL_TEAM,
+      list: () => core.listNamespace({ labelSelector: LABEL_TEAM }),
       signal: abort.signal,
     })) {
       if (ev.type === "error") {
