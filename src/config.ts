@@ -26,6 +26,8 @@ const envSchema = z.object({
   BERTH_LOG_FORMAT: z.enum(["auto", "json", "pretty"]).default("auto"),
   /** Safety-net tick of the scheduling loop, seconds. */
   BERTH_TICK_SECONDS: z.coerce.number().positive().default(5),
+  /** Launches and stops one cycle sends to the cluster at once (bench/launch compares 1 and 16). */
+  BERTH_APPLY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
   /** A reservation whose owner starts nothing this long after its start is released (seconds; 0 = never). */
   BERTH_NO_SHOW_SECONDS: z.coerce.number().min(0).default(1800),
   /** Largest accepted request body. */
@@ -147,6 +149,8 @@ export interface Config {
   readonly logLevel: string;
   readonly logFormat: "auto" | "json" | "pretty";
   readonly tickSeconds: number;
+  /** Launches and stops a cycle sends at once. */
+  readonly applyConcurrency: number;
   readonly noShowSeconds: number;
   readonly bodyLimit: string;
   readonly admissionUrl: string | undefined;
@@ -206,6 +210,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.BERTH_LOG_LEVEL,
     logFormat: e.BERTH_LOG_FORMAT,
     tickSeconds: e.BERTH_TICK_SECONDS,
+    applyConcurrency: e.BERTH_APPLY_CONCURRENCY,
     noShowSeconds: e.BERTH_NO_SHOW_SECONDS,
     bodyLimit: e.BERTH_BODY_LIMIT,
     admissionUrl: e.BERTH_ADMISSION_URL,

@@ -15,6 +15,7 @@ import { migrate } from "./adapters/db/migrate.ts";
 import { createDemoExecutor } from "./adapters/demo/demo-executor.ts";
 import { webhookSender } from "./adapters/http/webhook-sender.ts";
 import { startAdmission } from "./adapters/kube/admission/admission.ts";
+import type { AdmissionReviewOutcome } from "./adapters/kube/admission/admission-server.ts";
 import { serveAdmissionInCluster } from "./adapters/kube/admission/in-cluster.ts";
 import { discoverInventory } from "./adapters/kube/inventory.ts";
 import { watchInventory } from "./adapters/kube/inventory-watch.ts";
@@ -298,6 +299,8 @@ export async function startBerth(
         kubeconfig: kc,
         check: (facts: KubectlJobFacts) => checkKubectlJob(ctx, facts),
         logger: logger.child({ component: "admission" }),
+        onReview: (r: AdmissionReviewOutcome) =>
+          metrics.admissionReviewSeconds.observe({ webhook: r.webhook, verdict: r.verdict }, r.seconds),
       };
       const admission = config.admissionUrl
         ? await startAdmission({
@@ -382,6 +385,7 @@ export async function startBerth(
               onStep: (step, seconds) => metrics.cycleStepSeconds.observe({ step }, seconds),
               onUsage: (usage) => recordUsage(metrics, usage),
               onDecision: (kind) => metrics.decisions.inc({ kind }),
+              applyConcurrency: config.applyConcurrency,
             },
             now,
           ),

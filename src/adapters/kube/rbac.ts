@@ -17,12 +17,13 @@ export const EXECUTOR_RULES: V1PolicyRule[] = [
 ];
 
 /**
- * What Berth's admission needs besides: the team of a Job's namespace (its label), and its webhook
+ * What Berth's admission needs besides: the team of a Job's namespace (its label, followed by a
+ * watch, admission/namespace-teams.ts, and read directly when the watch has not seen it), and its webhook
  * configurations and policy, registered at start and removed at a graceful stop
  * (admission/registration.ts). Who Berth is (a SelfSubjectReview) every user may ask.
  */
 export const ADMISSION_RULES: V1PolicyRule[] = [
-  { apiGroups: [""], resources: ["namespaces"], verbs: ["get"] },
+  { apiGroups: [""], resources: ["namespaces"], verbs: ["get", "list", "watch"] },
   {
     apiGroups: ["admissionregistration.k8s.io"],
     resources: [

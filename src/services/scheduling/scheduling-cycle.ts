@@ -69,6 +69,8 @@ export interface CycleDeps {
   readonly onStep?: (step: CycleStep, seconds: number) => void;
   /** What the cycle's snapshot says about each pool now (gauges). */
   readonly onUsage?: (usage: Usage) => void;
+  /** Launches (and stops) sent at once; APPLY_CONCURRENCY when absent (BERTH_APPLY_CONCURRENCY). */
+  readonly applyConcurrency?: number;
 }
 
 /** The cycle's steps, numbered as they run. */
@@ -394,13 +396,16 @@ async function apply(deps: CycleDeps, intent: Intent, now: Millis): Promise<bool
   }
 }
 
-/** Launches and stops sent to the executor at once: each is a round trip to the cluster. */
+/**
+ * Launches and stops sent to the executor at once by default: each is a round trip to the
+ * cluster (bench/launch compares 1 and 16 at a time).
+ */
 export const APPLY_CONCURRENCY = 16;
 
 /**
  * Applies intents (one failing never holds up the others) and confirms those done. Stops go out
- * before launches, so GPUs being freed are asked back first; within each, up to APPLY_CONCURRENCY
- * at a time (intents of one cycle are for distinct runs, and each is idempotent).
+ * before launches, so GPUs being freed are asked back first; within each, up to the apply
+ * concurrency at a time (intents of one cycle are for distinct runs, and each is idempotent).
  */
 async function applyAll(deps: CycleDeps, intents: readonly Intent[], now: Millis): Promise<void> {
   const done: string[] = [];
@@ -414,7 +419,8 @@ async function applyAll(deps: CycleDeps, intents: readonly Intent[], now: Millis
         if (await apply(deps, i, now)) done.push(i.id);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(APPLY_CONCURRENCY, group.length) }, worker));
+    const width = Math.max(1, deps.applyConcurrency ?? APPLY_CONCURRENCY);
+    await Promise.all(Array.from({ length: Math.min(width, group.length) }, worker));
   }
   await markDecisionsApplied(deps.ctx.db, done, now);
 }
