@@ -28,6 +28,7 @@ import {
   listJobRowsHoldingGpus,
   listLiveJobRows,
   releaseCancelledRun,
+  setJobReason,
   setJobSignal,
 } from "../../adapters/db/repos/jobs.ts";
 import {
@@ -69,6 +70,8 @@ export interface CycleDeps {
   readonly onStep?: (step: CycleStep, seconds: number) => void;
   /** What the cycle's snapshot says about each pool now (gauges). */
   readonly onUsage?: (usage: Usage) => void;
+  /** Per node, GPUs held by pods Berth does not manage (the pod watch's count; none without it). */
+  readonly foreignGpus?: () => ReadonlyMap<string, number>;
 }
 
 /** The cycle's steps, numbered as they run. */
@@ -297,6 +300,11 @@ async function persist(
     case "signal": {
       const signal = { reason: d.reason, at: now, stopAt: d.stopAt, ...(d.by ? { by: d.by } : {}) };
       const j = await setJobSignal(trx, d.job, signal, now);
+      // A run stopped because its node was lost says so on the job (docs/rules.md §5).
+      if (d.reason === "node-lost") {
+        const nodes = (j.placement ?? []).map((p) => p.node).join(", ");
+        await setJobReason(trx, d.job, `node lost: ${nodes}; the run is stopped and the job requeued`, now);
+      }
       // The work this stop throws away (a cancellation is its owner's choice, not a loss Berth causes).
       // No checkpoint times of running jobs are recorded, so the loss counts from the run's start.
       const run = d.reason === "cancelled" ? undefined : await getJobAttempt(trx, d.job, j.attempts);
@@ -483,7 +491,11 @@ export async function runCycle(
   const { ctx } = deps;
   await timed(deps, "1-reapply", () => reapplyPending(deps, now));
 
-  const snapshot = await timed(deps, "2-snapshot", () => loadSnapshot(ctx, now));
+  const snapshot = await timed(deps, "2-snapshot", async () => {
+    const read = await loadSnapshot(ctx, now);
+    const foreign = deps.foreignGpus?.();
+    return foreign && foreign.size > 0 ? { ...read, foreignGpus: foreign } : read;
+  });
   if (deps.onUsage) deps.onUsage(poolUsage(snapshot, now));
   const planned = await timed(deps, "3-plan", () => plan(snapshot, now));
   // Bookings beyond the horizon are not in the snapshot: look again before the first could matter.
@@ -545,7 +557,9 @@ export async function relaunchRuns(
   for (const j of rows) {
     if (known.has(`${j.id}#${j.attempts}#${j.team}`) || known.has(`${j.id}#${j.attempts}#`)) continue;
     const kubectl = kubectlRefOf(j);
-    if (j.state === "cancelled" && kubectl) {
+    // A failed run that has not stopped is stopped like a cancelled one (run-problems.ts).
+    const stopping = j.state === "cancelled" || j.state === "failed";
+    if (stopping && kubectl) {
       // A kubectl user's Job stays on the cluster: stop it again (the stop may have been lost).
       try {
         await executor.stop(j.id, j.attempts, Math.max(now, j.signal?.stopAt ?? now), j.team, kubectl);
@@ -554,7 +568,7 @@ export async function relaunchRuns(
       }
       continue;
     }
-    if (j.state === "cancelled") {
+    if (stopping) {
       await ctx.db.transaction().execute((trx) => releaseCancelledRun(trx, j.id, now));
       continue;
     }

@@ -29,6 +29,7 @@ export interface TickDeps {
   readonly kinds?: JobKindSettings;
   readonly onStep?: CycleDeps["onStep"];
   readonly onUsage?: CycleDeps["onUsage"];
+  readonly foreignGpus?: CycleDeps["foreignGpus"];
 }
 
 export interface TickResult {
@@ -49,6 +50,7 @@ export async function runTick(deps: TickDeps, now: Millis): Promise<TickResult> 
       ...(deps.kinds ? { kinds: deps.kinds } : {}),
       ...(deps.onStep ? { onStep: deps.onStep } : {}),
       ...(deps.onUsage ? { onUsage: deps.onUsage } : {}),
+      ...(deps.foreignGpus ? { foreignGpus: deps.foreignGpus } : {}),
     },
     now,
   );
