@@ -170,6 +170,8 @@ export interface KubectlJobFacts {
   readonly envFrom: boolean;
   /** The pod template's annotations. */
   readonly annotations: Readonly<Record<string, string>>;
+  /** Berth's own annotations on the Job (its admitted attempt, its last report) this request sets or changes. */
+  readonly berthAnnotations?: readonly string[];
 }
 
 /** The refusals of one kubectl Job (empty: admitted), each a sentence for kubectl to print. */

@@ -77,6 +77,8 @@ export async function recordExecutorEvent(deps: ExecutorEventDeps, e: ExecutorEv
       });
       return;
     }
+    // Requeued already (stopped at once by the cycle, scheduling-cycle.ts): its run's end changes nothing.
+    if (job.state === "queued") return;
     const outcome =
       e.type === "stopped" ? (job.signal?.reason === "window-end" ? "stopped" : "preempted") : e.type;
     await endRunAttempt(trx, job, job.state === "cancelled" ? "cancelled" : outcome, e.at);

@@ -27,7 +27,9 @@ import {
   getJobLaunchFields,
   listJobRowsHoldingGpus,
   listLiveJobRows,
+  lockJobRow,
   releaseCancelledRun,
+  requeueJob,
   setJobReason,
   setJobSignal,
 } from "../../adapters/db/repos/jobs.ts";
@@ -54,8 +56,9 @@ import {
 import { poolUsage, type Usage } from "../../core/pool-usage.ts";
 import type { Millis, Placement, Priority, Reservation } from "../../core/types.ts";
 import type { ServiceContext } from "../context.ts";
-import type { Executor } from "../ports.ts";
+import type { Executor, KubectlJobRef } from "../ports.ts";
 import { offerAlternative } from "./alternative-offer.ts";
+import { endRunAttempt } from "./executor-events.ts";
 import type { JobKindSettings } from "./job-kinds/job-kind.ts";
 import { recordFailedLaunch } from "./launch-failures.ts";
 import { DEFAULT_KIND_SETTINGS, kubectlRefOf, launchOrderOf } from "./launch-order.ts";
@@ -305,6 +308,21 @@ async function persist(
         const nodes = (j.placement ?? []).map((p) => p.node).join(", ");
         await setJobReason(trx, d.job, `node lost: ${nodes}; the run is stopped and the job requeued`, now);
       }
+      // Stopped at this very instant (node lost, window already over): the core requeued it within
+      // this cycle (plan.ts, step 3) and may admit it again below, so it is requeued here too; the
+      // stop still goes to this attempt's run (apply), whose late report changes nothing.
+      if (d.stopAt <= now) {
+        const row = await lockJobRow(trx, d.job);
+        if (row) await endRunAttempt(trx, row, d.reason === "window-end" ? "stopped" : "preempted", now);
+        await requeueJob(trx, d.job, now);
+        await appendEvent(trx, now, "job.preempted", j.team, {
+          job: d.job,
+          team: j.team,
+          attempt: j.attempts,
+          reason: d.reason,
+          signalledAt: new Date(now).toISOString(),
+        });
+      }
       // The work this stop throws away (a cancellation is its owner's choice, not a loss Berth causes).
       // No checkpoint times of running jobs are recorded, so the loss counts from the run's start.
       const run = d.reason === "cancelled" ? undefined : await getJobAttempt(trx, d.job, j.attempts);
@@ -365,7 +383,12 @@ async function apply(deps: CycleDeps, intent: Intent, now: Millis): Promise<bool
   const d = intent.decision;
   if (d.kind !== "admit" && d.kind !== "signal") return true;
   const job = await getJobLaunchFields(deps.ctx.db, d.job);
-  if (!job || job.attempts !== intent.attempt) return true;
+  if (!job) return true;
+  // A stop is for one attempt's run: Berth's own Job of that attempt is stopped even when the job
+  // has moved on (requeued at once, admitted again), and stopping a stopped run does nothing. A
+  // kubectl user's Job is one Job for every attempt: only the attempt that still holds it stops it.
+  if (d.kind === "signal" && !kubectlRefOf(job)) return stopRun(deps, d, intent, job.team, now);
+  if (job.attempts !== intent.attempt) return true;
   if (d.kind === "admit") {
     if (job.state !== "admitted" && job.state !== "running") return true;
     try {
@@ -393,8 +416,20 @@ async function apply(deps: CycleDeps, intent: Intent, now: Millis): Promise<bool
     }
   }
   if (job.placement === null) return true; // stopped already
+  return stopRun(deps, d, intent, job.team, now, kubectlRefOf(job));
+}
+
+/** Sends one stop; false when it must be sent again (the cluster did not answer). */
+async function stopRun(
+  deps: CycleDeps,
+  d: Decision & { kind: "signal" },
+  intent: Intent,
+  team: string,
+  now: Millis,
+  kubectl?: KubectlJobRef,
+): Promise<boolean> {
   try {
-    await deps.executor.stop(d.job, intent.attempt, Math.max(now, d.stopAt), job.team, kubectlRefOf(job));
+    await deps.executor.stop(d.job, intent.attempt ?? 0, Math.max(now, d.stopAt), team, kubectl);
     return true;
   } catch (err) {
     deps.ctx.logger.warn({ err, job: d.job }, "stop not sent; it is sent again on the next tick");
