@@ -33,6 +33,13 @@ const envSchema = z.object({
   /** Largest accepted request body. */
   BERTH_BODY_LIMIT: z.string().default("64kb"),
   /**
+   * A GPU node whose Ready condition is not True counts as lost only after this long (seconds): a
+   * kubelet that misses a heartbeat or two does not move reservations. Cordoning is at once.
+   */
+  BERTH_NODE_NOT_READY_SECONDS: z.coerce.number().min(0).default(60),
+  /** A run whose pod the scheduler cannot place fails after this long (seconds). */
+  BERTH_UNSCHEDULABLE_SECONDS: z.coerce.number().min(0).default(300),
+  /**
    * Where the API server reaches Berth's admission webhooks when Berth runs outside the cluster
    * (`https://127.0.0.1:PORT`): Berth serves them there and registers them with that URL.
    */
@@ -153,6 +160,8 @@ export interface Config {
   readonly applyConcurrency: number;
   readonly noShowSeconds: number;
   readonly bodyLimit: string;
+  readonly nodeNotReadySeconds: number;
+  readonly unschedulableSeconds: number;
   readonly admissionUrl: string | undefined;
   readonly admissionTlsDir: string | undefined;
   readonly admissionPort: number;
@@ -213,6 +222,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     applyConcurrency: e.BERTH_APPLY_CONCURRENCY,
     noShowSeconds: e.BERTH_NO_SHOW_SECONDS,
     bodyLimit: e.BERTH_BODY_LIMIT,
+    nodeNotReadySeconds: e.BERTH_NODE_NOT_READY_SECONDS,
+    unschedulableSeconds: e.BERTH_UNSCHEDULABLE_SECONDS,
     admissionUrl: e.BERTH_ADMISSION_URL,
     admissionTlsDir: e.BERTH_ADMISSION_TLS_DIR,
     admissionPort: e.BERTH_ADMISSION_PORT,

@@ -191,6 +191,28 @@ describe("kubectl Jobs under Berth's admission webhooks", () => {
     expect(patched.stderr).toContain("denied the request: spec.suspend: false is Berth's to set");
   });
 
+  it("refuses Berth's own annotations on a user's Job, on create and on a later patch", async () => {
+    const forged = JSON.parse(jobYaml({ name: "forged", labels: { "berth.dev/reservation": reservation } }));
+    forged.metadata.annotations = { "berth.dev/attempt": "1" };
+    const created = await asMember(["apply", "-f", "-"], JSON.stringify(forged));
+    expect(created.code).not.toBe(0);
+    expect(created.stderr).toContain(
+      "denied the request: annotation berth.dev/attempt on the Job is Berth's to set",
+    );
+    const patched = await asMember([
+      "patch",
+      "job",
+      "eager",
+      "--type=merge",
+      "-p",
+      '{"metadata":{"annotations":{"berth.dev/reported":"1:succeeded"}}}',
+    ]);
+    expect(patched.code).not.toBe(0);
+    expect(patched.stderr).toContain(
+      "denied the request: annotation berth.dev/reported on the Job is Berth's to set",
+    );
+  });
+
   it("refuses the managed taint's toleration on a Job or a Pod that is not Berth's (the API server's own policy)", async () => {
     const job = await asMember(
       ["apply", "-f", "-"],

@@ -30,6 +30,7 @@ export interface TickDeps {
   readonly onStep?: CycleDeps["onStep"];
   readonly onUsage?: CycleDeps["onUsage"];
   readonly applyConcurrency?: CycleDeps["applyConcurrency"];
+  readonly foreignGpus?: CycleDeps["foreignGpus"];
 }
 
 export interface TickResult {
@@ -51,6 +52,7 @@ export async function runTick(deps: TickDeps, now: Millis): Promise<TickResult> 
       ...(deps.onStep ? { onStep: deps.onStep } : {}),
       ...(deps.onUsage ? { onUsage: deps.onUsage } : {}),
       ...(deps.applyConcurrency ? { applyConcurrency: deps.applyConcurrency } : {}),
+      ...(deps.foreignGpus ? { foreignGpus: deps.foreignGpus } : {}),
     },
     now,
   );
