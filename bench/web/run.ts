@@ -154,7 +154,8 @@ async function measure(browser: Browser, server: UiServer, dist: string) {
       page.evaluate("new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))");
     const total = await page.evaluate<number>("document.querySelector('.tl-scroll').scrollHeight");
     const steps = 60;
-    if (values.trace) await browser.startTracing(page, { categories: ["toplevel", "devtools.timeline", "v8.execute"] });
+    if (values.trace)
+      await browser.startTracing(page, { categories: ["toplevel", "devtools.timeline", "v8.execute"] });
     const started = Date.now();
     const stepMs: number[] = [];
     for (let i = 1; i <= steps; i++) {
