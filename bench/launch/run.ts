@@ -129,13 +129,21 @@ async function main() {
     let url = berth.url;
     let berthPid = berth.child.pid;
     const apiserverPid = cluster.processes.find((p) => p.name === "kube-apiserver")?.pid;
-    /** CPU milliseconds Berth and the API server spent per operation of a phase. */
+    /** Admission reviews Berth has answered (its metrics): none for its own Jobs. */
+    const reviewsAnswered = async () =>
+      (await (await fetch(`${url}/metrics`)).text())
+        .split("\n")
+        .filter((l) => l.startsWith("berth_admission_review_duration_seconds_count"))
+        .reduce((n, l) => n + Number(l.split(" ").pop()), 0);
+    /** CPU milliseconds Berth and the API server spent, and reviews Berth answered, per operation of a phase. */
     const cpuMeter = async () => {
       const b0 = await cpuSeconds(berthPid);
       const a0 = await cpuSeconds(apiserverPid);
+      const r0 = await reviewsAnswered();
       return async (ops: number) => ({
         berthCpuMsPerOp: +((((await cpuSeconds(berthPid)) - b0) * 1000) / ops).toFixed(2),
         apiserverCpuMsPerOp: +((((await cpuSeconds(apiserverPid)) - a0) * 1000) / ops).toFixed(2),
+        admissionReviewsPerOp: +(((await reviewsAnswered()) - r0) / ops).toFixed(2),
       });
     };
     const api = async (method: string, path: string, body?: unknown) => {
