@@ -44,7 +44,7 @@ import { EventHub } from "./services/notify/event-hub.ts";
 import { WebhookDispatcher } from "./services/notify/webhook-dispatcher.ts";
 import { sealPlainWebhookSecrets, useWebhookSecretKey } from "./services/notify/webhook-secrets.ts";
 import { webhookTargets } from "./services/notify/webhooks.ts";
-import type { Executor, ExecutorEvent, KubectlJobFacts } from "./services/ports.ts";
+import type { Executor, ExecutorEvent, ExecutorListener, KubectlJobFacts } from "./services/ports.ts";
 import { startRetention } from "./services/retention/retention.ts";
 import { recordExecutorEvent } from "./services/scheduling/executor-events.ts";
 import type { JobKindSettings } from "./services/scheduling/job-kinds/job-kind.ts";
@@ -91,7 +91,7 @@ async function startClusterWatches(
   kc: KubeConfig,
   env: NodeJS.ProcessEnv,
   logger: Logger,
-  onEvent: (e: ExecutorEvent) => void,
+  onEvent: ExecutorListener,
   pods: {
     readonly notReadyMs: number;
     readonly unschedulableMs: number;
@@ -176,7 +176,7 @@ async function startClusterWatches(
 function watchKubectlJobsOf(
   ctx: ServiceContext,
   kc: KubeConfig,
-  report: (e: ExecutorEvent) => void,
+  report: ExecutorListener,
   logger: Logger,
 ): () => Promise<void> {
   const aborter = new AbortController();
@@ -315,9 +315,13 @@ export async function startBerth(
   let foreignGpus: ReadonlyMap<string, number> = new Map();
   let stopAdmission = async () => {};
   let kinds: JobKindSettings = { berthImage: config.berthImage };
+  // Rejects when the report was not kept, so the executor does not mark it delivered on the cluster.
   const recordReport = (e: ExecutorEvent) =>
     recordExecutorEvent({ ctx, onEvictionToFree: (s) => metrics.evictionToFreeSeconds.observe(s) }, e).catch(
-      (err) => logger.error({ err, job: e.job }, "recording an executor report failed"),
+      (err: unknown) => {
+        logger.error({ err, job: e.job }, "recording an executor report failed");
+        throw err;
+      },
     );
   if (executor.executor === "kubernetes") {
     const kc = executor.kubeconfig;

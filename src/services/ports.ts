@@ -90,6 +90,8 @@ export interface LaunchOrder {
   readonly kubectl?: KubectlJobRef;
 }
 
+export type ExecutorListener = (e: ExecutorEvent) => unknown;
+
 export type ExecutorEventType = "running" | "succeeded" | "failed" | "stopped";
 
 export interface ExecutorEvent {
@@ -144,7 +146,11 @@ export interface Executor {
   stop(job: string, attempt: number, stopAt: Millis, team?: string, kubectl?: KubectlJobRef): Promise<void>;
   /** Runs it knows about, for reconciliation after a restart; `team` when it lives in a team's namespace. */
   known(): Promise<{ job: string; attempt: number; team?: string }[]>;
-  onEvent(listener: (e: ExecutorEvent) => void): void;
+  /**
+   * `listener` returns the promise of its record of the report, where it keeps one: an executor that
+   * writes a report down on the cluster (so a successor does not repeat it) waits for that first.
+   */
+  onEvent(listener: ExecutorListener): void;
   close(): Promise<void>;
 }
 

@@ -79,7 +79,9 @@ describe("the Kubernetes executor under RBAC", () => {
         intervalMs: 10,
       });
     try {
-      executor.onEvent((e) => events.push(e));
+      executor.onEvent((e) => {
+        events.push(e);
+      });
       await executor.synced();
       const order = { ...launchOrder({ node: "v100-1", gpus: 8 }), team };
       await executor.launch(order);

@@ -82,4 +82,34 @@ describe("the Kubernetes executor's watch", () => {
       await rec.executor.close();
     }
   });
+
+  it("marks a report delivered on the Job only once Berth kept it: one it failed to keep reaches the next executor", async () => {
+    const errors: Error[] = [];
+    const first = await recordedExecutor(ns, { onError: (e) => errors.push(e) });
+    // Berth's record of the report fails (the database refused it, or the process stopped first).
+    first.executor.onEvent(() => Promise.reject(new Error("the database refused the report")));
+    const order = launchOrder({ node: "v100-3", durationSeconds: 0.5 });
+    try {
+      await first.executor.launch(order);
+      await first.event(order.job, "succeeded");
+      await waitFor("the failed record to be said", () =>
+        errors.some((e) => e.message === "the database refused the report"),
+      );
+    } finally {
+      await first.executor.close();
+    }
+    const name = runJobName(order.job, order.attempt);
+    const job = await ns.batch.readNamespacedJob({ name, namespace: ns.name });
+    expect(job.metadata?.annotations?.["berth.dev/reported"]).toBeUndefined();
+    const next = await recordedExecutor(ns);
+    try {
+      await next.event(order.job, "succeeded");
+      await waitFor("the kept report to be written on the Job", async () => {
+        const j = await ns.batch.readNamespacedJob({ name, namespace: ns.name });
+        return j.metadata?.annotations?.["berth.dev/reported"] === "succeeded";
+      });
+    } finally {
+      await next.executor.close();
+    }
+  });
 });

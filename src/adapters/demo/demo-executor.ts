@@ -5,7 +5,7 @@
 // work without a cluster (a validation: `berth validate` on the CPU) runs for real as a local
 // process instead (local-runs.ts).
 import type { Millis } from "../../core/types.ts";
-import type { Executor, ExecutorEvent } from "../../services/ports.ts";
+import type { Executor, ExecutorEvent, ExecutorListener } from "../../services/ports.ts";
 import { localRuns } from "./local-runs.ts";
 
 export interface DemoExecutorOptions {
@@ -14,10 +14,11 @@ export interface DemoExecutorOptions {
 }
 
 export function createDemoExecutor(o: DemoExecutorOptions): Executor {
-  const listeners: ((e: ExecutorEvent) => void)[] = [];
+  const listeners: ExecutorListener[] = [];
   const runs = new Map<string, { job: string; attempt: number; timer: NodeJS.Timeout }>();
   const emit = (e: ExecutorEvent) => {
-    for (const l of listeners) l(e);
+    // A listener says what went wrong itself; a report it failed to keep is not sent again here.
+    for (const l of listeners) Promise.resolve(l(e)).catch(() => {});
   };
   const key = (job: string, attempt: number) => `${job}#${attempt}`;
   const local = localRuns({ now: o.now, emit: (e) => emit(e) });

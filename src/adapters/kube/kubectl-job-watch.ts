@@ -44,7 +44,8 @@ export interface KubectlJobWatchOptions {
   readonly onGone: (ref: KubectlJobRef) => Promise<void>;
   /** After each full list: the uid of every user's Job on the cluster (those deleted meanwhile are not). */
   readonly onSync: (uids: ReadonlySet<string>) => Promise<void>;
-  readonly onReport: (e: ExecutorEvent) => void;
+  /** Returns the promise of the report's record: the Job is annotated only once it is kept. */
+  readonly onReport: (e: ExecutorEvent) => unknown;
   readonly onError: (err: Error) => void;
   readonly now?: () => Millis;
   readonly watchTimeoutSeconds?: number;
@@ -123,14 +124,42 @@ export async function watchKubectlJobs(o: KubectlJobWatchOptions): Promise<void>
     if (before && before.attempt > attempt) return;
     if (sameAttempt && RANK[sameAttempt] >= RANK[type]) return;
     const at = type === "running" ? now() : (finishedAt(job) ?? now());
-    if (!sameAttempt && (type === "succeeded" || type === "failed"))
-      o.onReport({ job: id, attempt, type: "running", at: startedAt(job) ?? at, kubectl: ref });
+    const ran =
+      !sameAttempt && (type === "succeeded" || type === "failed")
+        ? send({ job: id, attempt, type: "running", at: startedAt(job) ?? at, kubectl: ref })
+        : Promise.resolve(true);
     delivered.set(ref.uid, { attempt, type });
-    o.onReport({ job: id, attempt, type, at, ...(message ? { message } : {}), kubectl: ref });
-    remember(ref, `${attempt}:${type}`);
+    // In order, and written on the Job only once Berth has kept it (an annotation ahead of the record
+    // would make a successor skip a report that was lost); one not kept is sent again next time.
+    void ran
+      .then(
+        async (ok) =>
+          (await send({ job: id, attempt, type, at, ...(message ? { message } : {}), kubectl: ref })) && ok,
+      )
+      .then((ok) => {
+        if (ok) return remember(ref, `${attempt}:${type}`);
+        const now = delivered.get(ref.uid);
+        if (now?.attempt === attempt && now.type === type) delivered.delete(ref.uid);
+      });
   };
 
-  const remember = (ref: KubectlJobRef, value: string) => {
+  /** Settles true once the report is kept, false (said through onError) when it was not. */
+  const send = (e: ExecutorEvent): Promise<boolean> => {
+    try {
+      return Promise.resolve(o.onReport(e)).then(
+        () => true,
+        (err: unknown) => {
+          o.onError(err instanceof Error ? err : new Error(String(err)));
+          return false;
+        },
+      );
+    } catch (err) {
+      o.onError(err instanceof Error ? err : new Error(String(err)));
+      return Promise.resolve(false);
+    }
+  };
+
+  const remember = (ref: KubectlJobRef, value: string) =>
     batch
       .patchNamespacedJob(
         {
@@ -140,11 +169,13 @@ export async function watchKubectlJobs(o: KubectlJobWatchOptions): Promise<void>
         },
         mergePatch,
       )
-      .catch((err) => {
-        if (!isNotFound(err))
-          o.onError(translateKubeError(err, `annotating Job ${ref.name} in ${ref.namespace}`));
-      });
-  };
+      .then(
+        () => {},
+        (err) => {
+          if (!isNotFound(err))
+            o.onError(translateKubeError(err, `annotating Job ${ref.name} in ${ref.namespace}`));
+        },
+      );
 
   const observe = async (job: V1Job) => {
     const ref = refOf(job);

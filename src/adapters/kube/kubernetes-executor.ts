@@ -21,6 +21,7 @@ import type {
   Executor,
   ExecutorEvent,
   ExecutorEventType,
+  ExecutorListener,
   KubectlJobRef,
   RunConfigFiles,
 } from "../../services/ports.ts";
@@ -65,7 +66,7 @@ export class KubernetesExecutor implements Executor {
   readonly kind = "kubernetes" as const;
   private readonly batch: BatchV1Api;
   private readonly core: CoreV1Api;
-  private readonly listeners: ((e: ExecutorEvent) => void)[] = [];
+  private readonly listeners: ExecutorListener[] = [];
   private readonly aborter = new AbortController();
   private readonly now: () => Millis;
   /** Last report delivered per Job (namespace/name): what the annotation says, before it lands. */
@@ -273,7 +274,7 @@ export class KubernetesExecutor implements Executor {
   }
 
   /** The watch starts with the first listener, so no report is delivered to nobody. */
-  onEvent(listener: (e: ExecutorEvent) => void): void {
+  onEvent(listener: ExecutorListener): void {
     this.listeners.push(listener);
     this.loop ??= this.watchLoop().catch((err: unknown) => {
       this.o.onError?.(err instanceof Error ? err : new Error(String(err)));
@@ -287,18 +288,27 @@ export class KubernetesExecutor implements Executor {
     await Promise.allSettled([...this.pending]);
   }
 
-  private emit(e: ExecutorEvent): void {
+  /**
+   * Hands a report to every listener; settles true once each has recorded it (a listener returns
+   * the promise of its write), false when one could not. Never rejects.
+   */
+  private emit(e: ExecutorEvent): Promise<boolean> {
     // A closed executor reports nothing: a watch connection that outlives close() by a moment (its
     // abort races the client's connect) must not hand a successor's runs to a listener that left.
-    if (this.aborter.signal.aborted) return;
-    for (const l of this.listeners) {
+    if (this.aborter.signal.aborted) return Promise.resolve(false);
+    const fail = (err: unknown) => {
+      this.o.onError?.(err instanceof Error ? err : new Error(String(err)));
+      return false;
+    };
+    const recorded = this.listeners.map((l) => {
       // A failing listener must not end the watch that every other report depends on.
       try {
-        l(e);
+        return Promise.resolve(l(e)).then(() => true, fail);
       } catch (err) {
-        this.o.onError?.(err instanceof Error ? err : new Error(String(err)));
+        return Promise.resolve(fail(err));
       }
-    }
+    });
+    return Promise.all(recorded).then((all) => all.every(Boolean));
   }
 
   private async watchLoop(): Promise<void> {
@@ -350,20 +360,33 @@ export class KubernetesExecutor implements Executor {
     if (!type || (before && RANK[before] >= RANK[type])) return;
     const at = this.at(job, type);
     // A run that finished between two looks still ran: report that first, as the port promises.
-    if (!before && (type === "succeeded" || type === "failed"))
-      this.emit({ ...ref, type: "running", at: this.startedAt(job) ?? at, source: this.sourceOf(job, team) });
+    const ran =
+      !before && (type === "succeeded" || type === "failed")
+        ? this.emit({
+            ...ref,
+            type: "running",
+            at: this.startedAt(job) ?? at,
+            source: this.sourceOf(job, team),
+          })
+        : Promise.resolve(true);
     const result = type === "succeeded" ? await this.terminationMessage(job) : undefined;
     this.delivered.set(key, type);
-    this.emit({
+    const report = {
       ...ref,
       type,
       at,
       source: this.sourceOf(job, team),
       ...(message ? { message } : {}),
       ...(result ? { result } : {}),
-    });
-    if (!deleted) this.remember(job, type);
-    else this.delivered.delete(key);
+    };
+    // In order, and written on the Job only once Berth has recorded it: an annotation ahead of the
+    // record would make a successor skip a report that was never kept (the job left running).
+    const recorded = ran.then(async (ok) => (await this.emit(report)) && ok);
+    if (deleted) {
+      this.delivered.delete(key);
+      return;
+    }
+    this.remember(job, type, recorded, key);
   }
 
   /**
@@ -415,15 +438,24 @@ export class KubernetesExecutor implements Executor {
     return t ? new Date(t).getTime() : undefined;
   }
 
-  /** Writes the delivered report onto the Job (a merge patch of one annotation). */
-  private remember(job: V1Job, type: ExecutorEventType): void {
+  /**
+   * Writes the delivered report onto the Job (a merge patch of one annotation) once it is recorded;
+   * a report that was not is forgotten here too, so the next look at the Job sends it again.
+   */
+  private remember(job: V1Job, type: ExecutorEventType, recorded: Promise<boolean>, key: string): void {
     const name = job.metadata!.name!;
     const namespace = job.metadata!.namespace!;
-    const p = this.batch
-      .patchNamespacedJob(
-        { name, namespace, body: { metadata: { annotations: { [ANNOTATION_REPORTED]: type } } } },
-        mergePatch,
-      )
+    const p = recorded
+      .then(async (ok) => {
+        if (!ok) {
+          if (this.delivered.get(key) === type) this.delivered.delete(key);
+          return;
+        }
+        await this.batch.patchNamespacedJob(
+          { name, namespace, body: { metadata: { annotations: { [ANNOTATION_REPORTED]: type } } } },
+          mergePatch,
+        );
+      })
       .then(
         () => {},
         (err) => {

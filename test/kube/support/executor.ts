@@ -36,7 +36,9 @@ export async function recordedExecutor(
     ...extra,
   });
   const events: RecordedExecutor["events"] = [];
-  executor.onEvent((e) => events.push({ ...e, received: Date.now() }));
+  executor.onEvent((e) => {
+    events.push({ ...e, received: Date.now() });
+  });
   await executor.synced();
   return {
     executor,
