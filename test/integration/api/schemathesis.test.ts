@@ -76,7 +76,13 @@ describe("schemathesis against berth serve", () => {
           cwd: dir,
           maxBuffer: 64 * 1024 * 1024,
           // The hooks set the state-dependent fields of valid requests (test/schemathesis/berth_hooks.py).
-          env: { ...process.env, ...seeded, SCHEMATHESIS_HOOKS: "berth_hooks", PYTHONPATH: HOOKS_DIR },
+          env: {
+            ...process.env,
+            ...seeded,
+            SCHEMATHESIS_HOOKS: "berth_hooks",
+            PYTHONPATH: HOOKS_DIR,
+            PYTHONDONTWRITEBYTECODE: "1",
+          },
         },
         (err, stdout, stderr) =>
           done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, text: `${stdout}${stderr}` }),
