@@ -146,7 +146,10 @@ async function killedBeforeAnswer(berth: BerthProcess, c: Case, key: string) {
 }
 
 describe.each(BACKENDS)("kill -9 between a keyed write's commit and its answer on %s", (backend) => {
-  it("answers each retry with the first write, writes nothing twice, and refuses the key for another body", async () => {
+  // Ten starts of a real server (migrations on PGlite included): more than the default 120 s on a busy machine.
+  it("answers each retry with the first write, writes nothing twice, and refuses the key for another body", {
+    timeout: 300_000,
+  }, async () => {
     const { env, cleanup } = await crashTestStorage(backend, "berth-idem-writes-", TOKEN);
     // The fault fires only on keyed POSTs answered 2xx: set-up without a key and replays pass.
     // The webhook's target: a closed port on loopback.
