@@ -26,10 +26,19 @@ const envSchema = z.object({
   BERTH_LOG_FORMAT: z.enum(["auto", "json", "pretty"]).default("auto"),
   /** Safety-net tick of the scheduling loop, seconds. */
   BERTH_TICK_SECONDS: z.coerce.number().positive().default(5),
+  /** Launches and stops one cycle sends to the cluster at once (bench/launch compares 1 and 16). */
+  BERTH_APPLY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
   /** A reservation whose owner starts nothing this long after its start is released (seconds; 0 = never). */
   BERTH_NO_SHOW_SECONDS: z.coerce.number().min(0).default(1800),
   /** Largest accepted request body. */
   BERTH_BODY_LIMIT: z.string().default("64kb"),
+  /**
+   * A GPU node whose Ready condition is not True counts as lost only after this long (seconds): a
+   * kubelet that misses a heartbeat or two does not move reservations. Cordoning is at once.
+   */
+  BERTH_NODE_NOT_READY_SECONDS: z.coerce.number().min(0).default(60),
+  /** A run whose pod the scheduler cannot place fails after this long (seconds). */
+  BERTH_UNSCHEDULABLE_SECONDS: z.coerce.number().min(0).default(300),
   /**
    * Where the API server reaches Berth's admission webhooks when Berth runs outside the cluster
    * (`https://127.0.0.1:PORT`): Berth serves them there and registers them with that URL.
@@ -147,8 +156,12 @@ export interface Config {
   readonly logLevel: string;
   readonly logFormat: "auto" | "json" | "pretty";
   readonly tickSeconds: number;
+  /** Launches and stops a cycle sends at once. */
+  readonly applyConcurrency: number;
   readonly noShowSeconds: number;
   readonly bodyLimit: string;
+  readonly nodeNotReadySeconds: number;
+  readonly unschedulableSeconds: number;
   readonly admissionUrl: string | undefined;
   readonly admissionTlsDir: string | undefined;
   readonly admissionPort: number;
@@ -206,8 +219,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.BERTH_LOG_LEVEL,
     logFormat: e.BERTH_LOG_FORMAT,
     tickSeconds: e.BERTH_TICK_SECONDS,
+    applyConcurrency: e.BERTH_APPLY_CONCURRENCY,
     noShowSeconds: e.BERTH_NO_SHOW_SECONDS,
     bodyLimit: e.BERTH_BODY_LIMIT,
+    nodeNotReadySeconds: e.BERTH_NODE_NOT_READY_SECONDS,
+    unschedulableSeconds: e.BERTH_UNSCHEDULABLE_SECONDS,
     admissionUrl: e.BERTH_ADMISSION_URL,
     admissionTlsDir: e.BERTH_ADMISSION_TLS_DIR,
     admissionPort: e.BERTH_ADMISSION_PORT,

@@ -15,6 +15,7 @@ import { migrate } from "./adapters/db/migrate.ts";
 import { createDemoExecutor } from "./adapters/demo/demo-executor.ts";
 import { webhookSender } from "./adapters/http/webhook-sender.ts";
 import { startAdmission } from "./adapters/kube/admission/admission.ts";
+import type { AdmissionReviewOutcome } from "./adapters/kube/admission/admission-server.ts";
 import { serveAdmissionInCluster } from "./adapters/kube/admission/in-cluster.ts";
 import { discoverInventory } from "./adapters/kube/inventory.ts";
 import { watchInventory } from "./adapters/kube/inventory-watch.ts";
@@ -22,6 +23,7 @@ import { kubeConfigFromEnvironment } from "./adapters/kube/kube-config.ts";
 import { watchKubectlJobs } from "./adapters/kube/kubectl-job-watch.ts";
 import { KubernetesExecutor } from "./adapters/kube/kubernetes-executor.ts";
 import { leaseLeadership } from "./adapters/kube/lease-leadership.ts";
+import { watchRunPods } from "./adapters/kube/run-pod-watch.ts";
 import { namespaceByTeamLabel } from "./adapters/kube/team-namespaces.ts";
 import { createLogger } from "./adapters/log/create-logger.ts";
 import { createApp } from "./api/app.ts";
@@ -47,6 +49,7 @@ import { startRetention } from "./services/retention/retention.ts";
 import { recordExecutorEvent } from "./services/scheduling/executor-events.ts";
 import type { JobKindSettings } from "./services/scheduling/job-kinds/job-kind.ts";
 import { type Loop, startLoop } from "./services/scheduling/loop.ts";
+import { recordRunProblem } from "./services/scheduling/run-problems.ts";
 import { relaunchRuns } from "./services/scheduling/scheduling-cycle.ts";
 import { runTick } from "./services/scheduling/tick.ts";
 
@@ -89,9 +92,14 @@ async function startClusterWatches(
   env: NodeJS.ProcessEnv,
   logger: Logger,
   onEvent: (e: ExecutorEvent) => void,
+  pods: {
+    readonly notReadyMs: number;
+    readonly unschedulableMs: number;
+    readonly onForeignGpus: (byNode: ReadonlyMap<string, number>) => void;
+  },
 ): Promise<{ runner: Executor; stop(): Promise<void> }> {
   const core = kc.makeApiClient(CoreV1Api);
-  let inventory = await discoverInventory(core);
+  let inventory = await discoverInventory(core, { now: Date.now(), notReadyMs: pods.notReadyMs });
   const synced = await syncInventory(ctx, inventory);
   logger.info({ pools: synced.pools, nodes: synced.nodes, down: synced.vanished }, "cluster inventory");
   // Each run asks for the CPU and memory that come with its GPUs on the pool of its node.
@@ -103,9 +111,10 @@ async function startClusterWatches(
       ...(pool.memoryMiBPerGpu !== undefined ? { memoryMiB: pool.memoryMiBPerGpu } : {}),
     };
   };
+  const namespace = env.BERTH_NAMESPACE || namespaceByTeamLabel(core); // empty counts as unset
   const runner = new KubernetesExecutor({
     kubeconfig: kc,
-    namespace: env.BERTH_NAMESPACE || namespaceByTeamLabel(core), // empty counts as unset
+    namespace,
     graceSeconds: 120,
     perGpu,
     onError: (err) => logger.warn({ err }, "kubernetes executor"),
@@ -117,6 +126,7 @@ async function startClusterWatches(
       kubeconfig: kc,
       signal: aborter.signal,
       onError: (err) => logger.warn({ err }, "inventory watch"),
+      notReadyMs: pods.notReadyMs,
     })) {
       inventory = next;
       try {
@@ -129,11 +139,31 @@ async function startClusterWatches(
   })().catch((err) => {
     if (!aborter.signal.aborted) logger.error({ err }, "the inventory watch ended");
   });
+  // Runs' pods that fail in ways their Job does not show, and GPUs of pods Berth does not manage.
+  const watchingPods = watchRunPods({
+    kubeconfig: kc,
+    signal: aborter.signal,
+    namespace,
+    unschedulableAfterMs: pods.unschedulableMs,
+    onProblem: (p) =>
+      recordRunProblem(ctx, p).catch((err) =>
+        logger.error({ err, job: p.job }, "recording a run's pod problem failed"),
+      ),
+    onForeignGpus: (byNode) => {
+      pods.onForeignGpus(byNode);
+      logger.info({ nodes: Object.fromEntries(byNode) }, "GPUs held by pods Berth does not manage");
+      ctx.changed();
+    },
+    onError: (err) => logger.warn({ err }, "pod watch"),
+  }).catch((err) => {
+    if (!aborter.signal.aborted) logger.error({ err }, "the pod watch ended");
+  });
   return {
     runner,
     async stop() {
       aborter.abort();
       await watching;
+      await watchingPods;
       await runner.close();
     },
   };
@@ -281,6 +311,8 @@ export async function startBerth(
   const sendWebhook = webhookSender(webhookTargets(config.webhookAllow));
 
   let runner: Executor | undefined;
+  /** Per node, GPUs held by pods Berth does not manage (the leader's pod watch keeps it). */
+  let foreignGpus: ReadonlyMap<string, number> = new Map();
   let stopAdmission = async () => {};
   let kinds: JobKindSettings = { berthImage: config.berthImage };
   const recordReport = (e: ExecutorEvent) =>
@@ -298,6 +330,8 @@ export async function startBerth(
         kubeconfig: kc,
         check: (facts: KubectlJobFacts) => checkKubectlJob(ctx, facts),
         logger: logger.child({ component: "admission" }),
+        onReview: (r: AdmissionReviewOutcome) =>
+          metrics.admissionReviewSeconds.observe({ webhook: r.webhook, verdict: r.verdict }, r.seconds),
       };
       const admission = config.admissionUrl
         ? await startAdmission({
@@ -327,7 +361,13 @@ export async function startBerth(
     workers.add({
       name: "cluster watches and executor",
       async start() {
-        cluster = await startClusterWatches(ctx, kc, env, logger, recordReport);
+        cluster = await startClusterWatches(ctx, kc, env, logger, recordReport, {
+          notReadyMs: config.nodeNotReadySeconds * 1000,
+          unschedulableMs: config.unschedulableSeconds * 1000,
+          onForeignGpus: (byNode) => {
+            foreignGpus = byNode;
+          },
+        });
         runner = cluster.runner;
         stopKubectlJobs = watchKubectlJobsOf(ctx, kc, recordReport, logger);
       },
@@ -382,6 +422,8 @@ export async function startBerth(
               onStep: (step, seconds) => metrics.cycleStepSeconds.observe({ step }, seconds),
               onUsage: (usage) => recordUsage(metrics, usage),
               onDecision: (kind) => metrics.decisions.inc({ kind }),
+              applyConcurrency: config.applyConcurrency,
+              foreignGpus: () => foreignGpus,
             },
             now,
           ),

@@ -5,7 +5,7 @@
 // alike. Reports per run accepted jobs/s, p50/p99 latency and the server's CPU milliseconds per
 // request (from /proc), then each checkout's medians and their ratio.
 //
-//   node bench/jobs/run.ts --trees /path/a,/path/b [--rounds 3] [--seconds 5] [--clients 16]
+//   npm run bench:jobs -- --trees /path/a,/path/b [--rounds 3] [--seconds 5] [--clients 16]
 import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";

@@ -6,13 +6,24 @@
 // Reports: initial JS and CSS gzipped; time from navigation to the first reservation bar drawn;
 // long tasks (> 50 ms, PerformanceObserver) while scrolling the rows and zooming and panning.
 //
-//   npm run bench:web [-- --pools 10 --nodes 100 --holds 10]
+// Builds compared in one sitting: each `--dist DIR` is a built UI (default web/dist); with several,
+// the rounds alternate between them against the same server and browser, so a change is measured
+// against its baseline under the same machine load, e.g. main's build:
+//   git archive main web | tar -x -C /tmp/base && ln -s "$PWD/node_modules" /tmp/base/ &&
+//   (cd /tmp/base && npx vite build --config web/vite.config.ts)
+//   npm run bench:web -- --dist /tmp/base/web/dist --dist web/dist --rounds 4
+// `--trace` records a Chromium performance trace of each scroll and adds what the main thread's
+// slow frames spent their time on (bench/web/trace-summary.ts).
+//
+//   npm run bench:web [-- --pools 10 --nodes 100 --holds 10 --dist DIR ... --rounds N --trace]
 import { readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { extname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
+import type { Browser } from "playwright-core";
 import { seededRandom } from "../../src/abcheck/seeded-random.ts";
-import { launchChromium, startUiServer } from "../../test/support/browser.ts";
+import { launchChromium, startUiServer, type UiServer } from "../../test/support/browser.ts";
+import { summariseTrace } from "./trace-summary.ts";
 
 const HOUR = 3_600_000;
 const GRID = 15 * 60_000;
@@ -23,14 +34,19 @@ const { values } = parseArgs({
     pools: { type: "string", default: "10" },
     nodes: { type: "string", default: "100" },
     holds: { type: "string", default: "10" },
+    dist: { type: "string", multiple: true },
+    rounds: { type: "string", default: "1" },
+    trace: { type: "boolean", default: false },
   },
 });
 const POOLS = Number(values.pools);
 const NODES = Number(values.nodes);
 const HOLDS = Number(values.holds);
+const DISTS = values.dist?.length ? values.dist : ["web/dist"];
+const ROUNDS = Number(values.rounds);
 
-async function bundleSizes() {
-  const dir = "web/dist/assets";
+async function bundleSizes(dist: string) {
+  const dir = join(dist, "assets");
   const files = await readdir(dir);
   const size = async (ext: string) => {
     let raw = 0;
@@ -77,10 +93,17 @@ const pools = Array.from({ length: POOLS }, (_, i) => ({
   gpusPerNode: 8,
 }));
 
-const sizes = await bundleSizes();
-const server = await startUiServer();
-const browser = await launchChromium();
-try {
+const CONTENT_TYPES: Record<string, string> = {
+  ".js": "text/javascript",
+  ".css": "text/css",
+  ".html": "text/html",
+};
+
+const summary = (xs: number[]) => ({ count: xs.length, maxMs: Math.round(Math.max(0, ...xs)) });
+
+/** One measurement of one build: load, scroll top to bottom, zoom and pan. */
+async function measure(browser: Browser, server: UiServer, dist: string) {
+  const sizes = await bundleSizes(dist);
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   // In-page code as text: this file is type-checked for Node, without the DOM's types.
   await context.addInitScript(`
@@ -96,6 +119,17 @@ try {
       }
     }).observe(document, { childList: true, subtree: true });
   `);
+  // The UI's own files from this build (the server's web/dist is not consulted).
+  const origin = new URL(server.url).origin;
+  await context.route(
+    (url) => url.origin === origin && !url.pathname.startsWith("/api/"),
+    async (route) => {
+      const path = new URL(route.request().url()).pathname;
+      const file = extname(path) ? join(dist, path) : join(dist, "index.html");
+      const body = await readFile(file);
+      return route.fulfill({ body, contentType: CONTENT_TYPES[extname(file)] ?? "application/octet-stream" });
+    },
+  );
   await context.route("**/api/v1/pools", (route) => route.fulfill({ json: { items: pools } }));
   let served = 0;
   await context.route("**/api/v1/pools/*/occupancy*", (route) => {
@@ -107,70 +141,123 @@ try {
     return route.fulfill({ json: occupancy(pool, from, to) });
   });
   const page = await context.newPage();
-  await page.goto(server.url + "/timeline");
-  await page.locator(".tl-bar").first().waitFor({ timeout: 60_000 });
-  const firstBarMs = await page.evaluate<number>("window.__firstBar");
-  const rows = await page.evaluate<number>("document.querySelectorAll('.tl-row').length");
-  const inView = await page.evaluate<number>("document.querySelectorAll('.tl-bar').length");
-  const initialLong = await page.evaluate<number[]>("window.__long.splice(0)");
+  try {
+    await page.goto(server.url + "/timeline");
+    await page.locator(".tl-bar").first().waitFor({ timeout: 60_000 });
+    const firstBarMs = await page.evaluate<number>("window.__firstBar");
+    const rows = await page.evaluate<number>("document.querySelectorAll('.tl-row').length");
+    const inView = await page.evaluate<number>("document.querySelectorAll('.tl-bar').length");
+    const initialLong = await page.evaluate<number[]>("window.__long.splice(0)");
 
-  // Scroll the rows top to bottom, in wheel-sized steps, each followed by a painted frame.
-  const frame = () =>
-    page.evaluate("new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))");
-  const total = await page.evaluate<number>("document.querySelector('.tl-scroll').scrollHeight");
-  const steps = 60;
-  const started = Date.now();
-  const stepMs: number[] = [];
-  for (let i = 1; i <= steps; i++) {
-    const t0 = Date.now();
-    await page.evaluate(`document.querySelector('.tl-scroll').scrollTop = ${(total * i) / steps}`);
-    await frame();
-    stepMs.push(Date.now() - t0);
-  }
-  const scrollMs = Date.now() - started;
-  const scrollLong = await page.evaluate<number[]>("window.__long.splice(0)");
+    // Scroll the rows top to bottom, in wheel-sized steps, each followed by a painted frame.
+    const frame = () =>
+      page.evaluate("new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))");
+    const total = await page.evaluate<number>("document.querySelector('.tl-scroll').scrollHeight");
+    const steps = 60;
+    if (values.trace)
+      await browser.startTracing(page, { categories: ["toplevel", "devtools.timeline", "v8.execute"] });
+    const started = Date.now();
+    const stepMs: number[] = [];
+    for (let i = 1; i <= steps; i++) {
+      const t0 = Date.now();
+      await page.evaluate(`document.querySelector('.tl-scroll').scrollTop = ${(total * i) / steps}`);
+      await frame();
+      stepMs.push(Date.now() - t0);
+    }
+    const scrollMs = Date.now() - started;
+    const scrollLong = await page.evaluate<number[]>("window.__long.splice(0)");
+    const trace = values.trace ? summariseTrace((await browser.stopTracing()).toString("utf8")) : undefined;
 
-  // Zoom in and out and pan (panning past the loaded range fetches and lays out 10 000 holds again).
-  for (const name of ["Hour", "Day", "Week", "Day", "Hour", "Week"]) {
-    await page.getByRole("button", { name, exact: true }).click();
+    // Zoom in and out and pan (panning past the loaded range fetches and lays out 10 000 holds again).
+    for (const name of ["Hour", "Day", "Week", "Day", "Hour", "Week"]) {
+      await page.getByRole("button", { name, exact: true }).click();
+      await frame();
+    }
+    for (const name of ["Later", "Earlier", "Now"]) {
+      await page.getByRole("button", { name, exact: true }).click();
+      await frame();
+    }
+    // Panning past the loaded range refetches every pool: wait until those answers are drawn.
+    const before = served;
+    await page.getByRole("button", { name: "Later", exact: true }).click();
+    for (let i = 0; i < 600 && served < before + POOLS; i++) await frame();
+    await page.locator(".tl-bar").first().waitFor();
     await frame();
-  }
-  for (const name of ["Later", "Earlier", "Now"]) {
-    await page.getByRole("button", { name, exact: true }).click();
-    await frame();
-  }
-  // Panning past the loaded range refetches every pool: wait until those answers are drawn.
-  const before = served;
-  await page.getByRole("button", { name: "Later", exact: true }).click();
-  for (let i = 0; i < 600 && served < before + POOLS; i++) await frame();
-  await page.locator(".tl-bar").first().waitFor();
-  await frame();
-  const zoomLong = await page.evaluate<number[]>("window.__long.splice(0)");
+    const zoomLong = await page.evaluate<number[]>("window.__long.splice(0)");
 
-  const summary = (xs: number[]) => ({ count: xs.length, maxMs: Math.round(Math.max(0, ...xs)) });
-  const result = {
-    pools: POOLS,
-    nodes: POOLS * NODES,
-    reservations: POOLS * NODES * HOLDS,
-    initialJsGzipKB: +(sizes.js.gz / 1024).toFixed(1),
-    initialJsKB: +(sizes.js.raw / 1024).toFixed(1),
-    cssGzipKB: +(sizes.css.gz / 1024).toFixed(1),
-    firstBarMs: Math.round(firstBarMs),
-    rowsInDom: rows,
-    barsInDom: inView,
-    longTasksDuringLoad: summary(initialLong),
-    scroll: {
-      steps,
-      ms: scrollMs,
-      // Per step: set scrollTop, then two animation frames (includes the test driver's round trip).
-      stepMsMedian: [...stepMs].sort((a, b) => a - b)[Math.floor(steps / 2)],
-      stepMsMax: Math.max(...stepMs),
-      longTasks: summary(scrollLong),
-    },
-    loadAverage: (await readFile("/proc/loadavg", "utf8")).split(" ").slice(0, 3).join(" "),
-    zoomAndPan: { actions: 10, longTasks: summary(zoomLong) },
-  };
-  console.log(JSON.stringify(result, null, 2));
+    return {
+      dist,
+      initialJsGzipKB: +(sizes.js.gz / 1024).toFixed(1),
+      initialJsKB: +(sizes.js.raw / 1024).toFixed(1),
+      cssGzipKB: +(sizes.css.gz / 1024).toFixed(1),
+      firstBarMs: Math.round(firstBarMs),
+      rowsInDom: rows,
+      barsInDom: inView,
+      longTasksDuringLoad: summary(initialLong),
+      scroll: {
+        steps,
+        ms: scrollMs,
+        // Per step: set scrollTop, then two animation frames (includes the test driver's round trip).
+        stepMsMedian: [...stepMs].sort((a, b) => a - b)[Math.floor(steps / 2)]!,
+        stepMsMax: Math.max(...stepMs),
+        longTasks: summary(scrollLong),
+        ...(trace ? { trace: { ...trace, selfMs: Object.fromEntries(trace.selfMs.slice(0, 10)) } } : {}),
+      },
+      zoomAndPan: { actions: 10, longTasks: summary(zoomLong) },
+      loadAverage: (await readFile("/proc/loadavg", "utf8")).split(" ").slice(0, 3).join(" "),
+    };
+  } finally {
+    await context.close();
+  }
+}
+
+type Result = Awaited<ReturnType<typeof measure>>;
+
+const server = await startUiServer();
+const browser = await launchChromium();
+try {
+  const results = new Map<string, Result[]>(DISTS.map((d) => [d, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const dist of DISTS) {
+      const r = await measure(browser, server, dist);
+      results.get(dist)!.push(r);
+      console.error(JSON.stringify(r));
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const perBuild = DISTS.map((dist) => {
+    const rs = results.get(dist)!;
+    const scrollLong = rs.flatMap((r) => (r.scroll.longTasks.count ? [r.scroll.longTasks.maxMs] : []));
+    return {
+      dist,
+      runs: rs.length,
+      initialJsGzipKB: rs[0]!.initialJsGzipKB,
+      firstBarMsMedian: median(rs.map((r) => r.firstBarMs)),
+      rowsInDom: rs[0]!.rowsInDom,
+      barsInDom: rs[0]!.barsInDom,
+      scrollLongTasks: rs.map((r) => r.scroll.longTasks.count),
+      scrollLongestMs: Math.max(0, ...scrollLong),
+      scrollStepMsMedian: median(rs.map((r) => r.scroll.stepMsMedian)),
+      zoomPanLongTasks: rs.map((r) => r.zoomAndPan.longTasks.count),
+      zoomPanLongestMs: Math.max(0, ...rs.map((r) => r.zoomAndPan.longTasks.maxMs)),
+      ...(values.trace
+        ? {
+            scrollSlowFramesMs: rs.map((r) => r.scroll.trace?.overFrame.ms ?? 0),
+            scrollLongestTaskMs: rs.map((r) => r.scroll.trace?.longestTasksMs[0] ?? 0),
+            scrollBusyMs: rs.map((r) => r.scroll.trace?.busyMs ?? 0),
+            scrollLongestTaskCpuMs: rs.map((r) => r.scroll.trace?.longestTasksCpuMs[0] ?? 0),
+            scrollBusyCpuMs: rs.map((r) => r.scroll.trace?.busyCpuMs ?? 0),
+          }
+        : {}),
+    };
+  });
+  console.log(
+    JSON.stringify(
+      { pools: POOLS, nodes: POOLS * NODES, reservations: POOLS * NODES * HOLDS, perBuild },
+      null,
+      2,
+    ),
+  );
 } finally {
   await browser.close();
   await server.stop();

@@ -17,6 +17,8 @@ export interface Metrics {
   readonly poolGpus: Gauge<"pool" | "kind">;
   /** Jobs waiting in the opportunistic queue, per priority. */
   readonly queuedJobs: Gauge<"priority">;
+  /** Each admission review answered, by webhook (mutate, validate) and verdict. */
+  readonly admissionReviewSeconds: Histogram<"webhook" | "verdict">;
 }
 
 export function createMetrics(): Metrics {
@@ -79,6 +81,13 @@ export function createMetrics(): Metrics {
       name: "berth_queued_jobs",
       help: "Jobs waiting in the opportunistic queue, per priority",
       labelNames: ["priority"],
+      registers: [registry],
+    }),
+    admissionReviewSeconds: new Histogram({
+      name: "berth_admission_review_duration_seconds",
+      help: "Admission reviews answered by this replica, by webhook (mutate, validate) and verdict (allowed, refused, error)",
+      labelNames: ["webhook", "verdict"],
+      buckets,
       registers: [registry],
     }),
   };

@@ -81,6 +81,9 @@ export const Reservation = z
     occurrences: z.array(z.string()).optional(),
     displacedBy: z.string().optional(),
     reason: z.string().optional(),
+    reasonText: z.string().optional().openapi({
+      description: "Why a displaced reservation lost its slots, in words (as the UI and events say)",
+    }),
     alternative: Alternative.nullable().optional(),
   })
   .openapi("Reservation");

@@ -1,7 +1,6 @@
 // The `berth` command: builds the commander program and registers one file per command
-// (commands/<name>.ts, each exporting `register(program)`). Failures become one line on stderr
-// and a non-zero exit.
-import { Command } from "commander";
+// (commands/<name>.ts, each exporting `register(program)`). Failures, usage errors included
+// (usage-errors.ts), become one line on stderr and a non-zero exit.
 import { register as registerAbcheck } from "./commands/abcheck.ts";
 import { register as registerAdmissionCert } from "./commands/admission-cert.ts";
 import { register as registerAvailability } from "./commands/availability.ts";
@@ -17,8 +16,9 @@ import { register as registerServe } from "./commands/serve.ts";
 import { register as registerSimulate } from "./commands/simulate.ts";
 import { register as registerSubmit } from "./commands/submit.ts";
 import { register as registerValidate } from "./commands/validate.ts";
+import { BerthCommand, oneLineUsageErrors } from "./usage-errors.ts";
 
-const program = new Command("berth").description("Berth: GPU reservation scheduler").showHelpAfterError();
+const program = new BerthCommand("berth").description("Berth: GPU reservation scheduler");
 registerSimulate(program);
 registerServe(program);
 registerMigrate(program);
@@ -34,6 +34,7 @@ registerModels(program);
 registerAbcheck(program);
 registerPromote(program);
 registerAdmissionCert(program);
+oneLineUsageErrors(program);
 
 try {
   await program.parseAsync(process.argv);

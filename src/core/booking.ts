@@ -6,6 +6,7 @@ import { displaceableBy, findDisplacement } from "./booking-displacement.ts";
 import type { BookingRules } from "./booking-rules.ts";
 import { type FieldError, type ShapeRequest, validateBookingRequest } from "./booking-validation.ts";
 import { CapacityIndex, holdsSlots } from "./capacity.ts";
+import { priorityDisplacementReason } from "./displacement-wording.ts";
 import { findFreeWindows } from "./free-windows.ts";
 import type { Interval } from "./intervals.ts";
 import { compareId } from "./natural-order.ts";
@@ -141,7 +142,7 @@ export function decideBooking(input: BookingInput): BookingDecision {
         placement: moved,
         displaced: victims.map((v) => ({
           id: v.id,
-          reason: `displaced by ${request.id} (${request.priority} over ${v.priority})`,
+          reason: priorityDisplacementReason(request.id, request.priority, v.priority),
         })),
         quotaLeft,
       };

@@ -2,7 +2,7 @@
 // already signalled (free at their stop time), and which were promised earlier in this cycle. Built
 // from the snapshot, mutated only inside `plan`, thrown away after it.
 import { CapacityIndex, type NodeEntry, type NodeTable } from "./capacity.ts";
-import { maskOf, popcount } from "./gpu-mask.ts";
+import { highestBits, maskOf, popcount } from "./gpu-mask.ts";
 import { compareNatural } from "./natural-order.ts";
 import type { JobView, Snapshot } from "./snapshot.ts";
 import { type Millis, priorityRank, type Reservation } from "./types.ts";
@@ -129,6 +129,15 @@ export class CycleState {
       }
       if (!rj.owner && !rj.signalled) this.countPreemptible(rj, 1);
     }
+    // GPUs pods Berth does not manage hold (docs/rules.md §5): taken, by no job, so no one is
+    // placed there and no preemption can free them. The highest ordinals Berth's runs leave free
+    // (ordinals are bookkeeping: which ones does not matter, only how many; bookings fill from 0).
+    const foreign = snapshot.foreignGpus;
+    if (foreign)
+      for (const [node, gpus] of foreign) {
+        const st = this.nodes.get(node);
+        if (st) st.occupied |= highestBits(st.entry.full & ~st.occupied, gpus);
+      }
     // Free GPUs summed per run of nodes of one pool (name order keeps a pool's nodes together),
     // so the per-pool count is written once per run, not once per node.
     const all = this.nodes.values();

@@ -37,3 +37,16 @@ export function lowestBits(mask: number, count: number): number {
   }
   return out;
 }
+
+/** The `count` highest set bits of `mask`. */
+export function highestBits(mask: number, count: number): number {
+  let out = 0;
+  let left = count;
+  for (let i = 30; i >= 0 && left > 0; i--) {
+    if (mask & (1 << i)) {
+      out |= 1 << i;
+      left--;
+    }
+  }
+  return out;
+}

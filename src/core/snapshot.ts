@@ -29,14 +29,18 @@ export interface JobView {
   readonly workSinceCheckpointMs?: number;
 }
 
-/** `cancelled`: a user cancelled the job; it is never requeued. */
+/**
+ * `cancelled`: a user cancelled the job; `failed`: its pods showed it can never succeed (OOMKilled,
+ * image pull, unschedulable too long). Neither is ever requeued.
+ */
 export type SignalReason =
   | "priority"
   | "reclaim"
   | "window-end"
   | "node-lost"
   | "reservation-lost"
-  | "cancelled";
+  | "cancelled"
+  | "failed";
 
 export interface JobSignal {
   readonly reason: SignalReason;
@@ -52,6 +56,8 @@ export interface Snapshot {
   readonly reservations: readonly Reservation[];
   /** Queued and running jobs; finished ones are not needed. */
   readonly jobs: readonly JobView[];
+  /** Per node, GPUs held by pods Berth does not manage: taken for this cycle, by nobody it can stop. */
+  readonly foreignGpus?: ReadonlyMap<string, number>;
 }
 
 export interface PlanConfig {

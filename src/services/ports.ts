@@ -113,6 +113,24 @@ export interface ExecutorEvent {
   readonly kubectl?: KubectlJobRef;
 }
 
+/**
+ * What a run's pods show that its Job does not (src/adapters/kube/pod-verdict.ts): a container
+ * OOMKilled, an image that cannot be pulled, a pod the scheduler cannot place, a node lost.
+ * `fatal`: the run can no longer succeed, so Berth fails the job and stops its Job.
+ */
+export interface RunProblem {
+  readonly job: string;
+  readonly attempt: number;
+  readonly at: Millis;
+  readonly kind: "oom-killed" | "image-pull" | "unschedulable" | "node-lost";
+  readonly message: string;
+  readonly fatal: boolean;
+  /** The run's own Job (Berth's), as in ExecutorEvent: a pod of any other Job is not about the run. */
+  readonly source?: { readonly namespace: string; readonly uid: string; readonly team?: string };
+  /** The run is a kubectl user's Job: believed only while its uid is the recorded one. */
+  readonly kubectl?: KubectlJobRef;
+}
+
 /** Runs jobs: Kubernetes Jobs, or the simulated demo cluster. */
 export interface Executor {
   readonly kind: "simulated" | "kubernetes";
@@ -152,6 +170,8 @@ export interface KubectlJobFacts {
   readonly envFrom: boolean;
   /** The pod template's annotations. */
   readonly annotations: Readonly<Record<string, string>>;
+  /** Berth's own annotations on the Job (its admitted attempt, its last report) this request sets or changes. */
+  readonly berthAnnotations?: readonly string[];
 }
 
 /** The refusals of one kubectl Job (empty: admitted), each a sentence for kubectl to print. */

@@ -1,6 +1,7 @@
 // Domain rows -> the JSON the API returns (docs/rules.md §4): ISO times, derived states.
 import { reservationState } from "../adapters/db/mappers.ts";
 import type { JobRow, ReservationRow } from "../adapters/db/tables.ts";
+import { displacementText } from "../core/displacement-wording.ts";
 import type { Millis } from "../core/types.ts";
 
 export const iso = (t: Millis | Date) => new Date(t).toISOString();
@@ -24,6 +25,8 @@ export function reservationView(row: ReservationRow, now: Millis) {
     ...(row.recurrence_id ? { recurrence: row.recurrence_id } : {}),
     ...(row.displaced_by ? { displacedBy: row.displaced_by } : {}),
     ...(row.reason ? { reason: row.reason } : {}),
+    // Why it was displaced, worded as the events and the web UI word it.
+    ...(row.state === "displaced" ? { reasonText: displacementText(row.reason ?? undefined) } : {}),
     ...(row.state === "displaced" ? { alternative: row.alternative } : {}),
     ...(row.ended_at ? { endedAt: iso(row.ended_at) } : {}),
   };

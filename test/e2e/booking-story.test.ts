@@ -46,7 +46,7 @@ describe("the critical YOLO run booked over a full V100 night", () => {
     // Before Book: the live answer says it fits only by displacing speech's booking, named.
     const availability = page.getByRole("region", { name: "Availability" });
     await availability.getByText(/Only by displacing 1 lower-priority booking/).waitFor();
-    await expect(availability.textContent()).resolves.toMatch(/ASR sweep \d.*speech, normal/);
+    await expect(availability.textContent()).resolves.toMatch(/"ASR sweep \d" of team speech \(normal\)/);
     await expect(availability.textContent()).resolves.toMatch(
       /Quota left this week at critical after this booking: 9[2-9]\d GPU-hours/,
     );

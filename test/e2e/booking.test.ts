@@ -79,6 +79,16 @@ describe("booking from the UI", () => {
       .getByRole("button", { name: /dragged booking, team vision, normal priority/ });
     await bar.waitFor();
 
+    // Clicked, or Enter pressed on it: the timeline's one click handler (on the rows' container)
+    // finds the bar and shows its details.
+    const details = page.getByRole("region", { name: "Selected booking" });
+    await bar.click();
+    await details.getByRole("heading", { name: "dragged booking" }).waitFor();
+    await details.getByRole("button", { name: "Close" }).click();
+    await details.waitFor({ state: "detached" });
+    await bar.press("Enter");
+    await details.getByRole("heading", { name: "dragged booking" }).waitFor();
+
     // From the keyboard: the bar takes focus, → moves the view an eighth of its span later.
     await bar.focus();
     const before = Date.parse((await timeline.getAttribute("data-from"))!);

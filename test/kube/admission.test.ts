@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AdmissionregistrationV1Api } from "@kubernetes/client-node";
+import { AdmissionregistrationV1Api, PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../cluster/wait.ts";
 import { makeTeamNamespace, serveWithAdmission } from "./support/admission.ts";
@@ -68,6 +68,8 @@ describe("kubectl Jobs under Berth's admission webhooks", () => {
   let othersReservation: string;
   const asMember = (args: string[], input?: string) =>
     kubectlWith(member.path, ["-n", ns.name, ...args], input);
+  const unsuspendAsMember = (job: string) =>
+    asMember(["patch", "job", job, "--type=merge", "-p", '{"spec":{"suspend":false}}']);
   const api = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${url}/api/v1${path}`, {
       method,
@@ -184,16 +186,31 @@ describe("kubectl Jobs under Berth's admission webhooks", () => {
     expect((await ns.batch.readNamespacedJob({ name: "eager", namespace: ns.name })).spec?.suspend).toBe(
       true,
     );
+    const patched = await unsuspendAsMember("eager");
+    expect(patched.code).not.toBe(0);
+    expect(patched.stderr).toContain("denied the request: spec.suspend: false is Berth's to set");
+  });
+
+  it("refuses Berth's own annotations on a user's Job, on create and on a later patch", async () => {
+    const forged = JSON.parse(jobYaml({ name: "forged", labels: { "berth.dev/reservation": reservation } }));
+    forged.metadata.annotations = { "berth.dev/attempt": "1" };
+    const created = await asMember(["apply", "-f", "-"], JSON.stringify(forged));
+    expect(created.code).not.toBe(0);
+    expect(created.stderr).toContain(
+      "denied the request: annotation berth.dev/attempt on the Job is Berth's to set",
+    );
     const patched = await asMember([
       "patch",
       "job",
       "eager",
       "--type=merge",
       "-p",
-      '{"spec":{"suspend":false}}',
+      '{"metadata":{"annotations":{"berth.dev/reported":"1:succeeded"}}}',
     ]);
     expect(patched.code).not.toBe(0);
-    expect(patched.stderr).toContain("denied the request: spec.suspend: false is Berth's to set");
+    expect(patched.stderr).toContain(
+      "denied the request: annotation berth.dev/reported on the Job is Berth's to set",
+    );
   });
 
   it("refuses the managed taint's toleration on a Job or a Pod that is not Berth's (the API server's own policy)", async () => {
@@ -222,6 +239,98 @@ describe("kubectl Jobs under Berth's admission webhooks", () => {
     expect(r.stdout.trim()).toBe("job.batch/unrelated created");
     const job = await ns.batch.readNamespacedJob({ name: "unrelated", namespace: ns.name });
     expect(job.spec?.suspend).toBe(false);
+  });
+
+  /** Reviews Berth has answered so far (its metrics): every webhook and verdict together. */
+  const reviewsAnswered = async () => {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    return text
+      .split("\n")
+      .filter((l) => l.startsWith("berth_admission_review_duration_seconds_count"))
+      .reduce((n, l) => n + Number(l.split(" ").pop()), 0);
+  };
+  const dryRun = (o: Parameters<typeof jobYaml>[0]) =>
+    ns.batch.createNamespacedJob({ namespace: ns.name, body: JSON.parse(jobYaml(o)), dryRun: "All" });
+
+  it("never asks its webhooks about its own requests, and still reviews every kubectl user's", async () => {
+    // Berth runs as the cluster's admin in this file: the admin's requests are Berth's own. A
+    // labelled Job it creates (a server-side dry run: the webhooks would be called all the same)
+    // reaches neither webhook, even one the webhook would refuse.
+    const before = await reviewsAnswered();
+    await dryRun({ name: "berths-own", labels: { "berth.dev/reservation": "r-does-not-exist" } });
+    expect(await reviewsAnswered()).toBe(before);
+    // A team member's labelled Job goes through both (mutate, then validate).
+    const r = await asMember(
+      ["apply", "--dry-run=server", "-f", "-"],
+      jobYaml({ name: "members", labels: { "berth.dev/reservation": reservation } }),
+    );
+    expect(r.stderr).toBe("");
+    expect(await reviewsAnswered()).toBe(before + 2);
+  });
+
+  it("reviews a kubectl user's Job that copies the labels of Berth's own Jobs like any other", async () => {
+    // Berth's own Jobs are told by who creates them, not by a label a user could copy.
+    const berthsLabels = {
+      "app.kubernetes.io/managed-by": "berth",
+      "berth.dev/job": "j-copied",
+      "berth.dev/attempt": "1",
+      "berth.dev/team": team,
+    };
+    const refused = await asMember(
+      ["apply", "-f", "-"],
+      jobYaml({
+        name: "lookalike",
+        labels: { ...berthsLabels, "berth.dev/reservation": "r-does-not-exist" },
+      }),
+    );
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain("denied the request");
+    expect(refused.stderr).toContain("reservation r-does-not-exist does not exist");
+    const created = await asMember(
+      ["apply", "-f", "-"],
+      jobYaml({
+        name: "lookalike",
+        labels: { ...berthsLabels, "berth.dev/reservation": reservation },
+        suspend: false,
+      }),
+    );
+    expect(created.stdout.trim()).toBe("job.batch/lookalike created");
+    const job = await ns.batch.readNamespacedJob({ name: "lookalike", namespace: ns.name });
+    expect(job.spec?.suspend).toBe(true);
+    const unsuspend = await unsuspendAsMember("lookalike");
+    expect(unsuspend.code).not.toBe(0);
+    expect(unsuspend.stderr).toContain("spec.suspend: false is Berth's to set");
+  });
+
+  it("follows a namespace moved to another team at once (its team is watched, not read per review)", async () => {
+    const relabel = (to: string) =>
+      ns.core.patchNamespace(
+        { name: ns.name, body: { metadata: { labels: { "berth.dev/team": to } } } },
+        setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+      );
+    const applyMine = () =>
+      asMember(
+        ["apply", "--dry-run=server", "-f", "-"],
+        jobYaml({ name: "moved", labels: { "berth.dev/reservation": reservation } }),
+      );
+    await relabel(other);
+    try {
+      await waitFor(
+        "the team's reservation to be refused in the other team's namespace",
+        async () => (await applyMine()).stderr.includes(`belongs to team ${team}, not to team ${other}`),
+        { timeoutMs: 10_000, intervalMs: 100 },
+      );
+    } finally {
+      await relabel(team);
+    }
+    await waitFor(
+      "the reservation to be the namespace's team's again",
+      async () => {
+        const r = await applyMine();
+        return r.code === 0 && r.stderr === "";
+      },
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
   });
 
   it("removes its webhooks and policy on a graceful stop", async () => {

@@ -56,10 +56,11 @@ describe("k8s/ manifests", () => {
   it("carry the admission webhooks and the toleration policy exactly as Berth registers them", async () => {
     const rendered = loadAllYaml((await kubectl(["kustomize", "k8s"])).stdout) as { kind: string }[];
     const client = { service: { namespace: "berth", name: "berth" }, caPem: "" };
+    const berth = "system:serviceaccount:berth:berth";
     const expected = [
-      mutatingConfiguration(client),
-      validatingConfiguration(client),
-      tolerationPolicy("system:serviceaccount:berth:berth"),
+      mutatingConfiguration(client, berth),
+      validatingConfiguration(client, berth),
+      tolerationPolicy(berth),
       tolerationPolicyBinding(),
     ];
     for (const want of expected) expect(rendered).toContainEqual(want);

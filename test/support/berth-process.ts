@@ -1,11 +1,8 @@
 // `berth serve` as a real child process (`bin/berth.js serve`, one node process, so a SIGKILL or SIGTERM hits the
-// server itself), for crash and restart tests.
+// server itself), for crash and restart tests and the benchmarks (so it imports nothing of vitest's:
+// crash tests' storage is crash-storage.ts).
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type Backend, createTestDatabase } from "./database.ts";
 
 export interface BerthProcess {
   readonly url: string;
@@ -64,29 +61,5 @@ export async function startBerthProcess(env: Record<string, string>): Promise<Be
         child.once("exit", () => resolve());
         child.kill(signal);
       }),
-  };
-}
-
-/**
- * Where a crash test's server keeps its data: a fresh data directory, and on PostgreSQL a fresh
- * database; `env` starts `berth serve` on them (no-show release off), `cleanup` removes both.
- */
-export async function crashTestStorage(backend: Backend, prefix: string, adminToken: string) {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  const db = backend === "postgres" ? await createTestDatabase("postgres") : undefined;
-  const env: Record<string, string> = {
-    BERTH_ADMIN_TOKEN: adminToken,
-    BERTH_DATA_DIR: dir,
-    BERTH_NO_SHOW_SECONDS: "0",
-    ...(db?.url ? { DATABASE_URL: db.url } : {}),
-  };
-  return {
-    dir,
-    db,
-    env,
-    async cleanup() {
-      await db?.drop();
-      await rm(dir, { recursive: true, force: true });
-    },
   };
 }

@@ -29,21 +29,24 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): Loaded<T> {
   return { data: state.data, error: state.error, loading: state.loading, reload };
 }
 
-/** Calls `then` (at most every `waitMs`) after events whose type starts with one of `prefixes`. */
-export function useEvents(prefixes: string[], then: (e: BerthEvent) => void, waitMs = 200) {
+const matches = (prefixes: string, type: string) => prefixes.split(",").some((p) => type.startsWith(p));
+
+/**
+ * Calls `then` (at most every `waitMs`) after events whose type starts with one of `prefixes`: a
+ * "something changed, read it again" signal, so a burst of events is one call and carries none of
+ * them. A consumer that needs each event's content uses `useEachEvent`.
+ */
+export function useEvents(prefixes: string[], then: () => void, waitMs = 200) {
   const latest = useRef(then);
   latest.current = then;
   const key = prefixes.join(",");
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
-    let last: BerthEvent | undefined;
     const off = onEvent((e) => {
-      if (!key.split(",").some((p) => e.type.startsWith(p))) return;
-      last = e;
-      if (timer) return;
+      if (!matches(key, e.type) || timer) return;
       timer = setTimeout(() => {
         timer = undefined;
-        if (last) latest.current(last);
+        latest.current();
       }, waitMs);
     });
     return () => {
@@ -51,6 +54,33 @@ export function useEvents(prefixes: string[], then: (e: BerthEvent) => void, wai
       if (timer) clearTimeout(timer);
     };
   }, [key, waitMs]);
+}
+
+/** How many event ids a page remembers to drop a repeat (a stream replayed after a reconnect). */
+const SEEN_IDS = 1_000;
+
+/**
+ * Calls `then` for every event whose type starts with one of `prefixes`, each exactly once. Events
+ * are told apart by their stream id (the server's event cursor), never by their time: several
+ * events of one transaction share the same instant (a booking displacing two others) and each must
+ * arrive.
+ */
+export function useEachEvent(prefixes: string[], then: (e: BerthEvent) => void) {
+  const latest = useRef(then);
+  latest.current = then;
+  const key = prefixes.join(",");
+  useEffect(() => {
+    const seen = new Set<string>();
+    return onEvent((e) => {
+      if (!matches(key, e.type)) return;
+      if (e.id) {
+        if (seen.has(e.id)) return;
+        seen.add(e.id);
+        if (seen.size > SEEN_IDS) seen.delete(seen.values().next().value as string);
+      }
+      latest.current(e);
+    });
+  }, [key]);
 }
 
 export interface AppState {

@@ -2,7 +2,8 @@
 // at once (role=alert) with the reason and, when Berth offered one, the alternative as a button.
 import { useState } from "preact/hooks";
 import { call, errorText, get } from "./api.ts";
-import { useApp, useEvents } from "./hooks.ts";
+import { displacementReason } from "./displacement.ts";
+import { useApp, useEachEvent } from "./hooks.ts";
 import { plain } from "./text.ts";
 import { formatStamp, formatWindow } from "./time.ts";
 import { type Alternative, type Me, type Reservation, windowOf } from "./types.ts";
@@ -44,50 +45,33 @@ export async function bookAlternative(
   }
 }
 
-export function displacementReason(r: { reason?: string }, by: Reservation | undefined): string {
-  // Berth's own displacements name a cause, not a booking.
-  if (r.reason === "node-lost") return "its node went out of service and no other node had room at that time";
-  if (r.reason === "maintenance" || by?.kind === "maintenance")
-    return `an admin scheduled maintenance of its node${by ? ` ("${plain(by.title)}")` : ""}`;
-  // The server's reason names the displacing booking by id; the person wants its team and title.
-  const why = plain(r.reason ?? "")
-    .replace(/^displaced by \S+\s*/, "")
-    .trim();
-  if (!by) return why || "displaced by a higher-priority booking";
-  const who = `a ${by.priority} booking of team ${plain(by.team)} ("${plain(by.title)}") took its slots`;
-  return why ? `${who} ${why}` : who;
-}
-
 export function Notices() {
   const { me } = useApp();
   const [notices, setNotices] = useState<Notice[]>([]);
-  useEvents(
-    ["reservation.displaced", "reservation.replaced"],
-    async (e) => {
-      const data = e.data as { reservation?: string; team?: string; by?: string; reason?: string };
-      const kind = e.type === "reservation.replaced" ? "replaced" : "displaced";
-      const alternative = (e.data.alternative as Alternative | null | undefined) ?? null;
-      if (data.reservation && kind === "displaced") offeredAlternatives.set(data.reservation, alternative);
-      if (!data.reservation || (me.role !== "admin" && data.team !== me.team)) return;
-      const [reservation, by] = await Promise.all([
-        get<Reservation>(`/reservations/${encodeURIComponent(data.reservation)}`).catch(() => undefined),
-        data.by
-          ? get<Reservation>(`/reservations/${encodeURIComponent(data.by)}`).catch(() => undefined)
-          : undefined,
-      ]);
-      const notice: Notice = {
-        id: e.id || data.reservation,
-        kind,
-        reservationId: data.reservation,
-        reservation,
-        reason: displacementReason({ reason: data.reason ?? reservation?.reason }, by),
-        by,
-        alternative,
-      };
-      setNotices((ns) => [notice, ...ns.filter((n) => n.id !== notice.id)].slice(0, 5));
-    },
-    0,
-  );
+  // Each event its own notice: two displacements told in the same instant are two notices.
+  useEachEvent(["reservation.displaced", "reservation.replaced"], async (e) => {
+    const data = e.data as { reservation?: string; team?: string; by?: string; reason?: string };
+    const kind = e.type === "reservation.replaced" ? "replaced" : "displaced";
+    const alternative = (e.data.alternative as Alternative | null | undefined) ?? null;
+    if (data.reservation && kind === "displaced") offeredAlternatives.set(data.reservation, alternative);
+    if (!data.reservation || (me.role !== "admin" && data.team !== me.team)) return;
+    const [reservation, by] = await Promise.all([
+      get<Reservation>(`/reservations/${encodeURIComponent(data.reservation)}`).catch(() => undefined),
+      data.by
+        ? get<Reservation>(`/reservations/${encodeURIComponent(data.by)}`).catch(() => undefined)
+        : undefined,
+    ]);
+    const notice: Notice = {
+      id: e.id || `${e.type} ${data.reservation}`,
+      kind,
+      reservationId: data.reservation,
+      reservation,
+      reason: displacementReason({ reason: data.reason ?? reservation?.reason }, by),
+      by,
+      alternative,
+    };
+    setNotices((ns) => [notice, ...ns.filter((n) => n.id !== notice.id)].slice(0, 5));
+  });
   if (notices.length === 0) return null;
   return (
     <section class="notices" aria-label="Notices">

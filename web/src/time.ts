@@ -92,6 +92,9 @@ export function formatDuration(ms: number): string {
   return m === 0 ? `${h} h` : `${h} h ${m} min`;
 }
 
+let zoneName: string | undefined;
+/** The viewer's zone name, read once (resolving a formatter's options costs ~0.2 ms each time). */
 export function timeZoneName(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone || "local time";
+  zoneName ??= Intl.DateTimeFormat().resolvedOptions().timeZone || "local time";
+  return zoneName;
 }

@@ -22,7 +22,7 @@ export interface AlternativeJson {
 }
 
 export interface JobSignalJson {
-  reason: "priority" | "reclaim" | "window-end" | "node-lost" | "reservation-lost" | "cancelled";
+  reason: "priority" | "reclaim" | "window-end" | "node-lost" | "reservation-lost" | "cancelled" | "failed";
   at: number;
   stopAt: number;
   by?: string;

@@ -1,9 +1,12 @@
 // Inventory discovery: the GPU nodes of the cluster, as the core books them. A node counts when it
 // has `nvidia.com/gpu` allocatable and GPU feature discovery's product label; its pool is the group
 // of nodes with the same product (named by the `berth.dev/pool` label when the nodes carry one).
-// A node is `up` while it is Ready and not cordoned: otherwise its reservations are re-placed.
+// A node is `up` while it is Ready and not cordoned: otherwise its reservations are re-placed. A
+// node that stops being Ready counts as lost only after `notReadyMs` (BERTH_NODE_NOT_READY_SECONDS):
+// a kubelet that misses a heartbeat must not move every reservation on it; cordoning is an
+// operator's decision and counts at once.
 import type { CoreV1Api, V1Node } from "@kubernetes/client-node";
-import type { GpuNode, Inventory, Pool } from "../../core/types.ts";
+import type { GpuNode, Inventory, Millis, Pool } from "../../core/types.ts";
 import { translateKubeError } from "./kube-errors.ts";
 import {
   GFD_COMPUTE_MAJOR,
@@ -15,9 +18,37 @@ import {
 } from "./labels.ts";
 import { cpuMillis, memoryMiB } from "./quantity.ts";
 
-export function isNodeUp(node: V1Node): boolean {
-  const ready = node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
-  return ready && !node.spec?.unschedulable;
+/** How long a node may be not Ready before it is lost, and the time to judge at. */
+export interface NotReadyDebounce {
+  readonly now: Millis;
+  readonly notReadyMs: Millis;
+}
+
+/** When a node that is not Ready became so; undefined when it is Ready (or says nothing). */
+function notReadySince(node: V1Node): Millis | undefined {
+  const ready = node.status?.conditions?.find((c) => c.type === "Ready");
+  if (ready?.status === "True") return undefined;
+  const t = ready?.lastTransitionTime;
+  return t ? new Date(t).getTime() : Number.NEGATIVE_INFINITY;
+}
+
+export function isNodeUp(node: V1Node, debounce?: NotReadyDebounce): boolean {
+  if (node.spec?.unschedulable) return false;
+  const since = notReadySince(node);
+  if (since === undefined) return true;
+  return debounce !== undefined && debounce.now < since + debounce.notReadyMs;
+}
+
+/** When the first node that is not Ready yet counted up turns lost; undefined when none will. */
+export function nextNodeLossAt(nodes: Iterable<V1Node>, debounce: NotReadyDebounce): Millis | undefined {
+  let next: Millis | undefined;
+  for (const n of nodes) {
+    const since = notReadySince(n);
+    if (since === undefined || n.spec?.unschedulable) continue;
+    const at = since + debounce.notReadyMs;
+    if (at > debounce.now && (next === undefined || at < next)) next = at;
+  }
+  return next;
 }
 
 interface GpuNodeFacts {
@@ -32,7 +63,7 @@ interface GpuNodeFacts {
   readonly up: boolean;
 }
 
-function facts(node: V1Node): GpuNodeFacts | undefined {
+function facts(node: V1Node, debounce?: NotReadyDebounce): GpuNodeFacts | undefined {
   const labels = node.metadata?.labels ?? {};
   const name = node.metadata?.name;
   const product = labels[GFD_PRODUCT];
@@ -51,15 +82,18 @@ function facts(node: V1Node): GpuNodeFacts | undefined {
     ...(Number.isFinite(memory) && memory > 0 ? { gpuMemoryMiB: memory } : {}),
     ...(cpu !== undefined ? { cpuMilli: cpu } : {}),
     ...(mem !== undefined ? { memoryMiB: mem } : {}),
-    up: isNodeUp(node),
+    up: isNodeUp(node, debounce),
   };
 }
 
-/** Pure: nodes in, pools and GPU nodes out, both sorted by name. Nodes without GPUs are left out. */
-export function inventoryFromNodes(nodes: readonly V1Node[]): Inventory {
+/**
+ * Pure: nodes in, pools and GPU nodes out, both sorted by name. Nodes without GPUs are left out.
+ * Without `debounce` a node not Ready is lost at once.
+ */
+export function inventoryFromNodes(nodes: readonly V1Node[], debounce?: NotReadyDebounce): Inventory {
   const byProduct = new Map<string, GpuNodeFacts[]>();
   for (const n of nodes) {
-    const f = facts(n);
+    const f = facts(n, debounce);
     if (!f) continue;
     byProduct.set(f.product, [...(byProduct.get(f.product) ?? []), f]);
   }
@@ -90,10 +124,10 @@ export function inventoryFromNodes(nodes: readonly V1Node[]): Inventory {
   return { pools, nodes: gpuNodes };
 }
 
-export async function discoverInventory(core: CoreV1Api): Promise<Inventory> {
+export async function discoverInventory(core: CoreV1Api, debounce?: NotReadyDebounce): Promise<Inventory> {
   try {
     const list = await core.listNode({ labelSelector: GFD_PRODUCT });
-    return inventoryFromNodes(list.items);
+    return inventoryFromNodes(list.items, debounce);
   } catch (err) {
     throw translateKubeError(err, "listing GPU nodes");
   }

@@ -18,6 +18,7 @@ import type { LaunchOrder, RunEnv, RunSpec } from "../../services/ports.ts";
 import {
   ANNOTATION_SIM_DURATION,
   ANNOTATION_SIM_EXIT_CODE,
+  ANNOTATION_SIM_FAILURE,
   GPU_RESOURCE,
   HOSTNAME_LABEL,
   MANAGED_TAINT_KEY,
@@ -141,6 +142,14 @@ function simAnnotations(spec: Record<string, unknown>): Record<string, string> {
     if (typeof exit !== "number" || !Number.isInteger(exit))
       throw invalid([{ field: "spec.simExitCode", message: "an integer exit code" }]);
     out[ANNOTATION_SIM_EXIT_CODE] = String(exit);
+  }
+  const failure = spec.simFailure;
+  if (failure !== undefined) {
+    if (typeof failure !== "string")
+      throw invalid([{ field: "spec.simFailure", message: "the name of a simulated failure" }]);
+    out[ANNOTATION_SIM_FAILURE] = failure;
+    // The kernel's OOM killer ends the container with SIGKILL: 128 + 9.
+    if (failure === "OOMKilled" && exit === undefined) out[ANNOTATION_SIM_EXIT_CODE] = "137";
   }
   return out;
 }

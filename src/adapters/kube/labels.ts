@@ -21,6 +21,8 @@ export const OWN_JOBS_SELECTOR = `${LABEL_MANAGED_BY}=${MANAGED_BY}`;
 export const ANNOTATION_REPORTED = "berth.dev/reported";
 export const ANNOTATION_SIM_DURATION = "berth.dev/sim-duration";
 export const ANNOTATION_SIM_EXIT_CODE = "berth.dev/sim-exit-code";
+/** Test clusters only: a failure the simulated kubelet plays (test/cluster/kwok/pod-stages.yaml). */
+export const ANNOTATION_SIM_FAILURE = "berth.dev/sim-failure";
 
 export const GPU_RESOURCE = "nvidia.com/gpu";
 export const HOSTNAME_LABEL = "kubernetes.io/hostname";

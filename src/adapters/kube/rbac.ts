@@ -6,8 +6,9 @@ import type { V1PolicyRule } from "@kubernetes/client-node";
 export const EXECUTOR_RULES: V1PolicyRule[] = [
   // Runs: create, suspend and annotate (patch), find again (get/list), report (watch).
   { apiGroups: ["batch"], resources: ["jobs"], verbs: ["create", "get", "list", "watch", "patch"] },
-  // Stopping with less grace than the pods were launched with deletes them again.
-  { apiGroups: [""], resources: ["pods"], verbs: ["list", "delete"] },
+  // Stopping with less grace than the pods were launched with deletes them again; the pod watch
+  // (run-pod-watch.ts) sees runs' pods fail and GPUs used by pods Berth does not manage.
+  { apiGroups: [""], resources: ["pods"], verbs: ["list", "watch", "delete"] },
   // Inventory discovery.
   { apiGroups: [""], resources: ["nodes"], verbs: ["list", "watch"] },
   // Team → namespace by the berth.dev/team label.
@@ -17,12 +18,13 @@ export const EXECUTOR_RULES: V1PolicyRule[] = [
 ];
 
 /**
- * What Berth's admission needs besides: the team of a Job's namespace (its label), and its webhook
+ * What Berth's admission needs besides: the team of a Job's namespace (its label, followed by a
+ * watch, admission/namespace-teams.ts, and read directly when the watch has not seen it), and its webhook
  * configurations and policy, registered at start and removed at a graceful stop
  * (admission/registration.ts). Who Berth is (a SelfSubjectReview) every user may ask.
  */
 export const ADMISSION_RULES: V1PolicyRule[] = [
-  { apiGroups: [""], resources: ["namespaces"], verbs: ["get"] },
+  { apiGroups: [""], resources: ["namespaces"], verbs: ["get", "list", "watch"] },
   {
     apiGroups: ["admissionregistration.k8s.io"],
     resources: [

@@ -13,6 +13,7 @@ import { authenticateById } from "../../services/access/auth-lookup.ts";
 import type { Principal, ServiceContext } from "../../services/context.ts";
 import type { EventHub } from "../../services/notify/event-hub.ts";
 import { latestEventCursor, readEventsAfter } from "../../services/notify/event-log.ts";
+import { eventPayload } from "../../services/notify/event-payload.ts";
 import { issueTicket } from "../../services/notify/stream-tickets.ts";
 import { endpoint, errorResponseDocs, noteRoute } from "../endpoint.ts";
 import { PROBLEM_BASE, sendProblem } from "../problem.ts";
@@ -151,7 +152,7 @@ export function eventRoutes(
               for (const e of batch) {
                 if (closed) return;
                 const ok = res.write(
-                  `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify({ ...e.data, at: e.at })}\n\n`,
+                  `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify({ ...eventPayload(e.type, e.data), at: e.at })}\n\n`,
                 );
                 cursor = e.id;
                 // Back-pressure: wait for the socket rather than queue the rest of history in memory.

@@ -37,6 +37,10 @@ function templateRefusals(f: KubectlJobFacts): string[] {
 
 export async function checkKubectlJob(ctx: ServiceContext, f: KubectlJobFacts): Promise<string[]> {
   const refusals = templateRefusals(f);
+  for (const key of f.berthAnnotations ?? [])
+    refusals.push(
+      `annotation ${key} on the Job is Berth's to set: it records what Berth admitted and reported`,
+    );
   if (f.suspend === false && f.oldSuspend !== false) {
     refusals.push(
       "spec.suspend: false is Berth's to set: the Job starts suspended and Berth unsuspends it when it admits it",

@@ -112,7 +112,8 @@ export async function kubectlJobGone(ctx: ServiceContext, ref: KubectlJobRef): P
     const job = await lockJobRow(trx, row.id);
     if (!job) return false;
     const live = ["queued", "admitted", "running"].includes(job.state);
-    if (!live && !(job.state === "cancelled" && job.placement !== null)) return false;
+    const stopping = (job.state === "cancelled" || job.state === "failed") && job.placement !== null;
+    if (!live && !stopping) return false;
     if (job.placement !== null) await endRunAttempt(trx, job, "cancelled", now);
     if (live) {
       const reason = `Job ${ref.name} in ${ref.namespace} was deleted`;

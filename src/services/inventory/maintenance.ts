@@ -1,7 +1,7 @@
 // Admin maintenance windows: a reservation of a whole node (kind `maintenance`) that nobody can book
 // over. Future bookings on the node in the window are displaced (an admin decision, whatever their
-// priority); a window that would cut into a booking already running is refused, the admin cancels
-// that first. While the window is active the scheduling cycle treats the node as lost.
+// priority); a window that would cut into a booking already running, or into another maintenance
+// window of the node, is refused, the admin cancels or changes that first. While the window is active the scheduling cycle treats the node as lost.
 import { appendAudit } from "../../adapters/db/repos/audit.ts";
 import { appendEvent } from "../../adapters/db/repos/events.ts";
 import { getNodeRow } from "../../adapters/db/repos/nodes.ts";
@@ -14,6 +14,7 @@ import {
 import { ensureTeam } from "../../adapters/db/repos/teams.ts";
 import { DomainError, invalid } from "../../basics/domain-error.ts";
 import { newId } from "../../basics/ids.ts";
+import { MAINTENANCE_REASON } from "../../core/displacement-wording.ts";
 import { gpuHoursAhead, onGrid } from "../../core/index.ts";
 import type { Millis, Reservation } from "../../core/types.ts";
 import { inLockedTransaction, poolLockKey } from "../booking/transactions.ts";
@@ -50,6 +51,25 @@ export async function scheduleMaintenance(
       end: req.end,
     });
     const onNode = overlapping.filter((r) => r.placement.some((p) => p.node === node.name));
+    // Maintenance never displaces maintenance: both are an admin's decision about the node, and a
+    // window displaced would leave the node in service when someone planned it out. The admin
+    // changes or cancels the window already there.
+    const windows = onNode.filter((r) => r.kind === "maintenance");
+    if (windows.length > 0) {
+      const list = windows
+        .map((w) => `${w.id} ("${w.title}", ${w.start_at.toISOString()} to ${w.end_at.toISOString()})`)
+        .join(", ");
+      throw new DomainError(
+        "invalid-state",
+        `node ${node.name} already has maintenance in that time: ${list}; maintenance never displaces maintenance, so change or cancel that window instead`,
+        {
+          holders: windows.map((r) => ({ reservation: r.id, team: r.team, priority: r.priority })),
+          errors: [
+            { field: "start", message: `overlaps maintenance window ${windows[0]!.id} on ${node.name}` },
+          ],
+        },
+      );
+    }
     const running = onNode.filter((r) => r.start_at.getTime() <= now);
     if (running.length > 0) {
       throw new DomainError(
@@ -95,7 +115,7 @@ export async function scheduleMaintenance(
       });
       await endReservation(trx, r.id, "displaced", now, {
         displacedBy: id,
-        reason: "maintenance",
+        reason: MAINTENANCE_REASON,
         alternative,
       });
       await appendAudit(trx, {
@@ -116,7 +136,7 @@ export async function scheduleMaintenance(
         reservation: r.id,
         team: r.team,
         by: id,
-        reason: "maintenance",
+        reason: MAINTENANCE_REASON,
         alternative,
       });
     }

@@ -15,6 +15,7 @@ import {
 import type { WebhookSender } from "../../adapters/http/webhook-sender.ts";
 import type { Millis } from "../../core/types.ts";
 import type { ServiceContext } from "../context.ts";
+import { eventPayload } from "./event-payload.ts";
 import { openSecret } from "./webhook-secrets.ts";
 
 export const MAX_ATTEMPTS = 10;
@@ -79,7 +80,12 @@ export class WebhookDispatcher {
         await this.defer(list.slice(i), now);
         return;
       }
-      const body = JSON.stringify({ id: d.event_id, type: d.type, at: d.at.toISOString(), data: d.data });
+      const body = JSON.stringify({
+        id: d.event_id,
+        type: d.type,
+        at: d.at.toISOString(),
+        data: eventPayload(d.type, d.data),
+      });
       const secret = openedSecret(d.secret, d.webhook_id);
       const result = secret
         ? await this.o.send({

@@ -77,12 +77,15 @@ export async function recordExecutorEvent(deps: ExecutorEventDeps, e: ExecutorEv
       });
       return;
     }
+    // Requeued already (stopped at once by the cycle, scheduling-cycle.ts): its run's end changes nothing.
+    if (job.state === "queued") return;
     const outcome =
       e.type === "stopped" ? (job.signal?.reason === "window-end" ? "stopped" : "preempted") : e.type;
     await endRunAttempt(trx, job, job.state === "cancelled" ? "cancelled" : outcome, e.at);
-    // A cancelled run that has ended frees its GPUs now, not when it was cancelled.
-    if (job.state === "cancelled") return releaseCancelledRun(trx, e.job, e.at);
-    if (job.state === "succeeded" || job.state === "failed") return;
+    // A cancelled run that has ended frees its GPUs now, not when it was cancelled; so does a run
+    // failed by what its pods showed (run-problems.ts).
+    if (job.state === "cancelled" || job.state === "failed") return releaseCancelledRun(trx, e.job, e.at);
+    if (job.state === "succeeded") return;
     if (e.type === "stopped") {
       if (job.signal) deps.onEvictionToFree?.((e.at - job.signal.at) / 1000);
       await requeueJob(trx, e.job, e.at);
@@ -121,7 +124,7 @@ export async function recordExecutorEvent(deps: ExecutorEventDeps, e: ExecutorEv
  * team's namespace, or from another object than the one the run's first report came from. Anyone
  * who may create a Job can copy a run's labels; only the run's own Job speaks for it.
  */
-function foreignSource(e: ExecutorEvent, team: string, attempt: JobAttemptRow | undefined) {
+export function foreignSource(e: ExecutorEvent, team: string, attempt: JobAttemptRow | undefined) {
   if (!e.source) return undefined;
   if (e.source.team !== undefined && e.source.team !== team)
     return `ignored a report from a Job in team ${e.source.team}'s namespace labelled as team ${team}'s run`;

@@ -27,7 +27,10 @@ import {
   getJobLaunchFields,
   listJobRowsHoldingGpus,
   listLiveJobRows,
+  lockJobRow,
   releaseCancelledRun,
+  requeueJob,
+  setJobReason,
   setJobSignal,
 } from "../../adapters/db/repos/jobs.ts";
 import {
@@ -53,8 +56,9 @@ import {
 import { poolUsage, type Usage } from "../../core/pool-usage.ts";
 import type { Millis, Placement, Priority, Reservation } from "../../core/types.ts";
 import type { ServiceContext } from "../context.ts";
-import type { Executor } from "../ports.ts";
+import type { Executor, KubectlJobRef } from "../ports.ts";
 import { offerAlternative } from "./alternative-offer.ts";
+import { endRunAttempt } from "./executor-events.ts";
 import type { JobKindSettings } from "./job-kinds/job-kind.ts";
 import { recordFailedLaunch } from "./launch-failures.ts";
 import { DEFAULT_KIND_SETTINGS, kubectlRefOf, launchOrderOf } from "./launch-order.ts";
@@ -69,6 +73,10 @@ export interface CycleDeps {
   readonly onStep?: (step: CycleStep, seconds: number) => void;
   /** What the cycle's snapshot says about each pool now (gauges). */
   readonly onUsage?: (usage: Usage) => void;
+  /** Launches (and stops) sent at once; APPLY_CONCURRENCY when absent (BERTH_APPLY_CONCURRENCY). */
+  readonly applyConcurrency?: number;
+  /** Per node, GPUs held by pods Berth does not manage (the pod watch's count; none without it). */
+  readonly foreignGpus?: () => ReadonlyMap<string, number>;
 }
 
 /** The cycle's steps, numbered as they run. */
@@ -297,6 +305,26 @@ async function persist(
     case "signal": {
       const signal = { reason: d.reason, at: now, stopAt: d.stopAt, ...(d.by ? { by: d.by } : {}) };
       const j = await setJobSignal(trx, d.job, signal, now);
+      // A run stopped because its node was lost says so on the job (docs/rules.md §5).
+      if (d.reason === "node-lost") {
+        const nodes = (j.placement ?? []).map((p) => p.node).join(", ");
+        await setJobReason(trx, d.job, `node lost: ${nodes}; the run is stopped and the job requeued`, now);
+      }
+      // Stopped at this very instant (node lost, window already over): the core requeued it within
+      // this cycle (plan.ts, step 3) and may admit it again below, so it is requeued here too; the
+      // stop still goes to this attempt's run (apply), whose late report changes nothing.
+      if (d.stopAt <= now) {
+        const row = await lockJobRow(trx, d.job);
+        if (row) await endRunAttempt(trx, row, d.reason === "window-end" ? "stopped" : "preempted", now);
+        await requeueJob(trx, d.job, now);
+        await appendEvent(trx, now, "job.preempted", j.team, {
+          job: d.job,
+          team: j.team,
+          attempt: j.attempts,
+          reason: d.reason,
+          signalledAt: new Date(now).toISOString(),
+        });
+      }
       // The work this stop throws away (a cancellation is its owner's choice, not a loss Berth causes).
       // No checkpoint times of running jobs are recorded, so the loss counts from the run's start.
       const run = d.reason === "cancelled" ? undefined : await getJobAttempt(trx, d.job, j.attempts);
@@ -357,7 +385,12 @@ async function apply(deps: CycleDeps, intent: Intent, now: Millis): Promise<bool
   const d = intent.decision;
   if (d.kind !== "admit" && d.kind !== "signal") return true;
   const job = await getJobLaunchFields(deps.ctx.db, d.job);
-  if (!job || job.attempts !== intent.attempt) return true;
+  if (!job) return true;
+  // A stop is for one attempt's run: Berth's own Job of that attempt is stopped even when the job
+  // has moved on (requeued at once, admitted again), and stopping a stopped run does nothing. A
+  // kubectl user's Job is one Job for every attempt: only the attempt that still holds it stops it.
+  if (d.kind === "signal" && !kubectlRefOf(job)) return stopRun(deps, d, intent, job.team, now);
+  if (job.attempts !== intent.attempt) return true;
   if (d.kind === "admit") {
     if (job.state !== "admitted" && job.state !== "running") return true;
     try {
@@ -385,8 +418,20 @@ async function apply(deps: CycleDeps, intent: Intent, now: Millis): Promise<bool
     }
   }
   if (job.placement === null) return true; // stopped already
+  return stopRun(deps, d, intent, job.team, now, kubectlRefOf(job));
+}
+
+/** Sends one stop; false when it must be sent again (the cluster did not answer). */
+async function stopRun(
+  deps: CycleDeps,
+  d: Decision & { kind: "signal" },
+  intent: Intent,
+  team: string,
+  now: Millis,
+  kubectl?: KubectlJobRef,
+): Promise<boolean> {
   try {
-    await deps.executor.stop(d.job, intent.attempt, Math.max(now, d.stopAt), job.team, kubectlRefOf(job));
+    await deps.executor.stop(d.job, intent.attempt ?? 0, Math.max(now, d.stopAt), team, kubectl);
     return true;
   } catch (err) {
     deps.ctx.logger.warn({ err, job: d.job }, "stop not sent; it is sent again on the next tick");
@@ -394,13 +439,16 @@ async function apply(deps: CycleDeps, intent: Intent, now: Millis): Promise<bool
   }
 }
 
-/** Launches and stops sent to the executor at once: each is a round trip to the cluster. */
+/**
+ * Launches and stops sent to the executor at once by default: each is a round trip to the
+ * cluster (bench/launch compares 1 and 16 at a time).
+ */
 export const APPLY_CONCURRENCY = 16;
 
 /**
  * Applies intents (one failing never holds up the others) and confirms those done. Stops go out
- * before launches, so GPUs being freed are asked back first; within each, up to APPLY_CONCURRENCY
- * at a time (intents of one cycle are for distinct runs, and each is idempotent).
+ * before launches, so GPUs being freed are asked back first; within each, up to the apply
+ * concurrency at a time (intents of one cycle are for distinct runs, and each is idempotent).
  */
 async function applyAll(deps: CycleDeps, intents: readonly Intent[], now: Millis): Promise<void> {
   const done: string[] = [];
@@ -414,7 +462,8 @@ async function applyAll(deps: CycleDeps, intents: readonly Intent[], now: Millis
         if (await apply(deps, i, now)) done.push(i.id);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(APPLY_CONCURRENCY, group.length) }, worker));
+    const width = Math.max(1, deps.applyConcurrency ?? APPLY_CONCURRENCY);
+    await Promise.all(Array.from({ length: Math.min(width, group.length) }, worker));
   }
   await markDecisionsApplied(deps.ctx.db, done, now);
 }
@@ -483,7 +532,11 @@ export async function runCycle(
   const { ctx } = deps;
   await timed(deps, "1-reapply", () => reapplyPending(deps, now));
 
-  const snapshot = await timed(deps, "2-snapshot", () => loadSnapshot(ctx, now));
+  const snapshot = await timed(deps, "2-snapshot", async () => {
+    const read = await loadSnapshot(ctx, now);
+    const foreign = deps.foreignGpus?.();
+    return foreign && foreign.size > 0 ? { ...read, foreignGpus: foreign } : read;
+  });
   if (deps.onUsage) deps.onUsage(poolUsage(snapshot, now));
   const planned = await timed(deps, "3-plan", () => plan(snapshot, now));
   // Bookings beyond the horizon are not in the snapshot: look again before the first could matter.
@@ -545,7 +598,9 @@ export async function relaunchRuns(
   for (const j of rows) {
     if (known.has(`${j.id}#${j.attempts}#${j.team}`) || known.has(`${j.id}#${j.attempts}#`)) continue;
     const kubectl = kubectlRefOf(j);
-    if (j.state === "cancelled" && kubectl) {
+    // A failed run that has not stopped is stopped like a cancelled one (run-problems.ts).
+    const stopping = j.state === "cancelled" || j.state === "failed";
+    if (stopping && kubectl) {
       // A kubectl user's Job stays on the cluster: stop it again (the stop may have been lost).
       try {
         await executor.stop(j.id, j.attempts, Math.max(now, j.signal?.stopAt ?? now), j.team, kubectl);
@@ -554,7 +609,7 @@ export async function relaunchRuns(
       }
       continue;
     }
-    if (j.state === "cancelled") {
+    if (stopping) {
       await ctx.db.transaction().execute((trx) => releaseCancelledRun(trx, j.id, now));
       continue;
     }

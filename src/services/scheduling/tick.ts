@@ -29,6 +29,8 @@ export interface TickDeps {
   readonly kinds?: JobKindSettings;
   readonly onStep?: CycleDeps["onStep"];
   readonly onUsage?: CycleDeps["onUsage"];
+  readonly applyConcurrency?: CycleDeps["applyConcurrency"];
+  readonly foreignGpus?: CycleDeps["foreignGpus"];
 }
 
 export interface TickResult {
@@ -49,6 +51,8 @@ export async function runTick(deps: TickDeps, now: Millis): Promise<TickResult> 
       ...(deps.kinds ? { kinds: deps.kinds } : {}),
       ...(deps.onStep ? { onStep: deps.onStep } : {}),
       ...(deps.onUsage ? { onUsage: deps.onUsage } : {}),
+      ...(deps.applyConcurrency ? { applyConcurrency: deps.applyConcurrency } : {}),
+      ...(deps.foreignGpus ? { foreignGpus: deps.foreignGpus } : {}),
     },
     now,
   );

@@ -4,7 +4,8 @@
 // and answers the first write instead of writing twice; the same key with another body is a 422.
 import { describe, expect, it } from "vitest";
 import { apiRequest } from "../../support/api-request.ts";
-import { type BerthProcess, crashTestStorage, startBerthProcess } from "../../support/berth-process.ts";
+import { type BerthProcess, startBerthProcess } from "../../support/berth-process.ts";
+import { crashTestStorage } from "../../support/crash-storage.ts";
 import { BACKENDS } from "../../support/database.ts";
 
 const TOKEN = "idempotent-writes-admin-token-0123456789";

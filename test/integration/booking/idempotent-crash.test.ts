@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { apiRequest } from "../../support/api-request.ts";
-import { crashTestStorage, startBerthProcess } from "../../support/berth-process.ts";
+import { startBerthProcess } from "../../support/berth-process.ts";
+import { crashTestStorage } from "../../support/crash-storage.ts";
 import { BACKENDS } from "../../support/database.ts";
 
 const TOKEN = "idempotent-crash-admin-token-0123456789";

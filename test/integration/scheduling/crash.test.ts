@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { openDatabase } from "../../../src/adapters/db/connect.ts";
-import { crashTestStorage, startBerthProcess } from "../../support/berth-process.ts";
+import { startBerthProcess } from "../../support/berth-process.ts";
 import { checkConsistency } from "../../support/consistency.ts";
+import { crashTestStorage } from "../../support/crash-storage.ts";
 import { BACKENDS } from "../../support/database.ts";
 
 const TOKEN = "crash-test-admin-token-0123456789";

@@ -56,6 +56,11 @@ describe("the job rules on a kubectl Job", () => {
     ],
     ["a priority above the reservation's", { priorityClassName: "berth-high" }, /above its reservation's/],
     [
+      "Berth's own annotation on the Job",
+      { berthAnnotations: ["berth.dev/attempt"] },
+      /annotation berth\.dev\/attempt on the Job is Berth's to set/,
+    ],
+    [
       "a queued Job at a class the team was never granted",
       { reservation: null, queue: "default", pool: "V100", priorityClassName: "berth-critical" },
       /no critical GPU-hours/,

@@ -34,6 +34,12 @@ describe("configuration from the environment", () => {
     });
   });
 
+  it("sends 16 launches at once unless BERTH_APPLY_CONCURRENCY says otherwise (1 to 256)", () => {
+    expect(loadConfig({}).applyConcurrency).toBe(16);
+    expect(loadConfig({ BERTH_APPLY_CONCURRENCY: "1" }).applyConcurrency).toBe(1);
+    expect(() => loadConfig({ BERTH_APPLY_CONCURRENCY: "0" })).toThrow(/BERTH_APPLY_CONCURRENCY/);
+  });
+
   it("treats empty variables as unset", () => {
     expect(loadConfig({ DATABASE_URL: "", PORT: "" })).toMatchObject({ databaseUrl: undefined, port: 8080 });
   });

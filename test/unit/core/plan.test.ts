@@ -460,3 +460,25 @@ describe("a cycle is deterministic", () => {
     expect(two).toEqual(one);
   });
 });
+
+describe("GPUs held by pods Berth does not manage", () => {
+  it("count as taken: opportunistic work goes where they are not, and waits when nothing is left", () => {
+    const two = cluster([{ pool: pool("v100", 8, "7.0"), nodes: 2 }]);
+    const foreignGpus = new Map([
+      ["v100-0", 6],
+      ["v100-1", 8],
+    ]);
+    const fits = plan({ ...snapshot([], [job({ id: "j", gpus: 2 })], two), foreignGpus }, NOW);
+    expect(fits.decisions).toEqual([
+      {
+        kind: "admit",
+        job: "j",
+        placement: [{ node: "v100-0", gpus: [0, 1] }],
+        reservation: null,
+        lentFrom: [],
+      },
+    ]);
+    const waits = plan({ ...snapshot([], [job({ id: "j", gpus: 3 })], two), foreignGpus }, NOW);
+    expect(waits.decisions).toEqual([]);
+  });
+});

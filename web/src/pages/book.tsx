@@ -3,6 +3,7 @@
 // higher priority would displace, or, on a conflict, who holds the slots and the nearest free
 // windows as one-click bookings.
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { displacedBookingText } from "../../../src/core/displacement-wording.ts";
 import { ApiError, call, errorText, get } from "../api.ts";
 import { useApp, useEvents } from "../hooks.ts";
 import { plain } from "../text.ts";
@@ -106,6 +107,10 @@ function toRequest(f: Form, admin: boolean): { ok: true; req: Request } | { ok: 
     },
   };
 }
+
+/** A booking this one would displace, in the same words wherever the preview names it. */
+const displaced = (r: Reservation) =>
+  displacedBookingText({ id: r.id, title: plain(r.title), team: plain(r.team), priority: r.priority });
 
 const placementText = (p: { node: string; gpus: number[] }[]) =>
   p.map((s) => `${s.node} (GPU ${s.gpus.join(", ")})`).join("; ");
@@ -294,8 +299,7 @@ export function BookPage({ url }: { url: URL }) {
               <ul>
                 {answer.displaced.map((r) => (
                   <li key={r.id}>
-                    "{plain(r.title) || r.id}" of team {plain(r.team)} ({r.priority}),{" "}
-                    {formatWindow(Date.parse(r.start), Date.parse(r.end))}
+                    {displaced(r)}, {formatWindow(Date.parse(r.start), Date.parse(r.end))}
                   </li>
                 ))}
               </ul>
@@ -443,11 +447,7 @@ function AnswerView(props: {
           {answer.displaced.length > 0 && (
             <p class="warn-text">
               Only by displacing {answer.displaced.length} lower-priority booking
-              {answer.displaced.length === 1 ? "" : "s"}:{" "}
-              {answer.displaced
-                .map((r) => `"${plain(r.title) || r.id}" (${plain(r.team)}, ${r.priority})`)
-                .join(", ")}
-              .
+              {answer.displaced.length === 1 ? "" : "s"}: {answer.displaced.map(displaced).join(", ")}.
             </p>
           )}
           <p>

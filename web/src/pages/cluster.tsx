@@ -9,6 +9,7 @@ import { plain } from "../text.ts";
 import { DAY, floorTo, formatStamp, HOUR, isoUtc } from "../time.ts";
 import type { Pool } from "../types.ts";
 import { Message, Table } from "../ui.tsx";
+import { MaintenanceForm } from "./maintenance.tsx";
 
 interface Bucket {
   start: string;
@@ -17,7 +18,7 @@ interface Bucket {
 }
 
 export function ClusterPage(_: { url: URL }) {
-  const { pools } = useApp();
+  const { pools, me } = useApp();
   const nodes = useLoad(
     () =>
       get<{ items: { name: string; pool: string; gpus: number; up: boolean }[] }>("/nodes").then(
@@ -48,6 +49,7 @@ export function ClusterPage(_: { url: URL }) {
           ))}
         </Table>
       )}
+      {me.role === "admin" && nodes.data && nodes.data.length > 0 && <MaintenanceForm nodes={nodes.data} />}
     </div>
   );
 }

@@ -2,8 +2,9 @@
 // reason and an alternative (the one offered when it happened, else the nearest free window now).
 import { useState } from "preact/hooks";
 import { call, errorText, get, getAll } from "../api.ts";
+import { displacementReason } from "../displacement.ts";
 import { useApp, useEvents, useLoad } from "../hooks.ts";
-import { bookAlternative, bookedAlternatives, displacementReason, offeredAlternatives } from "../notices.tsx";
+import { bookAlternative, bookedAlternatives, offeredAlternatives } from "../notices.tsx";
 import { plain } from "../text.ts";
 import { formatStamp, formatWindow, HOUR, isoUtc, parseLocalInput, toLocalInput } from "../time.ts";
 import type { Alternative, FreeWindow, Reservation } from "../types.ts";

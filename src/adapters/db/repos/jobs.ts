@@ -17,12 +17,17 @@ export async function lockJobRow(trx: Transaction<Database>, id: string): Promis
   return trx.selectFrom("jobs").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
 }
 
-/** Queued, admitted or running, or cancelled with a run that has not stopped yet. */
+/**
+ * Cancelled, or failed by what its pods showed (services/scheduling/run-problems.ts), with a run
+ * that has not stopped yet: its GPUs stay taken until it has.
+ */
+function isStopping(eb: ExpressionBuilder<Database, "jobs">) {
+  return eb.and([eb("state", "in", ["cancelled", "failed"]), eb("placement", "is not", null)]);
+}
+
+/** Queued, admitted or running, or cancelled (or failed) with a run that has not stopped yet. */
 function isLive(eb: ExpressionBuilder<Database, "jobs">) {
-  return eb.or([
-    eb("state", "in", ["queued", "admitted", "running"]),
-    eb.and([eb("state", "=", "cancelled"), eb("placement", "is not", null)]),
-  ]);
+  return eb.or([eb("state", "in", ["queued", "admitted", "running"]), isStopping(eb)]);
 }
 
 /**
@@ -52,12 +57,7 @@ export async function listJobRowsHoldingGpus(db: Handle, pool?: string): Promise
   let q = db
     .selectFrom("jobs")
     .selectAll()
-    .where((eb) =>
-      eb.or([
-        eb("state", "in", ["admitted", "running"]),
-        eb.and([eb("state", "=", "cancelled"), eb("placement", "is not", null)]),
-      ]),
-    );
+    .where((eb) => eb.or([eb("state", "in", ["admitted", "running"]), isStopping(eb)]));
   if (pool !== undefined) q = q.where("pool", "=", pool);
   return q.execute();
 }
@@ -202,13 +202,54 @@ export async function markJobCancelledFor(
     .execute();
 }
 
-/** A cancelled job's run has stopped: it holds nothing more. */
+/** A cancelled (or failed) job's run has stopped: it holds nothing more. */
 export async function releaseCancelledRun(trx: Transaction<Database>, id: string, at: Millis): Promise<void> {
   await trx
     .updateTable("jobs")
     .set({ placement: null, runs_on: null, lent_from: [], signal: null, updated_at: new Date(at) })
     .where("id", "=", id)
-    .where("state", "=", "cancelled")
+    .where("state", "in", ["cancelled", "failed"])
+    .execute();
+}
+
+/**
+ * A run that can no longer succeed (its pod was OOMKilled, its image cannot be pulled, it waited
+ * too long to be scheduled): the job fails with the reason, but keeps its placement and is told to
+ * stop, so its GPUs count as taken until its pods are gone. Only while the job is still in that
+ * attempt; its team comes back when it applied.
+ */
+export async function failRunningJob(
+  trx: Transaction<Database>,
+  f: { job: string; attempt: number; at: Millis; reason: string; signal: JobSignalJson },
+): Promise<{ team: string } | undefined> {
+  const now = new Date(f.at);
+  return trx
+    .updateTable("jobs")
+    .set({
+      state: "failed",
+      reason: f.reason,
+      signal: JSON.stringify(f.signal),
+      finished_at: now,
+      updated_at: now,
+    })
+    .where("id", "=", f.job)
+    .where("attempts", "=", f.attempt)
+    .where("state", "in", ["admitted", "running"])
+    .returning(["team"])
+    .executeTakeFirst();
+}
+
+/** What the cluster says about a job's run, shown as its reason (an Unschedulable pod's message). */
+export async function setJobReason(
+  trx: Transaction<Database>,
+  id: string,
+  reason: string,
+  at: Millis,
+): Promise<void> {
+  await trx
+    .updateTable("jobs")
+    .set({ reason, updated_at: new Date(at) })
+    .where("id", "=", id)
     .execute();
 }
 
@@ -311,12 +352,12 @@ export async function setJobSignal(
   id: string,
   signal: JobSignalJson,
   at: Millis,
-): Promise<{ team: string; attempts: number; gpus: number }> {
+): Promise<{ team: string; attempts: number; gpus: number; placement: Placement | null }> {
   return trx
     .updateTable("jobs")
     .set({ signal: JSON.stringify(signal), updated_at: new Date(at) })
     .where("id", "=", id)
-    .returning(["team", "attempts", "gpus"])
+    .returning(["team", "attempts", "gpus", "placement"])
     .executeTakeFirstOrThrow();
 }
 

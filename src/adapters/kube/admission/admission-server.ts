@@ -6,13 +6,14 @@
 //   change to false is refused by the validating webhook.
 // - POST /validate-jobs: the rules of services/admission/check-kubectl-job.ts.
 // Requests from Berth's own identity are allowed unchanged: its Jobs, and its patches that
-// unsuspend, pin or suspend a user's Job.
+// unsuspend, pin or suspend a user's Job. The registered webhooks do not even send those
+// (registration.ts, matchConditions on the requester); the check here stays for a configuration
+// written without them. The namespace's team comes from a watch (namespace-teams.ts), not a read
+// per review.
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
-import type { CoreV1Api } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import type { KubectlJobCheck } from "../../../services/ports.ts";
-import { LABEL_TEAM } from "../labels.ts";
 import type { AdmissionTls } from "./certificates.ts";
 import { type AdmissionRequest, jobFacts } from "./job-facts.ts";
 
@@ -22,9 +23,18 @@ export interface AdmissionServerOptions {
   readonly port: number;
   /** Berth's own user name as the API server knows it (its requests pass unchanged). */
   readonly berthUser: string;
-  readonly core: CoreV1Api;
+  /** The team a namespace belongs to (its berth.dev/team label), or null. */
+  readonly teamOf: (namespace: string) => Promise<string | null>;
   readonly check: KubectlJobCheck;
   readonly logger: Logger;
+  /** Each review answered: which webhook, and its verdict (metrics). */
+  readonly onReview?: (review: AdmissionReviewOutcome) => void;
+}
+
+export interface AdmissionReviewOutcome {
+  readonly webhook: "mutate" | "validate";
+  readonly verdict: "allowed" | "refused" | "error";
+  readonly seconds: number;
 }
 
 interface Verdict {
@@ -53,18 +63,13 @@ function answer(uid: string, v: Verdict) {
 export async function startAdmissionServer(
   o: AdmissionServerOptions,
 ): Promise<{ server: Server; port: number }> {
-  const teamOf = async (namespace: string): Promise<string | null> => {
-    const ns = await o.core.readNamespace({ name: namespace });
-    return ns.metadata?.labels?.[LABEL_TEAM] ?? null;
-  };
-
   const review = async (path: string, req: AdmissionRequest): Promise<Verdict> => {
     if (req.userInfo?.username === o.berthUser) return { allowed: true };
     if (path === "/mutate-jobs") {
       if (req.operation !== "CREATE") return { allowed: true };
       return { allowed: true, patch: [{ op: "add", path: "/spec/suspend", value: true }] };
     }
-    const facts = jobFacts(req, await teamOf(req.namespace ?? ""));
+    const facts = jobFacts(req, await o.teamOf(req.namespace ?? ""));
     const refusals = await o.check(facts);
     return refusals.length === 0 ? { allowed: true } : { allowed: false, message: refusals.join("; ") };
   };
@@ -83,13 +88,18 @@ export async function startAdmissionServer(
       else chunks.push(c);
     });
     req.on("end", async () => {
+      const started = performance.now();
+      const webhook = path === "/mutate-jobs" ? "mutate" : "validate";
+      let verdict: AdmissionReviewOutcome["verdict"] = "error";
       let uid = "";
       let body: unknown;
       try {
         const parsed = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { request?: AdmissionRequest };
         if (!parsed.request?.uid) throw new Error("no request in the AdmissionReview");
         uid = parsed.request.uid;
-        body = answer(uid, await review(path, parsed.request));
+        const v = await review(path, parsed.request);
+        verdict = v.allowed ? "allowed" : "refused";
+        body = answer(uid, v);
       } catch (err) {
         // Berth cannot decide (its database or the API server did not answer): refuse, saying why,
         // rather than let a labelled Job run unchecked.
@@ -100,6 +110,7 @@ export async function startAdmissionServer(
         });
       }
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
+      o.onReview?.({ webhook, verdict, seconds: (performance.now() - started) / 1000 });
     });
   });
   await new Promise<void>((resolve, reject) => {

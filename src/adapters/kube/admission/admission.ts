@@ -1,17 +1,13 @@
 // Berth's admission, outside the cluster (BERTH_ADMISSION_URL=https://127.0.0.1:PORT): the CA and
 // serving certificate from the data directory, the webhook server on that address, and the
 // webhooks and policy registered with that URL and CA; `close` removes them and stops the server.
-import {
-  AdmissionregistrationV1Api,
-  AuthenticationV1Api,
-  CoreV1Api,
-  type KubeConfig,
-} from "@kubernetes/client-node";
+import { AdmissionregistrationV1Api, AuthenticationV1Api, type KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import type { KubectlJobCheck } from "../../../services/ports.ts";
 import { translateKubeError } from "../kube-errors.ts";
-import { startAdmissionServer } from "./admission-server.ts";
+import { type AdmissionReviewOutcome, startAdmissionServer } from "./admission-server.ts";
 import { ensureAdmissionTls } from "./certificates.ts";
+import { watchNamespaceTeams } from "./namespace-teams.ts";
 import { registerAdmission, unregisterAdmission } from "./registration.ts";
 
 export interface AdmissionOptions {
@@ -21,6 +17,7 @@ export interface AdmissionOptions {
   readonly check: KubectlJobCheck;
   readonly logger: Logger;
   readonly now: number;
+  readonly onReview?: (review: AdmissionReviewOutcome) => void;
 }
 
 /** The user name the API server gives Berth's credentials (a SelfSubjectReview). */
@@ -42,19 +39,28 @@ export async function startAdmission(
   const host = url.hostname.replace(/^\[|\]$/g, "");
   const tls = await ensureAdmissionTls(o.dataDir, [host], o.now);
   const berthUser = await whoAmI(o.kubeconfig);
+  const namespaces = watchNamespaceTeams({
+    kubeconfig: o.kubeconfig,
+    onError: (err) => o.logger.warn({ err }, "watching namespaces' teams"),
+  });
   const { server } = await startAdmissionServer({
     tls,
     host,
     port: Number(url.port || 443),
     berthUser,
-    core: o.kubeconfig.makeApiClient(CoreV1Api),
+    teamOf: namespaces.teamOf,
     check: o.check,
     logger: o.logger,
+    ...(o.onReview ? { onReview: o.onReview } : {}),
+  }).catch((err: unknown) => {
+    namespaces.stop();
+    throw err;
   });
   const api = o.kubeconfig.makeApiClient(AdmissionregistrationV1Api);
   try {
     await registerAdmission(api, { url: url.origin, caPem: tls.caPem }, berthUser);
   } catch (err) {
+    namespaces.stop();
     server.close();
     throw err;
   }
@@ -65,6 +71,7 @@ export async function startAdmission(
       await unregisterAdmission(api).catch((err) =>
         o.logger.warn({ err }, "removing the admission webhooks failed"),
       );
+      namespaces.stop();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
     },

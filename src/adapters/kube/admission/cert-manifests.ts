@@ -3,7 +3,7 @@
 // configurations exactly as k8s/admission holds them, with the new CA as caBundle.
 import { dumpYaml } from "@kubernetes/client-node";
 import { issueAdmissionTls } from "./certificates.ts";
-import { mutatingConfiguration, validatingConfiguration } from "./registration.ts";
+import { mutatingConfiguration, serviceAccountUser, validatingConfiguration } from "./registration.ts";
 
 export const SERVING_SECRET = "berth-admission-tls";
 
@@ -28,7 +28,8 @@ export function admissionCertManifests(o: { namespace: string; service: string; 
     data: { "tls.crt": b64(tls.certPem), "tls.key": b64(tls.keyPem), "ca.crt": b64(tls.caPem) },
   };
   const client = { service: { namespace: o.namespace, name: o.service }, caPem: tls.caPem };
-  return [secret, mutatingConfiguration(client), validatingConfiguration(client)]
+  const berthUser = serviceAccountUser(o.namespace);
+  return [secret, mutatingConfiguration(client, berthUser), validatingConfiguration(client, berthUser)]
     .map((obj) => dumpYaml(obj))
     .join("---\n");
 }

@@ -5,11 +5,12 @@
 // is served without a restart.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import type { KubectlJobCheck } from "../../../services/ports.ts";
 import { whoAmI } from "./admission.ts";
-import { startAdmissionServer } from "./admission-server.ts";
+import { type AdmissionReviewOutcome, startAdmissionServer } from "./admission-server.ts";
+import { watchNamespaceTeams } from "./namespace-teams.ts";
 
 const RELOAD_MS = 60_000;
 
@@ -27,17 +28,26 @@ export async function serveAdmissionInCluster(o: {
   readonly port: number;
   readonly check: KubectlJobCheck;
   readonly logger: Logger;
+  readonly onReview?: (review: AdmissionReviewOutcome) => void;
 }): Promise<{ close(): Promise<void> }> {
   let tls = await readServingCertificate(o.tlsDir);
   const berthUser = await whoAmI(o.kubeconfig);
+  const namespaces = watchNamespaceTeams({
+    kubeconfig: o.kubeconfig,
+    onError: (err) => o.logger.warn({ err }, "watching namespaces' teams"),
+  });
   const { server, port } = await startAdmissionServer({
     tls,
     host: "0.0.0.0",
     port: o.port,
     berthUser,
-    core: o.kubeconfig.makeApiClient(CoreV1Api),
+    teamOf: namespaces.teamOf,
     check: o.check,
     logger: o.logger,
+    ...(o.onReview ? { onReview: o.onReview } : {}),
+  }).catch((err: unknown) => {
+    namespaces.stop();
+    throw err;
   });
   o.logger.info({ port, berthUser, tlsDir: o.tlsDir }, "admission webhooks served");
   const reload = setInterval(() => {
@@ -55,6 +65,7 @@ export async function serveAdmissionInCluster(o: {
   return {
     async close() {
       clearInterval(reload);
+      namespaces.stop();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
     },

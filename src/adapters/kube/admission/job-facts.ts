@@ -3,7 +3,16 @@
 // pod's `nvidia.com/gpu` limit, docs/rules.md §5).
 import type { V1Job } from "@kubernetes/client-node";
 import type { KubectlJobFacts } from "../../../services/ports.ts";
-import { GPU_RESOURCE, LABEL_QUEUE, LABEL_RESERVATION } from "../labels.ts";
+import {
+  ANNOTATION_ATTEMPT,
+  ANNOTATION_REPORTED,
+  GPU_RESOURCE,
+  LABEL_QUEUE,
+  LABEL_RESERVATION,
+} from "../labels.ts";
+
+/** Annotations only Berth writes on a kubectl user's Job (kubectl-job-control.ts, kubectl-job-watch.ts). */
+const BERTH_JOB_ANNOTATIONS = [ANNOTATION_ATTEMPT, ANNOTATION_REPORTED];
 
 /** The pool a queued (opportunistic) kubectl Job asks for. */
 export const LABEL_POOL_REQUEST = "berth.dev/pool";
@@ -54,5 +63,9 @@ export function jobFacts(req: AdmissionRequest, team: string | null): KubectlJob
     envNames: containersOf(job).flatMap((c) => (c.env ?? []).map((e) => e.name)),
     envFrom: containersOf(job).some((c) => (c.envFrom ?? []).length > 0),
     annotations: job?.spec?.template?.metadata?.annotations ?? {},
+    berthAnnotations: BERTH_JOB_ANNOTATIONS.filter((key) => {
+      const now = job?.metadata?.annotations?.[key];
+      return now !== undefined && now !== old?.metadata?.annotations?.[key];
+    }),
   };
 }

@@ -8,6 +8,12 @@
 // labelled Job that slipped past an absent Berth would start unsuspended and unchecked. Timeouts
 // are short (5 s) so a hung Berth answers a kubectl user quickly.
 //
+// Berth's own requests are not sent at all (matchConditions on the requester's user name): its
+// own Jobs and its patches of users' Jobs were allowed unchanged by the server anyway, and each
+// review cost a round trip and CPU per launch (BENCHMARKS.md "Launch"). Berth's own Jobs are told
+// by who creates them (docs/rules.md §5), never by a label: a kubectl user who copies the labels of
+// Berth's Jobs is reviewed like any user (test/kube/admission.test.ts).
+//
 // The policy is evaluated by the API server itself (no call to Berth): the toleration of the
 // managed taint may only be added by Berth (and, on Pods, by the Job controller, which copies it
 // from a Job template Berth wrote). An object that already had the toleration keeps it (updates
@@ -24,6 +30,11 @@ import { LABEL_QUEUE, LABEL_RESERVATION, MANAGED_TAINT_KEY } from "../labels.ts"
 
 export const WEBHOOK_CONFIGURATION_NAME = "berth-jobs";
 export const TOLERATION_POLICY_NAME = "berth-managed-toleration";
+/** The ServiceAccount the k8s/ base runs Berth as (k8s/deploy/serviceaccount.yaml). */
+export const BERTH_SERVICE_ACCOUNT = "berth";
+/** The user name the API server gives Berth's ServiceAccount in a namespace. */
+export const serviceAccountUser = (namespace: string) =>
+  `system:serviceaccount:${namespace}:${BERTH_SERVICE_ACCOUNT}`;
 /** The Job controller's identity (kube-controller-manager with --use-service-account-credentials). */
 export const JOB_CONTROLLER_USER = "system:serviceaccount:kube-system:job-controller";
 
@@ -43,6 +54,8 @@ const SELECTORS = [
   },
 ];
 
+const cel = (s: string) => JSON.stringify(s);
+
 function clientConfig(c: WebhookClient, path: string) {
   // No CA (the k8s/ manifests): whoever deploys Berth's certificate fills in its caBundle.
   const ca = c.caPem ? { caBundle: Buffer.from(c.caPem).toString("base64") } : {};
@@ -51,7 +64,7 @@ function clientConfig(c: WebhookClient, path: string) {
     : { service: { ...c.service, path, port: 443 }, ...ca };
 }
 
-function webhooks(c: WebhookClient, path: string, operations: string[]) {
+function webhooks(c: WebhookClient, path: string, operations: string[], berthUser: string) {
   return SELECTORS.map((s) => ({
     name: `${s.name}.jobs.berth.dev`,
     clientConfig: clientConfig(c, path),
@@ -59,6 +72,7 @@ function webhooks(c: WebhookClient, path: string, operations: string[]) {
       { apiGroups: ["batch"], apiVersions: ["v1"], resources: ["jobs"], operations, scope: "Namespaced" },
     ],
     objectSelector: { matchExpressions: s.matchExpressions },
+    matchConditions: [{ name: "not-berth", expression: `request.userInfo.username != ${cel(berthUser)}` }],
     failurePolicy: "Fail",
     sideEffects: "None",
     admissionReviewVersions: ["v1"],
@@ -67,25 +81,29 @@ function webhooks(c: WebhookClient, path: string, operations: string[]) {
   }));
 }
 
-export function mutatingConfiguration(c: WebhookClient): V1MutatingWebhookConfiguration {
+export function mutatingConfiguration(c: WebhookClient, berthUser: string): V1MutatingWebhookConfiguration {
   return {
     apiVersion: "admissionregistration.k8s.io/v1",
     kind: "MutatingWebhookConfiguration",
     metadata: { name: WEBHOOK_CONFIGURATION_NAME },
-    webhooks: webhooks(c, "/mutate-jobs", ["CREATE"]).map((w) => ({ ...w, reinvocationPolicy: "Never" })),
+    webhooks: webhooks(c, "/mutate-jobs", ["CREATE"], berthUser).map((w) => ({
+      ...w,
+      reinvocationPolicy: "Never",
+    })),
   };
 }
 
-export function validatingConfiguration(c: WebhookClient): V1ValidatingWebhookConfiguration {
+export function validatingConfiguration(
+  c: WebhookClient,
+  berthUser: string,
+): V1ValidatingWebhookConfiguration {
   return {
     apiVersion: "admissionregistration.k8s.io/v1",
     kind: "ValidatingWebhookConfiguration",
     metadata: { name: WEBHOOK_CONFIGURATION_NAME },
-    webhooks: webhooks(c, "/validate-jobs", ["CREATE", "UPDATE"]),
+    webhooks: webhooks(c, "/validate-jobs", ["CREATE", "UPDATE"], berthUser),
   };
 }
-
-const cel = (s: string) => JSON.stringify(s);
 
 export function tolerationPolicy(berthUser: string): V1ValidatingAdmissionPolicy {
   const tolerates = (o: string) =>
@@ -164,8 +182,8 @@ export async function registerAdmission(
   try {
     await api.createValidatingAdmissionPolicy({ body: tolerationPolicy(berthUser) });
     await api.createValidatingAdmissionPolicyBinding({ body: tolerationPolicyBinding() });
-    await api.createMutatingWebhookConfiguration({ body: mutatingConfiguration(client) });
-    await api.createValidatingWebhookConfiguration({ body: validatingConfiguration(client) });
+    await api.createMutatingWebhookConfiguration({ body: mutatingConfiguration(client, berthUser) });
+    await api.createValidatingWebhookConfiguration({ body: validatingConfiguration(client, berthUser) });
   } catch (err) {
     throw translateKubeError(err, "registering Berth's admission webhooks and policy");
   }

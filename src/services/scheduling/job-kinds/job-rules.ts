@@ -48,11 +48,13 @@ export function deviceEnvRefusal(name: string): string | undefined {
  * component of Kubernetes acts on it); prefixed keys are read by controllers, runtimes and
  * meshes (AppArmor and seccomp profiles, sidecar injection, bandwidth), so only these few, which
  * change nothing about how the pod runs, are let through. berth.dev/ keys are Berth's, except the
- * two that only test clusters' simulated kubelets read (how long a pod "runs", its exit code).
+ * three that only test clusters' simulated kubelets read (how long a pod "runs", its exit code,
+ * a failure it plays).
  */
 const ALLOWED_ANNOTATIONS = new Set([
   "berth.dev/sim-duration",
   "berth.dev/sim-exit-code",
+  "berth.dev/sim-failure",
   "prometheus.io/scrape",
   "prometheus.io/port",
   "prometheus.io/path",

@@ -18,7 +18,8 @@ export const DataPath = z
 
 /**
  * Fields of every kind that only test clusters and the simulated demo cluster read: how long a run
- * "runs" (annotation berth.dev/sim-duration) and the exit code it ends with.
+ * "runs" (annotation berth.dev/sim-duration), the exit code it ends with, and a failure its pod
+ * plays (berth.dev/sim-failure: killed for memory, or an image that cannot be pulled).
  */
 export const SimulationFields = {
   simDurationSeconds: z
@@ -27,6 +28,7 @@ export const SimulationFields = {
     .max(366 * 86_400)
     .optional(),
   simExitCode: z.int().min(0).max(255).optional(),
+  simFailure: z.enum(["OOMKilled", "ErrImagePull", "InvalidImageName"]).optional(),
 };
 
 /** Where a spec path lies inside a Job's container: under the mounted shared volume. */
