@@ -5,7 +5,8 @@
 // key, whoever answers.
 import { describe, expect, it } from "vitest";
 import { apiRequest } from "../../support/api-request.ts";
-import { crashTestStorage, startBerthProcess } from "../../support/berth-process.ts";
+import { startBerthProcess } from "../../support/berth-process.ts";
+import { crashTestStorage } from "../../support/crash-storage.ts";
 
 const TOKEN = "idempotent-replicas-admin-token-0123456789";
 const ROUNDS = 8;
