@@ -34,11 +34,6 @@ export interface EndpointSpec<B extends ZodType, Q extends ZodType, P extends Zo
   readonly query?: Q;
   readonly params?: P;
   readonly responses: Record<number, { description: string; schema?: ZodType }>;
-  /**
-   * Status for a value of the right type that the schema refuses (out of range, unknown word): 422
-   * by default; 400 only where a route's published behaviour still says so.
-   */
-  readonly valueStatus?: 400 | 422;
   /** The reply shows a secret once: an Idempotency-Key retry must not replay it (src/api/idempotency.ts). */
   readonly secretInReply?: boolean;
   /** Unauthenticated endpoints (none of /api/v1 today) set this to false. */
@@ -60,33 +55,27 @@ function fieldErrors(issues: readonly z.core.$ZodIssue[], fallback: string): Fie
  */
 const VALUE_ISSUES = new Set(["too_small", "too_big", "invalid_value", "not_multiple_of"]);
 
-function validate<T extends ZodType>(
-  schema: T | undefined,
-  value: unknown,
-  where: string,
-  valueStatus: 400 | 422,
-): z.infer<T> {
+function validate<T extends ZodType>(schema: T | undefined, value: unknown, where: string): z.infer<T> {
   if (!schema) return undefined as z.infer<T>;
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const errors = fieldErrors(parsed.error.issues, where);
   const onlyValues = parsed.error.issues.every((i) => VALUE_ISSUES.has(i.code));
   throw Object.assign(new Error(`invalid ${where}`), {
-    problem:
-      onlyValues && valueStatus === 422
-        ? problemOf(invalid(errors, `the ${where} has values out of range`))
-        : badRequest(`the ${where} does not match the schema`, errors),
+    problem: onlyValues
+      ? problemOf(invalid(errors, `the ${where} has values out of range`))
+      : badRequest(`the ${where} does not match the schema`, errors),
   });
 }
 
 const errorResponses = {
-  400: "Malformed request: bad JSON, wrong types, unknown fields, control characters, deep nesting",
+  400: "Does not match the schema: bad JSON, a wrong type, a missing or unknown field, a time or name in the wrong format, control characters, deep nesting (docs/rules.md §4)",
   401: "Missing, invalid, revoked or expired bearer token",
   403: "Not allowed for this token",
   404: "No such resource",
   409: "Conflicts with the current state",
   413: "Request body larger than the server accepts (BERTH_BODY_LIMIT)",
-  422: "Well-formed but invalid",
+  422: "Matches the schema's types but a value is refused: out of its range or not an allowed word, or a rule no schema states (end before start, off the grid, in the past, an unknown pool or team, a shape too big; docs/rules.md §4)",
   429: "Rate-limited",
 };
 
@@ -173,10 +162,9 @@ export function endpoint<B extends ZodType, Q extends ZodType, P extends ZodType
         throw Object.assign(new Error("no body"), {
           problem: badRequest("this operation needs a JSON body", [{ field: "body", message: "required" }]),
         });
-      const valueStatus = spec.valueStatus ?? 422;
-      const body = validate(spec.body, req.body, "body", valueStatus);
-      const query = validate(spec.query, req.query, "query", valueStatus);
-      const params = validate(spec.params, req.params, "path", valueStatus);
+      const body = validate(spec.body, req.body, "body");
+      const query = validate(spec.query, req.query, "query");
+      const params = validate(spec.params, req.params, "path");
       const reply = await spec.handler({
         req,
         res,

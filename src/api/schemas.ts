@@ -29,7 +29,8 @@ export const ReservationCreate = z
   .strictObject({
     pool: z.string().min(1).max(200),
     nodes: Count,
-    gpusPerNode: Count,
+    // No node has more (src/core/gpu-mask.ts): the schema says what the pool check would refuse.
+    gpusPerNode: z.int().min(1).max(MAX_GPUS_PER_NODE),
     start: Time,
     end: Time,
     priority: Priority,

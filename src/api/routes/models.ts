@@ -49,7 +49,6 @@ export function modelRoutes(router: Router, registry: OpenAPIRegistry, ctx: Serv
   });
   endpoint(router, registry, {
     method: "post",
-    valueStatus: 400, // its tests still expect 400 for out-of-range values (src/api/endpoint.ts)
     path: "/maintenance",
     tag: "pools",
     summary: "Take a node out for a window (admin); future bookings on it are displaced",

@@ -150,7 +150,6 @@ async function refusalAsProblem<T>(work: () => Promise<T>): Promise<T> {
 export function promotionRoutes(router: Router, registry: OpenAPIRegistry, ctx: ServiceContext) {
   endpoint(router, registry, {
     method: "post",
-    valueStatus: 400, // its tests still expect 400 for out-of-range values (src/api/endpoint.ts)
     path: "/models",
     tag: "models",
     summary: "Register a model version and its ONNX exports (admin, or the owning team)",
@@ -163,7 +162,6 @@ export function promotionRoutes(router: Router, registry: OpenAPIRegistry, ctx: 
   });
   endpoint(router, registry, {
     method: "post",
-    valueStatus: 400, // its tests still expect 400 for out-of-range values (src/api/endpoint.ts)
     path: "/models/:id/abchecks",
     tag: "models",
     summary:
@@ -202,7 +200,6 @@ export function promotionRoutes(router: Router, registry: OpenAPIRegistry, ctx: 
   });
   endpoint(router, registry, {
     method: "post",
-    valueStatus: 400, // its tests still expect 400 for out-of-range values (src/api/endpoint.ts)
     path: "/models/:id/promote",
     tag: "models",
     summary: "Promote a model version to a deploy config, judged against its latest A/B check",
@@ -220,7 +217,6 @@ export function promotionRoutes(router: Router, registry: OpenAPIRegistry, ctx: 
   });
   endpoint(router, registry, {
     method: "put",
-    valueStatus: 400, // its tests still expect 400 for out-of-range values (src/api/endpoint.ts)
     path: "/models/:id/precision",
     tag: "models",
     summary: "Switch a promoted model's precision: fp32 always, fp16 only with a passed GPU check",

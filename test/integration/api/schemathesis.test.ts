@@ -1,9 +1,10 @@
 // An outside fuzzer against the real server: schemathesis (pinned in the test venv by
 // scripts/setup-test-deps.sh) reads /openapi.json of an embedded `berth serve` (PGlite, simulated
 // executor) and runs every check, in every phase, with a fixed seed and a bounded number of examples
-// per operation, so the run is repeatable and fits CI. Any finding fails the test and its report
-// is printed. The one setting that departs from schemathesis' defaults is explained in
-// test/schemathesis/schemathesis.toml.
+// per operation, so the run is repeatable and fits CI. Any finding or warning fails the test and its
+// report is printed. The server is seeded first so valid requests reach real objects; the settings
+// that depart from schemathesis' defaults, the seed and the hooks are explained in
+// test/schemathesis/README.md.
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -76,7 +77,13 @@ describe("schemathesis against berth serve", () => {
           cwd: dir,
           maxBuffer: 64 * 1024 * 1024,
           // The hooks set the state-dependent fields of valid requests (test/schemathesis/berth_hooks.py).
-          env: { ...process.env, ...seeded, SCHEMATHESIS_HOOKS: "berth_hooks", PYTHONPATH: HOOKS_DIR },
+          env: {
+            ...process.env,
+            ...seeded,
+            SCHEMATHESIS_HOOKS: "berth_hooks",
+            PYTHONPATH: HOOKS_DIR,
+            PYTHONDONTWRITEBYTECODE: "1",
+          },
         },
         (err, stdout, stderr) =>
           done({ code: err ? ((err as { code?: number }).code ?? 1) : 0, text: `${stdout}${stderr}` }),

@@ -162,18 +162,27 @@ describe.each(BACKENDS)("model promotion on %s", (backend) => {
   });
 
   it.each([
-    ["no artifacts", { name: "x", version: "1" }, "artifacts"],
-    ["an unknown field", { name: "x", version: "1", artifacts: { fp32: "/x" }, colour: "red" }, "colour"],
-    ["an empty name", { name: "", version: "1", artifacts: { fp32: "/x" } }, "name"],
-    ["a NUL in a path", { name: "x", version: "1", artifacts: { fp32: "/x\u0000" } }, "artifacts"],
-  ])("refuses a registration with %s (400 naming the field, nothing stored)", async (_n, body, field) => {
-    const before = (await h.call("GET", "/api/v1/models")).body.items.length;
-    const r = await h.call("POST", "/api/v1/models", { token: vision, body });
-    expect(r.status).toBe(400);
-    expect(r.headers.get("content-type")).toContain("application/problem+json");
-    expect(r.body.errors.map((e: { field: string }) => e.field)).toContain(field);
-    expect((await h.call("GET", "/api/v1/models")).body.items.length).toBe(before);
-  });
+    ["no artifacts", { name: "x", version: "1" }, 400, "artifacts"],
+    [
+      "an unknown field",
+      { name: "x", version: "1", artifacts: { fp32: "/x" }, colour: "red" },
+      400,
+      "colour",
+    ],
+    // Well-formed, a value out of its range: 422 (docs/rules.md §4).
+    ["an empty name", { name: "", version: "1", artifacts: { fp32: "/x" } }, 422, "name"],
+    ["a NUL in a path", { name: "x", version: "1", artifacts: { fp32: "/x\u0000" } }, 400, "artifacts"],
+  ])(
+    "refuses a registration with %s (%i naming the field, nothing stored)",
+    async (_n, body, status, field) => {
+      const before = (await h.call("GET", "/api/v1/models")).body.items.length;
+      const r = await h.call("POST", "/api/v1/models", { token: vision, body });
+      expect(r.status).toBe(status);
+      expect(r.headers.get("content-type")).toContain("application/problem+json");
+      expect(r.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+      expect((await h.call("GET", "/api/v1/models")).body.items.length).toBe(before);
+    },
+  );
 
   it("records a GPU A/B report, emits abcheck.completed, and promotes to fp16 on a CC 7.0 pool", async () => {
     const id = await model();
@@ -443,18 +452,18 @@ describe.each(BACKENDS)("model promotion on %s", (backend) => {
 
   // Check bodies are a valid GPU report with the named fields overridden (or, for the first, cut down).
   it.each([
-    ["promote", "/promote", { precision: "fp8", batchSize: 1, useTensorrt: false }, 400, "precision"],
-    ["promote", "/promote", { precision: "fp16", batchSize: 0, useTensorrt: false }, 400, "batchSize"],
+    ["promote", "/promote", { precision: "fp8", batchSize: 1, useTensorrt: false }, 422, "precision"],
+    ["promote", "/promote", { precision: "fp16", batchSize: 0, useTensorrt: false }, 422, "batchSize"],
     ["promote", "/promote", { precision: "fp16", batchSize: 1, useTensorrt: "no" }, 400, "useTensorrt"],
     ["promote", "/promote", { precision: "fp32", batchSize: 1, useTensorrt: false, gpu: 1 }, 400, "gpu"],
     ["promote", "/promote", { precision: "fp32", batchSize: 1, useTensorrt: false, pool: "X" }, 422, "pool"],
     ["check", "/abchecks", { fp32: undefined }, 400, "report"],
-    ["check", "/abchecks", { provider: "metal" }, 400, "report"],
+    ["check", "/abchecks", { provider: "metal" }, 422, "report"],
     ["check", "/abchecks", { provider: "cpu" }, 422, "report.fp16Arithmetic"],
     ["check", "/abchecks", { passed: "yes" }, 400, "report"],
     ["check", "/abchecks", { delta: { map5095: 0 } }, 400, "report"],
     ["check", "/abchecks", { reasons: ["nul \u0000 inside"] }, 400, "report"],
-    ["precision", "/precision", { precision: "bf16" }, 400, "precision"],
+    ["precision", "/precision", { precision: "bf16" }, 422, "precision"],
   ])("refuses a bad %s body (%s, naming %s, nothing changes)", async (_n, suffix, body, status, field) => {
     const id = await model();
     await check(id, passedGpu);
