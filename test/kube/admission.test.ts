@@ -68,8 +68,9 @@ describe("kubectl Jobs under Berth's admission webhooks", () => {
   let othersReservation: string;
   const asMember = (args: string[], input?: string) =>
     kubectlWith(member.path, ["-n", ns.name, ...args], input);
-  const unsuspendAsMember = (job: string) =>
-    asMember(["patch", "job", job, "--type=merge", "-p", '{"spec":{"suspend":false}}']);
+  /** `kubectl patch job NAME --type=merge` as the team member. */
+  const mergePatchAsMember = (name: string, patch: object) =>
+    asMember(["patch", "job", name, "--type=merge", "-p", JSON.stringify(patch)]);
   const api = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${url}/api/v1${path}`, {
       method,
@@ -186,7 +187,7 @@ describe("kubectl Jobs under Berth's admission webhooks", () => {
     expect((await ns.batch.readNamespacedJob({ name: "eager", namespace: ns.name })).spec?.suspend).toBe(
       true,
     );
-    const patched = await unsuspendAsMember("eager");
+    const patched = await mergePatchAsMember("eager", { spec: { suspend: false } });
     expect(patched.code).not.toBe(0);
     expect(patched.stderr).toContain("denied the request: spec.suspend: false is Berth's to set");
   });
@@ -199,14 +200,9 @@ describe("kubectl Jobs under Berth's admission webhooks", () => {
     expect(created.stderr).toContain(
       "denied the request: annotation berth.dev/attempt on the Job is Berth's to set",
     );
-    const patched = await asMember([
-      "patch",
-      "job",
-      "eager",
-      "--type=merge",
-      "-p",
-      '{"metadata":{"annotations":{"berth.dev/reported":"1:succeeded"}}}',
-    ]);
+    const patched = await mergePatchAsMember("eager", {
+      metadata: { annotations: { "berth.dev/reported": "1:succeeded" } },
+    });
     expect(patched.code).not.toBe(0);
     expect(patched.stderr).toContain(
       "denied the request: annotation berth.dev/reported on the Job is Berth's to set",
@@ -297,7 +293,7 @@ describe("kubectl Jobs under Berth's admission webhooks", () => {
     expect(created.stdout.trim()).toBe("job.batch/lookalike created");
     const job = await ns.batch.readNamespacedJob({ name: "lookalike", namespace: ns.name });
     expect(job.spec?.suspend).toBe(true);
-    const unsuspend = await unsuspendAsMember("lookalike");
+    const unsuspend = await mergePatchAsMember("lookalike", { spec: { suspend: false } });
     expect(unsuspend.code).not.toBe(0);
     expect(unsuspend.stderr).toContain("spec.suspend: false is Berth's to set");
   });

@@ -3,7 +3,8 @@
 // reason from GET /jobs/{id}, the event stream, the audit history. kwok plays the kubelet
 // (test/cluster/kwok/pod-stages.yaml): a pod annotated berth.dev/sim-failure is OOMKilled or
 // cannot pull its image; a pod with an unsatisfiable nodeSelector is Unschedulable by the real
-// kube-scheduler; a pod created straight onto a node holds GPUs Berth does not manage.
+// kube-scheduler; a pod created straight onto a node holds GPUs Berth does not manage; a node's
+// allocatable GPUs are patched down as a device plugin reports a failed GPU.
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -259,6 +260,33 @@ describe("failures on the cluster, as a user sees them", () => {
     ).items;
     expect(pod?.spec?.nodeName).toBe("t4-1");
     await ns.core.deleteNamespacedPod({ name: "not-berths", namespace: ns.name, gracePeriodSeconds: 0 });
+  });
+
+  it("re-places a booking off a node whose allocatable GPUs drop, and keeps the pool's shape", async () => {
+    const r = await bookNow("t4", 4);
+    const shrunk = r.placement[0]!.node;
+    const setGpus = (gpus: string) =>
+      ns.core.patchNodeStatus(
+        { name: shrunk, body: { status: { allocatable: { "nvidia.com/gpu": gpus } } } },
+        mergePatch,
+      );
+    await setGpus("2");
+    try {
+      const moved = await waitFor(
+        "the reservation to leave the node's lost GPUs",
+        async () => {
+          const b = (await admin("GET", `/reservations/${r.id}`)).body;
+          return b.placement[0].node !== shrunk ? b : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 250 },
+      );
+      expect(moved.state).not.toBe("displaced");
+      expect(moved.placement).toEqual([{ node: shrunk === "t4-0" ? "t4-1" : "t4-0", gpus: [0, 1, 2, 3] }]);
+      const pools = (await admin("GET", "/pools")).body.items as { name: string; gpusPerNode: number }[];
+      expect(pools.find((p) => p.name === "t4")?.gpusPerNode).toBe(4);
+    } finally {
+      await setGpus("4");
+    }
   });
 
   it("requeues a running job whose node is lost, and says why", async () => {

@@ -86,6 +86,18 @@ function facts(node: V1Node, debounce?: NotReadyDebounce): GpuNodeFacts | undefi
   };
 }
 
+/** The value that occurs most often; among equally common ones, the largest. */
+function commonest(values: readonly number[]): number {
+  const counts = new Map<number, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  let best = values[0] ?? 0;
+  for (const [v, n] of counts) {
+    const bestN = counts.get(best) ?? 0;
+    if (n > bestN || (n === bestN && v > best)) best = v;
+  }
+  return best;
+}
+
 /**
  * Pure: nodes in, pools and GPU nodes out, both sorted by name. Nodes without GPUs are left out.
  * Without `debounce` a node not Ready is lost at once.
@@ -104,8 +116,10 @@ export function inventoryFromNodes(nodes: readonly V1Node[], debounce?: NotReady
     const only = labelled.size === 1 ? [...labelled][0] : undefined;
     const name = only ?? product;
     const first = members[0]!;
-    // A pool books whole nodes of one shape: the smallest node sets GPUs (and CPU, memory) per node.
-    const gpusPerNode = Math.min(...members.map((m) => m.gpus));
+    // A pool books whole nodes of one shape: the most common node's GPUs (ties: the larger), so one
+    // node whose allocatable GPUs drop (a GPU failed) loses only its own upper ordinals (the core's
+    // node loss) instead of shrinking every booking's shape. CPU and memory per GPU: the smallest.
+    const gpusPerNode = commonest(members.map((m) => m.gpus));
     const cpuPerGpu = Math.min(...members.map((m) => (m.cpuMilli ?? 0) / m.gpus));
     const memPerGpu = Math.min(...members.map((m) => (m.memoryMiB ?? 0) / m.gpus));
     pools.push({

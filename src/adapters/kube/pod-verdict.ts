@@ -11,8 +11,9 @@
 //   verdict only names the cause.
 import type { V1ContainerStatus, V1Pod } from "@kubernetes/client-node";
 import type { Millis } from "../../core/types.ts";
+import type { RunProblem } from "../../services/ports.ts";
 
-export type PodProblemKind = "oom-killed" | "image-pull" | "unschedulable" | "node-lost";
+export type PodProblemKind = RunProblem["kind"];
 
 export interface PodVerdict {
   readonly kind: PodProblemKind;

@@ -57,6 +57,8 @@ export async function watchRunPods(o: RunPodWatchOptions): Promise<void> {
   let lastForeign = "";
   /** Per pod uid, the verdict last reported (kind, fatal, message). */
   const reported = new Map<string, string>();
+  /** Pods that are no run of Berth's (their Job is not one it runs): never looked up again. */
+  const notRuns = new Set<string>();
   /** Unschedulable pods not fatal yet, by uid, to look at again when their bound runs out. */
   const waiting = new Map<string, V1Pod>();
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -103,7 +105,7 @@ export async function watchRunPods(o: RunPodWatchOptions): Promise<void> {
 
   const judge = async (pod: V1Pod) => {
     const uid = pod.metadata?.uid;
-    if (!uid) return;
+    if (!uid || notRuns.has(uid)) return;
     const verdict = podVerdict(pod, now(), o.unschedulableAfterMs);
     if (verdict?.fatalAt !== undefined) waiting.set(uid, pod);
     else waiting.delete(uid);
@@ -111,7 +113,12 @@ export async function watchRunPods(o: RunPodWatchOptions): Promise<void> {
     const key = `${verdict.kind}:${verdict.fatal}:${verdict.message}`;
     if (reported.get(uid) === key) return;
     const run = await runOf(pod);
-    if (!run) return;
+    // A pod's Job never becomes Berth's later: a kubectl Job's pods exist only once Berth admitted it.
+    if (!run) {
+      notRuns.add(uid);
+      waiting.delete(uid);
+      return;
+    }
     reported.set(uid, key);
     o.onProblem({ ...run, at: now(), kind: verdict.kind, message: verdict.message, fatal: verdict.fatal });
   };
@@ -140,6 +147,7 @@ export async function watchRunPods(o: RunPodWatchOptions): Promise<void> {
     if (!uid) return;
     if (deleted) {
       reported.delete(uid);
+      notRuns.delete(uid);
       waiting.delete(uid);
       gpuPods.delete(uid);
       return;

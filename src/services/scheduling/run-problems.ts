@@ -47,8 +47,9 @@ export async function recordRunProblem(ctx: ServiceContext, p: RunProblem): Prom
         detail: { attempt: p.attempt, cause: p.kind },
       });
     if (job.state === "failed") {
-      // Failed already (by its Job's own report): the pod's cause is the better reason.
-      if (!p.fatal || job.reason?.startsWith(p.message)) return false;
+      // Failed already by its Job's own report (an OOMKilled pod fails a Job that allows no retry):
+      // the pod's cause is the better reason. Any other cause failed the job here, reason and all.
+      if (p.kind !== "oom-killed" || job.reason?.startsWith("OOMKilled")) return false;
       await setJobReason(trx, job.id, p.message, p.at);
       await audit("run-failed");
       return true;

@@ -11,6 +11,21 @@ function pod(status: V1Pod["status"], over: Partial<V1Pod> = {}): V1Pod {
   return { metadata: { name: "berth-j-1-abcde", uid: "u" }, spec: { containers: [] }, status, ...over };
 }
 
+/** A Pending pod the scheduler could not place since `since`, with its message. */
+const unschedulable = (message: string, since: number) =>
+  pod({
+    phase: "Pending",
+    conditions: [
+      {
+        type: "PodScheduled",
+        status: "False",
+        reason: "Unschedulable",
+        message,
+        lastTransitionTime: new Date(since),
+      },
+    ],
+  });
+
 const cases: { name: string; pod: V1Pod; at?: number; want: ReturnType<typeof podVerdict> }[] = [
   {
     name: "a running pod says nothing",
@@ -88,18 +103,10 @@ const cases: { name: string; pod: V1Pod; at?: number; want: ReturnType<typeof po
   })),
   {
     name: "an Unschedulable pod waits with the scheduler's message until its bound",
-    pod: pod({
-      phase: "Pending",
-      conditions: [
-        {
-          type: "PodScheduled",
-          status: "False",
-          reason: "Unschedulable",
-          message: "0/7 nodes are available: 7 node(s) didn't match Pod's node affinity/selector.",
-          lastTransitionTime: new Date(NOW - 60_000),
-        },
-      ],
-    }),
+    pod: unschedulable(
+      "0/7 nodes are available: 7 node(s) didn't match Pod's node affinity/selector.",
+      NOW - 60_000,
+    ),
     want: {
       kind: "unschedulable",
       message: "Unschedulable: 0/7 nodes are available: 7 node(s) didn't match Pod's node affinity/selector.",
@@ -109,18 +116,7 @@ const cases: { name: string; pod: V1Pod; at?: number; want: ReturnType<typeof po
   },
   {
     name: "an Unschedulable pod past its bound fails the run",
-    pod: pod({
-      phase: "Pending",
-      conditions: [
-        {
-          type: "PodScheduled",
-          status: "False",
-          reason: "Unschedulable",
-          message: "no",
-          lastTransitionTime: new Date(NOW - BOUND),
-        },
-      ],
-    }),
+    pod: unschedulable("no", NOW - BOUND),
     want: { kind: "unschedulable", message: "Unschedulable: no", fatal: true },
   },
   {
