@@ -191,6 +191,8 @@ async function measure(browser: Browser, server: UiServer, dist: string) {
     const fineScroll = await scrollThrough(Array.from({ length: 75 }, (_, i) => total - 40 * (i + 1)));
 
     // Zoom in and out and pan (panning past the loaded range fetches and lays out 10 000 holds again).
+    if (values.trace)
+      await browser.startTracing(page, { categories: ["toplevel", "devtools.timeline", "v8.execute"] });
     for (const name of ["Hour", "Day", "Week", "Day", "Hour", "Week"]) {
       await page.getByRole("button", { name, exact: true }).click();
       await frame();
@@ -206,6 +208,9 @@ async function measure(browser: Browser, server: UiServer, dist: string) {
     await page.locator(".tl-bar").first().waitFor();
     await frame();
     const zoomLong = await page.evaluate<number[]>("window.__long.splice(0)");
+    const zoomTrace = values.trace
+      ? summariseTrace((await browser.stopTracing()).toString("utf8"))
+      : undefined;
 
     return {
       dist,
@@ -218,7 +223,19 @@ async function measure(browser: Browser, server: UiServer, dist: string) {
       longTasksDuringLoad: summary(initialLong),
       scroll,
       fineScroll,
-      zoomAndPan: { actions: 10, longTasks: summary(zoomLong) },
+      zoomAndPan: {
+        actions: 10,
+        longTasks: summary(zoomLong),
+        ...(zoomTrace
+          ? {
+              trace: {
+                longestTasksCpuMs: zoomTrace.longestTasksCpuMs,
+                busyCpuMs: zoomTrace.busyCpuMs,
+                longestTaskSelfMs: Object.fromEntries(zoomTrace.longestTaskSelfMs.slice(0, 8)),
+              },
+            }
+          : {}),
+      },
       loadAverage: (await readFile("/proc/loadavg", "utf8")).split(" ").slice(0, 3).join(" "),
     };
   } finally {
@@ -265,6 +282,7 @@ try {
             scrollBusyCpuMs: rs.map((r) => r.scroll.trace?.busyCpuMs ?? 0),
             fineScrollLongestTaskCpuMs: rs.map((r) => r.fineScroll.trace?.longestTasksCpuMs[0] ?? 0),
             fineScrollBusyCpuMs: rs.map((r) => r.fineScroll.trace?.busyCpuMs ?? 0),
+            zoomPanLongestTaskCpuMs: rs.map((r) => r.zoomAndPan.trace?.longestTasksCpuMs[0] ?? 0),
           }
         : {}),
     };

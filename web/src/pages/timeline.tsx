@@ -121,10 +121,16 @@ export function TimelinePage(_: { url: URL }) {
     if (!needsLoad && reloads === 0) return;
     let live = true;
     const { from, to } = loadRange(viewStart, span);
-    Promise.all(pools.map((p) => occupancyOf(p.name, from, to))).then(
-      (all) => {
+    // Each pool's answer is drawn as it comes (its lanes laid out once, layout.ts caches them), so
+    // no one task lays out all 10 000 holds of a large cluster.
+    const answers = pools.map((p) =>
+      occupancyOf(p.name, from, to).then((o) => {
+        if (live) setOccupancy((m) => new Map(m).set(o.pool, o.nodes));
+      }),
+    );
+    Promise.all(answers).then(
+      () => {
         if (!live) return;
-        setOccupancy(new Map(all.map((o) => [o.pool, o.nodes])));
         setLoaded({ from, to });
         setError(undefined);
       },
