@@ -149,26 +149,50 @@ async function measure(browser: Browser, server: UiServer, dist: string) {
     const inView = await page.evaluate<number>("document.querySelectorAll('.tl-bar').length");
     const initialLong = await page.evaluate<number[]>("window.__long.splice(0)");
 
-    // Scroll the rows top to bottom, in wheel-sized steps, each followed by a painted frame.
     const frame = () =>
       page.evaluate("new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))");
     const total = await page.evaluate<number>("document.querySelector('.tl-scroll').scrollHeight");
-    const steps = 60;
-    if (values.trace)
-      await browser.startTracing(page, { categories: ["toplevel", "devtools.timeline", "v8.execute"] });
-    const started = Date.now();
-    const stepMs: number[] = [];
-    for (let i = 1; i <= steps; i++) {
-      const t0 = Date.now();
-      await page.evaluate(`document.querySelector('.tl-scroll').scrollTop = ${(total * i) / steps}`);
-      await frame();
-      stepMs.push(Date.now() - t0);
-    }
-    const scrollMs = Date.now() - started;
-    const scrollLong = await page.evaluate<number[]>("window.__long.splice(0)");
-    const trace = values.trace ? summariseTrace((await browser.stopTracing()).toString("utf8")) : undefined;
+    /** Sets scrollTop to each position in turn, each followed by a painted frame. */
+    const scrollThrough = async (positions: number[]) => {
+      if (values.trace)
+        await browser.startTracing(page, { categories: ["toplevel", "devtools.timeline", "v8.execute"] });
+      const started = Date.now();
+      const stepMs: number[] = [];
+      for (const top of positions) {
+        const t0 = Date.now();
+        await page.evaluate(`document.querySelector('.tl-scroll').scrollTop = ${top}`);
+        await frame();
+        stepMs.push(Date.now() - t0);
+      }
+      const ms = Date.now() - started;
+      const long = await page.evaluate<number[]>("window.__long.splice(0)");
+      const trace = values.trace ? summariseTrace((await browser.stopTracing()).toString("utf8")) : undefined;
+      return {
+        steps: positions.length,
+        ms,
+        // Per step: set scrollTop, then two animation frames (includes the test driver's round trip).
+        stepMsMedian: [...stepMs].sort((a, b) => a - b)[Math.floor(stepMs.length / 2)]!,
+        stepMsMax: Math.max(...stepMs),
+        longTasks: summary(long),
+        ...(trace
+          ? {
+              trace: {
+                ...trace,
+                selfMs: Object.fromEntries(trace.selfMs.slice(0, 10)),
+                longestTaskSelfMs: Object.fromEntries(trace.longestTaskSelfMs.slice(0, 8)),
+              },
+            }
+          : {}),
+      };
+    };
+    // Top to bottom in 60 jumps of ~1 200 px: every step draws a fresh set of rows (the worst case).
+    const scroll = await scrollThrough(Array.from({ length: 60 }, (_, i) => (total * (i + 1)) / 60));
+    // Back up 3 000 px in 40 px steps, as a trackpad scrolls: most steps bring no new row into view.
+    const fineScroll = await scrollThrough(Array.from({ length: 75 }, (_, i) => total - 40 * (i + 1)));
 
     // Zoom in and out and pan (panning past the loaded range fetches and lays out 10 000 holds again).
+    if (values.trace)
+      await browser.startTracing(page, { categories: ["toplevel", "devtools.timeline", "v8.execute"] });
     for (const name of ["Hour", "Day", "Week", "Day", "Hour", "Week"]) {
       await page.getByRole("button", { name, exact: true }).click();
       await frame();
@@ -184,6 +208,9 @@ async function measure(browser: Browser, server: UiServer, dist: string) {
     await page.locator(".tl-bar").first().waitFor();
     await frame();
     const zoomLong = await page.evaluate<number[]>("window.__long.splice(0)");
+    const zoomTrace = values.trace
+      ? summariseTrace((await browser.stopTracing()).toString("utf8"))
+      : undefined;
 
     return {
       dist,
@@ -194,16 +221,21 @@ async function measure(browser: Browser, server: UiServer, dist: string) {
       rowsInDom: rows,
       barsInDom: inView,
       longTasksDuringLoad: summary(initialLong),
-      scroll: {
-        steps,
-        ms: scrollMs,
-        // Per step: set scrollTop, then two animation frames (includes the test driver's round trip).
-        stepMsMedian: [...stepMs].sort((a, b) => a - b)[Math.floor(steps / 2)]!,
-        stepMsMax: Math.max(...stepMs),
-        longTasks: summary(scrollLong),
-        ...(trace ? { trace: { ...trace, selfMs: Object.fromEntries(trace.selfMs.slice(0, 10)) } } : {}),
+      scroll,
+      fineScroll,
+      zoomAndPan: {
+        actions: 10,
+        longTasks: summary(zoomLong),
+        ...(zoomTrace
+          ? {
+              trace: {
+                longestTasksCpuMs: zoomTrace.longestTasksCpuMs,
+                busyCpuMs: zoomTrace.busyCpuMs,
+                longestTaskSelfMs: Object.fromEntries(zoomTrace.longestTaskSelfMs.slice(0, 8)),
+              },
+            }
+          : {}),
       },
-      zoomAndPan: { actions: 10, longTasks: summary(zoomLong) },
       loadAverage: (await readFile("/proc/loadavg", "utf8")).split(" ").slice(0, 3).join(" "),
     };
   } finally {
@@ -238,6 +270,7 @@ try {
       scrollLongTasks: rs.map((r) => r.scroll.longTasks.count),
       scrollLongestMs: Math.max(0, ...scrollLong),
       scrollStepMsMedian: median(rs.map((r) => r.scroll.stepMsMedian)),
+      fineScrollLongTasks: rs.map((r) => r.fineScroll.longTasks.count),
       zoomPanLongTasks: rs.map((r) => r.zoomAndPan.longTasks.count),
       zoomPanLongestMs: Math.max(0, ...rs.map((r) => r.zoomAndPan.longTasks.maxMs)),
       ...(values.trace
@@ -247,6 +280,9 @@ try {
             scrollBusyMs: rs.map((r) => r.scroll.trace?.busyMs ?? 0),
             scrollLongestTaskCpuMs: rs.map((r) => r.scroll.trace?.longestTasksCpuMs[0] ?? 0),
             scrollBusyCpuMs: rs.map((r) => r.scroll.trace?.busyCpuMs ?? 0),
+            fineScrollLongestTaskCpuMs: rs.map((r) => r.fineScroll.trace?.longestTasksCpuMs[0] ?? 0),
+            fineScrollBusyCpuMs: rs.map((r) => r.fineScroll.trace?.busyCpuMs ?? 0),
+            zoomPanLongestTaskCpuMs: rs.map((r) => r.zoomAndPan.trace?.longestTasksCpuMs[0] ?? 0),
           }
         : {}),
     };

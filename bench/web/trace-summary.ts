@@ -28,6 +28,8 @@ export interface TraceSummary {
   busyCpuMs: number;
   /** Self CPU time (ms, `tdur`) by event name over all the main thread's tasks, largest first. */
   selfMs: [string, number][];
+  /** The same within the task that took the most CPU time: what bounds the longest task. */
+  longestTaskSelfMs: [string, number][];
 }
 
 const LONG_US = 16_000;
@@ -46,6 +48,7 @@ export function summariseTrace(json: string): TraceSummary {
       longestTasksCpuMs: [],
       busyCpuMs: 0,
       selfMs: [],
+      longestTaskSelfMs: [],
     };
   const onMain = events
     .filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === "X" && e.dur !== undefined)
@@ -53,6 +56,9 @@ export function summariseTrace(json: string): TraceSummary {
   const tasksMs: number[] = [];
   const tasksCpuMs: number[] = [];
   const self = new Map<string, number>();
+  // Self times of the task being walked, kept when it is the longest in CPU time so far.
+  let taskSelf = new Map<string, number>();
+  let longest = { cpu: -1, self: taskSelf };
   // A stack of open events: each event's self time is its duration less its children's.
   const stack: { e: TraceEvent; children: number }[] = [];
   const cpu = (e: TraceEvent) => e.tdur ?? e.dur!;
@@ -60,23 +66,29 @@ export function summariseTrace(json: string): TraceSummary {
     while (stack.length && stack.at(-1)!.e.ts + stack.at(-1)!.e.dur! <= upTo) {
       const top = stack.pop()!;
       const key = label(top.e);
-      self.set(key, (self.get(key) ?? 0) + (cpu(top.e) - top.children) / 1000);
+      const own = (cpu(top.e) - top.children) / 1000;
+      self.set(key, (self.get(key) ?? 0) + own);
+      taskSelf.set(key, (taskSelf.get(key) ?? 0) + own);
       if (stack.length) stack.at(-1)!.children += cpu(top.e);
+      else if (cpu(top.e) > longest.cpu) longest = { cpu: cpu(top.e), self: taskSelf };
     }
   };
   for (const e of onMain) {
     close(e.ts);
     const isTask = stack.length === 0;
     if (isTask) {
+      taskSelf = new Map();
       tasksMs.push(e.dur! / 1000);
       tasksCpuMs.push(cpu(e) / 1000);
     }
     stack.push({ e, children: 0 });
   }
   close(Number.POSITIVE_INFINITY);
-  const selfMs = [...self.entries()]
-    .map(([k, v]) => [k, Math.round(v * 10) / 10] as [string, number])
-    .sort((a, b) => b[1] - a[1]);
+  const ranked = (m: Map<string, number>) =>
+    [...m.entries()]
+      .map(([k, v]) => [k, Math.round(v * 10) / 10] as [string, number])
+      .sort((a, b) => b[1] - a[1]);
+  const selfMs = ranked(self);
   const over = tasksMs.filter((t) => t > LONG_US / 1000);
   const sum = (xs: number[]) => Math.round(xs.reduce((a, b) => a + b, 0));
   return {
@@ -92,6 +104,7 @@ export function summariseTrace(json: string): TraceSummary {
       .map(Math.round),
     busyCpuMs: sum(tasksCpuMs),
     selfMs,
+    longestTaskSelfMs: ranked(longest.self),
   };
 }
 

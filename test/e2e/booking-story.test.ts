@@ -91,6 +91,20 @@ describe("the critical YOLO run booked over a full V100 night", () => {
     await speechPage.getByRole("link", { name: "Reservations" }).click();
     const row = speechPage.getByRole("row").filter({ hasText: "displaced" });
     await row.getByText(/Why: .*critical booking of team vision/).waitFor();
+    // The API words it the same (src/core/displacement-wording.ts); the page adds team and title.
+    const theirs = await server.api<{ items: { state: string; reasonText?: string }[] }>(
+      speech,
+      "GET",
+      "/reservations?team=speech&state=displaced",
+    );
+    expect(theirs.items.map((r) => r.reasonText)).toEqual([
+      "a critical booking took its slots (critical over normal)",
+    ]);
+    await row
+      .getByText(
+        'Why: a critical booking of team vision ("YOLOv8-large critical run") took its slots (critical over normal)',
+      )
+      .waitFor();
     await row.getByText(/Alternative booked: /).waitFor();
     await screenshot(speechPage, "story-5-reservations");
     await speechPage.context().close();

@@ -2,7 +2,7 @@
 // placed buttons in virtualised rows): vis-timeline does not virtualise rows, and each bar must be a
 // focusable element whose name says what it is. Dragging across a node's free time opens the
 // booking form with that window; the view follows the event stream.
-import { Component } from "preact";
+import { Component, type VNode } from "preact";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { errorText } from "../api.ts";
 import { useApp, useEvents } from "../hooks.ts";
@@ -41,6 +41,11 @@ const ZOOMS = [
   { label: "Week", span: OPENING_SPAN },
 ] as const;
 const OVERSCAN = 300;
+/**
+ * Scroll positions are followed in steps of this many px (well inside OVERSCAN): a trackpad's many
+ * small scroll events re-render the page once per step, not once per event.
+ */
+const SCROLL_STEP = 64;
 /** Space between an axis label's text and the next tick (the label starts 4 px after its own). */
 const LABEL_GAP = 10;
 
@@ -116,10 +121,16 @@ export function TimelinePage(_: { url: URL }) {
     if (!needsLoad && reloads === 0) return;
     let live = true;
     const { from, to } = loadRange(viewStart, span);
-    Promise.all(pools.map((p) => occupancyOf(p.name, from, to))).then(
-      (all) => {
+    // Each pool's answer is drawn as it comes (its lanes laid out once, layout.ts caches them), so
+    // no one task lays out all 10 000 holds of a large cluster.
+    const answers = pools.map((p) =>
+      occupancyOf(p.name, from, to).then((o) => {
+        if (live) setOccupancy((m) => new Map(m).set(o.pool, o.nodes));
+      }),
+    );
+    Promise.all(answers).then(
+      () => {
         if (!live) return;
-        setOccupancy(new Map(all.map((o) => [o.pool, o.nodes])));
         setLoaded({ from, to });
         setError(undefined);
       },
@@ -140,7 +151,11 @@ export function TimelinePage(_: { url: URL }) {
     for (const r of rows) if (r.kind === "node") m.set(r.node.node, r);
     return m;
   }, [rows]);
-  const [first, last] = visibleRows(rows, scrollTop - OVERSCAN, scrollTop + size.height + OVERSCAN);
+  const [first, last] = visibleRows(
+    rows,
+    scrollTop - OVERSCAN,
+    scrollTop + SCROLL_STEP + size.height + OVERSCAN,
+  );
   const pxPerHour = (trackWidth * HOUR) / span;
   const ticks = useMemo(() => {
     // Labels are measured as drawn (locale, font), so none overlaps its neighbour at any width.
@@ -161,6 +176,46 @@ export function TimelinePage(_: { url: URL }) {
       clockPx,
     );
   }, [viewStart, viewEnd, pxPerHour]);
+
+  // The axis and the grid change with the view, not with the scroll position: kept as the same
+  // elements while scrolling, so a scroll's render diffs only the rows.
+  const axis = useMemo(
+    () => (
+      <div class="tl-axis" style={{ paddingLeft: `${labelWidth}px` }} aria-hidden="true">
+        <div class="tl-axis-track" style={{ width: `${trackWidth}px` }}>
+          {ticks.map((t) => (
+            <div
+              key={t.at}
+              class={`tl-tick${t.major ? " major" : ""}${t.label ? " labelled" : ""}`}
+              style={{ left: `${x(t.at)}px` }}
+            >
+              {t.label && <span>{t.label}</span>}
+            </div>
+          ))}
+        </div>
+      </div>
+    ),
+    [ticks, labelWidth, trackWidth, viewStart, span],
+  );
+  const grid = useMemo(
+    () => (
+      <div class="tl-grid" style={{ left: `${labelWidth}px`, width: `${trackWidth}px` }} aria-hidden="true">
+        {ticks
+          .filter((t) => t.label)
+          .map((t) => (
+            <div
+              key={t.at}
+              class={`tl-gridline${t.major ? " major" : ""}`}
+              style={{ left: `${x(t.at)}px` }}
+            />
+          ))}
+        {now >= viewStart && now <= viewEnd && (
+          <div class="tl-now" style={{ left: `${x(now)}px` }} title="Now" />
+        )}
+      </div>
+    ),
+    [ticks, labelWidth, trackWidth, viewStart, span, now],
+  );
 
   const pan = (fraction: number) => setViewStart((v) => v + Math.round((span * fraction) / GRID) * GRID);
   // Zooming keeps "now" in view when it was (anchored an eighth from the left), else the centre.
@@ -296,22 +351,12 @@ export function TimelinePage(_: { url: URL }) {
         <div
           class="tl-scroll"
           ref={scroller}
-          onScroll={(e) => setScrollTop((e.currentTarget as HTMLElement).scrollTop)}
+          onScroll={(e) =>
+            setScrollTop(Math.floor((e.currentTarget as HTMLElement).scrollTop / SCROLL_STEP) * SCROLL_STEP)
+          }
           onWheel={onWheel}
         >
-          <div class="tl-axis" style={{ paddingLeft: `${labelWidth}px` }} aria-hidden="true">
-            <div class="tl-axis-track" style={{ width: `${trackWidth}px` }}>
-              {ticks.map((t) => (
-                <div
-                  key={t.at}
-                  class={`tl-tick${t.major ? " major" : ""}${t.label ? " labelled" : ""}`}
-                  style={{ left: `${x(t.at)}px` }}
-                >
-                  {t.label && <span>{t.label}</span>}
-                </div>
-              ))}
-            </div>
-          </div>
+          <Unchanged node={axis} />
           {/* biome-ignore lint/a11y/useKeyWithClickEvents: its clicks come from the bars, which are buttons (Enter and Space click them) */}
           {/* biome-ignore lint/a11y/noStaticElementInteractions: the handlers serve the bars and tracks inside (delegation); dragging has the Book page as its keyboard way */}
           <div
@@ -323,24 +368,7 @@ export function TimelinePage(_: { url: URL }) {
             onPointerUp={endDrag}
             onPointerCancel={() => setDrag(undefined)}
           >
-            <div
-              class="tl-grid"
-              style={{ left: `${labelWidth}px`, width: `${trackWidth}px` }}
-              aria-hidden="true"
-            >
-              {ticks
-                .filter((t) => t.label)
-                .map((t) => (
-                  <div
-                    key={t.at}
-                    class={`tl-gridline${t.major ? " major" : ""}`}
-                    style={{ left: `${x(t.at)}px` }}
-                  />
-                ))}
-              {now >= viewStart && now <= viewEnd && (
-                <div class="tl-now" style={{ left: `${x(now)}px` }} title="Now" />
-              )}
-            </div>
+            <Unchanged node={grid} />
             {rows.slice(first, last).map((row) =>
               row.kind === "pool" ? (
                 <div
@@ -470,6 +498,17 @@ function HoldList(props: {
 }
 
 type NodeRowData = Extract<Row, { kind: "node" }>;
+
+/** Renders `node`, skipping the diff while it is the same (memoised) element. */
+class Unchanged extends Component<{ node: VNode }> {
+  override shouldComponentUpdate(next: { node: VNode }): boolean {
+    return next.node !== this.props.node;
+  }
+
+  override render() {
+    return this.props.node;
+  }
+}
 
 interface NodeRowProps {
   row: NodeRowData;

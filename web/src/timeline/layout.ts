@@ -42,6 +42,20 @@ export function stackInLanes(holds: Hold[]): { bars: Bar[]; lanes: number } {
   return { bars, lanes: Math.max(1, laneEnds.length) };
 }
 
+/**
+ * A node's holds in lanes, laid out once per answer from the server: rows are rebuilt for every
+ * pool whenever one pool's answer arrives or a pool is folded, and only new answers need lanes.
+ */
+const laidOut = new WeakMap<NodeOccupancy, { bars: Bar[]; lanes: number }>();
+function lanesOf(node: NodeOccupancy): { bars: Bar[]; lanes: number } {
+  let laid = laidOut.get(node);
+  if (!laid) {
+    laid = stackInLanes(node.holds);
+    laidOut.set(node, laid);
+  }
+  return laid;
+}
+
 export function buildRows(
   pools: Pool[],
   occupancy: ReadonlyMap<string, NodeOccupancy[]>,
@@ -56,11 +70,13 @@ export function buildRows(
     top += POOL_ROW_HEIGHT;
     if (collapsed.has(pool.name)) continue;
     for (const node of nodes) {
-      const { bars, lanes } = stackInLanes(node.holds);
-      for (const b of bars) {
-        if (named.has(b.hold.reservation)) b.repeat = true;
-        else named.add(b.hold.reservation);
-      }
+      const laid = lanesOf(node);
+      const bars = laid.bars.map((b) => {
+        if (named.has(b.hold.reservation)) return { ...b, repeat: true };
+        named.add(b.hold.reservation);
+        return b;
+      });
+      const lanes = laid.lanes;
       const height = lanes * LANE_HEIGHT + ROW_PADDING;
       rows.push({ kind: "node", pool, node, bars, top, height });
       top += height;
