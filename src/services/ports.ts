@@ -178,6 +178,8 @@ export interface KubectlJobFacts {
   readonly annotations: Readonly<Record<string, string>>;
   /** Berth's own annotations on the Job (its admitted attempt, its last report) this request sets or changes. */
   readonly berthAnnotations?: readonly string[];
+  /** Labels only Berth's own Jobs carry (`key=value`) that this request adds. */
+  readonly berthLabels?: readonly string[];
 }
 
 /** The refusals of one kubectl Job (empty: admitted), each a sentence for kubectl to print. */

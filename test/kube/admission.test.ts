@@ -282,11 +282,20 @@ describe("kubectl Jobs under Berth's admission webhooks", () => {
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain("denied the request");
     expect(refused.stderr).toContain("reservation r-does-not-exist does not exist");
+    // The mark of Berth's own Jobs is refused by name: the kubectl Job watch passes such Jobs over,
+    // so one admitted with it would wait suspended for ever.
+    const marked = await asMember(
+      ["apply", "-f", "-"],
+      jobYaml({ name: "lookalike", labels: { ...berthsLabels, "berth.dev/reservation": reservation } }),
+    );
+    expect(marked.code).not.toBe(0);
+    expect(marked.stderr).toContain("label app.kubernetes.io/managed-by=berth is Berth's to set");
+    const { "app.kubernetes.io/managed-by": _mark, ...copied } = berthsLabels;
     const created = await asMember(
       ["apply", "-f", "-"],
       jobYaml({
         name: "lookalike",
-        labels: { ...berthsLabels, "berth.dev/reservation": reservation },
+        labels: { ...copied, "berth.dev/reservation": reservation },
         suspend: false,
       }),
     );

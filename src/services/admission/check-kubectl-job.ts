@@ -41,6 +41,10 @@ export async function checkKubectlJob(ctx: ServiceContext, f: KubectlJobFacts): 
     refusals.push(
       `annotation ${key} on the Job is Berth's to set: it records what Berth admitted and reported`,
     );
+  for (const label of f.berthLabels ?? [])
+    refusals.push(
+      `label ${label} is Berth's to set: it marks the Jobs Berth creates itself; remove it (berth.dev/reservation or berth.dev/queue is all a Job of yours needs)`,
+    );
   if (f.suspend === false && f.oldSuspend !== false) {
     refusals.push(
       "spec.suspend: false is Berth's to set: the Job starts suspended and Berth unsuspends it when it admits it",

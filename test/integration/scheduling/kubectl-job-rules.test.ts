@@ -61,6 +61,11 @@ describe("the job rules on a kubectl Job", () => {
       /annotation berth\.dev\/attempt on the Job is Berth's to set/,
     ],
     [
+      "the label that marks Berth's own Jobs",
+      { berthLabels: ["app.kubernetes.io/managed-by=berth"] },
+      /label app\.kubernetes\.io\/managed-by=berth is Berth's to set/,
+    ],
+    [
       "a queued Job at a class the team was never granted",
       { reservation: null, queue: "default", pool: "V100", priorityClassName: "berth-critical" },
       /no critical GPU-hours/,

@@ -7,8 +7,10 @@ import {
   ANNOTATION_ATTEMPT,
   ANNOTATION_REPORTED,
   GPU_RESOURCE,
+  LABEL_MANAGED_BY,
   LABEL_QUEUE,
   LABEL_RESERVATION,
+  MANAGED_BY,
 } from "../labels.ts";
 
 /** Annotations only Berth writes on a kubectl user's Job (kubectl-job-control.ts, kubectl-job-watch.ts). */
@@ -67,5 +69,12 @@ export function jobFacts(req: AdmissionRequest, team: string | null): KubectlJob
       const now = job?.metadata?.annotations?.[key];
       return now !== undefined && now !== old?.metadata?.annotations?.[key];
     }),
+    // Only the Jobs Berth creates carry it; the kubectl Job watch passes them over, so a user's Job
+    // with it would wait suspended for ever.
+    berthLabels:
+      job?.metadata?.labels?.[LABEL_MANAGED_BY] === MANAGED_BY &&
+      old?.metadata?.labels?.[LABEL_MANAGED_BY] !== MANAGED_BY
+        ? [`${LABEL_MANAGED_BY}=${MANAGED_BY}`]
+        : [],
   };
 }
