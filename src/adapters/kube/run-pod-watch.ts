@@ -11,7 +11,7 @@ import { BatchV1Api, CoreV1Api, type KubeConfig, type V1Job, type V1Pod } from "
 import { runJobName } from "../../basics/job-names.ts";
 import type { Millis } from "../../core/types.ts";
 import type { RunProblem } from "../../services/ports.ts";
-import { foreignGpusByNode, podGpus } from "./foreign-gpus.ts";
+import { foreignGpusByNode, isBerthPod, podGpus } from "./foreign-gpus.ts";
 import { isNotFound, translateKubeError } from "./kube-errors.ts";
 import {
   ANNOTATION_ATTEMPT,
@@ -52,8 +52,10 @@ export async function watchRunPods(o: RunPodWatchOptions): Promise<void> {
   const core = o.kubeconfig.makeApiClient(CoreV1Api);
   const batch = o.kubeconfig.makeApiClient(BatchV1Api);
   const now = o.now ?? Date.now;
-  /** Pods holding GPUs (only those count for foreign use), by uid. */
-  const gpuPods = new Map<string, V1Pod>();
+  // Only pods that may hold GPUs Berth does not manage: Berth's own runs (most of the events) never
+  // make the per-node sums be counted again.
+  const foreignPods = new Map<string, V1Pod>();
+  let foreignDirty = false;
   let lastForeign = "";
   /** Per pod uid, the verdict last reported (kind, fatal, message). */
   const reported = new Map<string, string>();
@@ -149,16 +151,20 @@ export async function watchRunPods(o: RunPodWatchOptions): Promise<void> {
       reported.delete(uid);
       notRuns.delete(uid);
       waiting.delete(uid);
-      gpuPods.delete(uid);
+      if (foreignPods.delete(uid)) foreignDirty = true;
       return;
     }
-    if (podGpus(pod) > 0) gpuPods.set(uid, pod);
+    if (podGpus(pod) > 0 && !isBerthPod(pod)) {
+      foreignPods.set(uid, pod);
+      foreignDirty = true;
+    } else if (foreignPods.delete(uid)) foreignDirty = true;
     await judge(pod);
   };
 
   const foreignChanged = () => {
-    if (!o.onForeignGpus) return;
-    const byNode = foreignGpusByNode(gpuPods.values());
+    if (!o.onForeignGpus || !foreignDirty) return;
+    foreignDirty = false;
+    const byNode = foreignGpusByNode(foreignPods.values());
     const text = JSON.stringify([...byNode].sort());
     if (text === lastForeign) return;
     lastForeign = text;
@@ -177,7 +183,8 @@ export async function watchRunPods(o: RunPodWatchOptions): Promise<void> {
     try {
       if (ev.type === "error") o.onError(ev.error);
       else if (ev.type === "sync") {
-        gpuPods.clear();
+        foreignPods.clear();
+        foreignDirty = true;
         waiting.clear();
         for (const pod of ev.objects) await see(pod, false);
       } else await see(ev.object, ev.type === "deleted");
