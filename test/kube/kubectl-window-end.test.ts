@@ -3,59 +3,34 @@
 // suspending the user's own Job (its pod is deleted, with that grace to save its work), so its GPUs
 // are free at the end; the job is requeued, not failed. The server books on a one-minute grid with a five-second grace so a whole window fits in
 // a test (the rules are the operator's settings: README, BERTH_BOOKING_GRID_MINUTES).
-import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../cluster/wait.ts";
-import { makeTeamNamespace, serveWithAdmission } from "./support/admission.ts";
-import { type Berth, listeningUrl, restClient, stopBerth } from "./support/berth-serve.ts";
-import { kubectlWith } from "./support/kubectl.ts";
+import type { restClient } from "./support/berth-serve.ts";
 import { useNamespace } from "./support/namespace.ts";
 import { jobPods } from "./support/pods.ts";
-import { teamUserKubeconfig } from "./support/team-user.ts";
+import { useTeamBerth } from "./support/team-berth.ts";
 
 const MINUTE = 60_000;
 const GRACE_SECONDS = 5;
-const ADMIN_TOKEN = `kubectl-window-end-admin-${randomBytes(12).toString("hex")}`;
 
 describe("a kubectl user's Job at its reservation's end", () => {
   const ns = useNamespace("kubectl-window-end");
-  let dataDir = "";
-  let berth: Berth | undefined;
-  let url = "";
-  let member: { path: string; user: string };
-  const team = `kw-${randomBytes(3).toString("hex")}`;
-  const admin = restClient(() => url, ADMIN_TOKEN);
+  const { team, admin, client, asMember } = useTeamBerth({
+    ns,
+    prefix: "kubectl-window-end",
+    env: {
+      BERTH_TICK_SECONDS: "1",
+      BERTH_BOOKING_GRID_MINUTES: "1",
+      BERTH_BOOKING_MIN_MINUTES: "1",
+      BERTH_DEFAULT_GRACE_SECONDS: String(GRACE_SECONDS),
+    },
+  });
   let asTeam: ReturnType<typeof restClient>;
-  const asMember = (args: string[], input?: string) =>
-    kubectlWith(member.path, ["-n", ns.name, ...args], input);
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), "berth-kubectl-window-end-"));
-    await makeTeamNamespace(ns, team);
-    member = await teamUserKubeconfig(ns, dataDir);
-    berth = await serveWithAdmission({
-      dataDir,
-      adminToken: ADMIN_TOKEN,
-      env: {
-        BERTH_TICK_SECONDS: "1",
-        BERTH_BOOKING_GRID_MINUTES: "1",
-        BERTH_BOOKING_MIN_MINUTES: "1",
-        BERTH_DEFAULT_GRACE_SECONDS: String(GRACE_SECONDS),
-      },
-    });
-    url = await listeningUrl(berth);
-    expect((await admin("POST", "/teams", { name: team })).status).toBe(201);
     const token = await admin("POST", "/tokens", { team, role: "member", name: "kubectl user" });
     expect(token.status, JSON.stringify(token.body)).toBe(201);
-    asTeam = restClient(() => url, token.body.token);
-  });
-
-  afterAll(async () => {
-    await stopBerth(berth);
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    asTeam = client(token.body.token);
   });
 
   it("suspends the user's Job a grace period before the window ends, and requeues the job", async () => {

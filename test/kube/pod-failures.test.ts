@@ -5,36 +5,26 @@
 // cannot pull its image; a pod with an unsatisfiable nodeSelector is Unschedulable by the real
 // kube-scheduler; a pod created straight onto a node holds GPUs Berth does not manage; a node's
 // allocatable GPUs are patched down as a device plugin reports a failed GPU.
-import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { PatchStrategy, setHeaderOptions } from "@kubernetes/client-node";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { waitFor } from "../cluster/wait.ts";
 import { awaitStreamedEvent } from "../support/sse.ts";
-import { makeTeamNamespace, serveWithAdmission } from "./support/admission.ts";
-import { type Berth, listeningUrl, logLines, restClient, stopBerth } from "./support/berth-serve.ts";
-import { kubectlWith } from "./support/kubectl.ts";
+import { logLines } from "./support/berth-serve.ts";
 import { useNamespace } from "./support/namespace.ts";
 import { jobPods } from "./support/pods.ts";
-import { teamUserKubeconfig } from "./support/team-user.ts";
+import { useTeamBerth } from "./support/team-berth.ts";
 
 const GRID_MS = 15 * 60_000;
-const ADMIN_TOKEN = `pod-failures-admin-${randomBytes(12).toString("hex")}`;
 const UNSCHEDULABLE_SECONDS = 20;
 const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
 
 describe("failures on the cluster, as a user sees them", () => {
   const ns = useNamespace("pod-failures");
-  let dataDir = "";
-  let berth: Berth | undefined;
-  let url = "";
-  let member: { path: string; user: string };
-  const team = `pf-${randomBytes(3).toString("hex")}`;
-  const admin = restClient(() => url, ADMIN_TOKEN);
-  const asMember = (args: string[], input?: string) =>
-    kubectlWith(member.path, ["-n", ns.name, ...args], input);
+  const { team, admin, asMember, adminToken, url, berth } = useTeamBerth({
+    ns,
+    prefix: "pod-failures",
+    env: { BERTH_TICK_SECONDS: "1", BERTH_UNSCHEDULABLE_SECONDS: String(UNSCHEDULABLE_SECONDS) },
+  });
 
   const bookNow = async (pool: string, gpusPerNode: number) => {
     const start = Math.floor(Date.now() / GRID_MS) * GRID_MS;
@@ -77,31 +67,13 @@ describe("failures on the cluster, as a user sees them", () => {
   const auditOf = async (id: string): Promise<any[]> => (await admin("GET", `/audit?job=${id}`)).body.items;
   const eventOf = (id: string, type: string) =>
     awaitStreamedEvent(
-      `${url}/api/v1/events?after=0`,
-      ADMIN_TOKEN,
+      `${url()}/api/v1/events?after=0`,
+      adminToken,
       (e) => e.event === type && e.data?.job === id,
     );
   /** The pods of Berth's Job for a run, in the team's namespace. */
   const runPods = async (id: string) =>
     (await ns.core.listNamespacedPod({ namespace: ns.name, labelSelector: `berth.dev/job=${id}` })).items;
-
-  beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), "berth-pod-failures-"));
-    await makeTeamNamespace(ns, team);
-    member = await teamUserKubeconfig(ns, dataDir);
-    berth = await serveWithAdmission({
-      dataDir,
-      adminToken: ADMIN_TOKEN,
-      env: { BERTH_TICK_SECONDS: "1", BERTH_UNSCHEDULABLE_SECONDS: String(UNSCHEDULABLE_SECONDS) },
-    });
-    url = await listeningUrl(berth);
-    expect((await admin("POST", "/teams", { name: team })).status).toBe(201);
-  });
-
-  afterAll(async () => {
-    await stopBerth(berth);
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  });
 
   it("fails a job whose image cannot be pulled, with the kubelet's reason, and frees its GPUs", async () => {
     const r = await bookNow("p100", 4);
@@ -242,7 +214,7 @@ describe("failures on the cluster, as a user sees them", () => {
       },
     });
     await waitFor("Berth to count the pod's GPUs", () =>
-      logLines(berth!.stdout()).some(
+      logLines(berth().stdout()).some(
         (l) =>
           l.msg === "GPUs held by pods Berth does not manage" &&
           (l.nodes as Record<string, number>)?.["t4-0"] === 3,
