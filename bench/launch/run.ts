@@ -17,6 +17,14 @@
 // 3. Admission: AdmissionReviews of a reserved kubectl Job posted to Berth's validating webhook at
 //    50 per second (the full check: namespace team, reservation, GPUs), and the same Jobs created
 //    as a server-side dry run through the API server (which calls both webhooks) at 50 per second.
+//    Run once every earlier job is finished as Berth records it, so the reviews meet a settled
+//    cluster, not the burst's pods still being run and deleted on the same cores.
+// 4. Reservation start: the first reservations cancelled, JOBS new one-GPU reservations all starting
+//    at the same minute (BERTH_BOOKING_GRID_MINUTES=1 here), a job queued on each before it starts.
+//    At the start Berth's loop wakes on its timer and launches them all: reservation start → Job
+//    created and → pod bound per Job, and Jobs created per second, first to last. This is the
+//    evening's case (every critical run's window opens at 20:00): nothing is submitted during the
+//    burst, and the jobs run 30 s, so none finishes while Jobs are still being created.
 //
 //   flock /tmp/berth-kube.lock npm run bench:launch -- [--jobs 500] [--rate 20] [--reviews 1000]
 //
@@ -28,7 +36,8 @@ import { Agent, request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { BatchV1Api, CoreV1Api, KubeConfig, type V1Job, type V1Pod, Watch } from "@kubernetes/client-node";
+import { BatchV1Api, CoreV1Api, KubeConfig, type V1Job, type V1Pod } from "@kubernetes/client-node";
+import { watchStream } from "../../src/adapters/kube/watch-stream.ts";
 import { down, repoRoot, up } from "../../test/cluster/control-plane.ts";
 import { waitFor } from "../../test/cluster/wait.ts";
 import { bindBerthServiceAccount } from "../../test/kube/support/berth-identity.ts";
@@ -36,7 +45,9 @@ import { freePort, startBerthProcess } from "../../test/support/berth-process.ts
 import { startPostgres } from "../../test/support/postgres-server.ts";
 
 const TOKEN = `bench-launch-${randomBytes(12).toString("hex")}`;
-const GRID = 15 * 60_000;
+// A one-minute booking grid (BERTH_BOOKING_GRID_MINUTES=1), so reservations can start within a minute.
+const GRID = 60_000;
+const HOUR = 3_600_000;
 const NAMESPACE = "bench-launch";
 const TEAM = "bench";
 
@@ -124,6 +135,7 @@ async function main() {
       BERTH_LEASE_NAMESPACE: "berth",
       BERTH_ADMISSION_URL: `https://127.0.0.1:${admissionPort}`,
       BERTH_LOG_FORMAT: "json",
+      BERTH_BOOKING_GRID_MINUTES: "1",
     };
     berth = await startBerthProcess(berthEnv);
     let url = berth.url;
@@ -135,16 +147,40 @@ async function main() {
         .split("\n")
         .filter((l) => l.startsWith("berth_admission_review_duration_seconds_count"))
         .reduce((n, l) => n + Number(l.split(" ").pop()), 0);
+    /** Seconds Berth's scheduling cycles spent in each numbered step so far (its metrics). */
+    const cycleSteps = async () => {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      const sums: Record<string, number> = {};
+      for (const m of text.matchAll(/^berth_cycle_step_duration_seconds_sum\{step="([^"]+)"\} (\S+)$/gm))
+        sums[m[1] as string] = Number(m[2]);
+      return sums;
+    };
+    const stepsSince = (before: Record<string, number>, after: Record<string, number>) =>
+      Object.fromEntries(
+        Object.entries(after).map(([step, s]) => [step, Math.round((s - (before[step] ?? 0)) * 1000)]),
+      );
     /** CPU milliseconds Berth and the API server spent, and reviews Berth answered, per operation of a phase. */
+    // The rest of the control plane, to show where a launch's CPU goes on the shared cores.
+    const others = cluster.processes.filter((p) => p.name !== "kube-apiserver" && p.pid);
     const cpuMeter = async () => {
       const b0 = await cpuSeconds(berthPid);
       const a0 = await cpuSeconds(apiserverPid);
+      const o0 = await Promise.all(others.map((p) => cpuSeconds(p.pid)));
       const r0 = await reviewsAnswered();
-      return async (ops: number) => ({
-        berthCpuMsPerOp: +((((await cpuSeconds(berthPid)) - b0) * 1000) / ops).toFixed(2),
-        apiserverCpuMsPerOp: +((((await cpuSeconds(apiserverPid)) - a0) * 1000) / ops).toFixed(2),
-        admissionReviewsPerOp: +(((await reviewsAnswered()) - r0) / ops).toFixed(2),
-      });
+      return async (ops: number) => {
+        const o1 = await Promise.all(others.map((p) => cpuSeconds(p.pid)));
+        return {
+          berthCpuMsPerOp: +((((await cpuSeconds(berthPid)) - b0) * 1000) / ops).toFixed(2),
+          apiserverCpuMsPerOp: +((((await cpuSeconds(apiserverPid)) - a0) * 1000) / ops).toFixed(2),
+          othersCpuMsPerOp: Object.fromEntries(
+            others.map((p, i) => [
+              p.name,
+              +((((o1[i] as number) - (o0[i] as number)) * 1000) / ops).toFixed(2),
+            ]),
+          ),
+          admissionReviewsPerOp: +(((await reviewsAnswered()) - r0) / ops).toFixed(2),
+        };
+      };
     };
     const api = async (method: string, path: string, body?: unknown) => {
       const res = await fetch(`${url}/api/v1${path}`, {
@@ -169,55 +205,76 @@ async function main() {
     const succeeded = new Map<string, number>();
     const runKey = (labels: Record<string, string> | undefined) =>
       labels?.["berth.dev/job"] ? `${labels["berth.dev/job"]}#${labels["berth.dev/attempt"]}` : undefined;
-    const watch = new Watch(admin);
-    watches.push(
-      await watch.watch(
-        `/apis/batch/v1/namespaces/${NAMESPACE}/jobs`,
-        { labelSelector: "berth.dev/job" },
-        (_t, job: V1Job) => {
-          const k = runKey(job.metadata?.labels);
-          if (k && !created.has(k)) created.set(k, now());
-        },
-        () => {},
-      ),
+    // Berth's own watch adapter: client-node's Watch gives up after 30 s without an event, and the
+    // phases have quiet gaps longer than that; this one resumes from the last version it saw.
+    const aborter = new AbortController();
+    watches.push(aborter);
+    const follow = <T extends { metadata?: { resourceVersion?: string } }>(
+      path: string,
+      list: () => Promise<{ items: T[]; metadata?: { resourceVersion?: string } }>,
+      seen: (object: T) => void,
+    ) =>
+      (async () => {
+        for await (const ev of watchStream<T>({
+          config: admin,
+          path,
+          labelSelector: "berth.dev/job",
+          list,
+          signal: aborter.signal,
+          timeoutSeconds: 25,
+        })) {
+          if (ev.type === "error") log(`watch ${path}: ${ev.error.message}`);
+          else if (ev.type === "sync") ev.objects.forEach(seen);
+          else seen(ev.object);
+        }
+      })();
+    void follow<V1Job>(
+      `/apis/batch/v1/namespaces/${NAMESPACE}/jobs`,
+      () => batch.listNamespacedJob({ namespace: NAMESPACE, labelSelector: "berth.dev/job" }),
+      (job) => {
+        const k = runKey(job.metadata?.labels);
+        if (k && !created.has(k)) created.set(k, now());
+      },
     );
-    watches.push(
-      await watch.watch(
-        `/api/v1/namespaces/${NAMESPACE}/pods`,
-        { labelSelector: "berth.dev/job" },
-        (_t, pod: V1Pod) => {
-          const k = runKey(pod.metadata?.labels);
-          if (!k) return;
-          const t = now();
-          if (pod.spec?.nodeName && !bound.has(k)) bound.set(k, t);
-          if (pod.status?.phase === "Running" && !running.has(k)) running.set(k, t);
-          if (pod.status?.phase === "Succeeded" && !succeeded.has(k)) succeeded.set(k, t);
-        },
-        () => {},
-      ),
+    void follow<V1Pod>(
+      `/api/v1/namespaces/${NAMESPACE}/pods`,
+      () => core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: "berth.dev/job" }),
+      (pod) => {
+        const k = runKey(pod.metadata?.labels);
+        if (!k) return;
+        const t = now();
+        if (pod.spec?.nodeName && !bound.has(k)) bound.set(k, t);
+        if (pod.status?.phase === "Running" && !running.has(k)) running.set(k, t);
+        if (pod.status?.phase === "Succeeded" && !succeeded.has(k)) succeeded.set(k, t);
+      },
     );
 
     // Reservations in force now (the current grid step), long enough for the whole run.
     const start = Math.floor(Date.now() / GRID) * GRID;
-    const end = start + 3 * GRID;
-    log(`booking ${JOBS} one-GPU reservations`);
-    const reservations: string[] = [];
-    for (let i = 0; i < JOBS; i += 16) {
-      const batchOf = await Promise.all(
-        Array.from({ length: Math.min(16, JOBS - i) }, () =>
-          api("POST", "/reservations", {
-            team: TEAM,
-            pool: "bench",
-            nodes: 1,
-            gpusPerNode: 1,
-            priority: "normal",
-            start: new Date(start).toISOString(),
-            end: new Date(end).toISOString(),
-          }),
-        ),
-      );
-      reservations.push(...batchOf.map((r) => r.id as string));
-    }
+    const end = start + HOUR;
+    /** JOBS one-GPU reservations from `from` to `to`, booked 16 at a time. */
+    const bookAll = async (from: number, to: number) => {
+      log(`booking ${JOBS} one-GPU reservations from ${new Date(from).toISOString()}`);
+      const ids: string[] = [];
+      for (let i = 0; i < JOBS; i += 16) {
+        const batchOf = await Promise.all(
+          Array.from({ length: Math.min(16, JOBS - i) }, () =>
+            api("POST", "/reservations", {
+              team: TEAM,
+              pool: "bench",
+              nodes: 1,
+              gpusPerNode: 1,
+              priority: "normal",
+              start: new Date(from).toISOString(),
+              end: new Date(to).toISOString(),
+            }),
+          ),
+        );
+        ids.push(...batchOf.map((r) => r.id as string));
+      }
+      return ids;
+    };
+    const reservations = await bookAll(start, end);
     const submit = (reservation: string, seconds: number) =>
       api("POST", "/jobs", {
         kind: "external",
@@ -227,6 +284,19 @@ async function main() {
         reservation,
         spec: { image: "berth.invalid/sim:1", simDurationSeconds: seconds },
       });
+
+    /** Until Berth records every job so far as finished (not only as the pods say). */
+    const everyJobFinished = () =>
+      waitFor(
+        "Berth to record every job so far as finished",
+        async () => {
+          for (const state of ["queued", "admitted", "running"]) {
+            if ((await api("GET", `/jobs?state=${state}&limit=1`)).items.length > 0) return false;
+          }
+          return true;
+        },
+        { timeoutMs: 600_000, intervalMs: 500 },
+      );
 
     // 1. Latency at a steady rate.
     log(`latency: ${JOBS} jobs at ${RATE}/s`);
@@ -262,13 +332,13 @@ async function main() {
     log(JSON.stringify(latency));
 
     // 2. Throughput: another job on every reservation, all at once.
-    const burstPhase = async (applyConcurrency: number) => {
+    const burstPhase = async (applyConcurrency: number, on: readonly string[]) => {
       log(`throughput: ${JOBS} jobs submitted at once, launches sent ${applyConcurrency} at a time`);
       const burst = new Set<string>();
       const burstCpu = await cpuMeter();
       const burstStart = now();
       for (let i = 0; i < JOBS; i += 50) {
-        const jobs = await Promise.all(reservations.slice(i, i + 50).map((r) => submit(r, 1)));
+        const jobs = await Promise.all(on.slice(i, i + 50).map((r) => submit(r, 1)));
         for (const j of jobs) burst.add(`${j.id}#1`);
       }
       const submitted = now();
@@ -291,7 +361,8 @@ async function main() {
       log(JSON.stringify(result));
       return result;
     };
-    const wide = await burstPhase(16);
+    const wide = await burstPhase(16, reservations);
+    await everyJobFinished();
 
     // 3. Admission reviews at 50/s: to the webhook directly, then through the API server.
     const ca = await readFile(join(dataDir, "admission", "ca.crt"), "utf8");
@@ -392,20 +463,57 @@ async function main() {
     };
     log(JSON.stringify(admission));
 
-    // 2b. The same burst with launches sent one at a time: each reservation's GPU must be free
-    // again first, as Berth has recorded it (not only as the pods say: a report still on its way
-    // to the database when Berth stops is not delivered again by the next Berth), then Berth
-    // restarts with BERTH_APPLY_CONCURRENCY=1 and leads before the burst.
-    await waitFor(
-      "Berth to record every job so far as finished",
-      async () => {
-        for (const state of ["queued", "admitted", "running"]) {
-          if ((await api("GET", `/jobs?state=${state}&limit=1`)).items.length > 0) return false;
-        }
-        return true;
-      },
-      { timeoutMs: 600_000, intervalMs: 500 },
-    );
+    // 4. Every reservation starting at the same minute, a job queued on each.
+    log(`start: cancelling the first ${JOBS} reservations`);
+    for (let i = 0; i < JOBS; i += 16)
+      await Promise.all(reservations.slice(i, i + 16).map((id) => api("DELETE", `/reservations/${id}`)));
+    // Far enough ahead to book and queue everything before the start.
+    const startsAt = Math.ceil((Date.now() + 45_000) / GRID) * GRID;
+    const starting = await bookAll(startsAt, startsAt + HOUR);
+    const queued = new Set<string>();
+    for (let i = 0; i < JOBS; i += 50) {
+      const jobs = await Promise.all(starting.slice(i, i + 50).map((r) => submit(r, 30)));
+      for (const j of jobs) queued.add(`${j.id}#1`);
+    }
+    if (Date.now() >= startsAt) throw new Error("booking and queueing took past the start: raise the lead");
+    log(`start: ${JOBS} jobs queued, reservations start at ${new Date(startsAt).toISOString()}`);
+    await sleep(startsAt - Date.now() - 2_000);
+    const startCpu = await cpuMeter();
+    const stepsBefore = await cycleSteps();
+    // The start on this process's clock (performance.now), as the watches stamp events.
+    const startMark = now() + (startsAt - Date.now());
+    await waitFor("every Job of the start", () => [...queued].every((k) => created.has(k)), {
+      timeoutMs: 600_000,
+      intervalMs: 100,
+    });
+    const startCreated = [...queued].map((k) => (created.get(k) as number) - startMark);
+    const startCreatedSorted = [...startCreated].sort((a, b) => a - b);
+    const firstCreated = startCreatedSorted[0] as number;
+    const lastCreated = startCreatedSorted[startCreatedSorted.length - 1] as number;
+    const startCpuPerJob = await startCpu(JOBS);
+    const startSteps = stepsSince(stepsBefore, await cycleSteps());
+    await waitFor("every pod of the start bound", () => [...queued].every((k) => bound.has(k)), {
+      timeoutMs: 600_000,
+      intervalMs: 100,
+    });
+    const reservationStart = {
+      jobs: JOBS,
+      startToJobCreatedMs: summary(startCreated),
+      startToPodBoundMs: summary([...queued].map((k) => (bound.get(k) as number) - startMark)),
+      firstToLastCreatedSeconds: +((lastCreated - firstCreated) / 1000).toFixed(2),
+      jobsCreatedPerSecond: Math.round((JOBS - 1) / ((lastCreated - firstCreated) / 1000)),
+      startToLastCreatedSeconds: +(lastCreated / 1000).toFixed(2),
+      cpuPerJob: startCpuPerJob,
+      cycleStepMs: startSteps,
+      note: "CPU per Job and cycle step times from 2 s before the start until the last Job is created",
+    };
+    log(JSON.stringify(reservationStart));
+    await everyJobFinished();
+
+    // 2b. The same burst with launches sent one at a time, on the start phase's reservations once
+    // their jobs are finished as Berth has recorded them (a report still on its way to the database
+    // when Berth stops is not delivered again by the next Berth): Berth restarts with
+    // BERTH_APPLY_CONCURRENCY=1 and leads before the burst.
     await berth.kill("SIGTERM");
     berth = await startBerthProcess({ ...berthEnv, BERTH_APPLY_CONCURRENCY: "1" });
     url = berth.url;
@@ -415,17 +523,18 @@ async function main() {
       async () => /^berth_leader 1$/m.test(await (await fetch(`${url}/metrics`)).text()),
       { timeoutMs: 60_000, intervalMs: 200 },
     );
-    const serial = await burstPhase(1);
+    const serial = await burstPhase(1, starting);
     const throughput = {
       ...wide,
       oneAtATime: serial,
-      note: "the one-at-a-time burst runs last, on a database holding two more jobs per reservation",
+      note: "the one-at-a-time burst runs last, on the start phase's reservations, with 1,500 more jobs in the database than the first burst met",
     };
 
     const results = {
       at: new Date().toISOString(),
       command: `flock /tmp/berth-kube.lock npm run bench:launch -- --jobs ${JOBS} --rate ${RATE} --reviews ${REVIEWS}`,
       latency: { ...latency, jobs: JOBS, ratePerSecond: RATE },
+      reservationStart,
       throughput,
       admission,
     };

@@ -441,6 +441,10 @@ export class KubernetesExecutor implements Executor {
   /**
    * Writes the delivered report onto the Job (a merge patch of one annotation) once it is recorded;
    * a report that was not is forgotten here too, so the next look at the Job sends it again.
+   * `running` is only remembered here, never written: a successor that sends it again changes
+   * nothing (the job is no longer `admitted`, executor-events.ts), while a write per launch cost the
+   * API server a write and every Job watcher an event while launches are coming fastest
+   * (BENCHMARKS.md, launch benchmark).
    */
   private remember(job: V1Job, type: ExecutorEventType, recorded: Promise<boolean>, key: string): void {
     const name = job.metadata!.name!;
@@ -451,6 +455,7 @@ export class KubernetesExecutor implements Executor {
           if (this.delivered.get(key) === type) this.delivered.delete(key);
           return;
         }
+        if (type === "running") return;
         await this.batch.patchNamespacedJob(
           { name, namespace, body: { metadata: { annotations: { [ANNOTATION_REPORTED]: type } } } },
           mergePatch,

@@ -41,6 +41,33 @@ describe.each(BACKENDS)("where a run's reports may come from, on %s", (backend) 
     expect(await state()).toMatchObject({ state: "succeeded", attempts: 1 });
   });
 
+  it("takes a running report sent again, as a restarted executor sends it, as changing nothing", async () => {
+    // The Kubernetes executor writes only a run's end onto its Job (berth.dev/reported), so a
+    // restarted executor reports a run still going as running once more.
+    const { h, tokens } = env;
+    const { executor } = recordingExecutor();
+    const job = (
+      await h.call("POST", "/api/v1/jobs", {
+        token: tokens.vision,
+        body: { kind: "external", pool: "V100", gpus: 1, spec: { image: "busybox" } },
+      })
+    ).body.id as string;
+    await runTick({ ctx: h.ctx, noShowSeconds: 0, executor }, T0);
+    const own = { namespace: "vision", uid: "uid-own", team: "vision" };
+    const report = (type: ExecutorEvent["type"], at: number) =>
+      recordExecutorEvent({ ctx: h.ctx }, { job, attempt: 1, type, at, source: own });
+    const state = async () => (await h.call("GET", `/api/v1/jobs/${job}`, { token: tokens.vision })).body;
+
+    await report("running", T0 + 1_000);
+    const first = await state();
+    expect(first).toMatchObject({ state: "running", attempts: 1 });
+    await report("running", T0 + 60_000);
+    expect(await state()).toEqual(first);
+    await report("succeeded", T0 + 90_000);
+    await report("running", T0 + 95_000);
+    expect(await state()).toMatchObject({ state: "succeeded", attempts: 1 });
+  });
+
   it("heeds the Job created anew when the run's Job vanished while Berth was down", async () => {
     const { h, tokens } = env;
     const { executor, launches } = recordingExecutor();
