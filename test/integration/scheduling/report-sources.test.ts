@@ -12,17 +12,22 @@ import { recordingExecutor } from "../../support/recording-executor.ts";
 
 describe.each(BACKENDS)("where a run's reports may come from, on %s", (backend) => {
   const env = useHarness(backend, ["vision", "mallory"]);
-
-  it("heeds only the Job the run's first report came from, in the run's team's namespace", async () => {
-    const { h, tokens } = env;
-    const { executor } = recordingExecutor();
+  /** A one-GPU job of vision's, admitted by a tick (its first attempt launched). */
+  const admittedJob = async () => {
+    const { executor, launches } = recordingExecutor();
     const job = (
-      await h.call("POST", "/api/v1/jobs", {
-        token: tokens.vision,
+      await env.h.call("POST", "/api/v1/jobs", {
+        token: env.tokens.vision,
         body: { kind: "external", pool: "V100", gpus: 1, spec: { image: "busybox" } },
       })
     ).body.id as string;
-    await runTick({ ctx: h.ctx, noShowSeconds: 0, executor }, T0);
+    await runTick({ ctx: env.h.ctx, noShowSeconds: 0, executor }, T0);
+    return { job, executor, launches };
+  };
+
+  it("heeds only the Job the run's first report came from, in the run's team's namespace", async () => {
+    const { h } = env;
+    const { job } = await admittedJob();
     const own = { namespace: "vision", uid: "uid-own", team: "vision" };
     const report = (type: ExecutorEvent["type"], source: ExecutorEvent["source"], at: number) =>
       recordExecutorEvent({ ctx: h.ctx }, { job, attempt: 1, type, at, ...(source ? { source } : {}) });
@@ -45,14 +50,7 @@ describe.each(BACKENDS)("where a run's reports may come from, on %s", (backend) 
     // The Kubernetes executor writes only a run's end onto its Job (berth.dev/reported), so a
     // restarted executor reports a run still going as running once more.
     const { h, tokens } = env;
-    const { executor } = recordingExecutor();
-    const job = (
-      await h.call("POST", "/api/v1/jobs", {
-        token: tokens.vision,
-        body: { kind: "external", pool: "V100", gpus: 1, spec: { image: "busybox" } },
-      })
-    ).body.id as string;
-    await runTick({ ctx: h.ctx, noShowSeconds: 0, executor }, T0);
+    const { job } = await admittedJob();
     const own = { namespace: "vision", uid: "uid-own", team: "vision" };
     const report = (type: ExecutorEvent["type"], at: number) =>
       recordExecutorEvent({ ctx: h.ctx }, { job, attempt: 1, type, at, source: own });
@@ -69,15 +67,8 @@ describe.each(BACKENDS)("where a run's reports may come from, on %s", (backend) 
   });
 
   it("heeds the Job created anew when the run's Job vanished while Berth was down", async () => {
-    const { h, tokens } = env;
-    const { executor, launches } = recordingExecutor();
-    const job = (
-      await h.call("POST", "/api/v1/jobs", {
-        token: tokens.vision,
-        body: { kind: "external", pool: "V100", gpus: 1, spec: { image: "busybox" } },
-      })
-    ).body.id as string;
-    await runTick({ ctx: h.ctx, noShowSeconds: 0, executor }, T0);
+    const { h } = env;
+    const { job, executor, launches } = await admittedJob();
     const report = (type: ExecutorEvent["type"], uid: string, at: number) =>
       recordExecutorEvent(
         { ctx: h.ctx },
