@@ -29,6 +29,18 @@ function rsaKeys() {
   };
 }
 
+/**
+ * A certificate serial from random bytes, as DER wants an INTEGER: positive (the first byte's high
+ * bit clear) and minimal (no leading zero byte, which OpenSSL refuses as "illegal padding" when the
+ * next byte's high bit is clear). The earlier `"0" + 15 random bytes` broke that rule whenever the
+ * first random byte was zero and the second below 0x80: about one certificate in 512.
+ */
+export function serialNumberHex(random: Buffer): string {
+  const bytes = Buffer.from(random);
+  bytes[0] = (bytes[0] as number) & 0x7f || 0x01;
+  return bytes.toString("hex");
+}
+
 function certificate(o: {
   subject: string;
   issuer: string;
@@ -36,11 +48,11 @@ function certificate(o: {
   signer: forge.pki.PrivateKey;
   now: number;
   extensions: object[];
+  random: (size: number) => Buffer;
 }): forge.pki.Certificate {
   const cert = forge.pki.createCertificate();
   cert.publicKey = o.publicKey;
-  // A positive serial: the high bit of the first byte clear.
-  cert.serialNumber = `0${randomBytes(15).toString("hex")}`;
+  cert.serialNumber = serialNumberHex(o.random(16));
   cert.validity.notBefore = new Date(o.now - 60_000);
   cert.validity.notAfter = new Date(o.now + LIFETIME_DAYS * DAY_MS);
   cert.setSubject([{ name: "commonName", value: o.subject }]);
@@ -50,8 +62,12 @@ function certificate(o: {
   return cert;
 }
 
-/** A new CA and a serving certificate for `hosts` (IP addresses or DNS names). */
-export function issueAdmissionTls(hosts: readonly string[], now: number): AdmissionTls {
+/** A new CA and a serving certificate for `hosts` (IP addresses or DNS names); `random` draws the serials. */
+export function issueAdmissionTls(
+  hosts: readonly string[],
+  now: number,
+  random: (size: number) => Buffer = randomBytes,
+): AdmissionTls {
   const ca = rsaKeys();
   const caCert = certificate({
     subject: "berth-admission-ca",
@@ -59,6 +75,7 @@ export function issueAdmissionTls(hosts: readonly string[], now: number): Admiss
     publicKey: ca.forgePublic,
     signer: ca.forgePrivate,
     now,
+    random,
     extensions: [
       { name: "basicConstraints", cA: true, critical: true },
       { name: "keyUsage", keyCertSign: true, cRLSign: true, critical: true },
@@ -72,6 +89,7 @@ export function issueAdmissionTls(hosts: readonly string[], now: number): Admiss
     publicKey: leaf.forgePublic,
     signer: ca.forgePrivate,
     now,
+    random,
     extensions: [
       { name: "basicConstraints", cA: false },
       { name: "keyUsage", digitalSignature: true, keyEncipherment: true, critical: true },
