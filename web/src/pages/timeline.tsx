@@ -3,7 +3,7 @@
 // focusable element whose name says what it is. Dragging across a node's free time opens the
 // booking form with that window; the view follows the event stream.
 import { Component, type VNode } from "preact";
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { errorText } from "../api.ts";
 import { useApp, useEvents } from "../hooks.ts";
 import { plain } from "../text.ts";
@@ -29,6 +29,7 @@ import {
   LANE_HEIGHT,
   labelStep,
   type Row,
+  sameBars,
   visibleRows,
 } from "../timeline/layout.ts";
 import type { Hold, NodeOccupancy, Pool } from "../types.ts";
@@ -46,6 +47,15 @@ const OVERSCAN = 300;
  * small scroll events re-render the page once per step, not once per event.
  */
 const SCROLL_STEP = 64;
+/**
+ * Bars in the view's window (a row counts as two more) drawn or re-placed in one frame at most; the
+ * rows past it are drawn in the next frames, the rows in view first. A jump to a fresh set of rows
+ * (~16 rows, ~62 bars) or a zoom was one frame's task of 100 ms on a CPU throttled 4x. Measured at
+ * 6x (BENCHMARKS.md, Web UI, Round 5): 16 left no long task where 24 left one now and then; a
+ * budget following each frame's measured time was tried and dropped (the timings of short renders
+ * on a throttled or busy CPU are too noisy to follow: 1 ms one frame, 15 ms the next).
+ */
+const FRAME_BARS = 16;
 /** Space between an axis label's text and the next tick (the label starts 4 px after its own). */
 const LABEL_GAP = 10;
 
@@ -77,6 +87,43 @@ function idleNote(h: Hold): string {
   if (h.runningGpus === 0) return h.lentGpus ? `, idle (${h.lentGpus} lent)` : ", idle";
   return h.lentGpus ? `, ${h.lentGpus} GPUs lent` : "";
 }
+
+/** What a node row shows: its bars on a scale (`view`), or, not yet drawn, its label only. */
+interface View {
+  viewStart: number;
+  span: number;
+  trackWidth: number;
+  labelWidth: number;
+}
+interface Shown {
+  row: NodeRowData;
+  view: View;
+  drawn: boolean;
+}
+
+/**
+ * The frame budget is shared by every render in one task (a scroll event's and an animation
+ * frame's render can fall in the same frame); it is refilled once the task has ended.
+ */
+let spent = 0;
+let refill: MessageChannel | undefined;
+function spend(cost: number): void {
+  if (spent === 0) {
+    refill ??= new MessageChannel();
+    refill.port1.onmessage = () => {
+      spent = 0;
+    };
+    refill.port2.postMessage(null);
+  }
+  spent += cost;
+}
+
+const barsInView = (row: NodeRowData, view: View) => {
+  const end = view.viewStart + view.span;
+  let n = 2;
+  for (const b of row.bars) if (b.end > view.viewStart && b.start < end) n++;
+  return n;
+};
 
 export function TimelinePage(_: { url: URL }) {
   const { pools, navigate } = useApp();
@@ -155,6 +202,10 @@ export function TimelinePage(_: { url: URL }) {
     rows,
     scrollTop - OVERSCAN,
     scrollTop + SCROLL_STEP + size.height + OVERSCAN,
+  );
+  const view = useMemo<View>(
+    () => ({ viewStart, span, trackWidth, labelWidth }),
+    [viewStart, span, trackWidth, labelWidth],
   );
   const pxPerHour = (trackWidth * HOUR) / span;
   const ticks = useMemo(() => {
@@ -351,9 +402,9 @@ export function TimelinePage(_: { url: URL }) {
         <div
           class="tl-scroll"
           ref={scroller}
-          onScroll={(e) =>
-            setScrollTop(Math.floor((e.currentTarget as HTMLElement).scrollTop / SCROLL_STEP) * SCROLL_STEP)
-          }
+          onScroll={(e) => {
+            setScrollTop(Math.floor((e.currentTarget as HTMLElement).scrollTop / SCROLL_STEP) * SCROLL_STEP);
+          }}
           onWheel={onWheel}
         >
           <Unchanged node={axis} />
@@ -369,46 +420,17 @@ export function TimelinePage(_: { url: URL }) {
             onPointerCancel={() => setDrag(undefined)}
           >
             <Unchanged node={grid} />
-            {rows.slice(first, last).map((row) =>
-              row.kind === "pool" ? (
-                <div
-                  key={`p-${row.pool.name}`}
-                  class="tl-pool"
-                  style={{ top: `${row.top}px`, height: `${row.height}px` }}
-                >
-                  <button
-                    type="button"
-                    class="tl-pool-toggle"
-                    aria-expanded={!collapsed.has(row.pool.name)}
-                    onClick={() =>
-                      setCollapsed((c) => {
-                        const next = new Set(c);
-                        if (next.has(row.pool.name)) next.delete(row.pool.name);
-                        else next.add(row.pool.name);
-                        return next;
-                      })
-                    }
-                  >
-                    <span aria-hidden="true">{collapsed.has(row.pool.name) ? "▸" : "▾"}</span>{" "}
-                    {plain(row.pool.name)}
-                  </button>
-                  <span class="sub">
-                    {row.nodeCount} × {row.pool.gpusPerNode} GPUs · {plain(row.pool.product)}
-                  </span>
-                </div>
-              ) : (
-                <NodeRow
-                  key={`n-${row.node.node}`}
-                  row={row}
-                  labelWidth={labelWidth}
-                  trackWidth={trackWidth}
-                  viewStart={viewStart}
-                  span={span}
-                  selectedId={selected?.reservation}
-                  drag={drag && drag.node.node === row.node.node ? drag : undefined}
-                />
-              ),
-            )}
+            <Rows
+              rows={rows}
+              first={first}
+              last={last}
+              inView={visibleRows(rows, scrollTop, scrollTop + SCROLL_STEP + size.height)}
+              view={view}
+              collapsed={collapsed}
+              setCollapsed={setCollapsed}
+              selectedId={selected?.reservation}
+              drag={drag}
+            />
           </div>
         </div>
       </section>
@@ -499,6 +521,104 @@ function HoldList(props: {
 
 type NodeRowData = Extract<Row, { kind: "node" }>;
 
+/**
+ * The rows in range. Node rows already drawn on this scale and data stay as they are; new or
+ * changed ones are drawn, the rows in view first, while this frame's budget lasts; the others keep
+ * their label only and are drawn in the next frames (`more`), which re-render this part alone.
+ */
+function Rows(props: {
+  rows: Row[];
+  first: number;
+  last: number;
+  inView: [number, number];
+  view: View;
+  collapsed: ReadonlySet<string>;
+  setCollapsed: (f: (c: Set<string>) => Set<string>) => void;
+  selectedId: string | undefined;
+  drag: Drag | undefined;
+}) {
+  const { rows, first, last, view, collapsed, setCollapsed, selectedId, drag } = props;
+  const shown = useRef(new Map<string, Shown>());
+  const [, setMore] = useState(0);
+  const nowShown = new Map<string, Shown>();
+  let more = false;
+  {
+    const [inFirst, inLast] = props.inView;
+    const order: number[] = [];
+    for (let i = Math.max(first, inFirst); i < Math.min(last, inLast); i++) order.push(i);
+    for (let i = Math.min(inFirst, last) - 1; i >= first; i--) order.push(i);
+    for (let i = Math.max(inLast, first); i < last; i++) order.push(i);
+    for (const i of order) {
+      const row = rows[i]!;
+      if (row.kind !== "node") continue;
+      const was = shown.current.get(row.node.node);
+      if (was?.drawn && was.view === view && was.row.node === row.node && sameBars(was.row.bars, row.bars)) {
+        nowShown.set(row.node.node, was.row === row ? was : { row, view, drawn: true });
+        continue;
+      }
+      const cost = barsInView(row, view);
+      if (spent > 0 && spent + cost > FRAME_BARS) {
+        more = true;
+        nowShown.set(row.node.node, { row, view, drawn: false });
+        // A new row's label is drawn now: a small cost, counted so the timing stays true.
+        if (!was) spend(1);
+      } else {
+        spend(cost);
+        nowShown.set(row.node.node, { row, view, drawn: true });
+      }
+    }
+  }
+  shown.current = nowShown;
+  useLayoutEffect(() => {
+    if (!more) return;
+    const id = requestAnimationFrame(() => {
+      setMore((n) => n + 1);
+    });
+    return () => cancelAnimationFrame(id);
+  });
+
+  return (
+    <>
+      {rows.slice(first, last).map((row) =>
+        row.kind === "pool" ? (
+          <div
+            key={`p-${row.pool.name}`}
+            class="tl-pool"
+            style={{ top: `${row.top}px`, height: `${row.height}px` }}
+          >
+            <button
+              type="button"
+              class="tl-pool-toggle"
+              aria-expanded={!collapsed.has(row.pool.name)}
+              onClick={() =>
+                setCollapsed((c) => {
+                  const next = new Set(c);
+                  if (next.has(row.pool.name)) next.delete(row.pool.name);
+                  else next.add(row.pool.name);
+                  return next;
+                })
+              }
+            >
+              <span aria-hidden="true">{collapsed.has(row.pool.name) ? "▸" : "▾"}</span>{" "}
+              {plain(row.pool.name)}
+            </button>
+            <span class="sub">
+              {row.nodeCount} × {row.pool.gpusPerNode} GPUs · {plain(row.pool.product)}
+            </span>
+          </div>
+        ) : (
+          <NodeRow
+            key={`n-${row.node.node}`}
+            shown={nowShown.get(row.node.node)!}
+            selectedId={selectedId}
+            drag={drag && drag.node.node === row.node.node ? drag : undefined}
+          />
+        ),
+      )}
+    </>
+  );
+}
+
 /** Renders `node`, skipping the diff while it is the same (memoised) element. */
 class Unchanged extends Component<{ node: VNode }> {
   override shouldComponentUpdate(next: { node: VNode }): boolean {
@@ -511,11 +631,7 @@ class Unchanged extends Component<{ node: VNode }> {
 }
 
 interface NodeRowProps {
-  row: NodeRowData;
-  labelWidth: number;
-  trackWidth: number;
-  viewStart: number;
-  span: number;
+  shown: Shown;
   selectedId: string | undefined;
   drag: Drag | undefined;
 }
@@ -525,21 +641,21 @@ class NodeRow extends Component<NodeRowProps> {
   override shouldComponentUpdate(next: NodeRowProps): boolean {
     const p = this.props;
     return (
-      p.row !== next.row ||
-      p.labelWidth !== next.labelWidth ||
-      p.trackWidth !== next.trackWidth ||
-      p.viewStart !== next.viewStart ||
-      p.span !== next.span ||
+      p.shown.row !== next.shown.row ||
+      p.shown.view !== next.shown.view ||
+      p.shown.drawn !== next.shown.drawn ||
       p.drag !== next.drag ||
       (p.selectedId !== next.selectedId &&
-        next.row.bars.some(
+        next.shown.row.bars.some(
           (b) => b.hold.reservation === p.selectedId || b.hold.reservation === next.selectedId,
         ))
     );
   }
 
   override render() {
-    const { row, labelWidth, trackWidth, viewStart, span, selectedId, drag } = this.props;
+    const { shown, selectedId, drag } = this.props;
+    const { row, drawn } = shown;
+    const { viewStart, span, trackWidth, labelWidth } = shown.view;
     const viewEnd = viewStart + span;
     const x = (t: number) => ((t - viewStart) / span) * trackWidth;
     return (
@@ -555,7 +671,7 @@ class NodeRow extends Component<NodeRowProps> {
         </div>
         <div class="tl-track" data-node={row.node.node} style={`left:${labelWidth}px;width:${trackWidth}px`}>
           {row.bars.map((b, i) =>
-            b.end > viewStart && b.start < viewEnd ? (
+            drawn && b.end > viewStart && b.start < viewEnd ? (
               <BarButton
                 key={`${b.hold.reservation}-${b.lane}`}
                 bar={b}

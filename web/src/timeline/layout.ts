@@ -85,6 +85,21 @@ export function buildRows(
   return { rows, height: top };
 }
 
+/**
+ * Whether two node rows' bars draw the same: rows are rebuilt (new objects) whenever any pool's
+ * answer arrives, and a row whose holds and lanes did not change need not be drawn again.
+ */
+export function sameBars(a: readonly Bar[], b: readonly Bar[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.hold !== y.hold || x.lane !== y.lane || x.repeat !== y.repeat) return false;
+  }
+  return true;
+}
+
 /** Index range of rows intersecting [from, to) (rows are sorted by `top`). */
 export function visibleRows(rows: Row[], from: number, to: number): [number, number] {
   let lo = 0;
