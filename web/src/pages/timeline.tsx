@@ -109,10 +109,12 @@ let spent = 0;
 let refill: MessageChannel | undefined;
 function spend(cost: number): void {
   if (spent === 0) {
-    refill ??= new MessageChannel();
-    refill.port1.onmessage = () => {
-      spent = 0;
-    };
+    if (!refill) {
+      refill = new MessageChannel();
+      refill.port1.onmessage = () => {
+        spent = 0;
+      };
+    }
     refill.port2.postMessage(null);
   }
   spent += cost;
@@ -402,9 +404,9 @@ export function TimelinePage(_: { url: URL }) {
         <div
           class="tl-scroll"
           ref={scroller}
-          onScroll={(e) => {
-            setScrollTop(Math.floor((e.currentTarget as HTMLElement).scrollTop / SCROLL_STEP) * SCROLL_STEP);
-          }}
+          onScroll={(e) =>
+            setScrollTop(Math.floor((e.currentTarget as HTMLElement).scrollTop / SCROLL_STEP) * SCROLL_STEP)
+          }
           onWheel={onWheel}
         >
           <Unchanged node={axis} />
